@@ -1,0 +1,85 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Replication;
+
+/// <summary>
+/// One incarnation of this master's Raft member: DotNext's TCP cluster, its durable write-ahead
+/// log, and the registry state machine over FASTER. Built and torn down as a unit so that a faulty
+/// member can be restarted in place (see <see cref="WalFaultDetector"/>).
+/// </summary>
+internal sealed class RaftNode : IAsyncDisposable
+{
+    public const string HttpMetadataKey = "mesos-ha-http";
+
+    private RaftNode(RaftCluster cluster, WriteAheadLog log, RegistryStateMachine stateMachine)
+    {
+        Cluster = cluster;
+        Log = log;
+        StateMachine = stateMachine;
+    }
+
+    public RaftCluster Cluster { get; }
+    public WriteAheadLog Log { get; }
+    public RegistryStateMachine StateMachine { get; }
+
+    public static async Task<RaftNode> StartAsync(ReplicationOptions options, ILoggerFactory raftLoggerFactory,
+        ILogger logger, CancellationToken token)
+    {
+        // The state machine restores its checkpoint before the log is built: the log reads the
+        // snapshot index in its constructor to decide where replay starts.
+        var stateMachine = RegistryStateMachine.Open(Path.Combine(options.DataDirectory, "registry"), options, logger);
+        WriteAheadLog? log = null;
+        RaftCluster? cluster = null;
+        try
+        {
+            log = new WriteAheadLog(new WriteAheadLog.Options
+            {
+                Location = Path.Combine(options.DataDirectory, "raft"),
+                ConcurrencyLevel = 256,
+            }, stateMachine);
+            var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+            {
+                LowerElectionTimeout = (int)options.LowerElectionTimeout.TotalMilliseconds,
+                UpperElectionTimeout = (int)options.UpperElectionTimeout.TotalMilliseconds,
+                HeartbeatThreshold = options.HeartbeatThreshold,
+                RequestTimeout = options.RequestTimeout,
+                ConnectTimeout = options.LowerElectionTimeout,
+                ColdStart = false,
+                ConfigurationStorage = null!, // DotNext supplies its in-memory storage; we fill it below.
+                LoggerFactory = raftLoggerFactory,
+            };
+            configuration.Metadata[HttpMetadataKey] = options.HttpAddress;
+            var members = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage)
+                .CreateInitialConfigurationBuilder();
+            foreach (var member in options.Members) members.Add(member);
+            members.Build();
+            cluster = new RaftCluster(configuration) { AuditTrail = log };
+            await cluster.StartAsync(token).ConfigureAwait(false);
+            return new RaftNode(cluster, log, stateMachine);
+        }
+        catch
+        {
+            cluster?.Dispose();
+            if (log is not null) await log.DisposeAsync().ConfigureAwait(false);
+            stateMachine.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await Cluster.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { /* stopping is best effort; disposal below releases everything */ }
+        Cluster.Dispose();
+        await Log.DisposeAsync().ConfigureAwait(false);
+        StateMachine.Dispose();
+    }
+}

@@ -1,0 +1,302 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication.Registry;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Mesos.HA.Replication;
+
+/// <summary>
+/// The replication API the master uses: propose a registry command and await its committed result,
+/// read the registry (linearizable on the leader, or this master's applied copy), follow
+/// leadership, and learn who leads for redirects. Knows nothing about offers or tasks.
+/// Thread-safe.
+/// </summary>
+public sealed partial class ReplicatedRegistry : IAsyncDisposable
+{
+    private readonly ReplicationOptions options;
+    private readonly ILogger logger;
+    private readonly WalFaultDetector walFaults = new();
+    private readonly ObservedLoggerFactory raftLoggers;
+    private readonly CancellationTokenSource lifetime = new();
+    private readonly SemaphoreSlim restartLock = new(1, 1);
+    private readonly ResiliencePipeline restartPipeline;
+    private volatile Incarnation? incarnation;
+    private volatile LeaderInfo? leader;
+    private int raftRestarts;
+
+    private ReplicatedRegistry(ReplicationOptions options, ILoggerFactory loggerFactory)
+    {
+        this.options = options;
+        logger = loggerFactory.CreateLogger<ReplicatedRegistry>();
+        raftLoggers = new ObservedLoggerFactory(loggerFactory, walFaults);
+        walFaults.FaultDetected += e => _ = Task.Run(() => RecoverFromWalFaultAsync(e));
+        restartPipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(50),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                MaxRetryAttempts = 10,
+            })
+            .Build();
+    }
+
+    /// <summary>Starts this master's Raft member. Throws <see cref="ArgumentException"/> on invalid options.</summary>
+    public static async Task<ReplicatedRegistry> StartAsync(ReplicationOptions options, ILoggerFactory loggerFactory,
+        CancellationToken token = default)
+    {
+        if (options.Validate() is { } error) throw new ArgumentException(error, nameof(options));
+        var registry = new ReplicatedRegistry(options, loggerFactory);
+        await registry.StartIncarnationAsync(token).ConfigureAwait(false);
+        return registry;
+    }
+
+    /// <summary>Raised when this master becomes leader, after every committed entry has been applied.</summary>
+    public event Action<LeadershipTerm>? BecameLeader;
+
+    /// <summary>Raised (with the term) as soon as this master stops leading.</summary>
+    public event Action<long>? LostLeadership;
+
+    /// <summary>Raised when this master's Raft member could not be restarted after a fault: the process should exit.</summary>
+    public event Action<Exception>? Faulted;
+
+    public ReplicationOptions Options => options;
+
+    /// <summary>True while this master leads and its term's first entry is committed.</summary>
+    public bool IsLeader => incarnation?.IsLeader ?? false;
+
+    public long Term => incarnation?.Node.Cluster.Term ?? 0;
+
+    /// <summary>Who leads as far as this master knows; null when no leader is known.</summary>
+    public LeaderInfo? Leader => incarnation is null ? null : leader;
+
+    /// <summary>This master's applied copy of the registry (may trail the leader).</summary>
+    public Registry.Registry LocalRegistry => incarnation?.Node.StateMachine.Current ?? Registry.Registry.Empty;
+
+    public long AppliedIndex => incarnation?.Node.StateMachine.AppliedIndex ?? 0;
+
+    public long CommitIndex => incarnation?.Node.Log.LastCommittedEntryIndex ?? 0;
+
+    public long CheckpointIndex => incarnation?.Node.StateMachine.CheckpointIndex ?? 0;
+
+    public int SnapshotsInstalled => incarnation?.Node.StateMachine.SnapshotsInstalled ?? 0;
+
+    public int Compactions => incarnation?.Node.StateMachine.Compactions ?? 0;
+
+    /// <summary>How many times the Raft member was restarted in place after a fault.</summary>
+    public int RaftRestarts => Volatile.Read(ref raftRestarts);
+
+    /// <summary>
+    /// Proposes a command and returns its committed result (after a majority stored it durably and
+    /// this master applied it). Throws <see cref="InvalidRegistryCommandException"/> before proposing
+    /// a malformed command, and <see cref="NotLeaderException"/> when this master does not lead.
+    /// </summary>
+    public async Task<CommandResult> ProposeAsync(RegistryCommand command, CancellationToken token = default)
+    {
+        var envelope = new CommandEnvelope(RegistryCommandCodec.CurrentVersion, Guid.NewGuid(), command);
+        var payload = RegistryCommandCodec.Encode(envelope);
+        var current = incarnation;
+        if (current is null || !current.IsLeader) throw new NotLeaderException(Leader);
+        var pending = new PendingCommand(envelope.RequestId);
+        try
+        {
+            await ((IRaftCluster)current.Node.Cluster).ReplicateAsync(payload, pending, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or InvalidOperationException or ObjectDisposedException)
+        {
+            throw new NotLeaderException(Leader, e);
+        }
+        if (!pending.Result.IsCompleted)
+            throw new InvalidOperationException("a committed entry was applied without its result; the registry state machine lost the proposer's context");
+        return await pending.Result.ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the registry at the requested consistency.</summary>
+    public async Task<Registry.Registry> ReadAsync(ReadConsistency consistency, CancellationToken token = default)
+    {
+        var current = incarnation;
+        if (consistency == ReadConsistency.LocalStale)
+            return current?.Node.StateMachine.Current ?? Registry.Registry.Empty;
+        if (current is null || !current.IsLeader) throw new NotLeaderException(Leader);
+        try
+        {
+            await ((IRaftCluster)current.Node.Cluster).ApplyReadBarrierAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or InvalidOperationException or ObjectDisposedException)
+        {
+            throw new NotLeaderException(Leader, e);
+        }
+        if (!current.IsLeader) throw new NotLeaderException(Leader);
+        return current.Node.StateMachine.Current;
+    }
+
+    /// <summary>Stops the Raft member and starts it again from its data directory (what recovers the write-ahead-log fault).</summary>
+    public async Task RestartRaftNodeAsync(string reason, CancellationToken token = default)
+    {
+        await restartLock.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            LogRestarting(logger, reason);
+            var old = incarnation;
+            incarnation = null;
+            leader = null;
+            if (old is not null) await old.DisposeAsync().ConfigureAwait(false);
+            await restartPipeline.ExecuteAsync(async ct => await StartIncarnationAsync(ct).ConfigureAwait(false), token)
+                .ConfigureAwait(false);
+            Interlocked.Increment(ref raftRestarts);
+            walFaults.Rearm();
+        }
+        finally
+        {
+            restartLock.Release();
+        }
+    }
+
+    /// <summary>Feeds an exception to the write-ahead-log fault detector as if DotNext had logged it (tests, and faults we catch ourselves).</summary>
+    internal void ObserveRaftException(Exception exception) => walFaults.Observe(exception);
+
+    private async Task RecoverFromWalFaultAsync(Exception fault)
+    {
+        LogWalFault(logger, fault);
+        try
+        {
+            await RestartRaftNodeAsync("write-ahead-log fault", lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            LogRestartFailed(logger, e);
+            Faulted?.Invoke(e);
+        }
+    }
+
+    private async Task StartIncarnationAsync(CancellationToken token)
+    {
+        var node = await RaftNode.StartAsync(options, raftLoggers, logger, token).ConfigureAwait(false);
+        var next = new Incarnation(node);
+        node.Cluster.LeaderChanged += (_, member) => OnLeaderChanged(next, member);
+        incarnation = next;
+        OnLeaderChanged(next, node.Cluster.Leader);
+        next.LeadershipLoop = Task.Run(() => FollowLeadershipAsync(next));
+    }
+
+    private void OnLeaderChanged(Incarnation source, RaftClusterMember? member)
+    {
+        if (source != incarnation) return;
+        if (member is null)
+        {
+            leader = null;
+            return;
+        }
+        var endPoint = member.EndPoint.ToString() ?? "";
+        if (!member.IsRemote)
+        {
+            leader = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);
+            return;
+        }
+        leader = new LeaderInfo(endPoint, HttpAddress: "", IsLocal: false);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var metadata = await member.GetMetadataAsync(refresh: false, source.Stopping).ConfigureAwait(false);
+                if (metadata.TryGetValue(RaftNode.HttpMetadataKey, out var http) && leader?.RaftEndPoint == endPoint)
+                    leader = new LeaderInfo(endPoint, http, IsLocal: false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogMetadataUnavailable(logger, endPoint, e.Message);
+            }
+        });
+    }
+
+    private async Task FollowLeadershipAsync(Incarnation source)
+    {
+        var cluster = source.Node.Cluster;
+        while (!source.Stopping.IsCancellationRequested)
+        {
+            CancellationToken leadership;
+            try
+            {
+                leadership = await cluster.WaitForLeadershipAsync(source.Stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            if (leadership.IsCancellationRequested) continue;
+            var term = cluster.Term;
+            source.LeadershipToken = leadership;
+            LogBecameLeader(logger, term, source.Node.StateMachine.AppliedIndex);
+            BecameLeader?.Invoke(new LeadershipTerm(term, leadership));
+            try
+            {
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(leadership, source.Stopping);
+                await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { }
+            source.LeadershipToken = new CancellationToken(canceled: true);
+            LogLostLeadership(logger, term);
+            LostLeadership?.Invoke(term);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await lifetime.CancelAsync().ConfigureAwait(false);
+        await restartLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var current = incarnation;
+            incarnation = null;
+            if (current is not null) await current.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            restartLock.Release();
+        }
+    }
+
+    /// <summary>A running Raft node with the token that stops everything attached to it.</summary>
+    private sealed class Incarnation(RaftNode node) : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource stopping = new();
+
+        public RaftNode Node { get; } = node;
+        public CancellationToken Stopping => stopping.Token;
+        public Task? LeadershipLoop { get; set; }
+        public CancellationToken LeadershipToken { get; set; } = new(canceled: true);
+
+        public bool IsLeader => !LeadershipToken.IsCancellationRequested && !stopping.IsCancellationRequested;
+
+        public async ValueTask DisposeAsync()
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            if (LeadershipLoop is { } loop) await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Node.DisposeAsync().ConfigureAwait(false);
+            stopping.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Became leader in term {Term} at applied index {Index}")]
+    private static partial void LogBecameLeader(ILogger logger, long term, long index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lost leadership of term {Term}")]
+    private static partial void LogLostLeadership(ILogger logger, long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting the Raft member: {Reason}")]
+    private static partial void LogRestarting(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Write-ahead-log fault detected")]
+    private static partial void LogWalFault(ILogger logger, Exception fault);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The Raft member could not be restarted")]
+    private static partial void LogRestartFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Leader {EndPoint} did not give its metadata: {Reason}")]
+    private static partial void LogMetadataUnavailable(ILogger logger, string endPoint, string reason);
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using Mesos.HA.Replication.Registry;
+using Mesos.HA.Replication.Storage;
+
+namespace Mesos.HA.Replication;
+
+/// <summary>How one master takes part in the Raft group. Validated by <see cref="Validate"/> at start.</summary>
+public sealed record ReplicationOptions
+{
+    /// <summary>This member's Raft endpoint (must be one of <see cref="Members"/>).</summary>
+    public required IPEndPoint RaftEndPoint { get; init; }
+
+    /// <summary>Every member of the static group, this one included: 3 or 5 endpoints (1 is allowed for development).</summary>
+    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+
+    /// <summary>Where the Raft log and the registry store live.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The HTTP address clients of this master use; published to the group so followers can redirect to the leader.</summary>
+    public string HttpAddress { get; init; } = "";
+
+    public TimeSpan LowerElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
+    public TimeSpan UpperElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Heartbeat period as a fraction of the lower election timeout (DotNext's HeartbeatThreshold).</summary>
+    public double HeartbeatThreshold { get; init; } = 0.3;
+
+    /// <summary>Raft request timeout. DotNext defaults it to the lower election timeout, which caused spurious elections under load.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Entries between FASTER checkpoints (Raft snapshots).</summary>
+    public long SnapshotIntervalEntries { get; init; } = 8192;
+
+    /// <summary>When the FASTER log outgrows this, the next checkpoint rewrites the store into a fresh generation.</summary>
+    public long CompactionThresholdBytes { get; init; } = 64L << 20;
+
+    public FasterStoreOptions Store { get; init; } = new();
+
+    public RegistryLimits Limits { get; init; } = RegistryLimits.Default;
+
+    /// <summary>Returns null when the options are usable, otherwise what is wrong.</summary>
+    public string? Validate()
+    {
+        if (Members.Count == 0) return "no Raft members given";
+        if (Members.Distinct().Count() != Members.Count) return "a Raft member is listed twice";
+        if (!Members.Contains(RaftEndPoint)) return $"this master's Raft endpoint {RaftEndPoint} is not among the members";
+        if (Members.Count % 2 == 0) return $"{Members.Count} members: use an odd number (3 or 5) so a majority survives a split";
+        if (LowerElectionTimeout <= TimeSpan.Zero || UpperElectionTimeout <= LowerElectionTimeout)
+            return "election timeouts must be positive with lower < upper";
+        if (HeartbeatThreshold is <= 0 or >= 1) return "heartbeat threshold must be between 0 and 1";
+        if (RequestTimeout <= TimeSpan.Zero) return "request timeout must be positive";
+        if (SnapshotIntervalEntries < 2) return "snapshot interval must be at least 2 entries";
+        if (string.IsNullOrWhiteSpace(DataDirectory)) return "data directory is missing";
+        return null;
+    }
+}
