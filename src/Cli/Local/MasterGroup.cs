@@ -1,0 +1,125 @@
+using System.Net.Http.Json;
+using Mesos.HA.Master;
+
+namespace Mesos.HA.Cli.Local;
+
+/// <summary>
+/// A Raft group of master processes on 127.0.0.1 with fresh data directories under one root.
+/// Used by the benchmarks, the integration tests and (later) <c>mesos-ha local</c>. Waits are
+/// polls with a deadline that say what they saw when they give up.
+/// </summary>
+public sealed class MasterGroup : IDisposable
+{
+    private readonly string[] extraArgs;
+
+    public MasterGroup(int size, string root, IEnumerable<string>? extraArgs = null)
+    {
+        Root = root;
+        this.extraArgs = extraArgs?.ToArray() ?? [];
+        Directory.CreateDirectory(root);
+        Masters = Enumerable.Range(1, size)
+            .Select(i => new MasterProcess(i, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(root, $"master-{i}"),
+                Path.Combine(root, $"master-{i}.log")))
+            .ToArray();
+    }
+
+    public string Root { get; }
+    public IReadOnlyList<MasterProcess> Masters { get; }
+    public IEnumerable<string> Peers => Masters.Select(m => m.RaftAddress);
+
+    public void StartAll()
+    {
+        foreach (var m in Masters) Start(m);
+    }
+
+    public void Start(MasterProcess master) => master.Start(Peers, extraArgs);
+
+    /// <summary>Waits until one running master leads and every running master answering agrees on it.</summary>
+    public async Task<MasterProcess> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string seen = "nothing yet";
+        while (DateTime.UtcNow < deadline)
+        {
+            token.ThrowIfCancellationRequested();
+            var statuses = await StatusesAsync(token);
+            var leaders = statuses.Where(s => s.Status?.Role == "leader").ToArray();
+            if (leaders.Length == 1)
+            {
+                var leader = leaders[0];
+                var agree = statuses.Where(s => s.Status is not null)
+                    .All(s => s.Status!.LeaderRaft == leader.Master.RaftAddress);
+                if (agree) return leader.Master;
+            }
+            seen = Describe(statuses);
+            await Task.Delay(20, token);
+        }
+        throw new TimeoutException($"no agreed leader within {timeout}; last seen: {seen}");
+    }
+
+    /// <summary>Waits until every running master has applied at least <paramref name="index"/> and holds the same registry.</summary>
+    public async Task<string> WaitForConvergenceAsync(long index, TimeSpan timeout, CancellationToken token = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string seen = "nothing yet";
+        while (DateTime.UtcNow < deadline)
+        {
+            var statuses = await StatusesAsync(token);
+            var running = statuses.Where(s => s.Master.IsRunning).ToArray();
+            if (running.All(s => s.Status is not null && s.Status.AppliedIndex >= index)
+                && running.Select(s => s.Status!.RegistryDigest).Distinct().Count() == 1)
+                return running[0].Status!.RegistryDigest;
+            seen = Describe(statuses);
+            await Task.Delay(50, token);
+        }
+        throw new TimeoutException($"masters did not converge on index {index} within {timeout}; last seen: {seen}");
+    }
+
+    public async Task<(MasterProcess Master, StatusDto? Status)[]> StatusesAsync(CancellationToken token = default)
+    {
+        var tasks = Masters.Select(async m => (m, await m.TryStatusAsync(token))).ToArray();
+        return await Task.WhenAll(tasks);
+    }
+
+    /// <summary>Writes one role weight through <paramref name="master"/>; returns the HTTP status code (0 when it does not answer).</summary>
+    public static async Task<int> TryWriteWeightAsync(MasterProcess master, string role, double weight, TimeSpan timeout,
+        CancellationToken token = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        cts.CancelAfter(timeout);
+        try
+        {
+            using var response = await MasterProcess.Client.PutAsJsonAsync($"http://{master.HttpAddress}/master/weights",
+                new[] { new WeightDto(role, weight) }, MasterJsonContext.Default.WeightDtoArray, cts.Token);
+            return (int)response.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    public static async Task<WeightDto[]?> TryReadWeightsAsync(MasterProcess master, CancellationToken token = default)
+    {
+        try
+        {
+            using var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}/master/weights", token);
+            if (!response.IsSuccessStatusCode) return null;
+            return await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, token);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static string Describe((MasterProcess Master, StatusDto? Status)[] statuses) =>
+        string.Join("; ", statuses.Select(s => s.Status is { } st
+            ? $"m{s.Master.Id}: {st.Role} term {st.Term} leader {st.LeaderRaft ?? "none"} applied {st.AppliedIndex} digest {st.RegistryDigest}"
+            : $"m{s.Master.Id}: {(s.Master.IsRunning ? "no answer" : "down")}"));
+
+    public void Dispose()
+    {
+        foreach (var m in Masters) m.Dispose();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Mesos.HA.Master;
+using Mesos.HA.Replication;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Cli;
+
+/// <summary><c>mesos-ha master</c>: runs one master of a static Raft group.</summary>
+internal static class MasterCommand
+{
+    public const string Usage = """
+        mesos-ha master --id <n> --raft <host:port> --peers <host:port,...> --http <host:port> --data-dir <dir>
+          --id                 this master's number (for logs and status)
+          --raft               this master's Raft endpoint; must be one of --peers
+          --peers              every master's Raft endpoint, this one included (3 or 5; 1 for development)
+          --http               where this master serves HTTP (health, redirect, APIs)
+          --data-dir           Raft log and registry store; keep it on a durable disk
+          --election-timeout-ms <lo-hi>   election timeout range (default 150-300)
+          --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.3)
+          --request-timeout-ms <n>        Raft request timeout (default 1000)
+          --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
+          --log-level <level>             Trace, Debug, Information (default), Warning, Error
+          --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
+        """;
+
+    public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
+    {
+        var raft = EndPoints.Parse(args.Required("raft"), "--raft");
+        var peers = args.Required("peers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => EndPoints.Parse(p, "--peers entry")).ToArray();
+        var http = EndPoints.Parse(args.Required("http"), "--http");
+        var (lower, upper) = ParseRange(args.Optional("election-timeout-ms") ?? "150-300");
+        var threshold = args.Optional("heartbeat-threshold") is { } t
+            ? double.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var th) ? th : throw new UsageException("--heartbeat-threshold must be a number")
+            : 0.3;
+        var level = Enum.TryParse<LogLevel>(args.Optional("log-level") ?? "Information", ignoreCase: true, out var l)
+            ? l : throw new UsageException("--log-level must be Trace, Debug, Information, Warning or Error");
+        var parentPid = args.Int("parent-pid", 0, 0);
+        var options = new MasterOptions
+        {
+            Id = args.Int("id", 1, 0),
+            HttpHost = http.Address.ToString(),
+            HttpPort = http.Port,
+            EnableBenchEndpoints = args.Flag("enable-bench"),
+            Replication = new ReplicationOptions
+            {
+                RaftEndPoint = raft,
+                Members = peers,
+                DataDirectory = Path.GetFullPath(args.Required("data-dir")),
+                HttpAddress = $"{http.Address}:{http.Port}",
+                LowerElectionTimeout = TimeSpan.FromMilliseconds(lower),
+                UpperElectionTimeout = TimeSpan.FromMilliseconds(upper),
+                HeartbeatThreshold = threshold,
+                RequestTimeout = TimeSpan.FromMilliseconds(args.Int("request-timeout-ms", 1000, 10, 60_000)),
+                SnapshotIntervalEntries = args.Int("snapshot-interval", 8192, 2),
+            },
+        };
+        args.EnsureAllUsed();
+        if (options.Replication.Validate() is { } error) throw new UsageException(error);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        if (parentPid > 0) _ = WatchParentAsync(parentPid, stop);
+        return await MasterHost.RunAsync(options, logging => Logging.Configure(logging, level), stop.Token);
+    }
+
+    private static (int Lower, int Upper) ParseRange(string text)
+    {
+        var parts = text.Split('-');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var lo) && int.TryParse(parts[1], out var hi) && lo > 0 && hi > lo)
+            return (lo, hi);
+        throw new UsageException($"--election-timeout-ms must look like 150-300, not '{text}'");
+    }
+
+    private static async Task WatchParentAsync(int pid, CancellationTokenSource stop)
+    {
+        try
+        {
+            using var parent = Process.GetProcessById(pid);
+            await parent.WaitForExitAsync(stop.Token);
+        }
+        catch (ArgumentException) { /* already gone */ }
+        catch (OperationCanceledException) { return; }
+        await stop.CancelAsync();
+    }
+}

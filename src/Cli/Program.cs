@@ -1,0 +1,45 @@
+using Mesos.HA.Cli;
+using Mesos.HA.Cli.Bench;
+
+const string usage = """
+    usage: mesos-ha <command> [options]
+      master              run one master of a Raft group (mesos-ha master --help)
+      bench replication   --masters 3 --writers W --seconds S   registry write throughput
+      bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
+    """;
+
+HashSet<string> BenchFlags = ["keep"];
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+{
+    try { cancel.Cancel(); } catch (ObjectDisposedException) { }
+};
+
+try
+{
+    return args switch
+    {
+        ["master", "--help"] => Print(MasterCommand.Usage, 0),
+        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench" }), cancel.Token),
+        ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        [] or ["--help"] or ["help"] => Print(usage, 0),
+        _ => Print($"mesos-ha: unknown command '{string.Join(' ', args.Take(2))}'\n{usage}", 2),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"mesos-ha: {e.Message}");
+    return 2;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    return 130;
+}
+
+static int Print(string text, int code)
+{
+    (code == 0 ? Console.Out : Console.Error).WriteLine(text);
+    return code;
+}

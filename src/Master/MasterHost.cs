@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text.Json;
+using Mesos.HA.Master.Bench;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication;
+using Mesos.HA.Replication.Registry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Master;
+
+/// <summary>
+/// One master process: its Raft member (through <see cref="ReplicatedRegistry"/>) and its HTTP
+/// endpoints. The leading-master logic (offers, tasks) arrives with the master issue; today the
+/// HTTP surface is health, leader redirect and the Mesos weights endpoint, the first registry write
+/// an operator can make.
+/// </summary>
+public static class MasterHost
+{
+    public static async Task<int> RunAsync(MasterOptions options, Action<ILoggingBuilder> configureLogging, CancellationToken token)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        configureLogging(builder.Logging);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ParseAddress(options.HttpHost), options.HttpPort));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MasterJsonContext.Default));
+        await using var app = builder.Build();
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        await using var registry = await ReplicatedRegistry.StartAsync(options.Replication, loggerFactory, token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var exitCode = 0;
+        registry.Faulted += _ => { exitCode = 3; stop.Cancel(); };
+        MapEndpoints(app, options, registry);
+        await app.StartAsync(stop.Token);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException) { }
+        using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(shutdown.Token);
+        return exitCode;
+    }
+
+    private static IPAddress ParseAddress(string host) =>
+        host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var ip) ? ip : IPAddress.Any;
+
+    private static void MapEndpoints(WebApplication app, MasterOptions options, ReplicatedRegistry registry)
+    {
+        app.MapGet("/health", () => Results.Json(Status(options, registry), MasterJsonContext.Default.StatusDto));
+
+        app.MapGet("/master/redirect", () => registry.Leader is { HttpAddress.Length: > 0 } leader
+            ? Results.Redirect($"//{leader.HttpAddress}", permanent: false, preserveMethod: true)
+            : Results.Json(new ErrorDto("no leader is known"), MasterJsonContext.Default.ErrorDto, statusCode: 503));
+
+        app.MapGet("/master/weights", async (HttpContext http) =>
+        {
+            try
+            {
+                var current = await registry.ReadAsync(ReadConsistency.Linearizable, http.RequestAborted);
+                var weights = current.Weights.OrderBy(w => w.Key, StringComparer.Ordinal)
+                    .Select(w => new WeightDto(w.Key, w.Value)).ToArray();
+                return Results.Json(weights, MasterJsonContext.Default.WeightDtoArray);
+            }
+            catch (NotLeaderException e)
+            {
+                return NotLeader(e, "/master/weights");
+            }
+        });
+
+        app.MapPut("/master/weights", async (HttpContext http) =>
+        {
+            WeightDto[]? body;
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync(http.Request.Body, MasterJsonContext.Default.WeightDtoArray, http.RequestAborted);
+            }
+            catch (JsonException e)
+            {
+                return BadRequest("malformed JSON: " + e.Message);
+            }
+            if (body is null) return BadRequest("expected a JSON array of {\"role\", \"weight\"}");
+            try
+            {
+                var result = await registry.ProposeAsync(new SetWeights([.. body.Select(w => new RoleWeight(w.Role, w.Weight))]),
+                    http.RequestAborted);
+                return result.Succeeded ? Results.Ok() : BadRequest(result.Message);
+            }
+            catch (InvalidRegistryCommandException e)
+            {
+                return BadRequest(e.Message);
+            }
+            catch (NotLeaderException e)
+            {
+                return NotLeader(e, "/master/weights");
+            }
+        });
+
+        if (options.EnableBenchEndpoints)
+        {
+            app.MapPost("/bench/replication", async (int writers, double seconds, int? commandBytes, HttpContext http) =>
+            {
+                if (writers is < 1 or > 1024 || seconds is <= 0 or > 600) return BadRequest("writers 1-1024, seconds 0-600");
+                if (!registry.IsLeader) return NotLeader(new NotLeaderException(registry.Leader), "/bench/replication");
+                var result = await ReplicationLoad.RunAsync(registry, writers, TimeSpan.FromSeconds(seconds),
+                    commandBytes ?? 200, http.RequestAborted);
+                return Results.Json(result, MasterJsonContext.Default.ReplicationBenchDto);
+            });
+        }
+    }
+
+    private static IResult BadRequest(string message) =>
+        Results.Json(new ErrorDto(message), MasterJsonContext.Default.ErrorDto, statusCode: 400);
+
+    /// <summary>307 to the leader when one is known (as Mesos redirects), 503 otherwise.</summary>
+    private static IResult NotLeader(NotLeaderException e, string path) => e.Leader is { HttpAddress.Length: > 0 } leader
+        ? Results.Redirect($"//{leader.HttpAddress}{path}", permanent: false, preserveMethod: true)
+        : Results.Json(new ErrorDto("no leader is known"), MasterJsonContext.Default.ErrorDto, statusCode: 503);
+
+    public static StatusDto Status(MasterOptions options, ReplicatedRegistry registry)
+    {
+        var leader = registry.Leader;
+        var local = registry.LocalRegistry;
+        return new StatusDto(
+            options.Id, $"{options.HttpHost}:{options.HttpPort}", options.Replication.RaftEndPoint.ToString(),
+            registry.IsLeader ? "leader" : "follower", registry.Term, leader?.RaftEndPoint,
+            leader is { HttpAddress.Length: > 0 } ? leader.HttpAddress : null,
+            registry.AppliedIndex, registry.CommitIndex, registry.CheckpointIndex, registry.SnapshotsInstalled,
+            registry.Compactions, registry.RaftRestarts, RegistryCodec.Digest(local), local.Weights.Count);
+    }
+}

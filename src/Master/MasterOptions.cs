@@ -1,0 +1,15 @@
+using Mesos.HA.Replication;
+
+namespace Mesos.HA.Master;
+
+/// <summary>Everything one master process needs: its id, its HTTP endpoint and its place in the Raft group.</summary>
+public sealed record MasterOptions
+{
+    public required int Id { get; init; }
+    public required string HttpHost { get; init; }
+    public required int HttpPort { get; init; }
+    public required ReplicationOptions Replication { get; init; }
+
+    /// <summary>Serves <c>POST /bench/replication</c>, which runs load inside the leader. Off in production.</summary>
+    public bool EnableBenchEndpoints { get; init; }
+}
