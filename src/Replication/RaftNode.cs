@@ -40,6 +40,9 @@ internal sealed class RaftNode : IAsyncDisposable
             {
                 Location = Path.Combine(options.DataDirectory, "raft"),
                 ConcurrencyLevel = 256,
+                // DotNext's default chunk is one OS page, and every chunk is a file of its own:
+                // under load the log then spends its time creating and mapping files.
+                ChunkSize = options.WalChunkBytes,
             }, stateMachine);
             var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
             {
@@ -51,6 +54,7 @@ internal sealed class RaftNode : IAsyncDisposable
                 ColdStart = false,
                 ConfigurationStorage = null!, // DotNext supplies its in-memory storage; we fill it below.
                 LoggerFactory = raftLoggerFactory,
+                MaxReplicationLag = options.MaxReplicationLag,
             };
             configuration.Metadata[HttpMetadataKey] = options.HttpAddress;
             var members = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage)

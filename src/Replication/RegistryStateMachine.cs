@@ -81,7 +81,7 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
         }
         else if (!entry.IsConfiguration)
         {
-            ApplyCommand(entry);
+            ApplyBatch(entry);
             Volatile.Write(ref appliedIndex, entry.Index);
             if (entry.Index - latest.Index >= options.SnapshotIntervalEntries)
                 await CheckpointAsync(entry.Index, entry.Term, token).ConfigureAwait(false);
@@ -91,29 +91,46 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
         return entry.Index;
     }
 
-    private void ApplyCommand(in LogEntry entry)
+    private void ApplyBatch(in LogEntry entry)
     {
-        var pending = entry.Context as PendingCommand;
+        var pending = (entry.Context as PendingBatch)?.Commands;
         if (!entry.TryGetPayload(out var payload))
             payload = new System.Buffers.ReadOnlySequence<byte>(Concat(entry.GetPayload()));
-        if (!RegistryCommandCodec.TryDecode(payload, out var envelope, out var error))
+        if (!RegistryCommandCodec.TryDecodeBatch(payload, out var commands, out var error))
         {
-            // The proposer validates before proposing, so this is an entry written by an
+            // The proposer validates before proposing, so this entry was written by an
             // incompatible version: every replica skips it the same way.
             LogMalformedEntry(logger, entry.Index, error!);
-            pending?.Complete(CommandResult.Rejected(error!) with { Index = entry.Index });
+            foreach (var p in pending ?? []) p.Complete(CommandResult.Rejected(error!) with { Index = entry.Index });
             return;
         }
-        var outcome = current.Apply(envelope!.Command);
-        foreach (var key in outcome.Touched)
+        if (pending is not null && pending.Length != commands.Count) pending = null; // not the entry we proposed
+        var registry = current;
+        for (var i = 0; i < commands.Count; i++)
         {
-            var keyBytes = key.ToBytes();
-            if (outcome.Next.Find(key) is { } record) store.Upsert(keyBytes, RegistryCodec.EncodeRecord(record));
-            else store.Delete(keyBytes);
+            var (envelope, invalid) = commands[i];
+            CommandResult result;
+            if (envelope is null)
+            {
+                LogMalformedEntry(logger, entry.Index, invalid!);
+                result = CommandResult.Rejected(invalid!);
+            }
+            else
+            {
+                var outcome = registry.Apply(envelope.Command);
+                foreach (var key in outcome.Touched)
+                {
+                    var keyBytes = key.ToBytes();
+                    if (outcome.Next.Find(key) is { } record) store.Upsert(keyBytes, RegistryCodec.EncodeRecord(record));
+                    else store.Delete(keyBytes);
+                }
+                registry = outcome.Next;
+                result = outcome.Result;
+            }
+            if (pending is not null && envelope is not null && pending[i].RequestId == envelope.RequestId)
+                pending[i].Complete(result with { Index = entry.Index });
         }
-        current = outcome.Next;
-        if (pending is not null && pending.RequestId == envelope.RequestId)
-            pending.Complete(outcome.Result with { Index = entry.Index });
+        current = registry;
     }
 
     private static byte[] Concat(IEnumerable<ReadOnlyMemory<byte>> blocks)

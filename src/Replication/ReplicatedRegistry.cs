@@ -22,6 +22,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private readonly CancellationTokenSource lifetime = new();
     private readonly SemaphoreSlim restartLock = new(1, 1);
     private readonly ResiliencePipeline restartPipeline;
+    private readonly ProposalPump proposals;
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
     private int raftRestarts;
@@ -43,6 +44,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
                 MaxRetryAttempts = 10,
             })
             .Build();
+        proposals = new ProposalPump(ReplicateEntryAsync, options.ProposalQueueCapacity, options.MaxReplicationsInFlight,
+            options.MaxCommandsPerEntry);
     }
 
     /// <summary>Starts this master's Raft member. Throws <see cref="ArgumentException"/> on invalid options.</summary>
@@ -98,21 +101,24 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     public async Task<CommandResult> ProposeAsync(RegistryCommand command, CancellationToken token = default)
     {
         var envelope = new CommandEnvelope(RegistryCommandCodec.CurrentVersion, Guid.NewGuid(), command);
-        var payload = RegistryCommandCodec.Encode(envelope);
+        var pending = new PendingCommand(envelope.RequestId, RegistryCommandCodec.Encode(envelope));
+        if (incarnation is not { IsLeader: true }) throw new NotLeaderException(Leader);
+        await proposals.EnqueueAsync(pending, token).ConfigureAwait(false);
+        return await pending.Result.WaitAsync(token).ConfigureAwait(false);
+    }
+
+    private async Task ReplicateEntryAsync(byte[] payload, PendingBatch batch, CancellationToken token)
+    {
         var current = incarnation;
         if (current is null || !current.IsLeader) throw new NotLeaderException(Leader);
-        var pending = new PendingCommand(envelope.RequestId);
         try
         {
-            await ((IRaftCluster)current.Node.Cluster).ReplicateAsync(payload, pending, token).ConfigureAwait(false);
+            await ((IRaftCluster)current.Node.Cluster).ReplicateAsync(payload, batch, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or InvalidOperationException or ObjectDisposedException)
         {
             throw new NotLeaderException(Leader, e);
         }
-        if (!pending.Result.IsCompleted)
-            throw new InvalidOperationException("a committed entry was applied without its result; the registry state machine lost the proposer's context");
-        return await pending.Result.ConfigureAwait(false);
     }
 
     /// <summary>Reads the registry at the requested consistency.</summary>
@@ -248,6 +254,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await lifetime.CancelAsync().ConfigureAwait(false);
+        await proposals.DisposeAsync().ConfigureAwait(false);
         await restartLock.WaitAsync().ConfigureAwait(false);
         try
         {

@@ -28,6 +28,21 @@ public sealed record ReplicationOptions
     /// <summary>Raft request timeout. DotNext defaults it to the lower election timeout, which caused spurious elections under load.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Replication rounds that may queue for one follower before it is reported slow (DotNext's default of 16 is too low for 64 concurrent writers).</summary>
+    public int MaxReplicationLag { get; init; } = 1024;
+
+    /// <summary>Proposals that may wait for a replication slot; callers beyond it wait (back-pressure).</summary>
+    public int ProposalQueueCapacity { get; init; } = 8192;
+
+    /// <summary>Log entries being replicated at once; proposals arriving meanwhile are packed into the next entry.</summary>
+    public int MaxReplicationsInFlight { get; init; } = 2;
+
+    /// <summary>Size of one write-ahead-log chunk file (measured: 4 KiB chunks cost half the write throughput).</summary>
+    public int WalChunkBytes { get; init; } = 1 << 20;
+
+    /// <summary>Most commands packed into one log entry.</summary>
+    public int MaxCommandsPerEntry { get; init; } = 512;
+
     /// <summary>Entries between FASTER checkpoints (Raft snapshots).</summary>
     public long SnapshotIntervalEntries { get; init; } = 8192;
 

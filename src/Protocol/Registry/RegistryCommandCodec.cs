@@ -33,6 +33,67 @@ public static class RegistryCommandCodec
         return bytes;
     }
 
+    /// <summary>Larger log entries are refused; a batch is cut before it reaches this.</summary>
+    public const int MaxBatchBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Builds one log entry from commands already encoded by <see cref="Encode"/>: a MessagePack
+    /// <see cref="CommandBatch"/> written around the encoded commands without re-encoding them.
+    /// </summary>
+    public static byte[] EncodeBatch(IReadOnlyList<byte[]> encodedCommands)
+    {
+        var buffer = new ArrayBufferWriter<byte>(encodedCommands.Sum(c => c.Length) + 16);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2);
+        writer.Write(CurrentVersion);
+        writer.WriteArrayHeader(encodedCommands.Count);
+        foreach (var command in encodedCommands) writer.WriteRaw(command);
+        writer.Flush();
+        if (buffer.WrittenCount > MaxBatchBytes)
+            throw new InvalidRegistryCommandException($"batch is {buffer.WrittenCount} bytes; the limit is {MaxBatchBytes}");
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Decodes a log entry into its commands. Returns false when the entry as a whole is unreadable.
+    /// A readable batch may still hold an invalid command: its slot is null and its error is given.
+    /// </summary>
+    public static bool TryDecodeBatch(ReadOnlySequence<byte> payload, out IReadOnlyList<(CommandEnvelope? Envelope, string? Error)> commands,
+        out string? error)
+    {
+        commands = [];
+        if (payload.Length > MaxBatchBytes)
+        {
+            error = $"entry is {payload.Length} bytes; the limit is {MaxBatchBytes}";
+            return false;
+        }
+        CommandBatch? batch;
+        try
+        {
+            batch = MessagePackSerializer.Deserialize<CommandBatch>(payload, Options);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            error = "malformed entry: " + (e.InnerException?.Message ?? e.Message);
+            return false;
+        }
+        if (batch?.Commands is null || batch.Version != CurrentVersion)
+        {
+            error = batch is null ? "malformed entry: empty" : $"unsupported entry version {batch.Version}";
+            return false;
+        }
+        commands = [.. batch.Commands.Select(Check)];
+        error = null;
+        return true;
+
+        static (CommandEnvelope?, string?) Check(CommandEnvelope? envelope)
+        {
+            if (envelope?.Command is null) return (null, "malformed command: empty");
+            if (envelope.Version != CurrentVersion) return (null, $"unsupported command encoding version {envelope.Version}");
+            return RegistryCommandValidator.Validate(envelope.Command) is { } invalid ? (null, invalid) : (envelope, null);
+        }
+    }
+
     /// <summary>Decodes a log entry payload; returns false with a readable reason when it is not a valid command.</summary>
     public static bool TryDecode(ReadOnlySequence<byte> payload, out CommandEnvelope? envelope, out string? error)
     {
