@@ -5,7 +5,7 @@ namespace Mesos.HA.Cli;
 
 internal static class Logging
 {
-    /// <summary>One line per entry on stderr; our own categories at <paramref name="level"/>, libraries at Warning and above.</summary>
+    /// <summary>One line per entry on stderr; our own categories at <paramref name="level"/>, libraries at Warning and above unless Debug or Trace is asked for.</summary>
     public static void Configure(ILoggingBuilder logging, LogLevel level)
     {
         logging.AddSimpleConsole(o =>
@@ -15,7 +15,9 @@ internal static class Logging
             o.UseUtcTimestamp = true;
         });
         logging.AddFilter((category, l) =>
-            category?.StartsWith("Mesos.HA", StringComparison.Ordinal) == true ? l >= level : l >= LogLevel.Warning && l >= level);
+            category?.StartsWith("Mesos.HA", StringComparison.Ordinal) == true || level <= LogLevel.Debug
+                ? l >= level
+                : l >= LogLevel.Warning && l >= level);
         logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
             o.LogToStandardErrorThreshold = LogLevel.Trace);
     }

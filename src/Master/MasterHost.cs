@@ -53,7 +53,7 @@ public static class MasterHost
     {
         app.MapGet("/health", () => Results.Json(Status(options, registry), MasterJsonContext.Default.StatusDto));
 
-        app.MapGet("/master/redirect", () => registry.Leader is { HttpAddress.Length: > 0 } leader
+        app.MapGet("/master/redirect", () => registry.Leader is { HttpAddress.Length: > 0 } leader && (registry.IsLeader || !leader.IsLocal)
             ? Results.Redirect($"//{leader.HttpAddress}", permanent: false, preserveMethod: true)
             : Results.Json(new ErrorDto("no leader is known"), MasterJsonContext.Default.ErrorDto, statusCode: 503));
 
@@ -61,7 +61,9 @@ public static class MasterHost
         {
             try
             {
-                var current = await registry.ReadAsync(ReadConsistency.Linearizable, http.RequestAborted);
+                // ?local=true reads this master's applied copy (any master, possibly stale); the default is linearizable on the leader.
+                var consistency = http.Request.Query["local"] == "true" ? ReadConsistency.LocalStale : ReadConsistency.Linearizable;
+                var current = await registry.ReadAsync(consistency, http.RequestAborted);
                 var weights = current.Weights.OrderBy(w => w.Key, StringComparer.Ordinal)
                     .Select(w => new WeightDto(w.Key, w.Value)).ToArray();
                 return Results.Json(weights, MasterJsonContext.Default.WeightDtoArray);
@@ -117,7 +119,7 @@ public static class MasterHost
         Results.Json(new ErrorDto(message), MasterJsonContext.Default.ErrorDto, statusCode: 400);
 
     /// <summary>307 to the leader when one is known (as Mesos redirects), 503 otherwise.</summary>
-    private static IResult NotLeader(NotLeaderException e, string path) => e.Leader is { HttpAddress.Length: > 0 } leader
+    private static IResult NotLeader(NotLeaderException e, string path) => e.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
         ? Results.Redirect($"//{leader.HttpAddress}{path}", permanent: false, preserveMethod: true)
         : Results.Json(new ErrorDto("no leader is known"), MasterJsonContext.Default.ErrorDto, statusCode: 503);
 

@@ -111,9 +111,15 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     {
         var current = incarnation;
         if (current is null || !current.IsLeader) throw new NotLeaderException(Leader);
+        // The entry carries the term this master leads in, captured when leadership was confirmed.
+        // DotNext's own helper labels entries with the node's current term, which a newer leader's
+        // message may already have raised while this node still acts as leader: the stale entry then
+        // matches the new leader's entry at the same index and term and gets committed here
+        // (reproduced by PausedLeader_IsReplaced_AndCannotCommitWhenItWakesUp).
+        var entry = new BinaryLogEntry { Content = payload, Term = current.LeaderTerm, Context = batch };
         try
         {
-            await ((IRaftCluster)current.Node.Cluster).ReplicateAsync(payload, batch, token).ConfigureAwait(false);
+            await current.Node.Cluster.ReplicateAsync(entry, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or InvalidOperationException or ObjectDisposedException)
         {
@@ -236,19 +242,44 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
             }
             if (leadership.IsCancellationRequested) continue;
             var term = cluster.Term;
+            long committedTerm;
+            try
+            {
+                // The newest committed entry is this leader's own first entry (or later ones of its
+                // term). If the node's term already moved past it, a newer leader exists and this
+                // leadership is about to be revoked: do not serve with a term that is not ours.
+                committedTerm = await TermReader.ReadAsync(source.Node.Log, source.Node.Log.LastCommittedEntryIndex, source.Stopping)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            if (committedTerm != term)
+            {
+                LogTermMoved(logger, committedTerm, term);
+                await WaitUntilCancelledAsync(leadership, source.Stopping).ConfigureAwait(false);
+                continue;
+            }
+            source.LeaderTerm = term;
             source.LeadershipToken = leadership;
             LogBecameLeader(logger, term, source.Node.StateMachine.AppliedIndex);
             BecameLeader?.Invoke(new LeadershipTerm(term, leadership));
-            try
-            {
-                using var either = CancellationTokenSource.CreateLinkedTokenSource(leadership, source.Stopping);
-                await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) { }
+            await WaitUntilCancelledAsync(leadership, source.Stopping).ConfigureAwait(false);
             source.LeadershipToken = new CancellationToken(canceled: true);
             LogLostLeadership(logger, term);
             LostLeadership?.Invoke(term);
         }
+    }
+
+    private static async Task WaitUntilCancelledAsync(CancellationToken first, CancellationToken second)
+    {
+        try
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(first, second);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
     }
 
     public async ValueTask DisposeAsync()
@@ -277,6 +308,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         public CancellationToken Stopping => stopping.Token;
         public Task? LeadershipLoop { get; set; }
         public CancellationToken LeadershipToken { get; set; } = new(canceled: true);
+        public long LeaderTerm { get; set; }
 
         public bool IsLeader => !LeadershipToken.IsCancellationRequested && !stopping.IsCancellationRequested;
 
@@ -291,6 +323,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Became leader in term {Term} at applied index {Index}")]
     private static partial void LogBecameLeader(ILogger logger, long term, long index);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not serving as leader: the newest committed entry has term {CommittedTerm} but the node is in term {Term}")]
+    private static partial void LogTermMoved(ILogger logger, long committedTerm, long term);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lost leadership of term {Term}")]
     private static partial void LogLostLeadership(ILogger logger, long term);
