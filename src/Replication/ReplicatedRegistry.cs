@@ -80,7 +80,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     /// <summary>This master's applied copy of the registry (may trail the leader).</summary>
     public Registry.Registry LocalRegistry => incarnation?.Node.StateMachine.Current ?? Registry.Registry.Empty;
 
-    public long AppliedIndex => incarnation?.Node.StateMachine.AppliedIndex ?? 0;
+    /// <summary>Index of the last entry applied here (entries without a payload, such as a new leader's first entry, count).</summary>
+    public long AppliedIndex => incarnation?.Node.Log.LastAppliedIndex ?? 0;
 
     public long CommitIndex => incarnation?.Node.Log.LastCommittedEntryIndex ?? 0;
 
