@@ -25,8 +25,8 @@ public sealed record ReplicationOptions
     /// <summary>Heartbeat period as a fraction of the lower election timeout (DotNext's HeartbeatThreshold).</summary>
     public double HeartbeatThreshold { get; init; } = 0.3;
 
-    /// <summary>Raft request timeout. DotNext defaults it to the lower election timeout, which caused spurious elections under load.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Raft request timeout. A leader whose round gets no majority within it steps down, so it bounds how long a cut-off leader acts; DotNext's default (the lower election timeout) caused spurious elections under load.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>Replication rounds that may queue for one follower before it is reported slow (DotNext's default of 16 is too low for 64 concurrent writers).</summary>
     public int MaxReplicationLag { get; init; } = 1024;
