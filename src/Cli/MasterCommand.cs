@@ -15,8 +15,8 @@ internal static class MasterCommand
           --peers              every master's Raft endpoint, this one included (3 or 5; 1 for development)
           --http               where this master serves HTTP (health, redirect, APIs)
           --data-dir           Raft log and registry store; keep it on a durable disk
-          --election-timeout-ms <lo-hi>   election timeout range (default 150-300)
-          --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.3)
+          --election-timeout-ms <lo-hi>   election timeout range (default 150-200)
+          --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)
           --request-timeout-ms <n>        Raft request timeout; a leader cut off from its majority steps down after about this long (default 300)
           --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
@@ -29,10 +29,10 @@ internal static class MasterCommand
         var peers = args.Required("peers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => EndPoints.Parse(p, "--peers entry")).ToArray();
         var http = EndPoints.Parse(args.Required("http"), "--http");
-        var (lower, upper) = ParseRange(args.Optional("election-timeout-ms") ?? "150-300");
+        var (lower, upper) = ParseRange(args.Optional("election-timeout-ms") ?? "150-200");
         var threshold = args.Optional("heartbeat-threshold") is { } t
             ? double.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var th) ? th : throw new UsageException("--heartbeat-threshold must be a number")
-            : 0.3;
+            : 0.1;
         var level = Enum.TryParse<LogLevel>(args.Optional("log-level") ?? "Information", ignoreCase: true, out var l)
             ? l : throw new UsageException("--log-level must be Trace, Debug, Information, Warning or Error");
         var parentPid = args.Int("parent-pid", 0, 0);

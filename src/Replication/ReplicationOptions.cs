@@ -20,10 +20,10 @@ public sealed record ReplicationOptions
     public string HttpAddress { get; init; } = "";
 
     public TimeSpan LowerElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
-    public TimeSpan UpperElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan UpperElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Heartbeat period as a fraction of the lower election timeout (DotNext's HeartbeatThreshold).</summary>
-    public double HeartbeatThreshold { get; init; } = 0.3;
+    public double HeartbeatThreshold { get; init; } = 0.1;
 
     /// <summary>Raft request timeout. A leader whose round gets no majority within it steps down, so it bounds how long a cut-off leader acts; DotNext's default (the lower election timeout) caused spurious elections under load.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(300);

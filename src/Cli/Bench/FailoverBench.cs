@@ -17,10 +17,11 @@ internal static class FailoverBench
         var rounds = args.Int("rounds", 10, 1, 1000);
         var keep = args.Flag("keep");
         var timing = args.Optional("election-timeout-ms");
+        var logLevel = args.Optional("master-log-level") ?? "Warning";
         args.EnsureAllUsed();
 
         var root = BenchRoot.Create("failover");
-        string[] extra = timing is null ? ["--log-level", "Warning"] : ["--log-level", "Warning", "--election-timeout-ms", timing];
+        string[] extra = timing is null ? ["--log-level", logLevel] : ["--log-level", logLevel, "--election-timeout-ms", timing];
         using var group = new MasterGroup(masters, root, extra);
         var samples = new List<double>();
         try
@@ -34,6 +35,7 @@ internal static class FailoverBench
                     throw new InvalidOperationException($"round {round}: the leader m{leader.Id} did not accept a write before the kill");
                 var survivors = group.Masters.Where(m => m != leader).ToArray();
                 var clock = Stopwatch.StartNew();
+                Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing m{leader.Id}");
                 leader.Kill();
                 var (writer, elapsed) = await WriteThroughAnySurvivorAsync(survivors, round, clock, token);
                 samples.Add(elapsed);
