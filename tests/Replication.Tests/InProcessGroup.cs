@@ -1,0 +1,59 @@
+using System.Net;
+using Mesos.HA.Cli;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mesos.HA.Replication.Tests;
+
+/// <summary>Raft members as <see cref="ReplicatedRegistry"/> instances in this process, on loopback ports, with their own data directories.</summary>
+internal sealed class InProcessGroup : IAsyncDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "inproc-" + Guid.NewGuid().ToString("N")[..12]);
+
+    private InProcessGroup(ReplicationOptions[] options) => Options = options;
+
+    public ReplicationOptions[] Options { get; }
+    public ReplicatedRegistry?[] Members { get; private set; } = [];
+
+    public static async Task<InProcessGroup> StartAsync(int size)
+    {
+        var endpoints = Enumerable.Range(0, size).Select(_ => new IPEndPoint(IPAddress.Loopback, EndPoints.FreePort())).ToArray();
+        var group = new InProcessGroup([]);
+        var options = endpoints.Select((ep, i) => new ReplicationOptions
+        {
+            RaftEndPoint = ep,
+            Members = endpoints,
+            DataDirectory = Path.Combine(group.root, $"m{i}"),
+            HttpAddress = $"127.0.0.1:{10000 + i}",
+            SnapshotIntervalEntries = 16,
+        }).ToArray();
+        group = new InProcessGroup(options);
+        group.Members = await Task.WhenAll(options.Select(o => ReplicatedRegistry.StartAsync(o, NullLoggerFactory.Instance)));
+        return group;
+    }
+
+    public async Task<ReplicatedRegistry> LeaderAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (DateTime.UtcNow < deadline)
+        {
+            var leaders = Members.Where(m => m is { IsLeader: true }).ToArray();
+            if (leaders.Length == 1) return leaders[0]!;
+            await Task.Delay(10);
+        }
+        throw new TimeoutException("no leader: " + string.Join("; ", Members.Select((m, i) =>
+            m is null ? $"m{i} stopped" : $"m{i} leader={m.IsLeader} term={m.Term} applied={m.AppliedIndex}")));
+    }
+
+    public async Task StopAsync(int index)
+    {
+        if (Members[index] is { } m) await m.DisposeAsync();
+        Members[index] = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var m in Members)
+            if (m is not null) await m.DisposeAsync();
+        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+    }
+}
