@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Mesos.HA.Cli.Local;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mesos.HA.Chaos.Tests;
+
+/// <summary>
+/// Seeded chaos against real master processes: while a client writes, a nemesis kills the leader
+/// (SIGKILL, then restarts it) or pauses it past the election timeout (SIGSTOP/SIGCONT). Afterwards:
+/// every acknowledged write is in the registry, all masters hold the same registry, and no term
+/// ever had two leaders. CHAOS_ROUNDS and CHAOS_SEED override the smoke defaults.
+/// </summary>
+public sealed class LeaderChaosTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task LeaderKillsAndPauses_UnderWrites_LoseNoAcknowledgedWrite()
+    {
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), out var r) ? r : 4;
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_SEED"), out var s) ? s : Environment.TickCount;
+        output.WriteLine($"seed {seed}, rounds {rounds} (replay with CHAOS_SEED={seed} CHAOS_ROUNDS={rounds})");
+        var random = new Random(seed);
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-chaos", $"leader-{seed}-{Guid.NewGuid():N}"[..40]);
+        using var group = new MasterGroup(3, root, ["--log-level", "Warning"]);
+        var acknowledged = new ConcurrentDictionary<string, double>();
+        var leadersByTerm = new ConcurrentDictionary<long, ConcurrentDictionary<string, byte>>();
+        var failovers = new List<double>();
+        var faults = new List<string>();
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            group.StartAll();
+            await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            var writer = Task.Run(() => WriteLoopAsync(group, acknowledged, stop.Token));
+            var observer = Task.Run(() => ObserveLeadersAsync(group, leadersByTerm, stop.Token));
+
+            for (var round = 1; round <= rounds; round++)
+            {
+                var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+                var before = acknowledged.Count;
+                var clock = Stopwatch.StartNew();
+                if (random.Next(3) == 0)
+                {
+                    faults.Add($"round {round}: pause m{leader.Id}");
+                    leader.Pause();
+                    await WaitForNewLeaderAsync(group, leader);
+                    failovers.Add(clock.Elapsed.TotalMilliseconds);
+                    leader.Resume();
+                }
+                else
+                {
+                    faults.Add($"round {round}: kill m{leader.Id}");
+                    leader.Kill();
+                    await WaitForNewLeaderAsync(group, leader);
+                    failovers.Add(clock.Elapsed.TotalMilliseconds);
+                    group.Start(leader);
+                }
+                // Progress: the writer must get writes through the new leader before the next fault.
+                await PollAsync($"round {round}: writes resume", () => acknowledged.Count > before + 5);
+            }
+
+            await stop.CancelAsync();
+            await writer;
+            await observer;
+            var leaderNow = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            var status = await leaderNow.TryStatusAsync() ?? throw new InvalidOperationException("leader silent");
+            await group.WaitForConvergenceAsync(status.CommitIndex, TimeSpan.FromSeconds(60));
+            var weights = await MasterGroup.TryReadWeightsAsync(leaderNow) ?? throw new InvalidOperationException("read failed");
+            var stored = weights.ToDictionary(w => w.Role, w => w.Weight);
+
+            var lost = acknowledged.Where(a => !stored.TryGetValue(a.Key, out var w) || w != a.Value).Select(a => a.Key).ToArray();
+            var doubleLeaders = leadersByTerm.Where(t => t.Value.Count > 1).Select(t => $"term {t.Key}: {string.Join(",", t.Value.Keys)}").ToArray();
+            failovers.Sort();
+            output.WriteLine(string.Join("\n", faults));
+            output.WriteLine($"acknowledged writes {acknowledged.Count}, stored {stored.Count}, lost {lost.Length}");
+            output.WriteLine($"failover ms min {failovers[0]:F0} median {failovers[failovers.Count / 2]:F0} max {failovers[^1]:F0}");
+            output.WriteLine($"terms observed {leadersByTerm.Count}, terms with two leaders {doubleLeaders.Length}");
+            Assert.True(lost.Length == 0, $"seed {seed}: acknowledged writes lost: {string.Join(",", lost.Take(20))}");
+            Assert.True(doubleLeaders.Length == 0, $"seed {seed}: two leaders in one term: {string.Join("; ", doubleLeaders)}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            foreach (var m in group.Masters) if (m.IsRunning) try { m.Resume(); } catch (InvalidOperationException) { }
+            group.Dispose();
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Writes distinct roles one at a time through whoever answers 200; records only acknowledged ones.</summary>
+    private static async Task WriteLoopAsync(MasterGroup group, ConcurrentDictionary<string, double> acknowledged, CancellationToken token)
+    {
+        for (var n = 0; n < 100_000 && !token.IsCancellationRequested; n++)
+        {
+            var role = $"chaos/w{n}";
+            foreach (var master in group.Masters.Where(m => m.IsRunning))
+            {
+                if (token.IsCancellationRequested) return;
+                if (await MasterGroup.TryWriteWeightAsync(master, role, 2 + n % 7, TimeSpan.FromSeconds(1)) == 200)
+                {
+                    acknowledged[role] = 2 + n % 7;
+                    break;
+                }
+            }
+        }
+    }
+
+    private static async Task ObserveLeadersAsync(MasterGroup group, ConcurrentDictionary<long, ConcurrentDictionary<string, byte>> leadersByTerm,
+        CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            foreach (var (master, status) in await group.StatusesAsync(token))
+                if (status is { Role: "leader" })
+                    leadersByTerm.GetOrAdd(status.Term, _ => new())[master.RaftAddress] = 0;
+            try { await Task.Delay(10, token); } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>Polls only the other masters: the old leader may be paused and would stall a request.</summary>
+    private static async Task WaitForNewLeaderAsync(MasterGroup group, MasterProcess old)
+    {
+        var others = group.Masters.Where(m => m != old).ToArray();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var m in others)
+                if (await m.TryStatusAsync() is { Role: "leader" }) return;
+            await Task.Delay(5);
+        }
+        throw new TimeoutException($"no new leader replaced m{old.Id} within 30 s");
+    }
+
+    private static async Task PollAsync(string phase, Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition()) return;
+            await Task.Delay(10);
+        }
+        throw new TimeoutException($"{phase}: gave up after 30 s");
+    }
+}
