@@ -17,7 +17,7 @@ internal static class MasterCommand
           --data-dir           Raft log and registry store; keep it on a durable disk
           --election-timeout-ms <lo-hi>   election timeout range (default 150-200)
           --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)
-          --request-timeout-ms <n>        Raft request timeout; a leader cut off from its majority steps down after about this long (default 300)
+          --request-timeout-ms <n>        Raft request timeout; must cover a snapshot install (default 1000)
           --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
           --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
@@ -51,7 +51,7 @@ internal static class MasterCommand
                 LowerElectionTimeout = TimeSpan.FromMilliseconds(lower),
                 UpperElectionTimeout = TimeSpan.FromMilliseconds(upper),
                 HeartbeatThreshold = threshold,
-                RequestTimeout = TimeSpan.FromMilliseconds(args.Int("request-timeout-ms", 300, 10, 60_000)),
+                RequestTimeout = TimeSpan.FromMilliseconds(args.Int("request-timeout-ms", 1000, 10, 60_000)),
                 SnapshotIntervalEntries = args.Int("snapshot-interval", 8192, 2),
             },
         };

@@ -55,6 +55,9 @@ internal sealed class RaftNode : IAsyncDisposable
                 ConfigurationStorage = null!, // DotNext supplies its in-memory storage; we fill it below.
                 LoggerFactory = raftLoggerFactory,
                 MaxReplicationLag = options.MaxReplicationLag,
+                // The lease (renewed by every heartbeat round a majority answers) is how a leader
+                // cut off from its majority notices within about an election timeout.
+                IsLeaderLeaseEnabled = true,
             };
             configuration.Metadata[HttpMetadataKey] = options.HttpAddress;
             var members = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage)

@@ -269,11 +269,69 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
             source.LeadershipToken = leadership;
             LogBecameLeader(logger, term, source.Node.StateMachine.AppliedIndex);
             BecameLeader?.Invoke(new LeadershipTerm(term, leadership));
-            await WaitUntilCancelledAsync(leadership, source.Stopping).ConfigureAwait(false);
+            await WatchLeaseAsync(source, leadership).ConfigureAwait(false);
             source.LeadershipToken = new CancellationToken(canceled: true);
             LogLostLeadership(logger, term);
             LostLeadership?.Invoke(term);
         }
+    }
+
+    /// <summary>
+    /// Runs while this master leads: when the leader lease expires (no majority answered a heartbeat
+    /// round in time) the master stops taking proposals, and if the lease is not renewed within
+    /// <see cref="ReplicationOptions.LeaseGrace"/> it resigns, so a cut-off leader steps down in
+    /// about an election timeout (etcd calls this CheckQuorum). Returns when leadership ends.
+    /// </summary>
+    private async Task WatchLeaseAsync(Incarnation source, CancellationToken leadership)
+    {
+        var cluster = source.Node.Cluster;
+        var tick = options.LowerElectionTimeout * options.HeartbeatThreshold;
+        while (!leadership.IsCancellationRequested && !source.Stopping.IsCancellationRequested)
+        {
+            if (cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested)
+            {
+                source.LeaseExpired = false;
+                await WaitUntilCancelledAsync(lease, leadership, source.Stopping).ConfigureAwait(false);
+                continue;
+            }
+            source.LeaseExpired = true;
+            LogLeaseExpired(logger, cluster.Term);
+            var expiredAt = DateTime.UtcNow;
+            while (DateTime.UtcNow - expiredAt < options.LeaseGrace && !leadership.IsCancellationRequested
+                   && !(cluster.TryGetLeaseToken(out var renewed) && !renewed.IsCancellationRequested))
+            {
+                await DelayAsync(tick, leadership, source.Stopping).ConfigureAwait(false);
+            }
+            if (leadership.IsCancellationRequested || source.Stopping.IsCancellationRequested) break;
+            if (cluster.TryGetLeaseToken(out var current) && !current.IsCancellationRequested) continue;
+            LogLeaseLost(logger, cluster.Term);
+            try
+            {
+                await ((DotNext.Net.Cluster.ICluster)cluster).ResignAsync(source.Stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { }
+            await WaitUntilCancelledAsync(leadership, source.Stopping).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DelayAsync(TimeSpan delay, CancellationToken first, CancellationToken second)
+    {
+        try
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(first, second);
+            await Task.Delay(delay, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private static async Task WaitUntilCancelledAsync(CancellationToken first, CancellationToken second, CancellationToken third)
+    {
+        try
+        {
+            using var any = CancellationTokenSource.CreateLinkedTokenSource(first, second, third);
+            await Task.Delay(Timeout.Infinite, any.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
     }
 
     private static async Task WaitUntilCancelledAsync(CancellationToken first, CancellationToken second)
@@ -314,7 +372,10 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         public CancellationToken LeadershipToken { get; set; } = new(canceled: true);
         public long LeaderTerm { get; set; }
 
-        public bool IsLeader => !LeadershipToken.IsCancellationRequested && !stopping.IsCancellationRequested;
+        /// <summary>True while the leader lease has lapsed: no majority confirmed this leader recently.</summary>
+        public volatile bool LeaseExpired;
+
+        public bool IsLeader => !LeadershipToken.IsCancellationRequested && !LeaseExpired && !stopping.IsCancellationRequested;
 
         public async ValueTask DisposeAsync()
         {
@@ -330,6 +391,12 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not serving as leader: the newest committed entry has term {CommittedTerm} but the node is in term {Term}")]
     private static partial void LogTermMoved(ILogger logger, long committedTerm, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leader lease expired in term {Term}: not taking proposals until a majority answers")]
+    private static partial void LogLeaseExpired(ILogger logger, long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No majority renewed the leader lease in term {Term}: resigning")]
+    private static partial void LogLeaseLost(ILogger logger, long term);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lost leadership of term {Term}")]
     private static partial void LogLostLeadership(ILogger logger, long term);

@@ -25,8 +25,21 @@ public sealed record ReplicationOptions
     /// <summary>Heartbeat period as a fraction of the lower election timeout (DotNext's HeartbeatThreshold).</summary>
     public double HeartbeatThreshold { get; init; } = 0.1;
 
-    /// <summary>Raft request timeout. A leader whose round gets no majority within it steps down, so it bounds how long a cut-off leader acts; DotNext's default (the lower election timeout) caused spurious elections under load.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
+    /// <summary>
+    /// Raft request timeout. It must cover a snapshot install on a cold member: when an install
+    /// outlasts it, DotNext resends the snapshot, the member refuses an install at its own commit
+    /// index, and the leader retries in a tight loop until its next checkpoint (seen at 300 ms by
+    /// WipedMember_RejoinsThroughASnapshot). A cut-off leader is stepped down by the lease check,
+    /// not by this timeout.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a leader whose lease expired (no majority answered a heartbeat round within the
+    /// lease, about the lower election timeout) waits for a renewal before it resigns. Until then it
+    /// accepts no proposals.
+    /// </summary>
+    public TimeSpan LeaseGrace { get; init; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>Replication rounds that may queue for one follower before it is reported slow (DotNext's default of 16 is too low for 64 concurrent writers).</summary>
     public int MaxReplicationLag { get; init; } = 1024;

@@ -130,12 +130,20 @@ public sealed class ReplicationGroupTests(ITestOutputHelper output)
         await h.WriteManyAsync("a", 3);
         var followers = h.Masters.Where(m => m != leader).ToArray();
         foreach (var f in followers) f.Pause();
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} followers stopped");
         try
         {
             var clock = Stopwatch.StartNew();
             var write = MasterGroup.TryWriteWeightAsync(leader, "cut-off", 9, TimeSpan.FromSeconds(5));
+            var polls = new List<string>();
             await h.PollAsync("leader notices it lost its majority", async () =>
-                (await leader.TryStatusAsync())?.Role == "follower" ? "stepped down" : null, TimeSpan.FromSeconds(5));
+            {
+                var t0 = clock.ElapsedMilliseconds;
+                var role = (await leader.TryStatusAsync())?.Role;
+                polls.Add($"{t0}:{role ?? "silent"}@{clock.ElapsedMilliseconds - t0}ms");
+                return role == "follower" ? "stepped down" : null;
+            }, TimeSpan.FromSeconds(5));
+            output.WriteLine("status polls: " + string.Join(" ", polls.TakeLast(6)));
             output.WriteLine($"cut-off leader stepped down after {clock.ElapsedMilliseconds} ms");
             Assert.NotEqual(200, await write);
             Assert.NotEqual(200, await MasterGroup.TryWriteWeightAsync(leader, "cut-off-2", 9, TimeSpan.FromSeconds(2)));

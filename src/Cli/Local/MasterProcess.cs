@@ -68,7 +68,30 @@ public sealed class MasterProcess : IDisposable
         p.WaitForExit(10_000);
     }
 
-    public void Pause() => Signals.Send(Pid ?? throw new InvalidOperationException($"master {Id} is not running"), Signals.SigStop);
+    /// <summary>SIGSTOP, returning once the kernel reports the process stopped (a signal is delivered asynchronously).</summary>
+    public void Pause()
+    {
+        var pid = Pid ?? throw new InvalidOperationException($"master {Id} is not running");
+        Signals.Send(pid, Signals.SigStop);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (ProcessState(pid) != 'T')
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"master {Id} (pid {pid}) did not stop; state {ProcessState(pid)}");
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>The state letter from /proc/pid/stat (R, S, T, Z ...), or '?' when unknown.</summary>
+    private static char ProcessState(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return afterName > 0 && afterName + 2 < stat.Length ? stat[afterName + 2] : '?';
+        }
+        catch (IOException) { return '?'; }
+    }
 
     public void Resume() => Signals.Send(Pid ?? throw new InvalidOperationException($"master {Id} is not running"), Signals.SigCont);
 
