@@ -58,6 +58,9 @@ internal sealed class RaftNode : IAsyncDisposable
                 // The lease (renewed by every heartbeat round a majority answers) is how a leader
                 // cut off from its majority notices within about an election timeout.
                 IsLeaderLeaseEnabled = true,
+                // Without it a leader grants pre-votes, so a member that restarts and times out
+                // before the leader's first heartbeat reaches it deposes a healthy leader.
+                AggressiveLeaderStickiness = true,
             };
             configuration.Metadata[HttpMetadataKey] = options.HttpAddress;
             var members = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage)

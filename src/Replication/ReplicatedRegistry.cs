@@ -69,7 +69,10 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     public ReplicationOptions Options => options;
 
-    /// <summary>True while this master leads and its term's first entry is committed.</summary>
+    /// <summary>
+    /// True while this master leads, its term's first entry is committed and a majority answered it
+    /// within the leader lease. Leader-only work (offers, launches) stops the moment this turns false.
+    /// </summary>
     public bool IsLeader => incarnation?.IsLeader ?? false;
 
     public long Term => incarnation?.Node.Cluster.Term ?? 0;
@@ -103,7 +106,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     {
         var envelope = new CommandEnvelope(RegistryCommandCodec.CurrentVersion, Guid.NewGuid(), command);
         var pending = new PendingCommand(envelope.RequestId, RegistryCommandCodec.Encode(envelope));
-        if (incarnation is not { IsLeader: true }) throw new NotLeaderException(Leader);
+        // Only Raft leadership gates proposals: during a lapsed lease they wait for a majority (and
+        // fail if the leader resigns), which is safe because nothing commits without one.
+        if (incarnation is not { HoldsLeadership: true }) throw new NotLeaderException(Leader);
         await proposals.EnqueueAsync(pending, token).ConfigureAwait(false);
         return await pending.Result.WaitAsync(token).ConfigureAwait(false);
     }
@@ -111,7 +116,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private async Task ReplicateEntryAsync(byte[] payload, PendingBatch batch, CancellationToken token)
     {
         var current = incarnation;
-        if (current is null || !current.IsLeader) throw new NotLeaderException(Leader);
+        if (current is null || !current.HoldsLeadership) throw new NotLeaderException(Leader);
         // The entry carries the term this master leads in, captured when leadership was confirmed.
         // DotNext's own helper labels entries with the node's current term, which a newer leader's
         // message may already have raised while this node still acts as leader: the stale entry then
@@ -375,7 +380,11 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         /// <summary>True while the leader lease has lapsed: no majority confirmed this leader recently.</summary>
         public volatile bool LeaseExpired;
 
-        public bool IsLeader => !LeadershipToken.IsCancellationRequested && !LeaseExpired && !stopping.IsCancellationRequested;
+        /// <summary>Raft leadership confirmed in <see cref="LeaderTerm"/> and not yet lost.</summary>
+        public bool HoldsLeadership => !LeadershipToken.IsCancellationRequested && !stopping.IsCancellationRequested;
+
+        /// <summary>Leads and a majority confirmed it within the lease: what leader-only work (offers, launches) must check.</summary>
+        public bool IsLeader => HoldsLeadership && !LeaseExpired;
 
         public async ValueTask DisposeAsync()
         {

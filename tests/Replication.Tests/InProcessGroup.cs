@@ -44,6 +44,24 @@ internal sealed class InProcessGroup : IAsyncDisposable
             m is null ? $"m{i} stopped" : $"m{i} leader={m.IsLeader} term={m.Term} applied={m.AppliedIndex}")));
     }
 
+    /// <summary>Proposes through whoever leads, retrying when leadership moves (as a real client does).</summary>
+    public async Task<Registry.CommandResult> ProposeAsync(Mesos.HA.Protocol.Registry.RegistryCommand command)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var leader = await LeaderAsync();
+            try
+            {
+                return await leader.ProposeAsync(command);
+            }
+            catch (NotLeaderException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+        }
+    }
+
     public async Task StopAsync(int index)
     {
         if (Members[index] is { } m) await m.DisposeAsync();
