@@ -58,9 +58,10 @@ internal sealed class RaftNode : IAsyncDisposable
                 // The lease (renewed by every heartbeat round a majority answers) is how a leader
                 // cut off from its majority notices within about an election timeout.
                 IsLeaderLeaseEnabled = true,
-                // Without it a leader grants pre-votes, so a member that restarts and times out
-                // before the leader's first heartbeat reaches it deposes a healthy leader.
-                AggressiveLeaderStickiness = true,
+                // AggressiveLeaderStickiness stays off: with it, followers of a paused (SIGSTOP)
+                // leader whose port still accepts connections waited ~6 s to elect a new one
+                // (LeaderKillsAndPauses chaos). The price: a member that restarts may win a
+                // pre-vote from the leader and cause one extra election.
             };
             configuration.Metadata[HttpMetadataKey] = options.HttpAddress;
             var members = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage)

@@ -46,6 +46,7 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
     /// <summary>Opens the registry store under <paramref name="directory"/> and restores its last checkpoint.</summary>
     public static RegistryStateMachine Open(string directory, ReplicationOptions options, ILogger logger)
     {
+        FasterRecordStore.WarmUp(directory + ".warmup", options.Store);
         var store = FasterRecordStore.Open(directory, options.Store, out var recovered);
         var machine = new RegistryStateMachine(store, recovered, options, logger);
         LogRestored(logger, recovered.Index, recovered.Term, recovered.Records.Count);
@@ -158,6 +159,7 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
 
     private async ValueTask InstallSnapshotAsync(LogEntry entry, CancellationToken token)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var bytes = await entry.ToByteArrayAsync(token: token).ConfigureAwait(false);
         var registry = RegistryCodec.DecodeImage(bytes, limits);
         await store.ReplaceAllAsync(EncodeAll(registry), entry.Index, entry.Term, token).ConfigureAwait(false);
@@ -165,7 +167,8 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
         // After an install DotNext takes the reported snapshot as committed: it must be this one.
         latest = reported = new RegistrySnapshot(entry.Index, entry.Term, registry);
         SnapshotsInstalled++;
-        LogSnapshotInstalled(logger, entry.Index, entry.Term, registry.Agents.Count + registry.Frameworks.Count);
+        LogSnapshotInstalled(logger, entry.Index, entry.Term, registry.Agents.Count + registry.Frameworks.Count,
+            (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private static IEnumerable<KeyValuePair<byte[], byte[]>> EncodeAll(Registry.Registry registry) =>
@@ -179,8 +182,8 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Skipping malformed registry entry at index {Index}: {Error}")]
     private static partial void LogMalformedEntry(ILogger logger, long index, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Installed registry snapshot at index {Index} (term {Term}), {Records} agents and frameworks")]
-    private static partial void LogSnapshotInstalled(ILogger logger, long index, long term, int records);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Installed registry snapshot at index {Index} (term {Term}), {Records} agents and frameworks, in {ElapsedMs} ms")]
+    private static partial void LogSnapshotInstalled(ILogger logger, long index, long term, int records, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Compacted the registry store at index {Index} into {Generation}")]
     private static partial void LogCompacted(ILogger logger, long index, string generation);

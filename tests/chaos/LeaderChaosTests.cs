@@ -37,7 +37,12 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
 
             for (var round = 1; round <= rounds; round++)
             {
+                // Heal first: every master up, answering and caught up, so each fault hits a whole group
+                // (killing a leader while the last victim is still booting would leave no majority).
                 var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+                var healthy = await leader.TryStatusAsync();
+                await group.WaitForConvergenceAsync(healthy?.CommitIndex ?? 0, TimeSpan.FromSeconds(60));
+                leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
                 var before = acknowledged.Count;
                 var clock = Stopwatch.StartNew();
                 if (random.Next(3) == 0)
@@ -46,6 +51,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                     leader.Pause();
                     await WaitForNewLeaderAsync(group, leader);
                     failovers.Add(clock.Elapsed.TotalMilliseconds);
+                    faults[^1] += $" -> new leader after {clock.ElapsedMilliseconds} ms";
                     leader.Resume();
                 }
                 else
@@ -54,6 +60,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                     leader.Kill();
                     await WaitForNewLeaderAsync(group, leader);
                     failovers.Add(clock.Elapsed.TotalMilliseconds);
+                    faults[^1] += $" -> new leader after {clock.ElapsedMilliseconds} ms";
                     group.Start(leader);
                 }
                 // Progress: the writer must get writes through the new leader before the next fault.

@@ -55,6 +55,24 @@ public sealed class FasterRecordStore : IDisposable
         return new FasterRecordStore(root, options, generation);
     }
 
+    /// <summary>
+    /// Runs a checkpoint and a generation switch on a scratch store and deletes it. The first of each
+    /// costs over a second of JIT and FASTER start-up in a fresh process (measured 1.6 s, then 9 ms);
+    /// paid at start, it keeps a snapshot install on a freshly restarted member well inside the Raft
+    /// request timeout.
+    /// </summary>
+    public static void WarmUp(string scratchDirectory, FasterStoreOptions options)
+    {
+        if (Directory.Exists(scratchDirectory)) Directory.Delete(scratchDirectory, recursive: true);
+        using (var scratch = Open(scratchDirectory, options, out _))
+        {
+            scratch.Upsert("w/warm-up"u8, "1"u8);
+            scratch.CheckpointAsync(1, 1).AsTask().GetAwaiter().GetResult();
+            scratch.ReplaceAllAsync([new("w/warm-up"u8.ToArray(), "2"u8.ToArray())], 2, 1).AsTask().GetAwaiter().GetResult();
+        }
+        Directory.Delete(scratchDirectory, recursive: true);
+    }
+
     public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => generation.Upsert(key, value);
 
     public void Delete(ReadOnlySpan<byte> key) => generation.Delete(key);
@@ -224,6 +242,6 @@ public sealed class FasterRecordStore : IDisposable
 /// <summary>Sizes of the FASTER store. The index is written in full at every checkpoint: keep it small.</summary>
 public sealed record FasterStoreOptions(
     long IndexSizeBytes = 1L << 20,
-    int PageSizeBits = 20,
-    int MemorySizeBits = 26,
+    int PageSizeBits = 16,
+    int MemorySizeBits = 24,
     int SegmentSizeBits = 26);
