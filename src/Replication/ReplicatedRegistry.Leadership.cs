@@ -1,0 +1,133 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Replication;
+
+/// <summary>Following leadership: who leads, when this master may serve as leader, and when it must stop.</summary>
+public sealed partial class ReplicatedRegistry
+{
+    private void OnLeaderChanged(Incarnation source, RaftClusterMember? member)
+    {
+        if (source != incarnation) return;
+        if (member is null)
+        {
+            leader = null;
+            return;
+        }
+        var endPoint = member.EndPoint.ToString() ?? "";
+        if (!member.IsRemote)
+        {
+            leader = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);
+            return;
+        }
+        leader = new LeaderInfo(endPoint, HttpAddress: "", IsLocal: false);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var metadata = await member.GetMetadataAsync(refresh: false, source.Stopping).ConfigureAwait(false);
+                if (metadata.TryGetValue(RaftNode.HttpMetadataKey, out var http) && leader?.RaftEndPoint == endPoint)
+                    leader = new LeaderInfo(endPoint, http, IsLocal: false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogMetadataUnavailable(logger, endPoint, e.Message);
+            }
+        });
+    }
+
+    private async Task FollowLeadershipAsync(Incarnation source)
+    {
+        var cluster = source.Node.Cluster;
+        while (!source.Stopping.IsCancellationRequested)
+        {
+            CancellationToken leadership;
+            try
+            {
+                leadership = await cluster.WaitForLeadershipAsync(source.Stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            if (leadership.IsCancellationRequested) continue;
+            var term = cluster.Term;
+            long committedTerm;
+            try
+            {
+                // The newest committed entry is this leader's own first entry (or later ones of its
+                // term). If the node's term already moved past it, a newer leader exists and this
+                // leadership is about to be revoked: do not serve with a term that is not ours.
+                committedTerm = await TermReader.ReadAsync(source.Node.Log, source.Node.Log.LastCommittedEntryIndex, source.Stopping)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            if (committedTerm != term)
+            {
+                LogTermMoved(logger, committedTerm, term);
+                await WaitAsync(Timeout.InfiniteTimeSpan, leadership, source.Stopping).ConfigureAwait(false);
+                continue;
+            }
+            source.LeaderTerm = term;
+            source.LeadershipToken = leadership;
+            LogBecameLeader(logger, term, source.Node.StateMachine.AppliedIndex);
+            BecameLeader?.Invoke(new LeadershipTerm(term, leadership));
+            await WatchLeaseAsync(source, leadership).ConfigureAwait(false);
+            source.LeadershipToken = new CancellationToken(canceled: true);
+            LogLostLeadership(logger, term);
+            LostLeadership?.Invoke(term);
+        }
+    }
+
+    /// <summary>
+    /// Runs while this master leads: when the leader lease expires (no majority answered a heartbeat
+    /// round in time) the master stops taking proposals, and if the lease is not renewed within
+    /// <see cref="ReplicationOptions.LeaseGrace"/> it resigns, so a cut-off leader steps down in
+    /// about an election timeout (etcd calls this CheckQuorum). Returns when leadership ends.
+    /// </summary>
+    private async Task WatchLeaseAsync(Incarnation source, CancellationToken leadership)
+    {
+        var cluster = source.Node.Cluster;
+        var tick = options.LowerElectionTimeout * options.HeartbeatThreshold;
+        while (!leadership.IsCancellationRequested && !source.Stopping.IsCancellationRequested)
+        {
+            if (cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested)
+            {
+                source.LeaseExpired = false;
+                await WaitAsync(Timeout.InfiniteTimeSpan, lease, leadership, source.Stopping).ConfigureAwait(false);
+                continue;
+            }
+            source.LeaseExpired = true;
+            LogLeaseExpired(logger, cluster.Term);
+            var expiredAt = DateTime.UtcNow;
+            while (DateTime.UtcNow - expiredAt < options.LeaseGrace && !leadership.IsCancellationRequested
+                   && !(cluster.TryGetLeaseToken(out var renewed) && !renewed.IsCancellationRequested))
+            {
+                await WaitAsync(tick, leadership, source.Stopping).ConfigureAwait(false);
+            }
+            if (leadership.IsCancellationRequested || source.Stopping.IsCancellationRequested) break;
+            if (cluster.TryGetLeaseToken(out var current) && !current.IsCancellationRequested) continue;
+            LogLeaseLost(logger, cluster.Term);
+            try
+            {
+                await ((DotNext.Net.Cluster.ICluster)cluster).ResignAsync(source.Stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { }
+            await WaitAsync(Timeout.InfiniteTimeSpan, leadership, source.Stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="delay"/> or until any token is cancelled, whichever comes first; never throws.</summary>
+    private static async Task WaitAsync(TimeSpan delay, params CancellationToken[] tokens)
+    {
+        try
+        {
+            using var any = CancellationTokenSource.CreateLinkedTokenSource(tokens);
+            await Task.Delay(delay, any.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+    }
+}
