@@ -104,7 +104,9 @@ public class CodecTests
     {
         { new RemoveAgent(new AgentId("has space")), "whitespace" },
         { new AdmitAgent(Agent("a1") with { Hostname = "" }, 1), "hostname is empty" },
-        { new AdmitAgent(Agent("a1") with { Resources = "" }, 1), "resources is empty" },
+        { new AdmitAgent(Agent("a1") with { Resources = "" }, 1), "resources: resources are empty" },
+        { new AdmitAgent(Agent("a1") with { Resources = "cpus:-4" }, 1), "non-negative" },
+        { new SetQuota(new QuotaRecord("web", "cpus:x", "")), "quota guarantees" },
         { new AdmitAgent(Agent("a1"), -1), "timestamp is negative" },
         { new AddFramework(new FrameworkId("f"), Framework() with { Roles = [] }, 1, 1), "no role" },
         { new AddFramework(new FrameworkId("f"), Framework("x", "web", "web"), 1, 1), "repeat" },

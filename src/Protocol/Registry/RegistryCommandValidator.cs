@@ -72,13 +72,19 @@ public static class RegistryCommandValidator
         return null;
     }
 
+    private static string? CheckResources(string what, string? text, bool required)
+    {
+        if (!required && string.IsNullOrEmpty(text)) return null;
+        return Resources.ResourceText.TryParse(text, out _, out var error) ? null : $"{what}: {error}";
+    }
+
     private static string? CheckAgentInfo(AgentInfo? info)
     {
         if (info is null) return "agent info is missing";
         var error = CheckId("agent id", info.Id.Value)
             ?? CheckText("hostname", info.Hostname, required: true)
             ?? CheckText("endpoint", info.Endpoint, required: true)
-            ?? CheckText("resources", info.Resources, required: true);
+            ?? CheckResources("resources", info.Resources, required: true);
         if (error is not null) return error;
         if (info.Attributes is null) return "attributes are missing";
         if (info.Attributes.Count > MaxAttributes) return $"more than {MaxAttributes} attributes";
@@ -136,8 +142,8 @@ public static class RegistryCommandValidator
         if (quota is null) return "quota is missing";
         if (CheckRole(quota.Role) is { } roleError) return roleError;
         if (quota.Role == "*") return "the default role '*' cannot have a quota";
-        return CheckText("quota guarantees", quota.Guarantees, required: false)
-            ?? CheckText("quota limits", quota.Limits, required: false)
-            ?? (quota.Guarantees is null || quota.Limits is null ? "quota guarantees and limits must be given (empty for none)" : null);
+        if (quota.Guarantees is null || quota.Limits is null) return "quota guarantees and limits must be given (empty for none)";
+        return CheckResources("quota guarantees", quota.Guarantees, required: false)
+            ?? CheckResources("quota limits", quota.Limits, required: false);
     }
 }
