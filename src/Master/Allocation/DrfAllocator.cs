@@ -1,0 +1,66 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Master.Allocation;
+
+/// <summary>
+/// Hierarchical Dominant Resource Fairness, as a pure function of an <see cref="AllocationInput"/>.
+/// Agents are visited in id order; each agent's free resources go to the role with the lowest
+/// weighted dominant share that can use them (unreserved resources, or those reserved for it), and
+/// within that role to the framework with the lowest dominant share that has not suppressed the
+/// role and has no filter on the agent. Shares are updated after every offer, so one cycle spreads
+/// a cluster fairly. Ties break by role name, then framework id (ordinal). Everything an agent
+/// offers comes out of its available resources exactly once: nothing is offered twice.
+/// Quota guarantees and limits are not applied yet (see the master issue's note).
+/// </summary>
+public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
+{
+    private readonly MinimumAllocatable minimum = minimum ?? MinimumAllocatable.Default;
+
+    public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
+    {
+        var cycle = new Cycle(input);
+        var offers = new List<OfferDecision>();
+        foreach (var agent in input.Agents.OrderBy(a => a.Id.Value, StringComparer.Ordinal))
+        {
+            var remaining = agent.Available;
+            var reserved = HasReservations(remaining);
+            while (minimum.IsMet(remaining))
+            {
+                if (!TryPick(cycle, agent.Id, remaining, reserved, out var framework, out var role, out var resources)) break;
+                offers.Add(new OfferDecision(framework.Id, agent.Id, role, resources));
+                cycle.Charge(framework, role, resources);
+                remaining = ReferenceEquals(resources, remaining) ? Resources.Empty : remaining.Subtract(resources);
+            }
+        }
+        return offers;
+    }
+
+    private bool TryPick(Cycle cycle, AgentId agent, Resources remaining, bool reserved,
+        out Cycle.FrameworkState framework, out string role, out Resources resources)
+    {
+        foreach (var (_, candidateRole) in cycle.RoleOrder)
+        {
+            var usable = reserved ? remaining.AllocatableTo(candidateRole) : remaining;
+            if (!minimum.IsMet(usable)) continue;
+            foreach (var (_, frameworkId) in cycle.FrameworkOrder(candidateRole))
+            {
+                var candidate = cycle.Framework(frameworkId);
+                if (cycle.IsFiltered(candidate.Id, agent)) continue;
+                framework = candidate;
+                role = candidateRole;
+                resources = usable;
+                return true;
+            }
+        }
+        framework = null!;
+        role = "";
+        resources = Resources.Empty;
+        return false;
+    }
+
+    private static bool HasReservations(Resources resources) =>
+        resources.Scalars.Keys.Any(k => k.Role != ResourceKey.Unreserved)
+        || resources.Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved)
+        || resources.Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved);
+}

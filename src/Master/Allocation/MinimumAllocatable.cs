@@ -1,0 +1,14 @@
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Master.Allocation;
+
+/// <summary>
+/// The smallest offer worth making (Mesos: 0.01 cpus or 32 MB of memory). Smaller leftovers stay
+/// unoffered so frameworks are not flooded with useless crumbs.
+/// </summary>
+public sealed record MinimumAllocatable(Scalar Cpus, Scalar MemMb)
+{
+    public static readonly MinimumAllocatable Default = new(new Scalar(10), Scalar.FromUnits(32));
+
+    public bool IsMet(Resources resources) => resources.Total("cpus") >= Cpus || resources.Total("mem") >= MemMb;
+}
