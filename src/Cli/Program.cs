@@ -7,6 +7,7 @@ const string usage = """
       local               a quorum of masters on this machine: --masters 3 [--data-dir DIR]; Ctrl-C stops it
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
       bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
+      bench allocator     --agents A --frameworks F [--cycles N] DRF allocation cycle time
     """;
 
 HashSet<string> BenchFlags = ["keep"];
@@ -26,6 +27,7 @@ try
         ["local", .. var rest] => await LocalCommand.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         [] or ["--help"] or ["help"] => Print(usage, 0),
         _ => Print($"mesos-ha: unknown command '{string.Join(' ', args.Take(2))}'\n{usage}", 2),
     };

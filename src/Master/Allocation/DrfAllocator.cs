@@ -24,10 +24,11 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         foreach (var agent in input.Agents.OrderBy(a => a.Id.Value, StringComparer.Ordinal))
         {
             var remaining = agent.Available;
-            var reserved = HasReservations(remaining);
             while (minimum.IsMet(remaining))
             {
-                if (!TryPick(cycle, agent.Id, remaining, reserved, out var framework, out var role, out var resources)) break;
+                var split = Split(remaining);
+                if (!TryPick(cycle, agent.Id, split, out var framework, out var role, out var reservedForRole)) break;
+                var resources = reservedForRole is null ? split.Unreserved : split.Unreserved.Add(reservedForRole);
                 offers.Add(new OfferDecision(framework.Id, agent.Id, role, resources));
                 cycle.Charge(framework, role, resources);
                 remaining = ReferenceEquals(resources, remaining) ? Resources.Empty : remaining.Subtract(resources);
@@ -36,31 +37,37 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         return offers;
     }
 
-    private bool TryPick(Cycle cycle, AgentId agent, Resources remaining, bool reserved,
-        out Cycle.FrameworkState framework, out string role, out Resources resources)
+    /// <summary>An agent's free resources as the part any role may use and the parts reserved for each role.</summary>
+    private readonly record struct AgentSplit(Resources Unreserved, Dictionary<string, Resources>? ReservedByRole);
+
+    private static AgentSplit Split(Resources remaining)
+    {
+        if (!remaining.HasReservations) return new AgentSplit(remaining, null);
+        var byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
+        foreach (var role in remaining.ReservedRoles) byRole[role] = remaining.Filter(k => k.Role == role);
+        return new AgentSplit(remaining.Filter(k => k.Role == ResourceKey.Unreserved), byRole);
+    }
+
+    private bool TryPick(Cycle cycle, AgentId agent, AgentSplit split,
+        out Cycle.FrameworkState framework, out string role, out Resources? reservedForRole)
     {
         foreach (var (_, candidateRole) in cycle.RoleOrder)
         {
-            var usable = reserved ? remaining.AllocatableTo(candidateRole) : remaining;
-            if (!minimum.IsMet(usable)) continue;
+            var reserved = split.ReservedByRole?.GetValueOrDefault(candidateRole);
+            if (!minimum.IsMet(split.Unreserved, reserved)) continue;
             foreach (var (_, frameworkId) in cycle.FrameworkOrder(candidateRole))
             {
                 var candidate = cycle.Framework(frameworkId);
                 if (cycle.IsFiltered(candidate.Id, agent)) continue;
                 framework = candidate;
                 role = candidateRole;
-                resources = usable;
+                reservedForRole = reserved;
                 return true;
             }
         }
         framework = null!;
         role = "";
-        resources = Resources.Empty;
+        reservedForRole = null;
         return false;
     }
-
-    private static bool HasReservations(Resources resources) =>
-        resources.Scalars.Keys.Any(k => k.Role != ResourceKey.Unreserved)
-        || resources.Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved)
-        || resources.Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved);
 }

@@ -43,17 +43,59 @@ public sealed class Resources : IEquatable<Resources>
         return set.IsEmpty ? Empty : new(Empty.Scalars, Empty.Ranges, Empty.Sets.Add(new ResourceKey(name, role), set));
     }
 
+    // Derived once per (immutable) instance: the allocator asks for totals on every step.
+    private Dictionary<string, Scalar>? totals;
+    private int reservations; // 0 unknown, 1 none, 2 some
+
     /// <summary>The amount of a scalar across every role (what DRF shares are computed from).</summary>
-    public Scalar Total(string name) =>
-        Scalars.Where(s => s.Key.Name == name).Aggregate(Protocol.Resources.Scalar.Zero, (sum, s) => sum + s.Value);
+    public Scalar Total(string name)
+    {
+        var byName = totals;
+        if (byName is null)
+        {
+            byName = new Dictionary<string, Scalar>(StringComparer.Ordinal);
+            foreach (var (key, amount) in Scalars)
+                byName[key.Name] = byName.GetValueOrDefault(key.Name) + amount;
+            totals = byName;
+        }
+        return byName.GetValueOrDefault(name);
+    }
+
+    /// <summary>Whether any resource here is reserved for a role.</summary>
+    public bool HasReservations
+    {
+        get
+        {
+            if (reservations == 0)
+            {
+                var any = Scalars.Keys.Any(k => k.Role != ResourceKey.Unreserved)
+                    || Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved)
+                    || Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved);
+                reservations = any ? 2 : 1;
+            }
+            return reservations == 2;
+        }
+    }
 
     /// <summary>Only the resources a framework in <paramref name="role"/> may use: unreserved ones and those reserved for it.</summary>
     public Resources AllocatableTo(string role) => Filter(k => k.Role == ResourceKey.Unreserved || k.Role == role);
 
-    public Resources Filter(Func<ResourceKey, bool> keep) => new(
-        Scalars.Where(s => keep(s.Key)).ToImmutableSortedDictionary(),
-        Ranges.Where(r => keep(r.Key)).ToImmutableSortedDictionary(),
-        Sets.Where(s => keep(s.Key)).ToImmutableSortedDictionary());
+    public Resources Filter(Func<ResourceKey, bool> keep)
+    {
+        // Entries are already in key order: builders avoid re-sorting what is sorted.
+        var scalars = ImmutableSortedDictionary.CreateBuilder<ResourceKey, Protocol.Resources.Scalar>();
+        foreach (var (key, value) in Scalars) if (keep(key)) scalars.Add(key, value);
+        var ranges = ImmutableSortedDictionary.CreateBuilder<ResourceKey, RangeSet>();
+        foreach (var (key, value) in Ranges) if (keep(key)) ranges.Add(key, value);
+        var sets = ImmutableSortedDictionary.CreateBuilder<ResourceKey, ImmutableSortedSet<string>>();
+        foreach (var (key, value) in Sets) if (keep(key)) sets.Add(key, value);
+        return new Resources(scalars.ToImmutable(), ranges.ToImmutable(), sets.ToImmutable());
+    }
+
+    /// <summary>The roles some resource here is reserved for, in order.</summary>
+    public IEnumerable<string> ReservedRoles =>
+        Scalars.Keys.Select(k => k.Role).Concat(Ranges.Keys.Select(k => k.Role)).Concat(Sets.Keys.Select(k => k.Role))
+            .Where(r => r != ResourceKey.Unreserved).Distinct().Order(StringComparer.Ordinal);
 
     public Resources Add(Resources other)
     {
