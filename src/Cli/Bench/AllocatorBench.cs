@@ -9,7 +9,7 @@ namespace Mesos.HA.Cli.Bench;
 /// <summary>
 /// <c>mesos-ha bench allocator</c>: builds a cluster view of A agents of mixed sizes (some with
 /// reservations) and F frameworks spread over roles (with existing allocations, a few suppressed
-/// roles and offer filters), times full allocation cycles over every agent, and prints
+/// roles, offer filters, weights and three roles with quota), times full allocation cycles over every agent, and prints
 /// <c>RESULT allocator agents=.. frameworks=.. cycle_ms_median=.. cycle_ms_max=..</c>.
 /// The view is generated from a seed, printed, so a run can be repeated.
 /// </summary>
@@ -76,6 +76,10 @@ internal static class AllocatorBench
                 filters.Add(new OfferFilter(id, agents[random.Next(agents.Count)].Id, now.AddSeconds(5)));
         }
         var weights = roles.Take(5).ToDictionary(r => r, _ => 1.0 + random.Next(1, 4));
-        return new AllocationInput(agents, frameworks, total, weights, filters, now);
+        // A few roles with guarantees and limits, so the quota stage and headroom checks are part of the cycle.
+        var quotas = roles.Skip(5).Take(3).ToDictionary(r => r, _ => new RoleQuota(
+            ResourceText.Parse(string.Create(CultureInfo.InvariantCulture, $"cpus:{agentCount / 10};mem:{agentCount * 100}")),
+            ResourceText.Parse(string.Create(CultureInfo.InvariantCulture, $"cpus:{agentCount}"))));
+        return new AllocationInput(agents, frameworks, total, weights, filters, now) { Quotas = quotas };
     }
 }

@@ -29,7 +29,18 @@ public sealed record AllocationInput(
     Resources ClusterTotal,
     IReadOnlyDictionary<string, double> Weights,
     IReadOnlyList<OfferFilter> Filters,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>Quota per role (scalar resources only, as in Mesos); roles without an entry have none.</summary>
+    public IReadOnlyDictionary<string, RoleQuota> Quotas { get; init; } = new Dictionary<string, RoleQuota>();
+}
+
+/// <summary>
+/// A role's quota: <see cref="Guarantees"/> are offered to it before any fair sharing and held back
+/// from other roles while unmet; it is never allocated beyond <see cref="Limits"/> (an empty limit
+/// means none).
+/// </summary>
+public sealed record RoleQuota(Resources Guarantees, Resources Limits);
 
 /// <summary>Resources of one agent offered to one framework for one role.</summary>
 public sealed record OfferDecision(FrameworkId Framework, AgentId Agent, string Role, Resources Resources);

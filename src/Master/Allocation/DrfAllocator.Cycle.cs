@@ -19,8 +19,11 @@ internal sealed class Cycle
 
     private readonly string[] names;
     private readonly double[] totals;
+    private readonly long[] unallocated;
+    private readonly Dictionary<string, long[]> guarantees = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> limits = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> weights;
-    private readonly Dictionary<string, double[]> roleAllocated = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> roleAllocated = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FrameworkState> frameworks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<(double Share, string Name)>> frameworkOrder = new(StringComparer.Ordinal);
     private readonly HashSet<(string Framework, string Agent)> filtered = new();
@@ -30,6 +33,13 @@ internal sealed class Cycle
         names = [.. input.ClusterTotal.Scalars.Keys.Select(k => k.Name).Distinct().Order(StringComparer.Ordinal)];
         totals = [.. names.Select(n => input.ClusterTotal.Total(n).ToDouble())];
         weights = new Dictionary<string, double>(input.Weights, StringComparer.Ordinal);
+        unallocated = new long[names.Length];
+        foreach (var agent in input.Agents) Accumulate(unallocated, Amounts(agent.Available));
+        foreach (var (role, quota) in input.Quotas)
+        {
+            if (!quota.Guarantees.IsEmpty) guarantees[role] = Amounts(quota.Guarantees);
+            if (!quota.Limits.IsEmpty) limits[role] = LimitAmounts(quota.Limits);
+        }
         foreach (var f in input.Filters)
             if (f.Until > input.Now) filtered.Add((f.Framework.Value, f.Agent.Value));
         RoleOrder = new SortedSet<(double Share, string Name)>(ByShareThenName);
@@ -58,6 +68,49 @@ internal sealed class Cycle
 
     public bool IsFiltered(FrameworkId framework, AgentId agent) => filtered.Contains((framework.Value, agent.Value));
 
+    public bool HasQuotas => guarantees.Count > 0 || limits.Count > 0;
+
+    /// <summary>Whether the role is still below its guarantee for some resource.</summary>
+    public bool HasUnmetGuarantee(string role)
+    {
+        if (!guarantees.TryGetValue(role, out var guarantee)) return false;
+        var allocated = RoleAmounts(role);
+        for (var i = 0; i < names.Length; i++)
+            if (allocated[i] < guarantee[i]) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// How much of each scalar the role may be offered now, in milli-units (null: no cap). In the
+    /// guarantee stage: what is left of its guarantee. Otherwise: within its limit, and leaving
+    /// enough unallocated to meet other roles' unmet guarantees.
+    /// </summary>
+    public Func<string, long?>? Caps(string role, bool guaranteeStage)
+    {
+        if (!HasQuotas) return null;
+        var allocated = RoleAmounts(role);
+        var guarantee = guarantees.GetValueOrDefault(role);
+        var limit = limits.GetValueOrDefault(role);
+        var caps = new long?[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var gap = guarantee is null ? 0 : Math.Max(0, guarantee[i] - allocated[i]);
+            long? cap = guaranteeStage ? (guarantee is null ? 0 : gap) : gap + Math.Max(0, unallocated[i] - RequiredHeadroom(i));
+            if (limit is not null && limit[i] >= 0) cap = Math.Min(cap ?? long.MaxValue, Math.Max(0, limit[i] - allocated[i]));
+            caps[i] = cap;
+        }
+        return name => Array.IndexOf(names, name) is var i and >= 0 ? caps[i] : null;
+    }
+
+    /// <summary>Unallocated resources that must stay free for roles still below their guarantees.</summary>
+    private long RequiredHeadroom(int i)
+    {
+        var required = 0L;
+        foreach (var (role, guarantee) in guarantees)
+            required += Math.Max(0, guarantee[i] - RoleAmounts(role)[i]);
+        return required;
+    }
+
     /// <summary>Records an offer: the framework's and its role's shares grow, and both are re-ordered.</summary>
     public void Charge(FrameworkState framework, string role, Resources offered)
     {
@@ -70,6 +123,7 @@ internal sealed class Cycle
         RoleOrder.Remove((RoleShare(role), role));
         Accumulate(RoleAmounts(role), amounts);
         RoleOrder.Add((RoleShare(role), role));
+        for (var i = 0; i < unallocated.Length; i++) unallocated[i] -= amounts[i];
     }
 
     private SortedSet<(double Share, string Name)> OrderFor(string role)
@@ -79,31 +133,40 @@ internal sealed class Cycle
         return order;
     }
 
-    private double[] RoleAmounts(string role)
+    private long[] RoleAmounts(string role)
     {
-        if (!roleAllocated.TryGetValue(role, out var amounts)) roleAllocated[role] = amounts = new double[names.Length];
+        if (!roleAllocated.TryGetValue(role, out var amounts)) roleAllocated[role] = amounts = new long[names.Length];
         return amounts;
     }
 
     private double RoleShare(string role) => Share(RoleAmounts(role)) / (weights.TryGetValue(role, out var w) ? w : 1.0);
 
     /// <summary>Dominant share: the largest fraction of any resource's cluster total.</summary>
-    private double Share(double[] amounts)
+    private double Share(long[] amounts)
     {
         var share = 0.0;
         for (var i = 0; i < names.Length; i++)
-            if (totals[i] > 0) share = Math.Max(share, amounts[i] / totals[i]);
+            if (totals[i] > 0) share = Math.Max(share, amounts[i] / Scalar.Scale / totals[i]);
         return share;
     }
 
-    private double[] Amounts(Resources resources)
+    private long[] Amounts(Resources resources)
     {
-        var amounts = new double[names.Length];
-        for (var i = 0; i < names.Length; i++) amounts[i] = resources.Total(names[i]).ToDouble();
+        var amounts = new long[names.Length];
+        for (var i = 0; i < names.Length; i++) amounts[i] = resources.Total(names[i]).Milli;
         return amounts;
     }
 
-    private static void Accumulate(double[] into, double[] amounts)
+    /// <summary>Limits per scalar; -1 where the limit does not mention the resource (no limit on it).</summary>
+    private long[] LimitAmounts(Resources resources)
+    {
+        var amounts = new long[names.Length];
+        for (var i = 0; i < names.Length; i++)
+            amounts[i] = resources.Scalars.Keys.Any(k => k.Name == names[i]) ? resources.Total(names[i]).Milli : -1;
+        return amounts;
+    }
+
+    private static void Accumulate(long[] into, long[] amounts)
     {
         for (var i = 0; i < into.Length; i++) into[i] += amounts[i];
     }
@@ -111,6 +174,6 @@ internal sealed class Cycle
     internal sealed class FrameworkState(FrameworkId id)
     {
         public FrameworkId Id { get; } = id;
-        public Dictionary<string, double[]> Allocated { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, long[]> Allocated { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -92,6 +92,25 @@ public sealed class Resources : IEquatable<Resources>
         return new Resources(scalars.ToImmutable(), ranges.ToImmutable(), sets.ToImmutable());
     }
 
+    /// <summary>
+    /// These resources with each scalar's total cut to <paramref name="capMilli"/>(name) (null: no cap),
+    /// taking from the entries of that name in key order. Ranges and sets are kept.
+    /// </summary>
+    public Resources CapScalars(Func<string, long?> capMilli)
+    {
+        var scalars = Scalars;
+        var left = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, amount) in Scalars)
+        {
+            if (capMilli(key.Name) is not { } cap) continue;
+            var room = left.TryGetValue(key.Name, out var l) ? l : Math.Max(0, cap);
+            var take = Math.Min(room, amount.Milli);
+            left[key.Name] = room - take;
+            scalars = take == 0 ? scalars.Remove(key) : scalars.SetItem(key, new Protocol.Resources.Scalar(take));
+        }
+        return ReferenceEquals(scalars, Scalars) ? this : new Resources(scalars, Ranges, Sets);
+    }
+
     /// <summary>The roles some resource here is reserved for, in order.</summary>
     public IEnumerable<string> ReservedRoles =>
         Scalars.Keys.Select(k => k.Role).Concat(Ranges.Keys.Select(k => k.Role)).Concat(Sets.Keys.Select(k => k.Role))
