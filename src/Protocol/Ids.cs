@@ -15,3 +15,15 @@ public readonly record struct FrameworkId([property: Key(0)] string Value)
 {
     public override string ToString() => Value;
 }
+
+/// <summary>Identifies an offer; unique for the lifetime of a leading master (prefixed by its term).</summary>
+public readonly record struct OfferId(string Value)
+{
+    public override string ToString() => Value;
+}
+
+/// <summary>Identifies a task within its framework (chosen by the framework, as in Mesos).</summary>
+public readonly record struct TaskId(string Value)
+{
+    public override string ToString() => Value;
+}

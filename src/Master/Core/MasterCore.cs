@@ -1,0 +1,91 @@
+using Mesos.HA.Master.Allocation;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Master.Core;
+
+/// <summary>
+/// The leading master's decisions about agents, frameworks, offers and tasks, as a pure state
+/// machine: every call takes the time it happens at and returns the effects the shell must carry
+/// out (messages to send). No sockets, no clock, no randomness; never called concurrently.
+/// This part covers resources and offers: what each agent has, offers made from the allocator's
+/// decisions, ACCEPT with LAUNCH validated against the offers, DECLINE with filters, rescinds.
+/// </summary>
+public sealed partial class MasterCore(MasterCoreOptions options)
+{
+    private readonly SortedDictionary<string, AgentEntry> agents = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, FrameworkEntry> frameworks = new(StringComparer.Ordinal);
+    private readonly Dictionary<OfferId, Offer> offers = new();
+    private readonly Dictionary<(FrameworkId Framework, TaskId Task), TrackedTask> tasks = new();
+    private readonly List<OfferFilter> filters = new();
+    private readonly DrfAllocator allocator = new(options.Minimum);
+    private long offerCounter;
+
+    public IReadOnlyCollection<Offer> Offers => offers.Values;
+
+    public IEnumerable<TrackedTask> Tasks => tasks.Values;
+
+    public void AddAgent(AgentId id, Resources total) => agents[id.Value] = new AgentEntry(id, total);
+
+    /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded.</summary>
+    public IReadOnlyList<Effect> RemoveAgent(AgentId id)
+    {
+        var effects = RescindWhere(o => o.Agent == id);
+        agents.Remove(id.Value);
+        return effects;
+    }
+
+    public void AddFramework(FrameworkId id, IReadOnlyList<string> roles) =>
+        frameworks[id.Value] = new FrameworkEntry(id, roles);
+
+    /// <summary>The framework's connection dropped: its offers go back to the pool (Mesos rescinds them).</summary>
+    public IReadOnlyList<Effect> DisconnectFramework(FrameworkId id)
+    {
+        if (frameworks.TryGetValue(id.Value, out var framework)) framework.Connected = false;
+        return RescindWhere(o => o.Framework == id);
+    }
+
+    public void ReconnectFramework(FrameworkId id)
+    {
+        if (frameworks.TryGetValue(id.Value, out var framework)) framework.Connected = true;
+    }
+
+    public void Suppress(FrameworkId id, string role)
+    {
+        if (frameworks.TryGetValue(id.Value, out var framework)) framework.Suppressed.Add(role);
+    }
+
+    /// <summary>REVIVE: offers resume for the role and the framework's filters are cleared.</summary>
+    public void Revive(FrameworkId id, string role)
+    {
+        if (!frameworks.TryGetValue(id.Value, out var framework)) return;
+        framework.Suppressed.Remove(role);
+        filters.RemoveAll(f => f.Framework == id);
+    }
+
+    /// <summary>What an agent has free: its total less what tasks use and what is offered.</summary>
+    public Resources AvailableOn(AgentId id)
+    {
+        var agent = agents[id.Value];
+        var taken = offers.Values.Where(o => o.Agent == id).Select(o => o.Resources)
+            .Concat(tasks.Values.Where(t => t.Agent == id && IsLive(t.State)).Select(t => t.Resources))
+            .Aggregate(Resources.Empty, (sum, r) => sum.Add(r));
+        return agent.Total.Subtract(taken);
+    }
+
+    private static bool IsLive(TaskState state) => state is TaskState.Staging or TaskState.Starting or TaskState.Running;
+
+    private sealed class AgentEntry(AgentId id, Resources total)
+    {
+        public AgentId Id { get; } = id;
+        public Resources Total { get; } = total;
+    }
+
+    private sealed class FrameworkEntry(FrameworkId id, IReadOnlyList<string> roles)
+    {
+        public FrameworkId Id { get; } = id;
+        public IReadOnlyList<string> Roles { get; } = roles;
+        public HashSet<string> Suppressed { get; } = new(StringComparer.Ordinal);
+        public bool Connected { get; set; } = true;
+    }
+}

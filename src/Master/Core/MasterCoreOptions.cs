@@ -1,0 +1,18 @@
+using Mesos.HA.Master.Allocation;
+
+namespace Mesos.HA.Master.Core;
+
+/// <summary>Settings of the leading master's decision core.</summary>
+public sealed record MasterCoreOptions
+{
+    /// <summary>Prefix of offer ids (the leader's term), so ids never repeat across failovers.</summary>
+    public required string OfferIdPrefix { get; init; }
+
+    /// <summary>Offers not answered within this are rescinded; null keeps them until answered (Mesos' default).</summary>
+    public TimeSpan? OfferTimeout { get; init; }
+
+    /// <summary>How long a decline keeps the agent's resources away from the framework when it gives no refuse_seconds.</summary>
+    public TimeSpan DefaultRefuse { get; init; } = TimeSpan.FromSeconds(5);
+
+    public MinimumAllocatable Minimum { get; init; } = MinimumAllocatable.Default;
+}
