@@ -155,9 +155,9 @@ public class MasterCoreOfferTests
     {
         var core = Core();
         var offer = SingleOffer(core.Allocate(NoWeights, NoQuotas, T0));
-        Assert.Equal(new RescindOffer(F1, offer.Id), Assert.Single(core.DisconnectFramework(F1)));
+        Assert.Equal(new RescindOffer(F1, offer.Id), Assert.Single(core.DisconnectFramework(F1, T0).OfType<RescindOffer>()));
         Assert.Empty(core.Allocate(NoWeights, NoQuotas, T0)); // a disconnected framework gets no offers
-        core.ReconnectFramework(F1);
+        core.ReconnectFramework(F1, T0);
         var again = SingleOffer(core.Allocate(NoWeights, NoQuotas, T0));
         Assert.Equal(new RescindOffer(F1, again.Id), Assert.Single(core.RemoveAgent(A1)));
         Assert.Empty(core.Offers);

@@ -25,7 +25,9 @@ public sealed partial class MasterCore(MasterCoreOptions options)
 
     public IEnumerable<TrackedTask> Tasks => tasks.Values;
 
-    public void AddAgent(AgentId id, Resources total) => agents[id.Value] = new AgentEntry(id, total);
+    /// <summary>Adds an agent whose registration is already recorded (tests and the allocator's view).</summary>
+    public void AddAgent(AgentId id, Resources total, DateTimeOffset? now = null) =>
+        agents[id.Value] = new AgentEntry(id, total) { LastSeen = now ?? DateTimeOffset.MinValue };
 
     /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded.</summary>
     public IReadOnlyList<Effect> RemoveAgent(AgentId id)
@@ -35,20 +37,9 @@ public sealed partial class MasterCore(MasterCoreOptions options)
         return effects;
     }
 
-    public void AddFramework(FrameworkId id, IReadOnlyList<string> roles) =>
-        frameworks[id.Value] = new FrameworkEntry(id, roles);
+    public void AddFramework(FrameworkId id, IReadOnlyList<string> roles, bool partitionAware = true, TimeSpan? failoverTimeout = null) =>
+        frameworks[id.Value] = new FrameworkEntry(id, roles) { PartitionAware = partitionAware, FailoverTimeout = failoverTimeout ?? TimeSpan.Zero };
 
-    /// <summary>The framework's connection dropped: its offers go back to the pool (Mesos rescinds them).</summary>
-    public IReadOnlyList<Effect> DisconnectFramework(FrameworkId id)
-    {
-        if (frameworks.TryGetValue(id.Value, out var framework)) framework.Connected = false;
-        return RescindWhere(o => o.Framework == id);
-    }
-
-    public void ReconnectFramework(FrameworkId id)
-    {
-        if (frameworks.TryGetValue(id.Value, out var framework)) framework.Connected = true;
-    }
 
     public void Suppress(FrameworkId id, string role)
     {
@@ -79,6 +70,7 @@ public sealed partial class MasterCore(MasterCoreOptions options)
     {
         public AgentId Id { get; } = id;
         public Resources Total { get; } = total;
+        public DateTimeOffset LastSeen { get; set; }
     }
 
     private sealed class FrameworkEntry(FrameworkId id, IReadOnlyList<string> roles)
@@ -87,5 +79,8 @@ public sealed partial class MasterCore(MasterCoreOptions options)
         public IReadOnlyList<string> Roles { get; } = roles;
         public HashSet<string> Suppressed { get; } = new(StringComparer.Ordinal);
         public bool Connected { get; set; } = true;
+        public bool PartitionAware { get; init; } = true;
+        public TimeSpan FailoverTimeout { get; init; }
+        public DateTimeOffset? DisconnectedAt { get; set; }
     }
 }

@@ -15,4 +15,10 @@ public sealed record MasterCoreOptions
     public TimeSpan DefaultRefuse { get; init; } = TimeSpan.FromSeconds(5);
 
     public MinimumAllocatable Minimum { get; init; } = MinimumAllocatable.Default;
+
+    /// <summary>How often agents are expected to answer a ping (Mesos: 15 s; ours: 1 s).</summary>
+    public TimeSpan AgentPingTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed pings before an agent is marked unreachable (Mesos: 5).</summary>
+    public int MaxAgentPingTimeouts { get; init; } = 5;
 }

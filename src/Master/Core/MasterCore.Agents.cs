@@ -1,0 +1,51 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Master.Core;
+
+public sealed partial class MasterCore
+{
+    /// <summary>
+    /// An agent re-registered (after a master failover, or back from a partition) with the tasks it
+    /// runs: the master adopts them as the agent reports them.
+    /// </summary>
+    public void ReregisterAgent(AgentId id, Resources total, IReadOnlyList<ReportedTask> running, DateTimeOffset now)
+    {
+        AddAgent(id, total, now);
+        foreach (var task in running)
+            tasks[(task.Framework, task.Id)] = new TrackedTask(task.Id, task.Framework, id, task.Role, task.Resources, task.State);
+    }
+
+    /// <summary>The agent answered a ping (or sent anything): it is alive now.</summary>
+    public void AgentSeen(AgentId id, DateTimeOffset now)
+    {
+        if (agents.TryGetValue(id.Value, out var agent)) agent.LastSeen = now;
+    }
+
+    /// <summary>
+    /// Agents silent for <c>MaxAgentPingTimeouts</c> ping periods are marked unreachable: the
+    /// registry records it, their offers are rescinded, and their live tasks become
+    /// TASK_UNREACHABLE for partition-aware frameworks and TASK_LOST for the others.
+    /// </summary>
+    public IReadOnlyList<Effect> CheckAgents(DateTimeOffset now)
+    {
+        var silence = options.AgentPingTimeout * options.MaxAgentPingTimeouts;
+        var effects = new List<Effect>();
+        foreach (var agent in agents.Values.Where(a => now - a.LastSeen >= silence).ToArray())
+        {
+            effects.Add(new ProposeRegistry(new MarkAgentUnreachable(agent.Id, now.ToUnixTimeMilliseconds())));
+            effects.AddRange(RemoveAgent(agent.Id));
+            foreach (var task in tasks.Values.Where(t => t.Agent == agent.Id && IsLive(t.State))
+                         .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
+            {
+                var partitionAware = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware;
+                var state = partitionAware ? TaskState.Unreachable : TaskState.Lost;
+                tasks[(task.Framework, task.Id)] = task with { State = state };
+                effects.Add(new SendUpdate(task.Framework, task.Id, state, "REASON_AGENT_REMOVED",
+                    $"agent {agent.Id} missed {options.MaxAgentPingTimeouts} pings"));
+            }
+        }
+        return effects;
+    }
+}

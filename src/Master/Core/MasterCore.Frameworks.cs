@@ -1,0 +1,59 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+
+namespace Mesos.HA.Master.Core;
+
+public sealed partial class MasterCore
+{
+    /// <summary>
+    /// The framework's connection dropped: its offers go back to the pool and the registry records
+    /// when it left, so its failover timeout keeps running even if this master fails over.
+    /// </summary>
+    public IReadOnlyList<Effect> DisconnectFramework(FrameworkId id, DateTimeOffset now)
+    {
+        if (!frameworks.TryGetValue(id.Value, out var framework)) return [];
+        framework.Connected = false;
+        framework.DisconnectedAt ??= now;
+        var effects = new List<Effect>
+        {
+            new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Disconnected, now.ToUnixTimeMilliseconds())),
+        };
+        effects.AddRange(RescindWhere(o => o.Framework == id));
+        return effects;
+    }
+
+    /// <summary>The framework re-subscribed with its id within its failover timeout: it keeps its tasks.</summary>
+    public IReadOnlyList<Effect> ReconnectFramework(FrameworkId id, DateTimeOffset now)
+    {
+        if (!frameworks.TryGetValue(id.Value, out var framework)) return [];
+        framework.Connected = true;
+        framework.DisconnectedAt = null;
+        return [new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Connected, now.ToUnixTimeMilliseconds()))];
+    }
+
+    /// <summary>
+    /// Removes frameworks disconnected for longer than their failover timeout: their live tasks are
+    /// killed, their offers rescinded, and the registry forgets them.
+    /// </summary>
+    public IReadOnlyList<Effect> CheckFrameworks(DateTimeOffset now)
+    {
+        var effects = new List<Effect>();
+        foreach (var framework in frameworks.Values
+                     .Where(f => f.DisconnectedAt is { } at && now - at >= f.FailoverTimeout).ToArray())
+            effects.AddRange(Teardown(framework.Id));
+        return effects;
+    }
+
+    /// <summary>TEARDOWN (or failover timeout): kills the framework's tasks and removes it.</summary>
+    public IReadOnlyList<Effect> Teardown(FrameworkId id)
+    {
+        if (!frameworks.Remove(id.Value)) return [new CallRejected(id, $"framework {id} is not registered")];
+        var effects = new List<Effect>();
+        effects.AddRange(RescindWhere(o => o.Framework == id));
+        foreach (var task in tasks.Values.Where(t => t.Framework == id && IsLive(t.State))
+                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal))
+            effects.Add(new KillTask(task.Agent, id, task.Id));
+        effects.Add(new ProposeRegistry(new RemoveFramework(id)));
+        return effects;
+    }
+}

@@ -1,0 +1,73 @@
+using Mesos.HA.Protocol;
+
+namespace Mesos.HA.Master.Core;
+
+public sealed partial class MasterCore
+{
+    // Per task: the update the framework has not acknowledged yet, and those waiting behind it.
+    private readonly Dictionary<(FrameworkId, TaskId), Guid> unacknowledged = new();
+    private readonly Dictionary<(FrameworkId, TaskId), Queue<ForwardUpdate>> waiting = new();
+
+    /// <summary>
+    /// An agent reports a task's new state. The master records it and forwards it, in order: the
+    /// next update of a task is forwarded only once the framework acknowledged the previous one.
+    /// </summary>
+    public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message)
+    {
+        var key = (framework, task);
+        if (tasks.TryGetValue(key, out var tracked))
+            tasks[key] = tracked with { State = state };
+        var update = new ForwardUpdate(framework, agent, task, state, uuid, message);
+        if (unacknowledged.ContainsKey(key))
+        {
+            if (!waiting.TryGetValue(key, out var queue)) waiting[key] = queue = new Queue<ForwardUpdate>();
+            queue.Enqueue(update);
+            return [];
+        }
+        unacknowledged[key] = uuid;
+        return [update];
+    }
+
+    /// <summary>ACKNOWLEDGE: passes the acknowledgement to the agent and releases the task's next update.</summary>
+    public IReadOnlyList<Effect> Acknowledge(FrameworkId framework, AgentId agent, TaskId task, Guid uuid)
+    {
+        var key = (framework, task);
+        if (!unacknowledged.TryGetValue(key, out var expected) || expected != uuid)
+            return [new CallRejected(framework, $"no update {uuid} of task {task} is waiting for an acknowledgement")];
+        var effects = new List<Effect> { new ForwardAcknowledgement(agent, framework, task, uuid) };
+        unacknowledged.Remove(key);
+        if (waiting.TryGetValue(key, out var queue) && queue.TryDequeue(out var next))
+        {
+            unacknowledged[key] = next.Uuid;
+            effects.Add(next);
+            if (queue.Count == 0) waiting.Remove(key);
+        }
+        return effects;
+    }
+
+    /// <summary>KILL: a live task is killed by its agent; an unknown one is reported lost (Mesos does the same).</summary>
+    public IReadOnlyList<Effect> Kill(FrameworkId framework, TaskId task)
+    {
+        if (tasks.TryGetValue((framework, task), out var tracked) && IsLive(tracked.State))
+            return [new KillTask(tracked.Agent, framework, task)];
+        var state = tracked?.State ?? TaskState.Lost;
+        return [new SendUpdate(framework, task, state, "REASON_RECONCILIATION", tracked is null ? "unknown task" : "task is not running")];
+    }
+
+    /// <summary>
+    /// RECONCILE: with no task ids, the latest state of every non-terminal task of the framework
+    /// (implicit); otherwise of each named task, unknown ones as TASK_UNKNOWN (partition-aware
+    /// frameworks) or TASK_LOST. Every answer carries REASON_RECONCILIATION.
+    /// </summary>
+    public IReadOnlyList<Effect> Reconcile(FrameworkId framework, IReadOnlyList<TaskId> taskIds)
+    {
+        if (taskIds.Count == 0)
+            return [.. tasks.Values.Where(t => t.Framework == framework && IsLive(t.State))
+                .OrderBy(t => t.Id.Value, StringComparer.Ordinal)
+                .Select(t => new SendUpdate(framework, t.Id, t.State, "REASON_RECONCILIATION", "implicit reconciliation"))];
+        var partitionAware = !frameworks.TryGetValue(framework.Value, out var f) || f.PartitionAware;
+        return [.. taskIds.Distinct().Select(id => tasks.TryGetValue((framework, id), out var t)
+            ? new SendUpdate(framework, id, t.State, "REASON_RECONCILIATION", "explicit reconciliation")
+            : new SendUpdate(framework, id, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task"))];
+    }
+}
