@@ -1,0 +1,14 @@
+namespace Mesos.HA.Master;
+
+/// <summary>Timing of the leading master's periodic work.</summary>
+public sealed record LeaderShellOptions
+{
+    /// <summary>Batch allocation period (Mesos: 1 s).</summary>
+    public TimeSpan AllocationInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long known agents have to re-register with a new leader (Mesos: 10 min; ours: 60 s).</summary>
+    public TimeSpan AgentReregisterTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Offers not answered within this are rescinded; null keeps them.</summary>
+    public TimeSpan? OfferTimeout { get; init; }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Mesos.HA.Master.Tests;
+
+/// <summary>The leader's shell over a real (single-member) Raft registry, with fake time driving its periodic work.</summary>
+public sealed class LeaderShellTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+    private static readonly FrameworkId F1 = new("f1");
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "shell-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly FakeTimeProvider time = new(T0);
+    private readonly RecordingSink sink = new();
+    private ReplicatedRegistry registry = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var endpoint = (IPEndPoint)listener.LocalEndpoint;
+        listener.Stop();
+        registry = await ReplicatedRegistry.StartAsync(new ReplicationOptions
+        {
+            RaftEndPoint = endpoint, Members = [endpoint], DataDirectory = dir, HttpAddress = "127.0.0.1:5050",
+        }, NullLoggerFactory.Instance);
+        await Until("the registry leads", () => registry.IsLeader);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await registry.DisposeAsync();
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static AgentInfo Agent(string id) =>
+        new(new AgentId(id), $"host-{id}", "10.0.0.1:5051", "cpus:2;mem:512", new Dictionary<string, string>());
+
+    private static async Task Until(string phase, Func<bool> condition, Action? step = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{phase}: gave up after 20 s");
+            step?.Invoke();
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task Leading_WritesRegistryEffects_AllocatesEachInterval_AndClosesTheReregistrationWindow()
+    {
+        await registry.ProposeAsync(new AdmitAgent(Agent("old"), 0)); // known from before "the failover"
+        await using var shell = new LeaderShell(registry,
+            new LeaderShellOptions { AllocationInterval = TimeSpan.FromSeconds(1), AgentReregisterTimeout = TimeSpan.FromSeconds(10) },
+            time, sink, NullLogger.Instance);
+        await Until("the shell leads", () => shell.Term is not null);
+
+        await shell.RunAsync((core, now) => core.RegisterAgent(Agent("a1"), now));
+        Assert.Equal(AgentStatus.Active, registry.LocalRegistry.Agents[new AgentId("a1")].Status);
+        var info = new FrameworkInfo("fw", "root", ["web"], ["PARTITION_AWARE"], null, null, null);
+        await shell.RunAsync((core, now) => core.Subscribe(F1, info, TimeSpan.FromMinutes(1), known: false, now));
+        Assert.True(registry.LocalRegistry.Frameworks.ContainsKey(F1));
+
+        // a1 answers its pings as time passes; "old" never re-registers.
+        async Task TickAsync(TimeSpan by)
+        {
+            await shell.RunAsync((core, now) => { core.AgentSeen(new AgentId("a1"), now); return []; });
+            time.Advance(by);
+        }
+        await Until("an allocation interval offers a1 to f1", () => sink.Offers.Any(o => o.Agent.Value == "a1" && o.Framework == F1),
+            () => TickAsync(TimeSpan.FromMilliseconds(500)).GetAwaiter().GetResult());
+        await Until("the agent that did not come back is marked unreachable",
+            () => registry.LocalRegistry.Agents[new AgentId("old")].Status == AgentStatus.Unreachable,
+            () => TickAsync(TimeSpan.FromMilliseconds(500)).GetAwaiter().GetResult());
+        Assert.Equal(AgentStatus.Active, registry.LocalRegistry.Agents[new AgentId("a1")].Status);
+    }
+
+    [Fact]
+    public async Task LosingLeadership_DropsTheCore_ANewTermStartsAFreshOne()
+    {
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, sink, NullLogger.Instance);
+        await Until("the shell leads", () => shell.Term is not null);
+        Assert.Equal(1, shell.LeadershipsStarted);
+        await shell.RunAsync((core, now) => core.RegisterAgent(Agent("a1"), now));
+
+        await registry.RestartRaftNodeAsync("test: lose and regain leadership");
+        await Until("the shell leads again", () => shell.LeadershipsStarted == 2 && shell.Term is not null);
+        // The new core starts empty: a1 must re-register with the new leader before it is offered.
+        var offers = await shell.RunAsync((core, now) => core.Allocate(registry.LocalRegistry.Weights,
+            new Dictionary<string, Allocation.RoleQuota>(), now));
+        Assert.Empty(offers);
+    }
+
+    private sealed class RecordingSink : IEffectSink
+    {
+        private readonly ConcurrentQueue<Effect> effects = new();
+
+        public IEnumerable<Offer> Offers => effects.OfType<SendOffers>().SelectMany(s => s.Offers);
+
+        public void Publish(long term, Effect effect) => effects.Enqueue(effect);
+    }
+}
