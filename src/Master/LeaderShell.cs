@@ -23,6 +23,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
     private readonly IEffectSink sink;
     private readonly ILogger logger;
     private readonly SemaphoreSlim gate = new(1, 1);
+    // Signalled after each decision: agents added, resources recovered, frameworks subscribed or
+    // revived all make an allocation worth running now rather than at the next interval.
+    private readonly SemaphoreSlim allocationWanted = new(0, 1);
     private Leadership? current;
     private int leaderships;
 
@@ -64,7 +67,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
             gate.Release();
         }
         await DispatchAsync(leadership, effects).ConfigureAwait(false);
+        RequestAllocation();
         return effects;
+    }
+
+    /// <summary>Runs an allocation soon instead of at the next interval (requests coalesce).</summary>
+    public void RequestAllocation()
+    {
+        try { allocationWanted.Release(); }
+        catch (SemaphoreFullException) { /* one is already pending */ }
     }
 
     private void OnBecameLeader(LeadershipTerm term)
@@ -100,7 +111,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(options.AllocationInterval, time, token).ConfigureAwait(false);
+                using (var either = CancellationTokenSource.CreateLinkedTokenSource(token))
+                {
+                    var interval = Task.Delay(options.AllocationInterval, time, either.Token);
+                    var wanted = allocationWanted.WaitAsync(either.Token);
+                    await Task.WhenAny(interval, wanted).ConfigureAwait(false);
+                    await either.CancelAsync().ConfigureAwait(false);
+                    await Task.WhenAll(interval, wanted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    token.ThrowIfCancellationRequested();
+                }
                 var registryNow = registry.LocalRegistry;
                 await RunOnAsync(leadership, (core, now) =>
                 [

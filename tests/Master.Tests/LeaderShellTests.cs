@@ -69,14 +69,15 @@ public sealed class LeaderShellTests : IAsyncLifetime
         await shell.RunAsync((core, now) => core.Subscribe(F1, info, TimeSpan.FromMinutes(1), known: false, now));
         Assert.True(registry.LocalRegistry.Frameworks.ContainsKey(F1));
 
+        await Until("the subscription triggers an allocation without waiting for the interval",
+            () => sink.Offers.Any(o => o.Agent.Value == "a1" && o.Framework == F1));
+
         // a1 answers its pings as time passes; "old" never re-registers.
         async Task TickAsync(TimeSpan by)
         {
             await shell.RunAsync((core, now) => { core.AgentSeen(new AgentId("a1"), now); return []; });
             time.Advance(by);
         }
-        await Until("an allocation interval offers a1 to f1", () => sink.Offers.Any(o => o.Agent.Value == "a1" && o.Framework == F1),
-            () => TickAsync(TimeSpan.FromMilliseconds(500)).GetAwaiter().GetResult());
         await Until("the agent that did not come back is marked unreachable",
             () => registry.LocalRegistry.Agents[new AgentId("old")].Status == AgentStatus.Unreachable,
             () => TickAsync(TimeSpan.FromMilliseconds(500)).GetAwaiter().GetResult());

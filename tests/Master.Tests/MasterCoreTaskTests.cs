@@ -125,4 +125,14 @@ public class MasterCoreTaskTests
         Assert.Empty(core.CheckFrameworks(T0.AddSeconds(60)));
         Assert.Single(core.Tasks);
     }
+
+    [Fact]
+    public void AgentMarkedGone_ItsTasksAreGone_AndTheRegistryRecordsIt()
+    {
+        var core = WithRunningTask();
+        var effects = core.MarkAgentGone(A1, T0.AddSeconds(1));
+        Assert.IsType<MarkAgentGone>(Assert.Single(effects.OfType<ProposeRegistry>()).Command);
+        Assert.Equal(TaskState.Gone, Assert.Single(effects.OfType<SendUpdate>()).State);
+        Assert.Equal(TaskState.Gone, Assert.Single(core.Tasks).State);
+    }
 }

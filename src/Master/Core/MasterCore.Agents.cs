@@ -48,4 +48,21 @@ public sealed partial class MasterCore
         }
         return effects;
     }
+
+    /// <summary>
+    /// An operator declares the agent gone for good (drained machine, decommissioned): the registry
+    /// records it, its offers are rescinded and its tasks become TASK_GONE.
+    /// </summary>
+    public IReadOnlyList<Effect> MarkAgentGone(AgentId id, DateTimeOffset now)
+    {
+        var effects = new List<Effect> { new ProposeRegistry(new MarkAgentGone(id, now.ToUnixTimeMilliseconds())) };
+        effects.AddRange(RemoveAgent(id));
+        foreach (var task in tasks.Values.Where(t => t.Agent == id && IsLive(t.State))
+                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
+        {
+            tasks[(task.Framework, task.Id)] = task with { State = TaskState.Gone };
+            effects.Add(new SendUpdate(task.Framework, task.Id, TaskState.Gone, "REASON_AGENT_REMOVED_BY_OPERATOR", $"agent {id} is gone"));
+        }
+        return effects;
+    }
 }
