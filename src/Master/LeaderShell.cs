@@ -85,14 +85,24 @@ public sealed partial class LeaderShell : IAsyncDisposable
         // restarts), so the prefix carries a fresh unique part as well as the term.
         var prefix = $"t{term.Term}-{Guid.NewGuid().ToString("N")[..8]}";
         var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = prefix, OfferTimeout = options.OfferTimeout });
+        var now = time.GetUtcNow();
         var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id).ToArray();
-        core.StartReregistrationWindow(active, options.AgentReregisterTimeout, time.GetUtcNow());
+        core.StartReregistrationWindow(active, options.AgentReregisterTimeout, now);
+        var recovered = new List<Effect>();
+        foreach (var f in snapshot.Frameworks.Values.OrderBy(f => f.Id.Value, StringComparer.Ordinal))
+            recovered.AddRange(core.RecoverFramework(f.Id, f.Info.Roles, f.Info.Capabilities.Contains("PARTITION_AWARE"),
+                TimeSpan.FromMilliseconds(f.FailoverTimeoutMs),
+                f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, now));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(term.Token);
         var leadership = new Leadership(term.Term, core, stop);
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
         LogLeading(logger, term.Term, active.Length);
-        leadership.Loop = Task.Run(() => PeriodicWorkAsync(leadership));
+        leadership.Loop = Task.Run(async () =>
+        {
+            await DispatchAsync(leadership, recovered).ConfigureAwait(false);
+            await PeriodicWorkAsync(leadership).ConfigureAwait(false);
+        });
     }
 
     private void OnLostLeadership(long term)

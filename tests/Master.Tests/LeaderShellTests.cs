@@ -100,6 +100,26 @@ public sealed class LeaderShellTests : IAsyncLifetime
         Assert.Empty(offers);
     }
 
+    [Fact]
+    public async Task FailoverTimeout_KeepsRunningAcrossAFailover_FromTheRecordedDisconnectTime()
+    {
+        // Before "the failover": f1 disconnected 50 s ago with a 60 s failover timeout; f2 was connected.
+        var info = new FrameworkInfo("fw", "root", ["web"], ["PARTITION_AWARE"], null, null, null);
+        await registry.ProposeAsync(new AddFramework(F1, info, 60_000, T0.AddSeconds(-100).ToUnixTimeMilliseconds()));
+        await registry.ProposeAsync(new UpdateFramework(F1, null, null, FrameworkConnectionChange.Disconnected, T0.AddSeconds(-50).ToUnixTimeMilliseconds()));
+        var f2 = new FrameworkId("f2");
+        await registry.ProposeAsync(new AddFramework(f2, info, 60_000, T0.AddSeconds(-100).ToUnixTimeMilliseconds()));
+
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, sink, NullLogger.Instance);
+        await Until("f2's disconnect from the new leader is recorded",
+            () => registry.LocalRegistry.Frameworks.TryGetValue(f2, out var r) && r.DisconnectedAtMs == T0.ToUnixTimeMilliseconds());
+        // 10 s later f1's timeout (from its recorded disconnect) expires; f2's (from now) has 50 s left.
+        await Until("f1 is removed after its failover timeout", () => !registry.LocalRegistry.Frameworks.ContainsKey(F1),
+            () => time.Advance(TimeSpan.FromSeconds(1)));
+        Assert.True(registry.LocalRegistry.Frameworks.ContainsKey(f2));
+        Assert.True(time.GetUtcNow() - T0 < TimeSpan.FromSeconds(50));
+    }
+
     private sealed class RecordingSink : IEffectSink
     {
         private readonly ConcurrentQueue<Effect> effects = new();

@@ -22,6 +22,24 @@ public sealed partial class MasterCore
         return effects;
     }
 
+    /// <summary>
+    /// On becoming leader: a framework the registry holds. It is disconnected from this leader until
+    /// it re-subscribes. Its failover timeout runs from when it was lost: the time the registry
+    /// recorded if it had already disconnected (so a master failover does not restart the clock,
+    /// unlike Mesos, MESOS-4659), otherwise from now, which is then recorded too.
+    /// </summary>
+    public IReadOnlyList<Effect> RecoverFramework(FrameworkId id, IReadOnlyList<string> roles, bool partitionAware,
+        TimeSpan failoverTimeout, DateTimeOffset? disconnectedAt, DateTimeOffset now)
+    {
+        AddFramework(id, roles, partitionAware, failoverTimeout);
+        var framework = frameworks[id.Value];
+        framework.Connected = false;
+        framework.DisconnectedAt = disconnectedAt ?? now;
+        return disconnectedAt is null
+            ? [new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Disconnected, now.ToUnixTimeMilliseconds()))]
+            : [];
+    }
+
     /// <summary>The framework re-subscribed with its id within its failover timeout: it keeps its tasks.</summary>
     public IReadOnlyList<Effect> ReconnectFramework(FrameworkId id, DateTimeOffset now)
     {
