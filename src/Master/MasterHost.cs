@@ -127,9 +127,13 @@ public static class MasterHost
     {
         var leader = registry.Leader;
         var local = registry.LocalRegistry;
+        var leading = registry.IsLeader;
+        // A leader reports the term it leads in: a deposed leader's node term can already show the
+        // newer term for an instant before it steps down, and must not look like a second leader of it.
+        var term = leading && registry.LeadershipTerm is { } led ? led : registry.Term;
         return new StatusDto(
             options.Id, $"{options.HttpHost}:{options.HttpPort}", options.Replication.RaftEndPoint.ToString(),
-            registry.IsLeader ? "leader" : "follower", registry.Term, leader?.RaftEndPoint,
+            leading ? "leader" : "follower", term, leader?.RaftEndPoint,
             leader is { HttpAddress.Length: > 0 } ? leader.HttpAddress : null,
             registry.AppliedIndex, registry.CommitIndex, registry.CheckpointIndex, registry.SnapshotsInstalled,
             registry.Compactions, registry.RaftRestarts, RegistryCodec.Digest(local), local.Weights.Count);

@@ -75,7 +75,11 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     /// </summary>
     public bool IsLeader => incarnation?.IsLeader ?? false;
 
+    /// <summary>This node's current Raft term (it may run ahead of the term it leads in, for an instant, when deposed).</summary>
     public long Term => incarnation?.Node.Cluster.Term ?? 0;
+
+    /// <summary>The term this master leads in, or null when it does not lead.</summary>
+    public long? LeadershipTerm => incarnation is { HoldsLeadership: true } current ? current.LeaderTerm : null;
 
     /// <summary>Who leads as far as this master knows; null when no leader is known.</summary>
     public LeaderInfo? Leader => incarnation is null ? null : leader;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Mesos.HA.Cli.Local;
 using Xunit;
 using Xunit.Abstractions;
@@ -24,6 +25,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
         var root = Path.Combine(Path.GetTempPath(), "mesos-ha-chaos", $"leader-{seed}-{Guid.NewGuid():N}"[..40]);
         using var group = new MasterGroup(3, root, ["--log-level", "Warning"]);
         var acknowledged = new ConcurrentDictionary<string, double>();
+        var acks = new StrongBox<long>();
         var leadersByTerm = new ConcurrentDictionary<long, ConcurrentDictionary<string, byte>>();
         var failovers = new List<double>();
         var faults = new List<string>();
@@ -32,7 +34,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
         {
             group.StartAll();
             await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-            var writer = Task.Run(() => WriteLoopAsync(group, acknowledged, stop.Token));
+            var writer = Task.Run(() => WriteLoopAsync(group, acknowledged, acks, stop.Token));
             var observer = Task.Run(() => ObserveLeadersAsync(group, leadersByTerm, stop.Token));
 
             for (var round = 1; round <= rounds; round++)
@@ -43,7 +45,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                 var healthy = await leader.TryStatusAsync();
                 await group.WaitForConvergenceAsync(healthy?.CommitIndex ?? 0, TimeSpan.FromSeconds(60));
                 leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-                var before = acknowledged.Count;
+                var before = Volatile.Read(ref acks.Value);
                 var clock = Stopwatch.StartNew();
                 if (random.Next(3) == 0)
                 {
@@ -64,7 +66,16 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                     group.Start(leader);
                 }
                 // Progress: the writer must get writes through the new leader before the next fault.
-                await PollAsync($"round {round}: writes resume", () => acknowledged.Count > before + 5);
+                try
+                {
+                    await PollAsync($"round {round}: writes resume", () => Volatile.Read(ref acks.Value) > before + 5);
+                }
+                catch (TimeoutException e)
+                {
+                    var seen = await group.StatusesAsync();
+                    throw new TimeoutException(e.Message + $" (acknowledged {Volatile.Read(ref acks.Value)}, before {before}); masters: " + string.Join("; ",
+                        seen.Select(x => x.Status is { } st ? $"m{x.Master.Id} {st.Role} term {st.Term} leader {st.LeaderRaft} applied {st.AppliedIndex} commit {st.CommitIndex}" : $"m{x.Master.Id} silent")), e);
+                }
             }
 
             await stop.CancelAsync();
@@ -80,7 +91,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
             var doubleLeaders = leadersByTerm.Where(t => t.Value.Count > 1).Select(t => $"term {t.Key}: {string.Join(",", t.Value.Keys)}").ToArray();
             failovers.Sort();
             output.WriteLine(string.Join("\n", faults));
-            output.WriteLine($"acknowledged writes {acknowledged.Count}, stored {stored.Count}, lost {lost.Length}");
+            output.WriteLine($"acknowledged writes {acks.Value} over {acknowledged.Count} roles, stored roles {stored.Count}, lost {lost.Length}");
             output.WriteLine($"failover ms min {failovers[0]:F0} median {failovers[failovers.Count / 2]:F0} max {failovers[^1]:F0}");
             output.WriteLine($"terms observed {leadersByTerm.Count}, terms with two leaders {doubleLeaders.Length}");
             Assert.True(lost.Length == 0, $"seed {seed}: acknowledged writes lost: {string.Join(",", lost.Take(20))}");
@@ -91,24 +102,41 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
             await stop.CancelAsync();
             foreach (var m in group.Masters) if (m.IsRunning) try { m.Resume(); } catch (InvalidOperationException) { }
             group.Dispose();
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            if (Environment.GetEnvironmentVariable("MESOS_HA_KEEP_TEST_DATA") == "1") output.WriteLine($"kept {root}");
+            else try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
 
-    /// <summary>Writes distinct roles one at a time through whoever answers 200; records only acknowledged ones.</summary>
-    private static async Task WriteLoopAsync(MasterGroup group, ConcurrentDictionary<string, double> acknowledged, CancellationToken token)
+    /// <summary>
+    /// Writes distinct roles one at a time, retrying each (it is idempotent) through whoever answers
+    /// until it is acknowledged; records only acknowledged ones. Bounded: stops when told to, or
+    /// after two million attempts.
+    /// </summary>
+    private static async Task WriteLoopAsync(MasterGroup group, ConcurrentDictionary<string, double> acknowledged, StrongBox<long> acks,
+        CancellationToken token)
     {
-        for (var n = 0; n < 100_000 && !token.IsCancellationRequested; n++)
+        var attempts = 0;
+        for (var n = 0; !token.IsCancellationRequested; n++)
         {
-            var role = $"chaos/w{n}";
-            foreach (var master in group.Masters.Where(m => m.IsRunning))
+            // Roles are reused (the registry holds at most 10,000 weighted roles); a role's last write
+            // is always acknowledged before the next begins, so the registry must end with it.
+            var role = $"chaos/w{n % 4000}";
+            var weight = 2 + n % 97;
+            var written = false;
+            while (!written && !token.IsCancellationRequested)
             {
-                if (token.IsCancellationRequested) return;
-                if (await MasterGroup.TryWriteWeightAsync(master, role, 2 + n % 7, TimeSpan.FromSeconds(1)) == 200)
+                foreach (var master in group.Masters.Where(m => m.IsRunning))
                 {
-                    acknowledged[role] = 2 + n % 7;
-                    break;
+                    if (++attempts > 2_000_000 || token.IsCancellationRequested) return;
+                    if (await MasterGroup.TryWriteWeightAsync(master, role, weight, TimeSpan.FromSeconds(1)) == 200)
+                    {
+                        acknowledged[role] = weight;
+                        Interlocked.Increment(ref acks.Value);
+                        written = true;
+                        break;
+                    }
                 }
+                if (!written) await Task.Delay(5, CancellationToken.None);
             }
         }
     }
