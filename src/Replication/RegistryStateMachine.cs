@@ -65,9 +65,6 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
 
     public int Compactions { get; private set; }
 
-    /// <summary>Raised after each applied entry with the new applied index (on the apply loop: keep handlers short).</summary>
-    public event Action<long>? Applied;
-
     ISnapshot? ISnapshotManager.Snapshot => reported.Index == 0 ? null : reported;
 
     ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token) =>
@@ -83,12 +80,10 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
         else if (!entry.IsConfiguration)
         {
             ApplyBatch(entry);
-            Volatile.Write(ref appliedIndex, entry.Index);
             if (entry.Index - latest.Index >= options.SnapshotIntervalEntries)
                 await CheckpointAsync(entry.Index, entry.Term, token).ConfigureAwait(false);
         }
         Volatile.Write(ref appliedIndex, entry.Index);
-        Applied?.Invoke(entry.Index);
         return entry.Index;
     }
 

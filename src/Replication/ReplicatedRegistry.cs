@@ -181,9 +181,6 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     /// <summary>The logger factory handed to DotNext (tests log through it as DotNext would).</summary>
     internal ILoggerFactory RaftLoggerFactory => raftLoggers;
 
-    /// <summary>Feeds an exception to the write-ahead-log fault detector as if DotNext had logged it (tests, and faults we catch ourselves).</summary>
-    internal void ObserveRaftException(Exception exception) => walFaults.Observe(exception);
-
     private async Task RecoverFromWalFaultAsync(Exception fault)
     {
         LogWalFault(logger, fault);
