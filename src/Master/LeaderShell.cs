@@ -55,18 +55,8 @@ public sealed partial class LeaderShell : IAsyncDisposable
         CancellationToken token = default)
     {
         var leadership = Volatile.Read(ref current) ?? throw new NotLeaderException(registry.Leader);
-        IReadOnlyList<Effect> effects;
-        await gate.WaitAsync(token).ConfigureAwait(false);
-        try
-        {
-            if (leadership.Stopped.IsCancellationRequested) throw new NotLeaderException(registry.Leader);
-            effects = decision(leadership.Core, time.GetUtcNow());
-        }
-        finally
-        {
-            gate.Release();
-        }
-        await DispatchAsync(leadership, effects).ConfigureAwait(false);
+        var effects = await DecideAsync(leadership, decision, token).ConfigureAwait(false)
+            ?? throw new NotLeaderException(registry.Leader);
         RequestAllocation();
         return effects;
     }
@@ -131,7 +121,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                     token.ThrowIfCancellationRequested();
                 }
                 var registryNow = registry.LocalRegistry;
-                await RunOnAsync(leadership, (core, now) =>
+                await DecideAsync(leadership, (core, now) =>
                 [
                     .. core.CheckReregistration(now),
                     .. core.CheckAgents(now),
@@ -147,13 +137,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
         }
     }
 
-    private async Task RunOnAsync(Leadership leadership, Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision, CancellationToken token)
+    /// <summary>Runs one decision under the lock and carries out its effects; null when this leadership has ended.</summary>
+    private async Task<IReadOnlyList<Effect>?> DecideAsync(Leadership leadership,
+        Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision, CancellationToken token)
     {
         IReadOnlyList<Effect> effects;
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (token.IsCancellationRequested) return;
+            if (leadership.Stopped.IsCancellationRequested) return null;
             effects = decision(leadership.Core, time.GetUtcNow());
         }
         finally
@@ -161,6 +153,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
             gate.Release();
         }
         await DispatchAsync(leadership, effects).ConfigureAwait(false);
+        return effects;
     }
 
     private async Task DispatchAsync(Leadership leadership, IReadOnlyList<Effect> effects)

@@ -11,10 +11,23 @@ public sealed partial class MasterCore
         DateTimeOffset now)
     {
         filters.RemoveAll(f => f.Until <= now);
-        var free = agents.Values.Select(a => new AllocatorAgent(a.Id, AvailableOn(a.Id))).ToArray();
+        // One pass over offers and live tasks: what each agent has given out, and what each
+        // framework holds per role (asking per agent and per framework would be quadratic).
+        var takenByAgent = new Dictionary<AgentId, Resources>();
+        var heldByFramework = new Dictionary<FrameworkId, Dictionary<string, Resources>>();
+        foreach (var (agent, framework, role, resources) in Holdings())
+        {
+            takenByAgent[agent] = takenByAgent.GetValueOrDefault(agent, Resources.Empty).Add(resources);
+            if (!heldByFramework.TryGetValue(framework, out var byRole))
+                heldByFramework[framework] = byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
+            byRole[role] = byRole.GetValueOrDefault(role, Resources.Empty).Add(resources);
+        }
+        var free = agents.Values.Select(a => new AllocatorAgent(a.Id,
+            takenByAgent.TryGetValue(a.Id, out var taken) ? a.Total.Subtract(taken) : a.Total)).ToArray();
         var total = agents.Values.Aggregate(Resources.Empty, (sum, a) => sum.Add(a.Total));
         var connected = frameworks.Values.Where(f => f.Connected).Select(f => new AllocatorFramework(
-            f.Id, f.Roles, f.Suppressed, AllocatedByRole(f.Id))).ToArray();
+            f.Id, f.Roles, f.Suppressed,
+            heldByFramework.GetValueOrDefault(f.Id) ?? new Dictionary<string, Resources>(StringComparer.Ordinal))).ToArray();
         var decisions = allocator.Allocate(new AllocationInput(free, connected, total, weights, filters, now) { Quotas = quotas });
         var made = decisions.Select(d => new Offer(NextOfferId(), d.Framework, d.Agent, d.Role, d.Resources, now)).ToArray();
         foreach (var offer in made) offers[offer.Id] = offer;
@@ -55,15 +68,10 @@ public sealed partial class MasterCore
         filters.Add(new OfferFilter(framework, agent, now + refuse));
     }
 
-    private Dictionary<string, Resources> AllocatedByRole(FrameworkId framework)
-    {
-        var byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
-        foreach (var offer in offers.Values.Where(o => o.Framework == framework))
-            byRole[offer.Role] = byRole.GetValueOrDefault(offer.Role, Resources.Empty).Add(offer.Resources);
-        foreach (var task in tasks.Values.Where(t => t.Framework == framework && IsLive(t.State)))
-            byRole[task.Role] = byRole.GetValueOrDefault(task.Role, Resources.Empty).Add(task.Resources);
-        return byRole;
-    }
+    /// <summary>Everything given out: outstanding offers and live tasks, with their agent, framework and role.</summary>
+    private IEnumerable<(AgentId Agent, FrameworkId Framework, string Role, Resources Resources)> Holdings() =>
+        offers.Values.Select(o => (o.Agent, o.Framework, o.Role, o.Resources))
+            .Concat(tasks.Values.Where(t => IsLive(t.State)).Select(t => (t.Agent, t.Framework, t.Role, t.Resources)));
 
     private OfferId NextOfferId() => new($"{options.OfferIdPrefix}-O{++offerCounter}");
 }

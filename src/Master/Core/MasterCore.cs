@@ -55,14 +55,9 @@ public sealed partial class MasterCore(MasterCoreOptions options)
     }
 
     /// <summary>What an agent has free: its total less what tasks use and what is offered.</summary>
-    public Resources AvailableOn(AgentId id)
-    {
-        var agent = agents[id.Value];
-        var taken = offers.Values.Where(o => o.Agent == id).Select(o => o.Resources)
-            .Concat(tasks.Values.Where(t => t.Agent == id && IsLive(t.State)).Select(t => t.Resources))
-            .Aggregate(Resources.Empty, (sum, r) => sum.Add(r));
-        return agent.Total.Subtract(taken);
-    }
+    public Resources AvailableOn(AgentId id) =>
+        agents[id.Value].Total.Subtract(Holdings().Where(h => h.Agent == id)
+            .Aggregate(Resources.Empty, (sum, h) => sum.Add(h.Resources)));
 
     private static bool IsLive(TaskState state) => state is TaskState.Staging or TaskState.Starting or TaskState.Running;
 
