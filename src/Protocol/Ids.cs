@@ -23,7 +23,8 @@ public readonly record struct OfferId(string Value)
 }
 
 /// <summary>Identifies a task within its framework (chosen by the framework, as in Mesos).</summary>
-public readonly record struct TaskId(string Value)
+[MessagePackObject]
+public readonly record struct TaskId([property: Key(0)] string Value)
 {
     public override string ToString() => Value;
 }

@@ -44,7 +44,7 @@ public sealed partial class MasterCore
             seen.Add(launch.Id);
             left = left.Subtract(launch.Resources);
             tasks[(framework, launch.Id)] = new TrackedTask(launch.Id, framework, agent, role, launch.Resources, TaskState.Staging);
-            effects.Add(new LaunchTask(agent, framework, launch));
+            effects.Add(new LaunchTask(agent, framework, role, launch));
         }
         if (!left.IsEmpty) AddFilter(framework, agent, refuse ?? options.DefaultRefuse, now);
         return effects;

@@ -59,7 +59,7 @@ public sealed partial class MasterCore(MasterCoreOptions options)
         agents[id.Value].Total.Subtract(Holdings().Where(h => h.Agent == id)
             .Aggregate(Resources.Empty, (sum, h) => sum.Add(h.Resources)));
 
-    private static bool IsLive(TaskState state) => state is TaskState.Staging or TaskState.Starting or TaskState.Running;
+    private static bool IsLive(TaskState state) => state is TaskState.Staging or TaskState.Starting or TaskState.Running or TaskState.Killing;
 
     private sealed class AgentEntry(AgentId id, Resources total)
     {

@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol.IO;
 using System.Buffers.Binary;
 using FASTER.core;
 

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Mesos.HA.Replication.Storage;
+namespace Mesos.HA.Protocol.IO;
 
 /// <summary>Makes a rename durable: on Linux a directory entry survives a power loss only after the directory is fsynced.</summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
     private const int Directory = 0x10000;

@@ -1,0 +1,49 @@
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Agent;
+
+/// <summary>Settings of one agent process.</summary>
+public sealed record AgentOptions
+{
+    /// <summary>The masters' HTTP addresses (<c>host:port</c>); any of them, the agent finds the leader.</summary>
+    public required IReadOnlyList<string> Masters { get; init; }
+
+    /// <summary>Sandboxes and checkpoints live here; keep it across agent restarts to recover tasks.</summary>
+    public required string WorkDirectory { get; init; }
+
+    public required Resources Resources { get; init; }
+
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+
+    public required string Hostname { get; init; }
+
+    /// <summary>Where the agent serves its own HTTP endpoints (health, state); 0 picks a free port.</summary>
+    public int HttpPort { get; init; }
+
+    /// <summary>Between SIGTERM and SIGKILL when a task is killed (Mesos: 3 s by default for command tasks).</summary>
+    public TimeSpan KillGracePeriod { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>First delay of the leader-following retry pipeline; doubles with jitter up to <see cref="ReconnectMaxDelay"/>.</summary>
+    public TimeSpan ReconnectFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often each side pings; a connection silent for <see cref="MaxMissedPings"/> periods is dropped.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int MaxMissedPings { get; init; } = 3;
+
+    /// <summary>First resend delay of an unacknowledged status update; doubles up to <see cref="UpdateResendMax"/>.</summary>
+    public TimeSpan UpdateResendFirst { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan UpdateResendMax { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Finished sandboxes are kept at most this long, less as the disk fills (Mesos' gc_delay: 1 week).</summary>
+    public TimeSpan GcDelay { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Disk fraction kept free: sandboxes go sooner as usage approaches 1 - headroom (Mesos' gc_disk_headroom).</summary>
+    public double GcDiskHeadroom { get; init; } = 0.1;
+
+    /// <summary>Put each task in its own cgroup v2 with memory.max and cpu.max from its resources when possible.</summary>
+    public bool UseCgroups { get; init; } = true;
+}

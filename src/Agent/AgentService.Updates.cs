@@ -1,0 +1,91 @@
+using Mesos.HA.Agent.Checkpoint;
+using Mesos.HA.Agent.Tasks;
+using Mesos.HA.Agent.Updates;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Agent;
+
+/// <summary>The status update manager: checkpoint, send, resend with backoff until acknowledged, in order per task.</summary>
+public sealed partial class AgentService
+{
+    /// <summary>A task changed state: the update is on disk before anyone hears of it.</summary>
+    private void Report(TaskRun run, TaskState state, string message, string reason)
+    {
+        var update = new StatusUpdate(run.Framework, run.Task, state, Guid.NewGuid(), message, reason, time.GetUtcNow().ToUnixTimeMilliseconds());
+        lock (gate)
+        {
+            if (run.State.IsTerminal()) return; // a task ends once
+            run.Log.Append(new UpdateLogRecord(update, null));
+            run.Updates.Add(update);
+            run.State = state;
+        }
+        WakeUpdates();
+    }
+
+    private void Acknowledge(FrameworkId framework, TaskId task, Guid uuid)
+    {
+        TaskRun? run;
+        lock (gate)
+        {
+            runs.TryGetValue((framework, task), out run);
+            if (run is null)
+            {
+                LogAckUnknown(logger, uuid, task.Value, framework.Value);
+                return;
+            }
+            var outcome = run.Updates.Acknowledge(uuid, time.GetUtcNow());
+            if (outcome != AckOutcome.Accepted)
+            {
+                if (outcome == AckOutcome.Unexpected) LogAckUnknown(logger, uuid, task.Value, framework.Value);
+                return;
+            }
+            run.Log.Append(new UpdateLogRecord(null, uuid));
+            if (run.Updates.Completed)
+            {
+                AtomicFile.Write(Path.Combine(run.Meta, TaskRun.CompletedFile), []);
+                run.Log.Dispose();
+                runs.Remove((framework, task));
+            }
+        }
+        WakeUpdates();
+    }
+
+    private void WakeUpdates()
+    {
+        try { updatesWanted.Release(); }
+        catch (SemaphoreFullException) { /* already awake */ }
+    }
+
+    /// <summary>Sends each task's head update when it is due, while registered with a leader.</summary>
+    private async Task DeliverUpdatesAsync(CancellationToken token)
+    {
+        var tick = TimeSpan.FromMilliseconds(100);
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await updatesWanted.WaitAsync(tick, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (!link.Registered) continue;
+            var now = time.GetUtcNow();
+            lock (gate)
+            {
+                foreach (var run in runs.Values)
+                {
+                    if (run.Updates.Head is not { } head || run.Updates.DueAt > now) continue;
+                    if (!link.TrySend(head)) break; // connection lost: everything goes again to the next leader
+                    run.Updates.Sent(now);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring acknowledgement {Uuid} for task {Task} of framework {Framework}: no such update is waiting")]
+    private static partial void LogAckUnknown(ILogger logger, Guid uuid, string task, string framework);
+}

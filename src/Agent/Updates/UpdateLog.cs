@@ -1,0 +1,77 @@
+using System.Buffers.Binary;
+using MessagePack;
+using Mesos.HA.Protocol.Agent;
+
+namespace Mesos.HA.Agent.Updates;
+
+/// <summary>A record of a task's update log: an update to deliver, or the acknowledgement of one.</summary>
+[MessagePackObject]
+public sealed record UpdateLogRecord(
+    [property: Key(0)] StatusUpdate? Update,
+    [property: Key(1)] Guid? Acknowledged);
+
+/// <summary>
+/// A task's status updates on disk: each update is appended and flushed before it is sent, each
+/// acknowledgement appended when it arrives, so a restarted agent resends exactly what was not
+/// acknowledged. Records are length-prefixed; a torn last record (a crash mid-write) is ignored.
+/// </summary>
+public sealed class UpdateLog : IDisposable
+{
+    private static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    private readonly FileStream file;
+
+    private UpdateLog(FileStream file) => this.file = file;
+
+    /// <summary>Opens the log for appending after reading its records; a torn tail is cut off first.</summary>
+    public static UpdateLog Open(string path, out IReadOnlyList<UpdateLogRecord> records)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        records = ReadAll(path, out var validLength);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        if (file.Length != validLength) file.SetLength(validLength);
+        file.Seek(0, SeekOrigin.End);
+        return new UpdateLog(file);
+    }
+
+    public void Append(UpdateLogRecord record)
+    {
+        var body = MessagePackSerializer.Serialize(record, Options);
+        Span<byte> header = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, body.Length);
+        file.Write(header);
+        file.Write(body);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Every whole record of the log at <paramref name="path"/>, in order.</summary>
+    public static IReadOnlyList<UpdateLogRecord> ReadAll(string path) => ReadAll(path, out _);
+
+    private static IReadOnlyList<UpdateLogRecord> ReadAll(string path, out long validLength)
+    {
+        validLength = 0;
+        if (!File.Exists(path)) return [];
+        var bytes = File.ReadAllBytes(path);
+        var records = new List<UpdateLogRecord>();
+        var offset = 0;
+        while (offset + 4 <= bytes.Length)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(offset));
+            if (length <= 0 || offset + 4 + length > bytes.Length) break; // torn tail
+            try
+            {
+                records.Add(MessagePackSerializer.Deserialize<UpdateLogRecord>(bytes.AsMemory(offset + 4, length), Options));
+            }
+            catch (MessagePackSerializationException)
+            {
+                break;
+            }
+            offset += 4 + length;
+        }
+        validLength = offset;
+        return records;
+    }
+
+    public void Dispose() => file.Dispose();
+}

@@ -1,0 +1,73 @@
+using System.Threading.Channels;
+
+namespace Mesos.HA.Protocol.Agent;
+
+/// <summary>
+/// Both directions of one master-agent connection over a duplex stream: frames are read one at a
+/// time by the owner's loop, and written by a single writer loop from a bounded queue so that
+/// senders never block (a peer that cannot keep up is disconnected, not waited for).
+/// </summary>
+public sealed class FrameChannel : IAsyncDisposable
+{
+    private readonly Stream stream;
+    private readonly Channel<byte[]> outgoing;
+    private readonly CancellationTokenSource closed = new();
+    private readonly Task writer;
+
+    public FrameChannel(Stream stream, int outgoingCapacity = 65_536)
+    {
+        this.stream = stream;
+        outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(outgoingCapacity)
+        {
+            SingleReader = true, FullMode = BoundedChannelFullMode.Wait,
+        });
+        writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Cancelled when the channel closes (either side, or a write failed).</summary>
+    public CancellationToken Closed => closed.Token;
+
+    /// <summary>Queues a frame. False when the channel is closed or its queue is full (the caller should close it).</summary>
+    public bool TrySend(long term, AgentMessage message) =>
+        !closed.IsCancellationRequested && outgoing.Writer.TryWrite(FrameCodec.Encode(term, message));
+
+    public ValueTask<FrameRead> ReadAsync(CancellationToken token) => FrameCodec.ReadAsync(stream, token);
+
+    /// <summary>Sends what is queued (bounded by <paramref name="drain"/>), then closes the stream.</summary>
+    public async Task CloseAsync(TimeSpan drain)
+    {
+        outgoing.Writer.TryComplete();
+        await Task.WhenAny(writer, Task.Delay(drain)).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            var reader = outgoing.Reader;
+            while (await reader.WaitToReadAsync(closed.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                    await stream.WriteAsync(frame, closed.Token).ConfigureAwait(false);
+                await stream.FlushAsync(closed.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is gone; the owner notices through Closed or its read loop.
+        }
+        finally
+        {
+            try { closed.Cancel(); } catch (ObjectDisposedException) { }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        outgoing.Writer.TryComplete();
+        try { await closed.CancelAsync().ConfigureAwait(false); } catch (ObjectDisposedException) { }
+        await stream.DisposeAsync().ConfigureAwait(false);
+        await writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}
