@@ -81,7 +81,7 @@ public sealed partial class AgentService : IAsyncDisposable
     {
         var known = Volatile.Read(ref info);
         if (known is null)
-            return new RegisterAgent(options.Hostname, options.Resources.ToString(), options.Attributes);
+            return new RegisterAgent(options.Hostname, options.Resources.ToString(), options.Attributes, options.HttpPort);
         lock (gate)
         {
             var tasks = runs.Values.Where(r => !r.Updates.Completed)

@@ -59,7 +59,7 @@ internal static class MasterCommand
         if (options.Replication.Validate() is { } error) throw new UsageException(error);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        if (parentPid > 0) _ = WatchParentAsync(parentPid, stop);
+        if (parentPid > 0) _ = ParentWatch.ExitWithAsync(parentPid, stop);
         return await MasterHost.RunAsync(options, logging => Logging.Configure(logging, level), stop.Token);
     }
 
@@ -69,17 +69,5 @@ internal static class MasterCommand
         if (parts.Length == 2 && int.TryParse(parts[0], out var lo) && int.TryParse(parts[1], out var hi) && lo > 0 && hi > lo)
             return (lo, hi);
         throw new UsageException($"--election-timeout-ms must look like 150-300, not '{text}'");
-    }
-
-    private static async Task WatchParentAsync(int pid, CancellationTokenSource stop)
-    {
-        try
-        {
-            using var parent = Process.GetProcessById(pid);
-            await parent.WaitForExitAsync(stop.Token);
-        }
-        catch (ArgumentException) { /* already gone */ }
-        catch (OperationCanceledException) { return; }
-        await stop.CancelAsync();
     }
 }

@@ -4,6 +4,7 @@ using Mesos.HA.Cli.Bench;
 const string usage = """
     usage: mesos-ha <command> [options]
       master              run one master of a Raft group (mesos-ha master --help)
+      agent               run one agent (mesos-ha agent --help)
       local               a quorum of masters on this machine: --masters 3 [--data-dir DIR]; Ctrl-C stops it
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
       bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
@@ -24,6 +25,8 @@ try
     {
         ["master", "--help"] => Print(MasterCommand.Usage, 0),
         ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench" }), cancel.Token),
+        ["agent", "--help"] => Print(AgentCommand.Usage, 0),
+        ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }), cancel.Token),
         ["local", .. var rest] => await LocalCommand.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),

@@ -52,12 +52,23 @@ public sealed partial class LeaderShell : IAsyncDisposable
     /// effects. Throws <see cref="NotLeaderException"/> when this master does not lead.
     /// </summary>
     public async Task<IReadOnlyList<Effect>> RunAsync(Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision,
-        CancellationToken token = default)
+        CancellationToken token = default, bool allocate = true)
     {
         var leadership = Volatile.Read(ref current) ?? throw new NotLeaderException(registry.Leader);
         var effects = await DecideAsync(leadership, decision, token).ConfigureAwait(false)
             ?? throw new NotLeaderException(registry.Leader);
-        RequestAllocation();
+        if (allocate) RequestAllocation();
+        return effects;
+    }
+
+    /// <summary>Runs a decision only if this master still leads in <paramref name="term"/>; null otherwise.</summary>
+    public async Task<IReadOnlyList<Effect>?> RunInTermAsync(long term, Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision,
+        CancellationToken token = default, bool allocate = true)
+    {
+        var leadership = Volatile.Read(ref current);
+        if (leadership is null || leadership.Term != term) return null;
+        var effects = await DecideAsync(leadership, decision, token).ConfigureAwait(false);
+        if (effects is not null && allocate) RequestAllocation();
         return effects;
     }
 
@@ -74,7 +85,11 @@ public sealed partial class LeaderShell : IAsyncDisposable
         // Offer ids must never repeat across leaderships (a single-member group keeps term 0 across
         // restarts), so the prefix carries a fresh unique part as well as the term.
         var prefix = $"t{term.Term}-{Guid.NewGuid().ToString("N")[..8]}";
-        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = prefix, OfferTimeout = options.OfferTimeout });
+        var core = new MasterCore(new MasterCoreOptions
+        {
+            OfferIdPrefix = prefix, OfferTimeout = options.OfferTimeout,
+            AgentPingTimeout = options.AgentPingInterval, MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
+        });
         var now = time.GetUtcNow();
         var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id).ToArray();
         core.StartReregistrationWindow(active, options.AgentReregisterTimeout, now);

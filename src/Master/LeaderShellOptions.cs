@@ -11,4 +11,10 @@ public sealed record LeaderShellOptions
 
     /// <summary>Offers not answered within this are rescinded; null keeps them.</summary>
     public TimeSpan? OfferTimeout { get; init; }
+
+    /// <summary>How often the leader pings each agent (Mesos: 15 s; ours: 1 s).</summary>
+    public TimeSpan AgentPingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Ping periods an agent may stay silent before it is marked unreachable (Mesos: 5).</summary>
+    public int MaxAgentPingTimeouts { get; init; } = 5;
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Mesos.HA.Master.Agents;
 using Mesos.HA.Master.Bench;
+using Mesos.HA.Master.Scheduler;
 using Mesos.HA.Protocol.Registry;
 using Mesos.HA.Replication;
 using Mesos.HA.Replication.Registry;
@@ -14,10 +16,9 @@ using Microsoft.Extensions.Logging;
 namespace Mesos.HA.Master;
 
 /// <summary>
-/// One master process: its Raft member (through <see cref="ReplicatedRegistry"/>) and its HTTP
-/// endpoints. The leading-master logic (offers, tasks) arrives with the master issue; today the
-/// HTTP surface is health, leader redirect and the Mesos weights endpoint, the first registry write
-/// an operator can make.
+/// One master process: its Raft member (through <see cref="ReplicatedRegistry"/>), the leader shell
+/// that runs the master's decisions while it leads, and its HTTP endpoints: health, leader redirect,
+/// weights, the scheduler API and the agent channel.
 /// </summary>
 public static class MasterHost
 {
@@ -34,7 +35,16 @@ public static class MasterHost
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         var exitCode = 0;
         registry.Faulted += _ => { exitCode = 3; stop.Cancel(); };
+        var router = new EffectRouter();
+        await using var shell = new LeaderShell(registry, options.Leader, TimeProvider.System, router, loggerFactory.CreateLogger("Mesos.HA.Master.Leader"));
+        using var agents = new AgentHub(registry, shell, loggerFactory.CreateLogger("Mesos.HA.Master.Agents"), options.Leader.AgentPingInterval);
+        using var frameworks = new FrameworkHub(registry, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), TimeProvider.System, options.SchedulerApi);
+        router.Agents = agents;
+        router.Frameworks = frameworks;
+        var scheduler = new SchedulerEndpoint(frameworks, shell, registry, TimeProvider.System, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
         MapEndpoints(app, options, registry);
+        app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);
+        app.MapGet(AgentChannel.Path, (HttpContext http) => AgentChannel.AcceptAsync(http, agents, stop.Token));
         await app.StartAsync(stop.Token);
         try
         {

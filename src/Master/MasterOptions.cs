@@ -10,6 +10,10 @@ public sealed record MasterOptions
     public required int HttpPort { get; init; }
     public required ReplicationOptions Replication { get; init; }
 
+    public LeaderShellOptions Leader { get; init; } = new();
+
+    public Scheduler.SchedulerApiOptions SchedulerApi { get; init; } = new();
+
     /// <summary>Serves <c>POST /bench/replication</c>, which runs load inside the leader. Off in production.</summary>
     public bool EnableBenchEndpoints { get; init; }
 }

@@ -18,9 +18,6 @@ namespace Mesos.HA.Agent.Transport;
 /// </summary>
 internal sealed partial class MasterLink : IAsyncDisposable
 {
-    public const string ChannelPath = "/api/v1/agent-channel";
-    public const string UpgradeProtocol = "mesos-ha-agent";
-
     private readonly AgentOptions options;
     private readonly AgentService agent;
     private readonly ILogger logger;
@@ -146,9 +143,9 @@ internal sealed partial class MasterLink : IAsyncDisposable
 
     private async Task<Stream> UpgradeAsync(string address, CancellationToken token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}{ChannelPath}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}{FrameCodec.ChannelPath}");
         request.Headers.Connection.Add("Upgrade");
-        request.Headers.Upgrade.Add(new ProductHeaderValue(UpgradeProtocol, FrameCodec.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        request.Headers.Upgrade.Add(new ProductHeaderValue(FrameCodec.UpgradeProtocol, FrameCodec.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         HttpResponseMessage response;
         try
         {

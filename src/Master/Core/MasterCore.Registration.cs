@@ -29,12 +29,27 @@ public sealed partial class MasterCore
     /// <summary>
     /// An agent re-registers with its running tasks. If the registry had marked it unreachable, it
     /// is readmitted (and its tasks come back, as Mesos does for partition-aware frameworks).
+    /// Live tasks this master placed on the agent that the agent does not report never reached it
+    /// (the launch was lost with a connection): they become TASK_DROPPED for partition-aware
+    /// frameworks and TASK_LOST for the others, as Mesos reconciles a re-registering agent.
     /// </summary>
     public IReadOnlyList<Effect> ReregisterAgent(AgentInfo info, IReadOnlyList<ReportedTask> running, bool wasUnreachable, DateTimeOffset now)
     {
         awaitingReregistration.Remove(info.Id);
+        var reported = running.Select(t => (t.Framework, t.Id)).ToHashSet();
+        var missing = tasks.Values.Where(t => t.Agent == info.Id && IsLive(t.State) && !reported.Contains((t.Framework, t.Id)))
+            .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now);
-        return wasUnreachable ? [new ProposeRegistry(new ReadmitAgent(info, now.ToUnixTimeMilliseconds()))] : [];
+        var effects = new List<Effect>();
+        if (wasUnreachable) effects.Add(new ProposeRegistry(new ReadmitAgent(info, now.ToUnixTimeMilliseconds())));
+        foreach (var task in missing)
+        {
+            var partitionAware = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware;
+            var state = partitionAware ? TaskState.Dropped : TaskState.Lost;
+            tasks[(task.Framework, task.Id)] = task with { State = state };
+            effects.Add(new SendUpdate(task.Framework, task.Id, state, "REASON_RECONCILIATION", $"task is unknown to agent {info.Id}"));
+        }
+        return effects;
     }
 
     /// <summary>Agents whose re-registration window closed without them are marked unreachable.</summary>

@@ -26,7 +26,8 @@ public abstract record AgentMessage;
 public sealed record RegisterAgent(
     [property: Key(0)] string Hostname,
     [property: Key(1)] string Resources,
-    [property: Key(2)] IReadOnlyDictionary<string, string> Attributes) : AgentMessage;
+    [property: Key(2)] IReadOnlyDictionary<string, string> Attributes,
+    [property: Key(3)] int HttpPort) : AgentMessage;
 
 /// <summary>An agent that has an id comes back (its restart, a master failover, a partition) with what it runs.</summary>
 [MessagePackObject]

@@ -28,6 +28,12 @@ public static class FrameCodec
 {
     public const int Version = 1;
 
+    /// <summary>Where a master accepts the agent channel (an HTTP/1.1 upgrade on its HTTP port).</summary>
+    public const string ChannelPath = "/api/v1/agent-channel";
+
+    /// <summary>The <c>Upgrade</c> protocol name; the version follows a slash.</summary>
+    public const string UpgradeProtocol = "mesos-ha-agent";
+
     /// <summary>Frames larger than this are refused (a re-registration with ~10,000 tasks fits).</summary>
     public const int MaxFrameBytes = 4 * 1024 * 1024;
 

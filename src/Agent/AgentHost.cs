@@ -1,0 +1,47 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Agent;
+
+/// <summary>One agent process: the <see cref="AgentService"/> and its HTTP endpoints (<c>/health</c>, <c>/state</c>).</summary>
+public static class AgentHost
+{
+    public static async Task<int> RunAsync(AgentOptions options, string bindAddress, Action<ILoggingBuilder> configureLogging, CancellationToken token)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        configureLogging(builder.Logging);
+        var ip = IPAddress.TryParse(bindAddress, out var parsed) ? parsed : IPAddress.Any;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ip, options.HttpPort));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentJsonContext.Default));
+        await using var app = builder.Build();
+        await using var agent = new AgentService(options, app.Services.GetRequiredService<ILoggerFactory>());
+        app.MapGet("/health", () => Results.Json(new AgentHealthDto(agent.Id?.Value, agent.Registered, agent.Leader), AgentJsonContext.Default.AgentHealthDto));
+        app.MapGet("/state", () => Results.Json(agent.Tasks().Select(t => new AgentTaskDto(t.Framework.Value, t.Task.Value,
+            Protocol.TaskStates.MesosName(t.State), t.Sandbox, t.PendingUpdates)).ToArray(), AgentJsonContext.Default.AgentTaskDtoArray));
+        await agent.StartAsync();
+        await app.StartAsync(token);
+        try
+        {
+            await agent.Completion.WaitAsync(token);
+        }
+        catch (OperationCanceledException) { }
+        using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(shutdown.Token);
+        return 0;
+    }
+}
+
+public sealed record AgentHealthDto(string? Id, bool Registered, string? Leader);
+
+public sealed record AgentTaskDto(string FrameworkId, string TaskId, string State, string Sandbox, int PendingUpdates);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(AgentHealthDto))]
+[JsonSerializable(typeof(AgentTaskDto[]))]
+internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -1,0 +1,69 @@
+using System.Net;
+using Mesos.HA.Agent;
+using Mesos.HA.Protocol.Resources;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Cli;
+
+/// <summary><c>mesos-ha agent</c>: runs one agent that follows the leading master.</summary>
+internal static class AgentCommand
+{
+    public const string Usage = """
+        mesos-ha agent --masters <host:port,...> --work-dir <dir> [options]
+          --masters            the masters' HTTP addresses (any of them; the agent finds the leader)
+          --work-dir           sandboxes and checkpoints; keep it across restarts to recover running tasks
+          --resources <text>   e.g. cpus:4;mem:8192;disk:20000;ports:[31000-32000];cpus(web):2
+                               (each named resource replaces the detected one; the rest is detected)
+          --attributes <k:v;..> attributes reported to the master
+          --hostname <name>    advertised hostname (default: the machine's); an IP address is also bound
+          --port <n>           the agent's HTTP port for /health and /state (default 5051; 0 picks one)
+          --kill-grace-ms <n>  SIGTERM to SIGKILL delay when a task is killed (default 3000)
+          --no-cgroups         do not put tasks in cgroup v2 limits even where possible
+          --log-level <level>  Trace, Debug, Information (default), Warning, Error
+          --parent-pid <pid>   exit when that process exits (local clusters and tests)
+        """;
+
+    public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
+    {
+        var masters = args.Required("masters").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var master in masters) EndPoints.Parse(master, "--masters entry");
+        var workDir = Path.GetFullPath(args.Required("work-dir"));
+        var given = args.Optional("resources");
+        if (given is not null && !ResourceText.TryParse(given, out _, out var bad)) throw new UsageException($"--resources: {bad}");
+        var attributes = ParseAttributes(args.Optional("attributes"));
+        var hostname = args.Optional("hostname") ?? Dns.GetHostName();
+        var level = Enum.TryParse<LogLevel>(args.Optional("log-level") ?? "Information", ignoreCase: true, out var l)
+            ? l : throw new UsageException("--log-level must be Trace, Debug, Information, Warning or Error");
+        var port = args.Int("port", 5051, 0, 65535);
+        if (port == 0) port = EndPoints.FreePort();
+        var options = new AgentOptions
+        {
+            Masters = masters,
+            WorkDirectory = workDir,
+            Resources = ResourceDetection.Resolve(given, workDir),
+            Attributes = attributes,
+            Hostname = hostname,
+            HttpPort = port,
+            KillGracePeriod = TimeSpan.FromMilliseconds(args.Int("kill-grace-ms", 3000, 0, 600_000)),
+            UseCgroups = !args.Flag("no-cgroups"),
+        };
+        var parentPid = args.Int("parent-pid", 0, 0);
+        args.EnsureAllUsed();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        if (parentPid > 0) _ = ParentWatch.ExitWithAsync(parentPid, stop);
+        var bind = IPAddress.TryParse(hostname, out _) ? hostname : "0.0.0.0";
+        return await AgentHost.RunAsync(options, bind, logging => Logging.Configure(logging, level), stop.Token);
+    }
+
+    private static Dictionary<string, string> ParseAttributes(string? text)
+    {
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = pair.IndexOf(':');
+            if (colon <= 0) throw new UsageException($"--attributes entry '{pair}' is not name:value");
+            attributes[pair[..colon]] = pair[(colon + 1)..];
+        }
+        return attributes;
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
+using Mesos.HA.Replication;
+using Microsoft.Extensions.Logging;
+using WireKill = Mesos.HA.Protocol.Agent.KillTask;
+
+namespace Mesos.HA.Master.Agents;
+
+/// <summary>
+/// The master's side of the agent channel. Every master accepts the connection; one that does not
+/// lead answers the registration with <see cref="NotLeader"/> naming the leader and hangs up. The
+/// leader registers the agent through its core (the registry write commits before the agent hears
+/// back), then serves the session: status updates go to the core, pings both ways keep the agent
+/// seen. Sessions belong to a leadership term; when it ends they are told <see cref="NotLeader"/>
+/// and closed, and effects of an older term are never delivered.
+/// </summary>
+public sealed partial class AgentHub : IDisposable
+{
+    private readonly ReplicatedRegistry registry;
+    private readonly LeaderShell shell;
+    private readonly ILogger logger;
+    private readonly TimeSpan pingInterval;
+    private readonly ConcurrentDictionary<AgentId, AgentSession> sessions = new();
+
+    public AgentHub(ReplicatedRegistry registry, LeaderShell shell, ILogger logger, TimeSpan pingInterval)
+    {
+        this.registry = registry;
+        this.shell = shell;
+        this.logger = logger;
+        this.pingInterval = pingInterval;
+        registry.LostLeadership += OnLostLeadership;
+    }
+
+    /// <summary>How many agents hold a session with this master now.</summary>
+    public int Connected => sessions.Count;
+
+    /// <summary>Sends to the agent if it holds a session of <paramref name="term"/>; false otherwise.</summary>
+    public bool Send(long term, AgentId agent, AgentMessage message) =>
+        sessions.TryGetValue(agent, out var session) && session.Term == term && session.TrySend(message);
+
+    /// <summary>Carries the leader's agent-bound effects to the agents.</summary>
+    public bool Deliver(long term, Effect effect) => effect switch
+    {
+        LaunchTask l => Send(term, l.Agent, new RunTask(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command)),
+        Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
+        ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
+        _ => false,
+    };
+
+    /// <summary>Serves one agent connection until it ends.</summary>
+    public async Task ServeAsync(Stream stream, string remote, CancellationToken token)
+    {
+        await using var channel = new FrameChannel(stream);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, channel.Closed);
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
+        first.CancelAfter(TimeSpan.FromSeconds(10));
+        FrameRead read;
+        try
+        {
+            read = await channel.ReadAsync(first.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return;
+        }
+        if (!TryRegistrationOf(read, channel, remote, out var registration)) return;
+        var session = await RegisterAsync(registration, channel, remote, linked.Token).ConfigureAwait(false);
+        if (session is null) return;
+        try
+        {
+            await ServeSessionAsync(session, linked.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            sessions.TryRemove(KeyValuePair.Create(session.Agent, session));
+        }
+    }
+
+    private bool TryRegistrationOf(FrameRead read, FrameChannel channel, string remote, out AgentMessage registration)
+    {
+        registration = null!;
+        switch (read)
+        {
+            case FrameRead.Ok { Frame.Message: RegisterAgent or ReregisterAgent } ok:
+                registration = ok.Frame.Message;
+                return true;
+            case FrameRead.Ok ok:
+                Refuse(channel, remote, $"expected a registration first, got {ok.Frame.Message.GetType().Name}");
+                return false;
+            case FrameRead.Malformed bad:
+                Refuse(channel, remote, bad.Error);
+                return false;
+            case FrameRead.Oversized big:
+                LogOversized(logger, remote, big.Length, FrameCodec.MaxFrameBytes);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private void Refuse(FrameChannel channel, string remote, string error)
+    {
+        LogRejected(logger, remote, error);
+        channel.TrySend(shell.Term ?? 0, new ProtocolError(error));
+    }
+
+    private async Task<AgentSession?> RegisterAsync(AgentMessage registration, FrameChannel channel, string remote, CancellationToken token)
+    {
+        var term = shell.Term;
+        if (term is null)
+        {
+            var leader = registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } l ? l.HttpAddress : null;
+            channel.TrySend(registry.Term, new NotLeader(leader));
+            await channel.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return null;
+        }
+        AgentInfo info;
+        Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision;
+        switch (registration)
+        {
+            case RegisterAgent fresh:
+                if (!ResourceText.TryParse(fresh.Resources, out _, out var error))
+                {
+                    Refuse(channel, remote, $"bad resources: {error}");
+                    return null;
+                }
+                info = new AgentInfo(new AgentId($"{Guid.NewGuid():N}-S0"), fresh.Hostname, Endpoint(remote, fresh.HttpPort), fresh.Resources, fresh.Attributes);
+                decision = (core, now) => core.RegisterAgent(info, now);
+                break;
+            case ReregisterAgent back:
+                if (!ResourceText.TryParse(back.Info.Resources, out _, out var bad) || back.Tasks.Any(t => !ResourceText.TryParse(t.Resources, out _, out bad)))
+                {
+                    Refuse(channel, remote, $"bad resources: {bad}");
+                    return null;
+                }
+                info = back.Info with { Endpoint = Endpoint(remote, PortOf(back.Info.Endpoint)) };
+                var known = registry.LocalRegistry.Agents.GetValueOrDefault(info.Id);
+                if (known?.Status == AgentStatus.Gone)
+                {
+                    LogGone(logger, info.Id.Value);
+                    channel.TrySend(term.Value, new ShutdownAgent($"agent {info.Id} was declared gone"));
+                    await channel.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                    return null;
+                }
+                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State)).ToArray();
+                decision = known is null
+                    ? (core, now) => [.. core.RegisterAgent(info, now), .. core.ReregisterAgent(info, reported, wasUnreachable: false, now)]
+                    : (core, now) => core.ReregisterAgent(info, reported, known.Status == AgentStatus.Unreachable, now);
+                break;
+            default:
+                return null;
+        }
+        if (await shell.RunInTermAsync(term.Value, decision, token).ConfigureAwait(false) is null)
+        {
+            channel.TrySend(term.Value, new NotLeader(null));
+            return null;
+        }
+        var session = new AgentSession(info.Id, term.Value, channel, remote);
+        if (sessions.TryGetValue(info.Id, out var previous)) _ = previous.Channel.CloseAsync(TimeSpan.Zero);
+        sessions[info.Id] = session;
+        session.TrySend(new AgentRegistered(info.Id));
+        LogRegistered(logger, info.Id.Value, remote, registration is ReregisterAgent, term.Value);
+        return session;
+    }
+
+    /// <summary>The agent's address for offers: the IP it connected from, and the HTTP port it advertises.</summary>
+    private static string Endpoint(string remote, int port)
+    {
+        var ip = System.Net.IPEndPoint.TryParse(remote, out var endpoint) ? endpoint.Address.ToString() : remote;
+        return $"{ip}:{port}";
+    }
+
+    private static int PortOf(string endpoint) =>
+        int.TryParse(endpoint[(endpoint.LastIndexOf(':') + 1)..], out var port) ? port : 0;
+
+    private async Task ServeSessionAsync(AgentSession session, CancellationToken token)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var pinger = PingAsync(session, stop.Token);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                FrameRead read;
+                try
+                {
+                    read = await session.Channel.ReadAsync(stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException)
+                {
+                    return;
+                }
+                switch (read)
+                {
+                    case FrameRead.Ok { Frame.Message: var message }:
+                        if (!await HandleAsync(session, message, stop.Token).ConfigureAwait(false)) return;
+                        continue;
+                    case FrameRead.Malformed bad:
+                        LogRejected(logger, session.Remote, bad.Error);
+                        session.TrySend(new ProtocolError(bad.Error));
+                        continue;
+                    case FrameRead.Oversized big:
+                        LogOversized(logger, session.Remote, big.Length, FrameCodec.MaxFrameBytes);
+                        return;
+                    default:
+                        return;
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await pinger.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>One message of a registered agent; false when the session must end.</summary>
+    private async Task<bool> HandleAsync(AgentSession session, AgentMessage message, CancellationToken token)
+    {
+        Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision;
+        var allocate = false;
+        switch (message)
+        {
+            case Ping ping:
+                session.TrySend(new Pong(ping.Sequence));
+                decision = (core, now) => { core.AgentSeen(session.Agent, now); return []; };
+                break;
+            case Pong:
+                decision = (core, now) => { core.AgentSeen(session.Agent, now); return []; };
+                break;
+            case StatusUpdate update:
+                allocate = update.State.IsTerminal(); // resources came back
+                decision = (core, now) =>
+                {
+                    core.AgentSeen(session.Agent, now);
+                    return core.StatusUpdate(session.Agent, update.Framework, update.Task, update.State, update.Uuid, update.Message);
+                };
+                break;
+            case ProtocolError error:
+                LogPeerError(logger, session.Agent.Value, error.Message);
+                return true;
+            default:
+                LogRejected(logger, session.Remote, $"unexpected {message.GetType().Name} from a registered agent");
+                session.TrySend(new ProtocolError($"unexpected {message.GetType().Name}"));
+                return true;
+        }
+        return await shell.RunInTermAsync(session.Term, decision, token, allocate).ConfigureAwait(false) is not null;
+    }
+
+    private async Task PingAsync(AgentSession session, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(pingInterval);
+        long sequence = 0;
+        while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            if (!session.TrySend(new Ping(++sequence))) return;
+    }
+
+    private void OnLostLeadership(long term)
+    {
+        foreach (var session in sessions.Values.Where(s => s.Term <= term))
+        {
+            session.TrySend(new NotLeader(null));
+            sessions.TryRemove(KeyValuePair.Create(session.Agent, session));
+            _ = session.Channel.CloseAsync(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    public void Dispose() => registry.LostLeadership -= OnLostLeadership;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent} at {Remote} registered (re-registration: {Again}) in term {Term}")]
+    private static partial void LogRegistered(ILogger logger, string agent, string remote, bool again, long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a frame from agent connection {Remote}: {Error}")]
+    private static partial void LogRejected(ILogger logger, string remote, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping agent connection {Remote}: it sent a {Length}-byte frame (limit {Limit})")]
+    private static partial void LogOversized(ILogger logger, string remote, long length, int limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} is gone; told it to shut down")]
+    private static partial void LogGone(ILogger logger, string agent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} reported a protocol error: {Error}")]
+    private static partial void LogPeerError(ILogger logger, string agent, string error);
+}

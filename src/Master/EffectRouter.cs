@@ -1,0 +1,27 @@
+using Mesos.HA.Master.Agents;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Scheduler;
+
+namespace Mesos.HA.Master;
+
+/// <summary>Sends each of the leader's effects to the transport it belongs to: agents or frameworks.</summary>
+public sealed class EffectRouter : IEffectSink
+{
+    public AgentHub? Agents { get; set; }
+
+    public FrameworkHub? Frameworks { get; set; }
+
+    public void Publish(long term, Effect effect)
+    {
+        switch (effect)
+        {
+            case LaunchTask or KillTask or ForwardAcknowledgement:
+                Agents?.Deliver(term, effect);
+                break;
+            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate:
+                Frameworks?.Deliver(term, effect);
+                break;
+            // CallRejected is answered by the call that caused it; ProposeRegistry never reaches a sink.
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Replication;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Master.Scheduler;
+
+/// <summary>
+/// The subscribed frameworks of the leading master and the delivery of the leader's
+/// framework-bound effects (offers, rescinds, updates) to their event streams. A stream belongs to
+/// the leadership term it subscribed in; effects of another term never reach it, and the streams
+/// of a term are closed when it ends (the frameworks re-subscribe with the next leader).
+/// </summary>
+public sealed partial class FrameworkHub : IDisposable
+{
+    private readonly ReplicatedRegistry registry;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly ConcurrentDictionary<FrameworkId, Subscriber> subscribers = new();
+
+    public FrameworkHub(ReplicatedRegistry registry, ILogger logger, TimeProvider time, SchedulerApiOptions options)
+    {
+        this.registry = registry;
+        this.logger = logger;
+        this.time = time;
+        Options = options;
+        registry.LostLeadership += OnLostLeadership;
+    }
+
+    public SchedulerApiOptions Options { get; }
+
+    public int Subscribed => subscribers.Count;
+
+    internal Subscriber? Find(FrameworkId framework) => subscribers.GetValueOrDefault(framework);
+
+    /// <summary>Registers a new stream for the framework; the one it replaces gets ERROR and is closed.</summary>
+    internal Subscriber Add(FrameworkId framework, long term)
+    {
+        var subscriber = new Subscriber(framework, Guid.NewGuid().ToString(), term, Options.EventQueueCapacity);
+        if (subscribers.TryGetValue(framework, out var previous))
+            previous.CloseWith(SchedulerEventJson.Error("Framework failed over: a newer subscription replaced this stream"), replaced: true);
+        subscribers[framework] = subscriber;
+        return subscriber;
+    }
+
+    /// <summary>Forgets the stream if it is still the framework's current one; true when it was.</summary>
+    internal bool Remove(Subscriber subscriber) => subscribers.TryRemove(KeyValuePair.Create(subscriber.Framework, subscriber));
+
+    /// <summary>Carries the leader's framework-bound effects to the streams; false when there is nobody to take it.</summary>
+    public bool Deliver(long term, Effect effect)
+    {
+        var (framework, json) = effect switch
+        {
+            SendOffers o => (o.Framework, SchedulerEventJson.Offers(o.Offers, AddressOf)),
+            RescindOffer r => (r.Framework, SchedulerEventJson.Rescind(r.Offer)),
+            SendUpdate u => (u.Framework, SchedulerEventJson.Update(u.Task, null, u.State, null, u.Message, u.Reason, time.GetUtcNow())),
+            ForwardUpdate f => (f.Framework, SchedulerEventJson.Update(f.Task, f.Agent, f.State, f.Uuid, f.Message, "", time.GetUtcNow())),
+            _ => (default(FrameworkId), null),
+        };
+        if (json is null || !subscribers.TryGetValue(framework, out var subscriber) || subscriber.Term != term) return false;
+        if (subscriber.Enqueue(json)) return true;
+        LogQueueFull(logger, framework.Value, Options.EventQueueCapacity);
+        return false;
+    }
+
+    private AgentAddress AddressOf(AgentId agent)
+    {
+        if (!registry.LocalRegistry.Agents.TryGetValue(agent, out var record)) return new AgentAddress("", "", 0);
+        var endpoint = record.Info.Endpoint;
+        var colon = endpoint.LastIndexOf(':');
+        var port = colon >= 0 && int.TryParse(endpoint[(colon + 1)..], out var p) ? p : 0;
+        return new AgentAddress(record.Info.Hostname, colon >= 0 ? endpoint[..colon] : endpoint, port);
+    }
+
+    private void OnLostLeadership(long term)
+    {
+        foreach (var subscriber in subscribers.Values.Where(s => s.Term <= term))
+        {
+            subscribers.TryRemove(KeyValuePair.Create(subscriber.Framework, subscriber));
+            subscriber.Close();
+        }
+    }
+
+    public void Dispose() => registry.LostLeadership -= OnLostLeadership;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the event stream of framework {Framework}: {Capacity} events are waiting unread")]
+    private static partial void LogQueueFull(ILogger logger, string framework, int capacity);
+}
+
+/// <summary>Settings of the scheduler API.</summary>
+public sealed record SchedulerApiOptions
+{
+    /// <summary>HEARTBEAT period on event streams (Mesos: 15 s).</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Events waiting for a slow framework before its stream is closed.</summary>
+    public int EventQueueCapacity { get; init; } = 65_536;
+
+    /// <summary>Larger call bodies are refused.</summary>
+    public int MaxCallBytes { get; init; } = 4 * 1024 * 1024;
+}

@@ -1,0 +1,19 @@
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+
+namespace Mesos.HA.Master.Scheduler;
+
+/// <summary>A call of the Mesos v1 scheduler API, after parsing and validation of its shape.</summary>
+public abstract record SchedulerCall(FrameworkId? Framework)
+{
+    public sealed record Subscribe(FrameworkId? Id, FrameworkInfo Info, TimeSpan FailoverTimeout) : SchedulerCall(Id);
+    public sealed record Teardown(FrameworkId Id) : SchedulerCall(Id);
+    public sealed record Accept(FrameworkId Id, IReadOnlyList<OfferId> Offers, IReadOnlyList<TaskLaunch> Launches, TimeSpan? Refuse) : SchedulerCall(Id);
+    public sealed record Decline(FrameworkId Id, IReadOnlyList<OfferId> Offers, TimeSpan? Refuse) : SchedulerCall(Id);
+    public sealed record Revive(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
+    public sealed record Suppress(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
+    public sealed record Kill(FrameworkId Id, TaskId Task) : SchedulerCall(Id);
+    public sealed record Acknowledge(FrameworkId Id, AgentId Agent, TaskId Task, Guid Uuid) : SchedulerCall(Id);
+    public sealed record Reconcile(FrameworkId Id, IReadOnlyList<TaskId> Tasks) : SchedulerCall(Id);
+}

@@ -1,0 +1,223 @@
+using System.Buffers;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Http;
+using Mesos.HA.Replication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Mesos.HA.Master.Scheduler;
+
+/// <summary>
+/// <c>POST /api/v1/scheduler</c>, the Mesos v1 scheduler HTTP API. SUBSCRIBE answers 200 with a
+/// chunked RecordIO event stream (one record per chunk, flushed) and a <c>Mesos-Stream-Id</c>
+/// header; other calls answer 202 and must carry that header. A master that does not lead answers
+/// 307 to the leader (503 when none is known); malformed calls get 400, calls of frameworks
+/// without a stream 403, other content types 415. A refused call changes nothing.
+/// </summary>
+public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shell, ReplicatedRegistry registry, TimeProvider time, ILogger logger)
+{
+    public const string Path = "/api/v1/scheduler";
+    public const string StreamIdHeader = "Mesos-Stream-Id";
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!IsJson(http.Request.ContentType))
+        {
+            await ErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, "calls must be application/json").ConfigureAwait(false);
+            return;
+        }
+        var body = await ReadBodyAsync(http).ConfigureAwait(false);
+        if (body is null) return;
+        if (!SchedulerCallJson.TryParse(body, out var call, out var error))
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
+            return;
+        }
+        var term = shell.Term;
+        if (term is null)
+        {
+            await NotLeaderAsync(http).ConfigureAwait(false);
+            return;
+        }
+        if (call is SchedulerCall.Subscribe subscribe)
+        {
+            await SubscribeAsync(http, subscribe, term.Value).ConfigureAwait(false);
+            return;
+        }
+        var framework = call.Framework!.Value;
+        var streamId = http.Request.Headers[StreamIdHeader].ToString();
+        if (streamId.Length == 0)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, $"all calls but SUBSCRIBE must carry the '{StreamIdHeader}' header").ConfigureAwait(false);
+            return;
+        }
+        if (hub.Find(framework) is not { } subscriber || subscriber.Term != term.Value)
+        {
+            await ErrorAsync(http, StatusCodes.Status403Forbidden, $"framework {framework} is not subscribed").ConfigureAwait(false);
+            return;
+        }
+        if (subscriber.StreamId != streamId)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, $"'{StreamIdHeader}' does not match the framework's current subscription").ConfigureAwait(false);
+            return;
+        }
+        var effects = await shell.RunInTermAsync(term.Value, Decision(call), http.RequestAborted).ConfigureAwait(false);
+        if (effects is null)
+        {
+            await NotLeaderAsync(http).ConfigureAwait(false);
+            return;
+        }
+        if (effects.OfType<CallRejected>().FirstOrDefault() is { } rejected)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, rejected.Message).ConfigureAwait(false);
+            return;
+        }
+        if (call is SchedulerCall.Teardown) subscriber.CloseWith(SchedulerEventJson.Error("Framework was torn down"), replaced: true);
+        http.Response.StatusCode = StatusCodes.Status202Accepted;
+    }
+
+    private Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> Decision(SchedulerCall call) => call switch
+    {
+        SchedulerCall.Teardown t => (core, _) => core.Teardown(t.Id),
+        SchedulerCall.Accept a => (core, now) => core.Accept(a.Id, a.Offers, a.Launches, a.Refuse, now),
+        SchedulerCall.Decline d => (core, now) => core.Decline(d.Id, d.Offers, d.Refuse, now),
+        SchedulerCall.Revive r => (core, _) => { foreach (var role in RolesOf(r.Id, r.Roles)) core.Revive(r.Id, role); return []; },
+        SchedulerCall.Suppress s => (core, _) => { foreach (var role in RolesOf(s.Id, s.Roles)) core.Suppress(s.Id, role); return []; },
+        SchedulerCall.Kill k => (core, _) => core.Kill(k.Id, k.Task),
+        SchedulerCall.Acknowledge a => (core, _) => core.Acknowledge(a.Id, a.Agent, a.Task, a.Uuid),
+        SchedulerCall.Reconcile r => (core, _) => core.Reconcile(r.Id, r.Tasks),
+        _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name),
+    };
+
+    private IReadOnlyList<string> RolesOf(FrameworkId framework, IReadOnlyList<string> given) =>
+        given.Count > 0 ? given
+            : registry.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.Roles : [];
+
+    private async Task SubscribeAsync(HttpContext http, SchedulerCall.Subscribe call, long term)
+    {
+        var known = call.Id is { } given && registry.LocalRegistry.Frameworks.ContainsKey(given);
+        if (call.Id is { } unknown && !known)
+        {
+            await ErrorAsync(http, StatusCodes.Status403Forbidden,
+                $"framework {unknown} is not registered (torn down, or its failover timeout expired); subscribe without an id").ConfigureAwait(false);
+            return;
+        }
+        var id = call.Id ?? new FrameworkId($"{Guid.NewGuid():N}-0000");
+        var effects = await shell.RunInTermAsync(term, (core, now) => core.Subscribe(id, call.Info, call.FailoverTimeout, known, now),
+            http.RequestAborted).ConfigureAwait(false);
+        if (effects is null)
+        {
+            await NotLeaderAsync(http).ConfigureAwait(false);
+            return;
+        }
+        var subscriber = hub.Add(id, term);
+        LogSubscribed(logger, id.Value, known, term);
+        try
+        {
+            await StreamAsync(http, subscriber).ConfigureAwait(false);
+        }
+        finally
+        {
+            var wasCurrent = hub.Remove(subscriber);
+            subscriber.Close();
+            if (wasCurrent && !subscriber.Replaced)
+            {
+                LogDisconnected(logger, id.Value);
+                await shell.RunInTermAsync(term, (core, now) => core.DisconnectFramework(id, now), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task StreamAsync(HttpContext http, Subscriber subscriber)
+    {
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.Headers[StreamIdHeader] = subscriber.StreamId;
+        response.Headers.CacheControl = "no-cache";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscriber.Closed);
+        await WriteRecordAsync(response, SchedulerEventJson.Subscribed(subscriber.Framework, hub.Options.Heartbeat), stop.Token).ConfigureAwait(false);
+        var heartbeat = HeartbeatAsync(subscriber, stop.Token);
+        try
+        {
+            while (await subscriber.Events.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+                while (subscriber.Events.TryRead(out var json))
+                    await WriteRecordAsync(response, json, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException) { /* the framework went away, or the stream was closed */ }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task HeartbeatAsync(Subscriber subscriber, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await Task.Delay(hub.Options.Heartbeat, time, token).ConfigureAwait(false);
+            subscriber.Enqueue(SchedulerEventJson.Heartbeat());
+        }
+    }
+
+    /// <summary>One record per chunk, flushed, so a client sees each event as it happens.</summary>
+    private static async Task WriteRecordAsync(HttpResponse response, byte[] json, CancellationToken token)
+    {
+        await response.Body.WriteAsync(RecordIO.Frame(json), token).ConfigureAwait(false);
+        await response.Body.FlushAsync(token).ConfigureAwait(false);
+    }
+
+    private async Task<byte[]?> ReadBodyAsync(HttpContext http)
+    {
+        var limit = hub.Options.MaxCallBytes;
+        if (http.Request.ContentLength > limit)
+        {
+            await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
+            return null;
+        }
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var memory = buffer.GetMemory(8192);
+            var read = await http.Request.Body.ReadAsync(memory, http.RequestAborted).ConfigureAwait(false);
+            if (read == 0) return buffer.WrittenSpan.ToArray();
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
+                return null;
+            }
+        }
+    }
+
+    private async Task NotLeaderAsync(HttpContext http)
+    {
+        if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader)
+        {
+            http.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            http.Response.Headers.Location = $"//{leader.HttpAddress}{Path}";
+            return;
+        }
+        await ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "no leading master is known").ConfigureAwait(false);
+    }
+
+    private static async Task ErrorAsync(HttpContext http, int status, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        await http.Response.WriteAsync(message, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && string.Equals(media.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Framework {Framework} subscribed (again: {Known}) in term {Term}")]
+    private static partial void LogSubscribed(ILogger logger, string framework, bool known, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Framework {Framework} disconnected; its failover timeout runs")]
+    private static partial void LogDisconnected(ILogger logger, string framework);
+}
