@@ -44,4 +44,4 @@ public sealed record AgentTaskDto(string FrameworkId, string TaskId, string Stat
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(AgentHealthDto))]
 [JsonSerializable(typeof(AgentTaskDto[]))]
-internal sealed partial class AgentJsonContext : JsonSerializerContext;
+public sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -13,7 +13,7 @@ public class CodecTests
     {
         Admit("a1"),
         new MarkAgentUnreachable(new AgentId("a1"), 5),
-        new ReadmitAgent(Agent("a1"), 6),
+        new ReadmitAgent(AgentNamed("a1"), 6),
         new MarkAgentGone(new AgentId("a1"), 7),
         new RemoveAgent(new AgentId("a1")),
         AddFramework("f1"),
@@ -103,11 +103,11 @@ public class CodecTests
     public static TheoryData<RegistryCommand, string> InvalidCommands => new()
     {
         { new RemoveAgent(new AgentId("has space")), "whitespace" },
-        { new AdmitAgent(Agent("a1") with { Hostname = "" }, 1), "hostname is empty" },
-        { new AdmitAgent(Agent("a1") with { Resources = "" }, 1), "resources: resources are empty" },
-        { new AdmitAgent(Agent("a1") with { Resources = "cpus:-4" }, 1), "non-negative" },
+        { new AdmitAgent(AgentNamed("a1") with { Hostname = "" }, 1), "hostname is empty" },
+        { new AdmitAgent(AgentNamed("a1") with { Resources = "" }, 1), "resources: resources are empty" },
+        { new AdmitAgent(AgentNamed("a1") with { Resources = "cpus:-4" }, 1), "non-negative" },
         { new SetQuota(new QuotaRecord("web", "cpus:x", "")), "quota guarantees" },
-        { new AdmitAgent(Agent("a1"), -1), "timestamp is negative" },
+        { new AdmitAgent(AgentNamed("a1"), -1), "timestamp is negative" },
         { new AddFramework(new FrameworkId("f"), Framework() with { Roles = [] }, 1, 1), "no role" },
         { new AddFramework(new FrameworkId("f"), Framework("x", "web", "web"), 1, 1), "repeat" },
         { new AddFramework(new FrameworkId("f"), Framework("x", ".."), 1, 1), "'.' or '..'" },

@@ -66,7 +66,7 @@ public class RegistryTests
     {
         var r = Applied(Registry.Registry.Empty, Admit("a1"), CommandStatus.Applied);
         r = Applied(r, new MarkAgentUnreachable(new AgentId("a1"), 5000), CommandStatus.Applied);
-        r = Applied(r, new ReadmitAgent(Agent("a1", "cpus:8;mem:16384"), 6000), CommandStatus.Applied);
+        r = Applied(r, new ReadmitAgent(AgentNamed("a1", "cpus:8;mem:16384"), 6000), CommandStatus.Applied);
         var agent = r.Agents[new AgentId("a1")];
         Assert.Equal(AgentStatus.Active, agent.Status);
         Assert.Null(agent.UnreachableSinceMs);
@@ -77,8 +77,8 @@ public class RegistryTests
     public void ReadmitAgent_ActiveWithSameInfo_IsUnchanged_UnknownIsRejected()
     {
         var r = Applied(Registry.Registry.Empty, Admit("a1"), CommandStatus.Applied);
-        Applied(r, new ReadmitAgent(Agent("a1"), 6000), CommandStatus.Unchanged);
-        Applied(r, new ReadmitAgent(Agent("a2"), 6000), CommandStatus.Rejected);
+        Applied(r, new ReadmitAgent(AgentNamed("a1"), 6000), CommandStatus.Unchanged);
+        Applied(r, new ReadmitAgent(AgentNamed("a2"), 6000), CommandStatus.Rejected);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public class RegistryTests
         r = Applied(r, new MarkAgentGone(new AgentId("a1"), 7000), CommandStatus.Applied);
         Assert.Equal(AgentStatus.Gone, r.Agents[new AgentId("a1")].Status);
         Assert.Equal(7000, r.Agents[new AgentId("a1")].GoneAtMs);
-        Applied(r, new ReadmitAgent(Agent("a1"), 8000), CommandStatus.Rejected);
+        Applied(r, new ReadmitAgent(AgentNamed("a1"), 8000), CommandStatus.Rejected);
         Applied(r, new MarkAgentUnreachable(new AgentId("a1"), 8000), CommandStatus.Rejected);
         Applied(r, new MarkAgentGone(new AgentId("a1"), 9000), CommandStatus.Unchanged);
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using Mesos.HA.Master;
 
@@ -11,8 +10,7 @@ namespace Mesos.HA.Cli.Local;
 public sealed class MasterProcess : IDisposable
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(2) };
-    private Process? process;
-    private StreamWriter? log;
+    private readonly ChildProcess process;
 
     public MasterProcess(int id, int raftPort, int httpPort, string dataDirectory, string logFile)
     {
@@ -20,53 +18,31 @@ public sealed class MasterProcess : IDisposable
         RaftPort = raftPort;
         HttpPort = httpPort;
         DataDirectory = dataDirectory;
-        LogFile = logFile;
+        process = new ChildProcess(logFile);
     }
 
     public int Id { get; }
     public int RaftPort { get; }
     public int HttpPort { get; }
     public string DataDirectory { get; }
-    public string LogFile { get; }
+    public string LogFile => process.LogFile;
     public string RaftAddress => $"127.0.0.1:{RaftPort}";
     public string HttpAddress => $"127.0.0.1:{HttpPort}";
-    public int? Pid => process is { HasExited: false } p ? p.Id : null;
-    public bool IsRunning => process is { HasExited: false };
+    public int? Pid => process.Pid;
+    public bool IsRunning => process.IsRunning;
 
     public void Start(IEnumerable<string> peers, IEnumerable<string> extraArgs)
     {
         if (IsRunning) throw new InvalidOperationException($"master {Id} is already running");
-        var cli = typeof(MasterProcess).Assembly.Location;
-        var info = new ProcessStartInfo(DotnetHost())
+        process.Start(new[]
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     cli, "master", "--id", Id.ToString(), "--raft", RaftAddress, "--peers", string.Join(',', peers),
-                     "--http", HttpAddress, "--data-dir", DataDirectory, "--parent-pid", Environment.ProcessId.ToString(),
-                 }.Concat(extraArgs))
-            info.ArgumentList.Add(arg);
-        log ??= new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        var started = Process.Start(info) ?? throw new InvalidOperationException("could not start the master process");
-        var sink = log;
-        started.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (sink) sink.WriteLine(e.Data); };
-        started.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (sink) sink.WriteLine(e.Data); };
-        started.BeginOutputReadLine();
-        started.BeginErrorReadLine();
-        process = started;
+            "master", "--id", Id.ToString(), "--raft", RaftAddress, "--peers", string.Join(',', peers),
+            "--http", HttpAddress, "--data-dir", DataDirectory,
+        }.Concat(extraArgs));
     }
 
     /// <summary>kill -9: no shutdown, no flush beyond what was already durable.</summary>
-    public void Kill()
-    {
-        var p = process;
-        if (p is null || p.HasExited) return;
-        p.Kill();
-        p.WaitForExit(10_000);
-    }
+    public void Kill() => process.Kill();
 
     /// <summary>SIGSTOP, returning once the kernel reports the process stopped (a signal is delivered asynchronously).</summary>
     public void Pause()
@@ -111,18 +87,5 @@ public sealed class MasterProcess : IDisposable
 
     public static HttpClient Client => Http;
 
-    public void Dispose()
-    {
-        try { process?.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { /* already exited */ }
-        process?.Dispose();
-        process = null;
-        log?.Dispose();
-        log = null;
-    }
-
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : "dotnet";
+    public void Dispose() => process.Dispose();
 }

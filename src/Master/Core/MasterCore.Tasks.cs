@@ -5,16 +5,31 @@ namespace Mesos.HA.Master.Core;
 public sealed partial class MasterCore
 {
     // Per task: the update the framework has not acknowledged yet, and those waiting behind it.
-    private readonly Dictionary<(FrameworkId, TaskId), Guid> unacknowledged = new();
+    private readonly Dictionary<(FrameworkId, TaskId), ForwardUpdate> unacknowledged = new();
     private readonly Dictionary<(FrameworkId, TaskId), Queue<ForwardUpdate>> waiting = new();
+    // Per task: the last update the framework acknowledged (an agent's resend may cross the acknowledgement).
+    private readonly Dictionary<(FrameworkId, TaskId), Guid> lastAcknowledged = new();
+    // Tasks whose terminal update was acknowledged, oldest first, kept for reconciliation up to a bound.
+    private readonly Dictionary<(FrameworkId, TaskId), TrackedTask> completed = new();
+    private readonly Queue<(FrameworkId, TaskId)> completedOrder = new();
+
+    /// <summary>Completed tasks remembered for reconciliation and duplicate detection (Mesos keeps 1,000 per framework).</summary>
+    public const int MaxCompletedTasks = 100_000;
 
     /// <summary>
     /// An agent reports a task's new state. The master records it and forwards it, in order: the
     /// next update of a task is forwarded only once the framework acknowledged the previous one.
+    /// The agent resends an update until the acknowledgement reaches it: a resend of the update in
+    /// flight is forwarded again (the framework may have lost it with its connection); a resend of
+    /// one already waiting or acknowledged is dropped.
     /// </summary>
     public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message)
     {
         var key = (framework, task);
+        if (unacknowledged.TryGetValue(key, out var inFlight) && inFlight.Uuid == uuid) return [inFlight];
+        if ((lastAcknowledged.TryGetValue(key, out var done) && done == uuid)
+            || (waiting.TryGetValue(key, out var queued) && queued.Any(u => u.Uuid == uuid)))
+            return [];
         if (tasks.TryGetValue(key, out var tracked))
             tasks[key] = tracked with { State = state };
         var update = new ForwardUpdate(framework, agent, task, state, uuid, message);
@@ -24,25 +39,53 @@ public sealed partial class MasterCore
             queue.Enqueue(update);
             return [];
         }
-        unacknowledged[key] = uuid;
+        unacknowledged[key] = update;
         return [update];
     }
 
-    /// <summary>ACKNOWLEDGE: passes the acknowledgement to the agent and releases the task's next update.</summary>
+    /// <summary>
+    /// ACKNOWLEDGE: passes the acknowledgement to the agent and releases the task's next update. An
+    /// acknowledgement of an update this leader has not forwarded (one a previous leader forwarded)
+    /// still goes to the task's agent, which knows its updates; one for an unknown task is refused.
+    /// </summary>
     public IReadOnlyList<Effect> Acknowledge(FrameworkId framework, AgentId agent, TaskId task, Guid uuid)
     {
         var key = (framework, task);
-        if (!unacknowledged.TryGetValue(key, out var expected) || expected != uuid)
-            return [new CallRejected(framework, $"no update {uuid} of task {task} is waiting for an acknowledgement")];
+        if (!unacknowledged.TryGetValue(key, out var expected) || expected.Uuid != uuid)
+        {
+            if (lastAcknowledged.TryGetValue(key, out var previous) && previous == uuid) return []; // a repeated acknowledgement
+            if (expected is null && tasks.TryGetValue(key, out var known) && known.Agent == agent)
+                return [new ForwardAcknowledgement(agent, framework, task, uuid)];
+            return [new CallRejected(framework, $"no update {uuid} of task {task} on agent {agent} is waiting for an acknowledgement")];
+        }
         var effects = new List<Effect> { new ForwardAcknowledgement(agent, framework, task, uuid) };
         unacknowledged.Remove(key);
+        lastAcknowledged[key] = uuid;
         if (waiting.TryGetValue(key, out var queue) && queue.TryDequeue(out var next))
         {
-            unacknowledged[key] = next.Uuid;
+            unacknowledged[key] = next;
             effects.Add(next);
             if (queue.Count == 0) waiting.Remove(key);
         }
+        else if (expected.State.IsTerminal())
+        {
+            Complete(key);
+        }
         return effects;
+    }
+
+    /// <summary>The task's terminal update was acknowledged: it moves to the bounded set of completed tasks.</summary>
+    private void Complete((FrameworkId, TaskId) key)
+    {
+        if (!tasks.Remove(key, out var task)) return;
+        completed[key] = task;
+        completedOrder.Enqueue(key);
+        while (completedOrder.Count > MaxCompletedTasks)
+        {
+            var old = completedOrder.Dequeue();
+            completed.Remove(old);
+            lastAcknowledged.Remove(old);
+        }
     }
 
     /// <summary>KILL: a live task is killed by its agent; an unknown one is reported lost (Mesos does the same).</summary>
@@ -66,7 +109,7 @@ public sealed partial class MasterCore
                 .OrderBy(t => t.Id.Value, StringComparer.Ordinal)
                 .Select(t => new SendUpdate(framework, t.Id, t.State, "REASON_RECONCILIATION", "implicit reconciliation"))];
         var partitionAware = !frameworks.TryGetValue(framework.Value, out var f) || f.PartitionAware;
-        return [.. taskIds.Distinct().Select(id => tasks.TryGetValue((framework, id), out var t)
+        return [.. taskIds.Distinct().Select(id => tasks.TryGetValue((framework, id), out var t) || completed.TryGetValue((framework, id), out t)
             ? new SendUpdate(framework, id, t.State, "REASON_RECONCILIATION", "explicit reconciliation")
             : new SendUpdate(framework, id, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task"))];
     }
