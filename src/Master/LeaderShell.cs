@@ -149,6 +149,11 @@ public sealed partial class LeaderShell : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // A bug in one pass must not stop allocation and the checks for the rest of the term.
+                LogPeriodicFailed(logger, e);
+            }
         }
     }
 
@@ -176,6 +181,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         foreach (var effect in effects)
         {
             if (leadership.Stopped.IsCancellationRequested) return; // a deposed leader sends nothing more
+            LogEffect(logger, leadership.Term, effect);
             if (effect is ProposeRegistry write)
             {
                 try
@@ -231,6 +237,12 @@ public sealed partial class LeaderShell : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped acting as leader of term {Term}")]
     private static partial void LogStopped(ILogger logger, long term);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Term {Term}: {Effect}")]
+    private static partial void LogEffect(ILogger logger, long term, Effect effect);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The leader's periodic pass failed")]
+    private static partial void LogPeriodicFailed(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The registry refused {Command}: {Reason}")]
     private static partial void LogRegistryRejected(ILogger logger, string command, string reason);

@@ -32,7 +32,7 @@ public sealed class SchedulerConnection : IAsyncDisposable
     private readonly CancellationTokenSource closed = new();
     private readonly Task reader;
 
-    private SchedulerConnection(HttpClient http, HttpResponseMessage response, string master, string streamId, Stream body, JsonObject subscribed)
+    private SchedulerConnection(HttpClient http, HttpResponseMessage response, string master, string streamId, RecordIOReader records, JsonObject subscribed)
     {
         this.http = http;
         this.response = response;
@@ -41,7 +41,7 @@ public sealed class SchedulerConnection : IAsyncDisposable
         FrameworkId = subscribed["subscribed"]?["framework_id"]?["value"]?.GetValue<string>()
             ?? throw new InvalidDataException("SUBSCRIBED carries no framework_id");
         HeartbeatInterval = TimeSpan.FromSeconds(subscribed["subscribed"]?["heartbeat_interval_seconds"]?.GetValue<double>() ?? 15);
-        reader = Task.Run(() => ReadAsync(new RecordIOReader(body)));
+        reader = Task.Run(() => ReadAsync(records)); // the same reader: it may already hold the records after SUBSCRIBED
     }
 
     /// <summary>The master (host:port) this subscription lives on: the leader when it subscribed.</summary>
@@ -91,13 +91,14 @@ public sealed class SchedulerConnection : IAsyncDisposable
             }
             var streamId = response.Headers.TryGetValues("Mesos-Stream-Id", out var ids) ? ids.First() : "";
             var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-            var first = await new RecordIOReader(stream).ReadAsync(token).ConfigureAwait(false);
+            var records = new RecordIOReader(stream);
+            var first = await records.ReadAsync(token).ConfigureAwait(false);
             if (first is null || JsonNode.Parse(first) is not JsonObject subscribed || subscribed["type"]?.GetValue<string>() != "SUBSCRIBED")
             {
                 response.Dispose();
                 throw new SchedulerCallException(HttpStatusCode.OK, "the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
             }
-            return new SchedulerConnection(http, response, master, streamId, stream, subscribed);
+            return new SchedulerConnection(http, response, master, streamId, records, subscribed);
         }
     }
 

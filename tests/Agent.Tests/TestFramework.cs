@@ -100,8 +100,14 @@ internal sealed class TestFramework : IAsyncDisposable
         }
     }
 
+    private readonly ConcurrentDictionary<string, int> received = new();
+
+    /// <summary>Events received so far by type, for failure messages.</summary>
+    public string Received => string.Join(", ", received.OrderBy(r => r.Key).Select(r => $"{r.Key}={r.Value}"));
+
     private async Task HandleAsync(SchedulerConnection current, JsonObject e)
     {
+        received.AddOrUpdate(e["type"]?.GetValue<string>() ?? "?", 1, (_, n) => n + 1);
         switch (e["type"]?.GetValue<string>())
         {
             case "OFFERS":
@@ -202,7 +208,7 @@ internal sealed class TestFramework : IAsyncDisposable
             }
             await changed.WaitAsync(TimeSpan.FromMilliseconds(50));
         }
-        throw new TimeoutException($"no offer fit task {taskId} within {timeout} (offers held: {offers.Count}; last error: {lastError ?? "none"})");
+        throw new TimeoutException($"no offer fit task {taskId} within {timeout} (offers held: {offers.Count}; events: {Received}; subscriptions {Subscriptions} on {Master}; last error: {lastError ?? "none"})");
     }
 
     private static bool Fits(JsonObject offer, double cpus, double mem, int ports)

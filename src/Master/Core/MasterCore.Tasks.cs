@@ -21,15 +21,15 @@ public sealed partial class MasterCore
     /// next update of a task is forwarded only once the framework acknowledged the previous one.
     /// The agent resends an update until the acknowledgement reaches it: a resend of the update in
     /// flight is forwarded again (the framework may have lost it with its connection); a resend of
-    /// one already waiting or acknowledged is dropped.
+    /// one acknowledged gets the acknowledgement again (it was lost on the way); one waiting is dropped.
     /// </summary>
     public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message)
     {
         var key = (framework, task);
         if (unacknowledged.TryGetValue(key, out var inFlight) && inFlight.Uuid == uuid) return [inFlight];
-        if ((lastAcknowledged.TryGetValue(key, out var done) && done == uuid)
-            || (waiting.TryGetValue(key, out var queued) && queued.Any(u => u.Uuid == uuid)))
-            return [];
+        // Acknowledged already: the acknowledgement was lost on its way to the agent; send it again.
+        if (lastAcknowledged.TryGetValue(key, out var done) && done == uuid) return [new ForwardAcknowledgement(agent, framework, task, uuid)];
+        if (waiting.TryGetValue(key, out var queued) && queued.Any(u => u.Uuid == uuid)) return [];
         if (tasks.TryGetValue(key, out var tracked))
             tasks[key] = tracked with { State = state };
         var update = new ForwardUpdate(framework, agent, task, state, uuid, message);

@@ -105,14 +105,18 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             return;
         }
         var id = call.Id ?? new FrameworkId($"{Guid.NewGuid():N}-0000");
+        // The stream exists before the core hears of the framework, so the offers of the allocation
+        // that follows the subscription have somewhere to go.
+        var subscriber = hub.Add(id, term);
         var effects = await shell.RunInTermAsync(term, (core, now) => core.Subscribe(id, call.Info, call.FailoverTimeout, known, now),
             http.RequestAborted).ConfigureAwait(false);
         if (effects is null)
         {
+            hub.Remove(subscriber);
+            subscriber.Close();
             await NotLeaderAsync(http).ConfigureAwait(false);
             return;
         }
-        var subscriber = hub.Add(id, term);
         LogSubscribed(logger, id.Value, known, term);
         try
         {

@@ -1,0 +1,118 @@
+using Mesos.HA.Agent.Tasks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mesos.HA.Agent.Tests;
+
+/// <summary>Tasks keep running and their updates arrive through master failovers, lost quorums and agent restarts.</summary>
+public sealed class AgentFailoverTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = ClusterHarness.Deadline;
+
+    [Fact]
+    public async Task LeaderKilledWhileTasksRun_AgentReregistersWithThem_AndTheirFinalUpdatesArrive()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        var framework = await cluster.StartFrameworkAsync();
+        var release = Path.Combine(cluster.Group.Root, "release");
+        // The tasks end only when the test says so, after the failover.
+        await framework.LaunchAsync("long-1", $"while [ ! -e {release} ]; do sleep 0.05; done", Wait);
+        await framework.LaunchAsync("long-2", $"while [ ! -e {release} ]; do sleep 0.05; done; exit 4", Wait);
+        await framework.WaitForStateAsync("long-1", "TASK_RUNNING", Wait, "launch 1");
+        await framework.WaitForStateAsync("long-2", "TASK_RUNNING", Wait, "launch 2");
+        var processes = agent.TaskProcesses();
+        Assert.Equal(2, processes.Count);
+
+        leader.Kill();
+        var next = await cluster.LeaderAsync();
+        Assert.NotEqual(leader.Id, next.Id);
+        var deadline = DateTime.UtcNow + Wait;
+        while (await agent.TryHealthAsync() is not { Registered: true } health || health.Leader != next.HttpAddress)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"agent did not re-register with the new leader {next.HttpAddress}; health {await agent.TryHealthAsync()}");
+            await Task.Delay(20);
+        }
+        Assert.All(processes, p => Assert.True(ProcessGroup.Alive(p), $"task process {p.Pid} did not survive the failover"));
+
+        await File.WriteAllTextAsync(release, "");
+        await framework.WaitForStateAsync("long-1", "TASK_FINISHED", Wait, "after failover");
+        await framework.WaitForStateAsync("long-2", "TASK_FAILED", Wait, "after failover");
+        Assert.True(framework.Subscriptions >= 2, "the framework should have re-subscribed with the new leader");
+        Assert.Equal(framework.Master, next.HttpAddress);
+    }
+
+    [Fact]
+    public async Task TaskFinishesWhileNoMasterLeads_ItsUpdateIsDeliveredOnceALeaderExists()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        var framework = await cluster.StartFrameworkAsync();
+        var release = Path.Combine(cluster.Group.Root, "release");
+        await framework.LaunchAsync("orphan", $"while [ ! -e {release} ]; do sleep 0.05; done", Wait);
+        await framework.WaitForStateAsync("orphan", "TASK_RUNNING", Wait, "launch");
+
+        // Two of three masters down: no quorum, no leader.
+        var stopped = cluster.Group.Masters.Take(2).ToArray();
+        foreach (var m in stopped) m.Kill();
+        var deadline = DateTime.UtcNow + Wait;
+        while (await agent.TryHealthAsync() is { Registered: true })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the agent still believes it is registered without a quorum");
+            await Task.Delay(20);
+        }
+        await File.WriteAllTextAsync(release, "");
+        while (agent.TaskProcesses().Any(ProcessGroup.Alive))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the task did not end");
+            await Task.Delay(20);
+        }
+        var pending = await agent.TryTasksAsync();
+        Assert.Equal("TASK_FINISHED", Assert.Single(pending!).State);
+        Assert.DoesNotContain("TASK_FINISHED", framework.States("orphan"));
+
+        foreach (var m in stopped) cluster.Group.Start(m);
+        await cluster.LeaderAsync();
+        await framework.WaitForStateAsync("orphan", "TASK_FINISHED", Wait, "after the quorum came back");
+    }
+
+    [Fact]
+    public async Task AgentKilledAndRestarted_RecoversItsRunningTask_AndReportsTheOneThatDiedMeanwhile()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        var framework = await cluster.StartFrameworkAsync();
+        var release = Path.Combine(cluster.Group.Root, "release");
+        await framework.LaunchAsync("survivor", $"while [ ! -e {release} ]; do sleep 0.05; done; echo done", Wait);
+        await framework.LaunchAsync("victim", "sleep 300", Wait);
+        await framework.WaitForStateAsync("survivor", "TASK_RUNNING", Wait, "launch survivor");
+        await framework.WaitForStateAsync("victim", "TASK_RUNNING", Wait, "launch victim");
+        var survivorSandbox = ClusterHarness.SandboxOf(agent, "survivor");
+        var victim = TaskProcess.Parse(await File.ReadAllTextAsync(Path.Combine(
+            survivorSandbox.Replace("/agents/", "/meta/agents/").Replace("/executors/survivor/", "/executors/victim/")
+                .Replace(Path.GetFileName(survivorSandbox), Path.GetFileName(ClusterHarness.SandboxOf(agent, "victim"))), "pid")));
+        Assert.NotNull(victim);
+        var id = (await agent.TryHealthAsync())!.Id;
+
+        agent.Kill();
+        ProcessGroup.Signal(victim.Value, ProcessGroup.SigKill); // dies while the agent is down
+        var deadline = DateTime.UtcNow + Wait;
+        while (ProcessGroup.GroupAlive(victim.Value))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the victim did not die");
+            await Task.Delay(20);
+        }
+        agent.Start();
+        await cluster.WaitForRegistrationAsync(agent, "agent restart");
+        Assert.Equal(id, (await agent.TryHealthAsync())!.Id);
+
+        await framework.WaitForStateAsync("victim", "TASK_FAILED", Wait, "victim after the restart");
+        await File.WriteAllTextAsync(release, "");
+        await framework.WaitForStateAsync("survivor", "TASK_FINISHED", Wait, "survivor after the restart");
+        Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(survivorSandbox, "stdout")));
+        Assert.Equal(["TASK_RUNNING", "TASK_FINISHED"], framework.States("survivor"));
+    }
+}
