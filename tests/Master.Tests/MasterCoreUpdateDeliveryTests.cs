@@ -1,0 +1,99 @@
+using Mesos.HA.Master.Allocation;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
+using Xunit;
+
+namespace Mesos.HA.Master.Tests;
+
+/// <summary>Status updates resent by agents (lost acknowledgements, failovers) and the end of a task's life in the core.</summary>
+public class MasterCoreUpdateDeliveryTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+    private static readonly FrameworkId F1 = new("f1");
+    private static readonly AgentId A1 = new("a1");
+    private static readonly TaskId T1 = new("t1"), T2 = new("t2");
+    private static Resources R(string text) => ResourceText.Parse(text);
+
+    private static MasterCore WithTasks(params TaskId[] ids)
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t1" });
+        core.AddAgent(A1, R("cpus:4;mem:1024"), T0);
+        core.AddFramework(F1, ["web"]);
+        var offer = core.Allocate(new Dictionary<string, double>(), new Dictionary<string, RoleQuota>(), T0)
+            .OfType<SendOffers>().Single().Offers.Single();
+        core.Accept(F1, [offer.Id], [.. ids.Select(id => new TaskLaunch(id, "t", R("cpus:1;mem:64"), "sleep 1"))], TimeSpan.Zero, T0);
+        return core;
+    }
+
+    [Fact]
+    public void ResendOfTheUpdateInFlight_IsForwardedAgain_ButNotQueuedTwice()
+    {
+        var core = WithTasks(T1);
+        var running = Guid.NewGuid();
+        var first = Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Running, running, ""));
+        Assert.Equal(first, Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Running, running, ""))); // the framework may have lost it
+        var acked = core.Acknowledge(F1, A1, T1, running);
+        Assert.Equal(new ForwardAcknowledgement(A1, F1, T1, running), Assert.Single(acked)); // nothing queued behind it
+    }
+
+    [Fact]
+    public void ResendOfAnAcknowledgedUpdate_GetsTheAcknowledgementAgain_NotASecondDelivery()
+    {
+        var core = WithTasks(T1);
+        var running = Guid.NewGuid();
+        core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "");
+        core.Acknowledge(F1, A1, T1, running);
+        Assert.Equal(new ForwardAcknowledgement(A1, F1, T1, running), Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "")));
+        Assert.Empty(core.Acknowledge(F1, A1, T1, running)); // a repeated acknowledgement is a no-op
+    }
+
+    [Fact]
+    public void ResendOfAWaitingUpdate_IsDropped()
+    {
+        var core = WithTasks(T1);
+        Guid running = Guid.NewGuid(), finished = Guid.NewGuid();
+        core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "");
+        Assert.Empty(core.StatusUpdate(A1, F1, T1, TaskState.Finished, finished, ""));
+        Assert.Empty(core.StatusUpdate(A1, F1, T1, TaskState.Finished, finished, ""));
+        var afterAck = core.Acknowledge(F1, A1, T1, running);
+        Assert.Equal(2, afterAck.Count);
+        Assert.Equal(finished, ((ForwardUpdate)afterAck[1]).Uuid);
+        Assert.Single(core.Acknowledge(F1, A1, T1, finished));
+    }
+
+    [Fact]
+    public void AcknowledgedTerminalUpdate_CompletesTheTask_WhichReconciliationStillKnows()
+    {
+        var core = WithTasks(T1);
+        var finished = Guid.NewGuid();
+        core.StatusUpdate(A1, F1, T1, TaskState.Finished, finished, "");
+        core.Acknowledge(F1, A1, T1, finished);
+        Assert.Empty(core.Tasks);
+        var answer = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [T1])));
+        Assert.Equal(TaskState.Finished, answer.State);
+        Assert.Empty(core.Reconcile(F1, [])); // implicit reconciliation lists live tasks only
+    }
+
+    [Fact]
+    public void AcknowledgementOfAnUpdateAPreviousLeaderForwarded_GoesToTheAgent_UnknownTaskIsRefused()
+    {
+        var core = WithTasks(T1);
+        var earlier = Guid.NewGuid();
+        Assert.Equal(new ForwardAcknowledgement(A1, F1, T1, earlier), Assert.Single(core.Acknowledge(F1, A1, T1, earlier)));
+        Assert.IsType<CallRejected>(Assert.Single(core.Acknowledge(F1, A1, new TaskId("nope"), earlier)));
+        Assert.IsType<CallRejected>(Assert.Single(core.Acknowledge(F1, new AgentId("other"), T1, earlier)));
+    }
+
+    [Fact]
+    public void ReregisteringAgent_ThatDoesNotReportALaunchedTask_GetsItDropped()
+    {
+        var core = WithTasks(T1, T2);
+        var info = new AgentInfo(A1, "h", "127.0.0.1:5051", "cpus:4;mem:1024", new Dictionary<string, string>());
+        var effects = core.ReregisterAgent(info, [new ReportedTask(T1, F1, "web", R("cpus:1;mem:64"), TaskState.Running)], wasUnreachable: false, T0);
+        var dropped = Assert.IsType<SendUpdate>(Assert.Single(effects));
+        Assert.Equal((T2, TaskState.Dropped, "REASON_RECONCILIATION"), (dropped.Task, dropped.State, dropped.Reason));
+        Assert.Equal(TaskState.Running, core.Tasks.Single(t => t.Id == T1).State);
+    }
+}
