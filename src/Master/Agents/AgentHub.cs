@@ -54,7 +54,20 @@ public sealed partial class AgentHub : IDisposable
     /// <summary>Serves one agent connection until it ends.</summary>
     public async Task ServeAsync(Stream stream, string remote, CancellationToken token)
     {
-        await using var channel = new FrameChannel(stream);
+        var channel = new FrameChannel(stream);
+        try
+        {
+            await ServeAsync(channel, remote, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            // What was queued last (a refusal, NotLeader) still goes out before the connection closes.
+            await channel.CloseAsync(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeAsync(FrameChannel channel, string remote, CancellationToken token)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, channel.Closed);
         using var first = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
         first.CancelAfter(TimeSpan.FromSeconds(10));
@@ -115,7 +128,6 @@ public sealed partial class AgentHub : IDisposable
         {
             var leader = registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } l ? l.HttpAddress : null;
             channel.TrySend(registry.Term, new NotLeader(leader));
-            await channel.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             return null;
         }
         AgentInfo info;
@@ -143,7 +155,6 @@ public sealed partial class AgentHub : IDisposable
                 {
                     LogGone(logger, info.Id.Value);
                     channel.TrySend(term.Value, new ShutdownAgent($"agent {info.Id} was declared gone"));
-                    await channel.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
                     return null;
                 }
                 var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State)).ToArray();
@@ -234,6 +245,8 @@ public sealed partial class AgentHub : IDisposable
                 break;
             case StatusUpdate update:
                 allocate = update.State.IsTerminal(); // resources came back
+                if (!registry.LocalRegistry.Frameworks.ContainsKey(update.Framework))
+                    LogUnknownFramework(logger, update.Framework.Value, update.Task.Value, session.Agent.Value);
                 decision = (core, now) =>
                 {
                     core.AgentSeen(session.Agent, now);
@@ -282,6 +295,9 @@ public sealed partial class AgentHub : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} is gone; told it to shut down")]
     private static partial void LogGone(ILogger logger, string agent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Status update for unknown framework {Framework} (task {Task}, agent {Agent}): acknowledged on its behalf")]
+    private static partial void LogUnknownFramework(ILogger logger, string framework, string task, string agent);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} reported a protocol error: {Error}")]
     private static partial void LogPeerError(ILogger logger, string agent, string error);

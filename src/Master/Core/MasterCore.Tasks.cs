@@ -26,6 +26,9 @@ public sealed partial class MasterCore
     public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message)
     {
         var key = (framework, task);
+        // A framework the master does not know was torn down or timed out (a new leader recovers every
+        // other one from the registry): nobody will ever acknowledge, so the master does, and the agent stops resending.
+        if (!frameworks.ContainsKey(framework.Value)) return [new ForwardAcknowledgement(agent, framework, task, uuid)];
         if (unacknowledged.TryGetValue(key, out var inFlight) && inFlight.Uuid == uuid) return [inFlight];
         // Acknowledged already: the acknowledgement was lost on its way to the agent; send it again.
         if (lastAcknowledged.TryGetValue(key, out var done) && done == uuid) return [new ForwardAcknowledgement(agent, framework, task, uuid)];

@@ -1,0 +1,87 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Resources;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Mesos.HA.Agent.Tests;
+
+/// <summary>The agent against a scripted master: stale terms, bad frames and unknown ids change nothing.</summary>
+public sealed class AgentLinkTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly string workDir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "link-" + Guid.NewGuid().ToString("N"));
+    private readonly ListLoggerProvider logs = new();
+    private FakeMaster master = null!;
+    private AgentService agent = null!;
+    private ILoggerFactory loggers = null!;
+
+    public async Task InitializeAsync()
+    {
+        master = await FakeMaster.StartAsync();
+        loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        agent = new AgentService(new AgentOptions
+        {
+            Masters = [master.Address], WorkDirectory = workDir, Resources = ResourceText.Parse("cpus:1;mem:64"),
+            Hostname = "127.0.0.1", HttpPort = 1, UseCgroups = false, ReconnectFirstDelay = TimeSpan.FromMilliseconds(10),
+        }, loggers);
+        await agent.StartAsync();
+    }
+
+    private async Task<FakeConnection> RegisterAsync(long term)
+    {
+        var connection = await master.NextConnectionAsync(Wait);
+        var first = Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait));
+        Assert.True(first.Frame.Message is RegisterAgent or ReregisterAgent, $"got {first.Frame.Message}");
+        await connection.SendAsync(term, new AgentRegistered(new AgentId("a1")));
+        var deadline = DateTime.UtcNow + Wait;
+        while (!agent.Registered) { Assert.True(DateTime.UtcNow < deadline, "agent did not register"); await Task.Delay(10); }
+        return connection;
+    }
+
+    [Fact]
+    public async Task StaleTermMessages_AreIgnored_MalformedFramesAnsweredWithAnError_UnknownIdsLogged()
+    {
+        var connection = await RegisterAsync(term: 5);
+        await connection.SendAsync(3, new RunTask(new FrameworkId("f"), new TaskId("stale"), "n", "*", "cpus:0.1", "true"));
+        await connection.Stream.WriteAsync(new byte[] { 0, 0, 0, 1, 0xc1 });
+        var error = Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait));
+        Assert.IsType<ProtocolError>(error.Frame.Message);
+        await connection.SendAsync(5, new Protocol.Agent.KillTask(new FrameworkId("f"), new TaskId("ghost"), 0));
+        await connection.SendAsync(5, new AcknowledgeUpdate(new FrameworkId("f"), new TaskId("ghost"), Guid.NewGuid()));
+        // A fresh message of the current term still works: the agent is alive and registered.
+        await connection.SendAsync(5, new RunTask(new FrameworkId("f"), new TaskId("fresh"), "n", "*", "cpus:0.1", "true"));
+        var update = Assert.IsType<StatusUpdate>(Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait)).Frame.Message);
+        Assert.Equal(new TaskId("fresh"), update.Task);
+        Assert.DoesNotContain(agent.Tasks(), t => t.Task.Value == "stale");
+        Assert.True(agent.Registered);
+        var lines = string.Join("\n", logs.Lines);
+        Assert.Contains("Ignoring RunTask from a master of term 3", lines);
+        Assert.Contains("Rejected a malformed frame", lines);
+        Assert.Contains("Ignoring a kill of task ghost", lines);
+        Assert.Contains("Ignoring acknowledgement", lines);
+    }
+
+    [Fact]
+    public async Task OversizedFrame_DropsTheConnection_AndTheAgentRegistersAgain()
+    {
+        var connection = await RegisterAsync(term: 1);
+        var header = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, int.MaxValue);
+        await connection.Stream.WriteAsync(header);
+        connection.Done.TrySetResult();
+        var again = await master.NextConnectionAsync(Wait);
+        var registration = Assert.IsType<FrameRead.Ok>(await again.NextAsync(Wait));
+        var reregister = Assert.IsType<ReregisterAgent>(registration.Frame.Message); // it has an id now
+        Assert.Equal(new AgentId("a1"), reregister.Info.Id);
+        Assert.Contains(logs.Lines, l => l.Contains("frame (limit"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await agent.DisposeAsync();
+        await master.DisposeAsync();
+        loggers.Dispose();
+        try { Directory.Delete(workDir, recursive: true); } catch (IOException) { }
+    }
+}
