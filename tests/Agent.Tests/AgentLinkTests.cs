@@ -77,6 +77,43 @@ public sealed class AgentLinkTests : IAsyncLifetime
         Assert.Contains(logs.Lines, l => l.Contains("frame (limit"));
     }
 
+    [Fact]
+    public async Task FinishedRuns_AreGarbageCollectedByAge_RunningOnesAreKept()
+    {
+        var connection = await RegisterAsync(term: 1);
+        await connection.SendAsync(1, new RunTask(new FrameworkId("f"), new TaskId("quick"), "n", "*", "cpus:0.1", "true"));
+        await connection.SendAsync(1, new RunTask(new FrameworkId("f"), new TaskId("slow"), "n", "*", "cpus:0.1", "sleep 60"));
+        var pending = new Dictionary<string, List<StatusUpdate>>();
+        var deadline = DateTime.UtcNow + Wait;
+        // Acknowledge every update of "quick" until its run is complete; "slow" stays running.
+        while (!pending.TryGetValue("quick", out var q) || q.All(u => u.State != TaskState.Finished))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "quick did not finish");
+            var update = Assert.IsType<StatusUpdate>(Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait)).Frame.Message);
+            (pending.TryGetValue(update.Task.Value, out var list) ? list : pending[update.Task.Value] = []).Add(update);
+            if (update.Task.Value == "quick") await connection.SendAsync(1, new AcknowledgeUpdate(update.Framework, update.Task, update.Uuid));
+        }
+        while (agent.Tasks().Any(t => t.Task.Value == "quick"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "quick's run did not complete");
+            await Task.Delay(10);
+        }
+        var sandboxes = Path.Combine(workDir, "agents", "a1", "frameworks", "f", "executors");
+        Assert.True(Directory.Exists(Path.Combine(sandboxes, "quick")));
+
+        Assert.Equal(0, agent.CollectGarbage(DateTimeOffset.UtcNow)); // too young
+        Assert.Equal(1, agent.CollectGarbage(DateTimeOffset.UtcNow + TimeSpan.FromDays(30)));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(sandboxes, "quick", "runs")));
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(sandboxes, "slow", "runs")));
+        Assert.Contains(agent.Tasks(), t => t.Task.Value == "slow" && t.State == TaskState.Running);
+        await connection.SendAsync(1, new Protocol.Agent.KillTask(new FrameworkId("f"), new TaskId("slow"), 0));
+        while (agent.Tasks().Any(t => t.Task.Value == "slow" && t.State == TaskState.Running))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "slow was not killed");
+            await Task.Delay(10);
+        }
+    }
+
     public async Task DisposeAsync()
     {
         await agent.DisposeAsync();

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Mesos.HA.Cli.Local;
+using Mesos.HA.SchedulerDriver;
+
+namespace Mesos.HA.Cli.Bench;
+
+/// <summary>
+/// <c>mesos-ha bench launch --tasks N</c>: one master and one agent process, and a framework in this
+/// process that launches N trivial command tasks (<c>true</c>) on the offers it gets, acknowledging
+/// every update. Measures from the first launch to the last TASK_FINISHED and prints
+/// <c>RESULT launch tasks=N tasks_per_sec=X</c>. Every task runs as a real process with its sandbox,
+/// checkpoints and durable status updates.
+/// </summary>
+internal static class LaunchBench
+{
+    public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
+    {
+        var tasks = args.Int("tasks", 1000, 1, 1_000_000);
+        var slots = args.Int("concurrency", 64, 1, 10_000);
+        var keep = args.Flag("keep");
+        var logLevel = args.Optional("log-level") ?? "Warning";
+        args.EnsureAllUsed();
+
+        var root = BenchRoot.Create("launch");
+        using var group = new MasterGroup(1, root, ["--log-level", logLevel]);
+        // Each task takes 1 of `slots` cpus, so at most `slots` run at once on the agent.
+        using var agent = new AgentProcess("agent", EndPoints.FreePort(), Path.Combine(root, "agent"), Path.Combine(root, "agent.log"),
+            group.Masters.Select(m => m.HttpAddress), ["--resources", $"cpus:{slots};mem:{slots * 32};disk:1024;ports:[31000-31001]", "--log-level", logLevel, "--no-cgroups"]);
+        try
+        {
+            group.StartAll();
+            var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
+            agent.Start();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (await agent.TryHealthAsync(token) is not { Registered: true })
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the agent did not register within 60 s");
+                await Task.Delay(20, token);
+            }
+            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 8 }) { Timeout = Timeout.InfiniteTimeSpan };
+            await using var framework = await SchedulerConnection.SubscribeAsync(http, leader.HttpAddress,
+                new JsonObject { ["user"] = "bench", ["name"] = "launch-bench" }, token);
+            var (elapsed, failed) = await DriveAsync(framework, tasks, token);
+            Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
+            Console.WriteLine(FormattableString.Invariant($"RESULT launch tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
+            return failed == 0 ? 0 : 1;
+        }
+        finally
+        {
+            agent.Dispose();
+            group.Dispose();
+            BenchRoot.Cleanup(root, keep);
+        }
+    }
+
+    /// <summary>Launches on every offer as many tasks as its cpus allow until all are launched; returns when all ended.</summary>
+    private static async Task<(TimeSpan Elapsed, int Failed)> DriveAsync(SchedulerConnection framework, int tasks, CancellationToken token)
+    {
+        var launched = 0;
+        var ended = 0;
+        var failed = 0;
+        Stopwatch? clock = null;
+        var pending = new List<Task>();
+        await foreach (var e in framework.Events.ReadAllAsync(token))
+        {
+            switch (e["type"]?.GetValue<string>())
+            {
+                case "OFFERS":
+                    foreach (var offer in e["offers"]!["offers"]!.AsArray())
+                    {
+                        var cpus = (int)offer!["resources"]!.AsArray().Where(r => r!["name"]!.GetValue<string>() == "cpus").Sum(r => r!["scalar"]!["value"]!.GetValue<double>());
+                        var batch = Math.Min(cpus, tasks - launched);
+                        var infos = new JsonArray();
+                        for (var i = 0; i < batch; i++)
+                        {
+                            infos.Add(new JsonObject
+                            {
+                                ["name"] = "true", ["task_id"] = new JsonObject { ["value"] = $"task-{launched + i}" },
+                                ["agent_id"] = offer["agent_id"]!.DeepClone(),
+                                ["resources"] = new JsonArray
+                                {
+                                    new JsonObject { ["name"] = "cpus", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = 1 } },
+                                    new JsonObject { ["name"] = "mem", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = 16 } },
+                                },
+                                ["command"] = new JsonObject { ["value"] = "true", ["shell"] = true },
+                            });
+                        }
+                        launched += batch;
+                        clock ??= Stopwatch.StartNew();
+                        pending.Add(framework.CallAsync(new JsonObject
+                        {
+                            ["type"] = "ACCEPT",
+                            ["accept"] = new JsonObject
+                            {
+                                ["offer_ids"] = new JsonArray { offer["id"]!.DeepClone() },
+                                ["operations"] = new JsonArray { new JsonObject { ["type"] = "LAUNCH", ["launch"] = new JsonObject { ["task_infos"] = infos } } },
+                                ["filters"] = new JsonObject { ["refuse_seconds"] = 0 },
+                            },
+                        }, token));
+                    }
+                    break;
+                case "UPDATE":
+                    var status = e["update"]!["status"]!;
+                    var state = status["state"]!.GetValue<string>();
+                    if (status["uuid"] is { } uuid)
+                        pending.Add(framework.CallAsync(new JsonObject
+                        {
+                            ["type"] = "ACKNOWLEDGE",
+                            ["acknowledge"] = new JsonObject
+                            {
+                                ["agent_id"] = status["agent_id"]!.DeepClone(), ["task_id"] = status["task_id"]!.DeepClone(), ["uuid"] = uuid.GetValue<string>(),
+                            },
+                        }, token));
+                    if (state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_LOST" or "TASK_DROPPED")
+                    {
+                        ended++;
+                        if (state != "TASK_FINISHED") failed++;
+                    }
+                    break;
+            }
+            pending.RemoveAll(t => t.IsCompletedSuccessfully);
+            if (pending.FirstOrDefault(t => t.IsFaulted) is { } broken) await broken;
+            if (ended == tasks) return (clock!.Elapsed, failed);
+        }
+        throw new InvalidOperationException($"the event stream ended after {ended} of {tasks} tasks");
+    }
+}
