@@ -28,7 +28,9 @@ public static class AgentHost
         await app.StartAsync(token);
         try
         {
-            await agent.Completion.WaitAsync(token);
+            // SIGTERM and Ctrl-C reach us through the host's lifetime.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, app.Lifetime.ApplicationStopping);
+            await agent.Completion.WaitAsync(stop.Token);
         }
         catch (OperationCanceledException) { }
         using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -34,11 +34,17 @@ public sealed partial class AgentService
         foreach (var meta in paths.MetaRuns(recovered.Id))
         {
             if (File.Exists(Path.Combine(meta, TaskRun.CompletedFile))) continue;
-            var run = RecoverRun(recovered.Id, meta);
+            var (run, logged) = RecoverRun(recovered.Id, meta);
             if (run is null) continue;
+            if (run.Updates.Completed)
+            {
+                run.Log.Dispose();
+                File.WriteAllBytes(Path.Combine(meta, TaskRun.CompletedFile), []);
+                continue;
+            }
             lock (gate) runs[(run.Framework, run.Task)] = run;
             if (run.Updates.Terminal) continue;
-            var pid = AtomicFile.TryRead(Path.Combine(meta, TaskRun.PidFile)) is { } p ? TaskProcess.Parse(System.Text.Encoding.ASCII.GetString(p)) : null;
+            var pid = logged ?? (File.Exists(Path.Combine(meta, TaskRun.PidFile)) ? TaskProcess.Parse(File.ReadAllText(Path.Combine(meta, TaskRun.PidFile))) : null);
             run.Process = pid;
             run.KillRequested = File.Exists(Path.Combine(meta, TaskRun.KilledFile));
             if (pid is { } process && ProcessGroup.Alive(process))
@@ -55,9 +61,10 @@ public sealed partial class AgentService
         LogRecovered(logger, recovered.Id.Value, running, ended);
     }
 
-    private TaskRun? RecoverRun(AgentId agent, string meta)
+    /// <summary>A run from its checkpoint and update log, with the process its TASK_RUNNING record names.</summary>
+    private (TaskRun? Run, TaskProcess? Process) RecoverRun(AgentId agent, string meta)
     {
-        if (AtomicFile.TryRead(Path.Combine(meta, TaskRun.TaskFile)) is not { } bytes) return null; // crashed before the launch was checkpointed
+        if (AtomicFile.TryRead(Path.Combine(meta, TaskRun.TaskFile)) is not { } bytes) return (null, null); // crashed before the launch was checkpointed
         TaskCheckpoint checkpoint;
         try
         {
@@ -66,19 +73,21 @@ public sealed partial class AgentService
         catch (MessagePackSerializationException e)
         {
             LogBadCheckpoint(logger, meta, e.Message);
-            return null;
+            return (null, null);
         }
         var stream = new UpdateStream(options.UpdateResendFirst, options.UpdateResendMax);
         var log = UpdateLog.Open(Path.Combine(meta, TaskRun.UpdatesFile), out var records);
         var state = TaskState.Staging;
+        TaskProcess? process = null;
         foreach (var record in records)
         {
             if (record.Update is { } update && stream.Add(update)) state = update.State;
             else if (record.Acknowledged is { } uuid) stream.Acknowledge(uuid, DateTimeOffset.MinValue);
+            if (record.Process is { } text) process = TaskProcess.Parse(text);
         }
         var spec = checkpoint.Task;
         var sandbox = paths.Sandbox(agent, spec.Framework, spec.Task.Value, checkpoint.RunId);
-        return new TaskRun(checkpoint, sandbox, meta, stream, log) { State = state };
+        return (new TaskRun(checkpoint, sandbox, meta, stream, log) { State = state }, process);
     }
 
     /// <summary>

@@ -33,8 +33,9 @@ public sealed partial class AgentService
             var sandbox = paths.Sandbox(id.Value, spec.Framework, executor, runId);
             var meta = paths.Meta(id.Value, spec.Framework, executor, runId);
             var checkpoint = new TaskCheckpoint(spec, runId, time.GetUtcNow().ToUnixTimeMilliseconds());
-            AtomicFile.Write(Path.Combine(meta, TaskRun.TaskFile), MessagePackSerializer.Serialize(checkpoint, CheckpointOptions));
+            // The log is created first, so the directory flush of the checkpoint makes both names durable.
             var log = UpdateLog.Open(Path.Combine(meta, TaskRun.UpdatesFile), out _);
+            AtomicFile.Write(Path.Combine(meta, TaskRun.TaskFile), MessagePackSerializer.Serialize(checkpoint, CheckpointOptions));
             run = new TaskRun(checkpoint, sandbox, meta, new UpdateStream(options.UpdateResendFirst, options.UpdateResendMax), log);
             if (existing is not null) existing.Log.Dispose();
             runs[(spec.Framework, spec.Task)] = run;
@@ -44,13 +45,15 @@ public sealed partial class AgentService
             run.Cgroup = cgroups.Create(run.RunId, resources);
             var env = CommandLauncher.TaskEnvironment(run.Sandbox, spec.Task.Value, id.Value.Value, spec.Framework.Value, resources);
             var (child, process) = CommandLauncher.Start(new LaunchSpec(spec.Command, run.Sandbox, run.Meta, resources, env, run.Cgroup));
-            AtomicFile.Write(Path.Combine(run.Meta, TaskRun.PidFile), System.Text.Encoding.ASCII.GetBytes(process.ToString()));
+            // The pid is made durable with the TASK_RUNNING record; this file is for people and tools (and a
+            // fallback should the agent die between the start and that record).
+            File.WriteAllText(Path.Combine(run.Meta, TaskRun.PidFile), process.ToString());
             lock (gate)
             {
                 run.Child = child;
                 run.Process = process;
             }
-            Report(run, TaskState.Running, "", "");
+            Report(run, TaskState.Running, "", "", process);
             _ = Task.Run(() => WaitForChildAsync(run, child));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)

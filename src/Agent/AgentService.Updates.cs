@@ -1,4 +1,3 @@
-using Mesos.HA.Agent.Checkpoint;
 using Mesos.HA.Agent.Tasks;
 using Mesos.HA.Agent.Updates;
 using Mesos.HA.Protocol;
@@ -11,15 +10,20 @@ namespace Mesos.HA.Agent;
 public sealed partial class AgentService
 {
     /// <summary>A task changed state: the update is on disk before anyone hears of it.</summary>
-    private void Report(TaskRun run, TaskState state, string message, string reason)
+    private void Report(TaskRun run, TaskState state, string message, string reason, TaskProcess? process = null)
     {
         var update = new StatusUpdate(run.Framework, run.Task, state, Guid.NewGuid(), message, reason, time.GetUtcNow().ToUnixTimeMilliseconds());
-        lock (gate)
+        // The run's own lock orders its appends; the agent-wide lock is not held across the disk flush.
+        lock (run.Log)
         {
-            if (run.State.IsTerminal()) return; // a task ends once
-            run.Log.Append(new UpdateLogRecord(update, null));
-            run.Updates.Add(update);
-            run.State = state;
+            lock (gate)
+                if (run.State.IsTerminal()) return; // a task ends once
+            run.Log.Append(new UpdateLogRecord(update, null, process?.ToString()));
+            lock (gate)
+            {
+                run.Updates.Add(update);
+                run.State = state;
+            }
         }
         WakeUpdates();
     }
@@ -27,6 +31,7 @@ public sealed partial class AgentService
     private void Acknowledge(FrameworkId framework, TaskId task, Guid uuid)
     {
         TaskRun? run;
+        bool completed;
         lock (gate)
         {
             runs.TryGetValue((framework, task), out run);
@@ -41,12 +46,17 @@ public sealed partial class AgentService
                 if (outcome == AckOutcome.Unexpected) LogAckUnknown(logger, uuid, task.Value, framework.Value);
                 return;
             }
-            run.Log.Append(new UpdateLogRecord(null, uuid));
-            if (run.Updates.Completed)
+            completed = run.Updates.Completed;
+            if (completed) runs.Remove((framework, task));
+        }
+        lock (run.Log)
+        {
+            run.Log.Append(new UpdateLogRecord(null, uuid), durable: false);
+            if (completed)
             {
-                AtomicFile.Write(Path.Combine(run.Meta, TaskRun.CompletedFile), []);
+                // A hint for recovery and garbage collection; the log itself says the run is complete.
+                File.WriteAllBytes(Path.Combine(run.Meta, TaskRun.CompletedFile), []);
                 run.Log.Dispose();
-                runs.Remove((framework, task));
             }
         }
         WakeUpdates();

@@ -32,7 +32,8 @@ public static class MasterHost
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         await using var registry = await ReplicatedRegistry.StartAsync(options.Replication, loggerFactory, token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        // SIGTERM and Ctrl-C reach us through the host's lifetime (which keeps the runtime from exiting until we stop).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, app.Lifetime.ApplicationStopping);
         var exitCode = 0;
         registry.Faulted += _ => { exitCode = 3; stop.Cancel(); };
         var router = new EffectRouter();

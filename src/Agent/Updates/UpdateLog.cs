@@ -4,11 +4,15 @@ using Mesos.HA.Protocol.Agent;
 
 namespace Mesos.HA.Agent.Updates;
 
-/// <summary>A record of a task's update log: an update to deliver, or the acknowledgement of one.</summary>
+/// <summary>
+/// A record of a task's update log: an update to deliver, or the acknowledgement of one. The
+/// TASK_RUNNING record also carries the task's process (pid and start time), made durable with it.
+/// </summary>
 [MessagePackObject]
 public sealed record UpdateLogRecord(
     [property: Key(0)] StatusUpdate? Update,
-    [property: Key(1)] Guid? Acknowledged);
+    [property: Key(1)] Guid? Acknowledged,
+    [property: Key(2)] string? Process = null);
 
 /// <summary>
 /// A task's status updates on disk: each update is appended and flushed before it is sent, each
@@ -35,14 +39,18 @@ public sealed class UpdateLog : IDisposable
         return new UpdateLog(file);
     }
 
-    public void Append(UpdateLogRecord record)
+    /// <summary>
+    /// Appends a record. Updates are made durable before they are sent; an acknowledgement need not
+    /// be (<paramref name="durable"/> false): if it is lost, the update is resent and acknowledged again.
+    /// </summary>
+    public void Append(UpdateLogRecord record, bool durable = true)
     {
         var body = MessagePackSerializer.Serialize(record, Options);
         Span<byte> header = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(header, body.Length);
         file.Write(header);
         file.Write(body);
-        file.Flush(flushToDisk: true);
+        file.Flush(flushToDisk: durable);
     }
 
     /// <summary>Every whole record of the log at <paramref name="path"/>, in order.</summary>
