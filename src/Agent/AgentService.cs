@@ -137,7 +137,9 @@ public sealed partial class AgentService : IAsyncDisposable
         lock (gate) live = [.. runs.Values.Where(r => !r.State.IsTerminal())];
         foreach (var run in live) Kill(run.Framework, run.Task, options.KillGracePeriod);
         var deadline = time.GetUtcNow() + options.KillGracePeriod + TimeSpan.FromSeconds(2);
-        while (time.GetUtcNow() < deadline && live.Any(r => r.Process is { } p && ProcessGroup.GroupAlive(p)))
+        // Until every task's end is recorded (its TASK_KILLED is on disk and goes out if a master still listens).
+        bool Ended() { lock (gate) return live.All(r => r.State.IsTerminal()); }
+        while (time.GetUtcNow() < deadline && !Ended())
             await Task.Delay(50).ConfigureAwait(false);
         shutdown.TrySetResult();
     }

@@ -114,6 +114,19 @@ public sealed class AgentLinkTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Shutdown_KillsTheTasks_AndStopsTheAgent()
+    {
+        var connection = await RegisterAsync(term: 2);
+        await connection.SendAsync(2, new RunTask(new FrameworkId("f"), new TaskId("doomed"), "n", "*", "cpus:0.1", "sleep 60"));
+        var running = Assert.IsType<StatusUpdate>(Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait)).Frame.Message);
+        Assert.Equal(TaskState.Running, running.State);
+        await connection.SendAsync(2, new ShutdownAgent("declared gone by the operator"));
+        await agent.Completion.WaitAsync(Wait);
+        Assert.Contains(agent.Tasks(), t => t.Task.Value == "doomed" && t.State == TaskState.Killed);
+        Assert.Contains(logs.Lines, l => l.Contains("declared gone by the operator"));
+    }
+
     public async Task DisposeAsync()
     {
         await agent.DisposeAsync();
