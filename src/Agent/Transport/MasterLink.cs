@@ -168,7 +168,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
     {
         var frames = connected.Channel;
         using var session = CancellationTokenSource.CreateLinkedTokenSource(token, frames.Closed);
-        var pinger = PingAsync(frames, session.Token);
+        var pinger = frames.PingEveryAsync(0, options.PingInterval, session.Token);
         try
         {
             while (!session.IsCancellationRequested)
@@ -237,14 +237,6 @@ internal sealed partial class MasterLink : IAsyncDisposable
             default:
                 return true;
         }
-    }
-
-    private async Task PingAsync(FrameChannel frames, CancellationToken token)
-    {
-        using var timer = new PeriodicTimer(options.PingInterval);
-        long sequence = 0;
-        while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
-            frames.TrySend(0, new Ping(++sequence));
     }
 
     public async ValueTask DisposeAsync()

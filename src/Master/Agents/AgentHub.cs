@@ -191,7 +191,7 @@ public sealed partial class AgentHub : IDisposable
     private async Task ServeSessionAsync(AgentSession session, CancellationToken token)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var pinger = PingAsync(session, stop.Token);
+        var pinger = session.Channel.PingEveryAsync(session.Term, pingInterval, stop.Token);
         try
         {
             while (!stop.IsCancellationRequested)
@@ -262,14 +262,6 @@ public sealed partial class AgentHub : IDisposable
                 return true;
         }
         return await shell.RunInTermAsync(session.Term, decision, token, allocate).ConfigureAwait(false) is not null;
-    }
-
-    private async Task PingAsync(AgentSession session, CancellationToken token)
-    {
-        using var timer = new PeriodicTimer(pingInterval);
-        long sequence = 0;
-        while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
-            if (!session.TrySend(new Ping(++sequence))) return;
     }
 
     private void OnLostLeadership(long term)

@@ -33,6 +33,19 @@ public sealed class FrameChannel : IAsyncDisposable
 
     public ValueTask<FrameRead> ReadAsync(CancellationToken token) => FrameCodec.ReadAsync(stream, token);
 
+    /// <summary>Sends a <see cref="Ping"/> every <paramref name="interval"/> until cancelled or the channel refuses one.</summary>
+    public async Task PingEveryAsync(long term, TimeSpan interval, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(interval);
+        long sequence = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+                if (!TrySend(term, new Ping(++sequence))) return;
+        }
+        catch (OperationCanceledException) { /* the session ended */ }
+    }
+
     /// <summary>Sends what is queued (bounded by <paramref name="drain"/>), then closes the stream.</summary>
     public async Task CloseAsync(TimeSpan drain)
     {
