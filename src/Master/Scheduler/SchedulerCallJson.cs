@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol.Http;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mesos.HA.Master.Core;
@@ -29,8 +30,8 @@ public static class SchedulerCallJson
             return false;
         }
         if (root is null) { error = "the call must be a JSON object"; return false; }
-        var type = Json.String(root, "type");
-        var framework = Json.Id(root["framework_id"]) is { Length: > 0 } f ? new FrameworkId(f) : (FrameworkId?)null;
+        var type = JsonFields.String(root, "type");
+        var framework = JsonFields.Id(root["framework_id"]) is { Length: > 0 } f ? new FrameworkId(f) : (FrameworkId?)null;
         if (type is null) { error = "the call has no 'type'"; return false; }
         if (type != "SUBSCRIBE" && framework is null) { error = $"{type} needs 'framework_id'"; return false; }
         var id = framework.GetValueOrDefault();
@@ -62,9 +63,9 @@ public static class SchedulerCallJson
     private static SchedulerCall? Subscribe(JsonObject? subscribe, FrameworkId? callFramework, ref string error)
     {
         if (subscribe?["framework_info"] is not JsonObject info) return Fail("SUBSCRIBE needs 'subscribe.framework_info'", ref error);
-        var name = Json.String(info, "name") ?? "";
-        var user = Json.String(info, "user") ?? "";
-        var capabilities = (info["capabilities"] as JsonArray ?? []).Select(c => Json.String(c as JsonObject, "type"))
+        var name = JsonFields.String(info, "name") ?? "";
+        var user = JsonFields.String(info, "user") ?? "";
+        var capabilities = (info["capabilities"] as JsonArray ?? []).Select(c => JsonFields.String(c as JsonObject, "type"))
             .OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         string[] roles;
         if (info["roles"] is JsonArray list)
@@ -75,20 +76,20 @@ public static class SchedulerCallJson
         }
         else
         {
-            roles = [Json.String(info, "role") ?? "*"];
+            roles = [JsonFields.String(info, "role") ?? "*"];
         }
         var failover = TimeSpan.Zero;
         if (info["failover_timeout"] is { } timeout)
         {
-            if (!Json.TryDouble(timeout, out var seconds) || seconds < 0 || seconds > 365 * 24 * 3600.0)
+            if (!JsonFields.TryDouble(timeout, out var seconds) || seconds < 0 || seconds > 365 * 24 * 3600.0)
                 return Fail("framework_info.failover_timeout must be seconds between 0 and one year", ref error);
             failover = TimeSpan.FromSeconds(seconds);
         }
-        var id = Json.Id(info["id"]) is { Length: > 0 } given ? new FrameworkId(given) : callFramework;
+        var id = JsonFields.Id(info["id"]) is { Length: > 0 } given ? new FrameworkId(given) : callFramework;
         if (callFramework is { } outer && id is { } inner && outer != inner)
             return Fail("framework_id and subscribe.framework_info.id differ", ref error);
-        var frameworkInfo = new FrameworkInfo(name, user, roles, capabilities, Json.String(info, "principal"),
-            Json.String(info, "hostname"), Json.String(info, "webui_url"));
+        var frameworkInfo = new FrameworkInfo(name, user, roles, capabilities, JsonFields.String(info, "principal"),
+            JsonFields.String(info, "hostname"), JsonFields.String(info, "webui_url"));
         if (RegistryCommandValidator.Validate(new AddFramework(id ?? new FrameworkId("probe"), frameworkInfo, 0, 0)) is { } invalid)
             return Fail(invalid, ref error);
         return new SchedulerCall.Subscribe(id, frameworkInfo, failover);
@@ -103,22 +104,22 @@ public static class SchedulerCallJson
         for (var o = 0; o < operations.Count; o++)
         {
             var operation = operations[o] as JsonObject;
-            var type = Json.String(operation, "type");
+            var type = JsonFields.String(operation, "type");
             if (type != "LAUNCH") return Fail($"accept.operations[{o}]: only LAUNCH is supported, not '{type}'", ref error);
             var tasks = operation!["launch"]?["task_infos"] as JsonArray ?? [];
             for (var t = 0; t < tasks.Count; t++)
             {
                 var where = $"accept.operations[{o}].launch.task_infos[{t}]";
                 if (tasks[t] is not JsonObject task) return Fail($"{where} must be an object", ref error);
-                var taskId = Json.Id(task["task_id"]);
+                var taskId = JsonFields.Id(task["task_id"]);
                 if (string.IsNullOrWhiteSpace(taskId)) return Fail($"{where}.task_id.value is missing", ref error);
                 if (!ResourceJson.TryRead(task["resources"], out var resources, out var bad)) return Fail($"{where}.{bad}", ref error);
                 var command = task["command"] as JsonObject;
-                var value = Json.String(command, "value");
+                var value = JsonFields.String(command, "value");
                 if (string.IsNullOrEmpty(value)) return Fail($"{where}.command.value is missing (only command tasks are supported)", ref error);
                 if (command!["shell"] is JsonValue shell && shell.GetValueKind() == JsonValueKind.False)
                     return Fail($"{where}.command.shell=false is not supported; give a shell command", ref error);
-                launches.Add(new TaskLaunch(new TaskId(taskId), Json.String(task, "name") ?? taskId, resources, value));
+                launches.Add(new TaskLaunch(new TaskId(taskId), JsonFields.String(task, "name") ?? taskId, resources, value));
             }
         }
         return new SchedulerCall.Accept(framework, offers, launches, Refuse(accept));
@@ -131,15 +132,15 @@ public static class SchedulerCallJson
     }
 
     private static SchedulerCall? Kill(JsonObject? kill, FrameworkId framework, ref string error) =>
-        Json.Id(kill?["task_id"]) is { Length: > 0 } task
+        JsonFields.Id(kill?["task_id"]) is { Length: > 0 } task
             ? new SchedulerCall.Kill(framework, new TaskId(task))
             : Fail("KILL needs 'kill.task_id'", ref error);
 
     private static SchedulerCall? Acknowledge(JsonObject? ack, FrameworkId framework, ref string error)
     {
-        var agent = Json.Id(ack?["agent_id"]);
-        var task = Json.Id(ack?["task_id"]);
-        var uuid = Json.String(ack, "uuid");
+        var agent = JsonFields.Id(ack?["agent_id"]);
+        var task = JsonFields.Id(ack?["task_id"]);
+        var uuid = JsonFields.String(ack, "uuid");
         if (string.IsNullOrEmpty(agent) || string.IsNullOrEmpty(task) || uuid is null)
             return Fail("ACKNOWLEDGE needs 'acknowledge.agent_id', 'acknowledge.task_id' and 'acknowledge.uuid'", ref error);
         var bytes = new byte[16];
@@ -153,7 +154,7 @@ public static class SchedulerCallJson
         var tasks = new List<TaskId>();
         foreach (var entry in reconcile?["tasks"] as JsonArray ?? [])
         {
-            if (Json.Id(entry?["task_id"]) is not { Length: > 0 } id) return Fail("each reconcile.tasks entry needs task_id", ref error);
+            if (JsonFields.Id(entry?["task_id"]) is not { Length: > 0 } id) return Fail("each reconcile.tasks entry needs task_id", ref error);
             tasks.Add(new TaskId(id));
         }
         return new SchedulerCall.Reconcile(framework, tasks);
@@ -161,7 +162,7 @@ public static class SchedulerCallJson
 
     private static bool TryOfferIds(JsonObject call, out IReadOnlyList<OfferId> offers, ref string error)
     {
-        var ids = (call["offer_ids"] as JsonArray ?? []).Select(Json.Id).ToArray();
+        var ids = (call["offer_ids"] as JsonArray ?? []).Select(JsonFields.Id).ToArray();
         offers = [.. ids.OfType<string>().Select(i => new OfferId(i))];
         if (ids.Length == 0 || ids.Any(string.IsNullOrEmpty))
         {
@@ -172,7 +173,7 @@ public static class SchedulerCallJson
     }
 
     private static TimeSpan? Refuse(JsonObject call) =>
-        Json.TryDouble(call["filters"]?["refuse_seconds"], out var seconds) && seconds >= 0 && seconds < 365 * 24 * 3600.0
+        JsonFields.TryDouble(call["filters"]?["refuse_seconds"], out var seconds) && seconds >= 0 && seconds < 365 * 24 * 3600.0
             ? TimeSpan.FromSeconds(seconds) : null;
 
     private static IReadOnlyList<string> Roles(JsonObject? call) =>

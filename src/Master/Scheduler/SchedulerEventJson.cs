@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol.Http;
 using System.Buffers;
 using System.Text.Json;
 using Mesos.HA.Master.Core;

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Mesos.HA.Master.Scheduler;
+namespace Mesos.HA.Protocol.Http;
 
 /// <summary>Tolerant readers for JSON nodes: clients differ in small ways (numbers as strings, missing fields).</summary>
-internal static class Json
+public static class JsonFields
 {
     public static string? String(JsonObject? obj, string name) =>
         obj?[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;

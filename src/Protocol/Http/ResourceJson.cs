@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mesos.HA.Protocol.Resources;
 
-namespace Mesos.HA.Master.Scheduler;
+namespace Mesos.HA.Protocol.Http;
+
+using Resources = Mesos.HA.Protocol.Resources.Resources;
 
 /// <summary>
 /// Resources in the Mesos v1 JSON shape: a list of <c>{"name", "type": SCALAR|RANGES|SET,
@@ -102,15 +104,15 @@ public static class ResourceJson
         resource = Resources.Empty;
         error = null;
         if (entry is null) { error = "must be an object"; return false; }
-        var name = Json.String(entry, "name");
+        var name = JsonFields.String(entry, "name");
         if (string.IsNullOrWhiteSpace(name)) { error = "has no name"; return false; }
         var role = Role(entry);
-        var type = Json.String(entry, "type") ?? (entry["ranges"] is not null ? "RANGES" : entry["set"] is not null ? "SET" : "SCALAR");
+        var type = JsonFields.String(entry, "type") ?? (entry["ranges"] is not null ? "RANGES" : entry["set"] is not null ? "SET" : "SCALAR");
         switch (type)
         {
             case "SCALAR":
                 var value = entry["scalar"]?["value"];
-                if (value is null || !Json.TryDouble(value, out var amount) || amount < 0 || double.IsNaN(amount) || amount > 1e12)
+                if (value is null || !JsonFields.TryDouble(value, out var amount) || amount < 0 || double.IsNaN(amount) || amount > 1e12)
                 {
                     error = $"{name}: scalar.value must be a non-negative number";
                     return false;
@@ -122,7 +124,7 @@ public static class ResourceJson
                 var ranges = new List<ValueRange>();
                 foreach (var r in entry["ranges"]?["range"] as JsonArray ?? [])
                 {
-                    if (r is null || !Json.TryLong(r["begin"], out var begin) || !Json.TryLong(r["end"], out var end) || begin > end || begin < 0)
+                    if (r is null || !JsonFields.TryLong(r["begin"], out var begin) || !JsonFields.TryLong(r["end"], out var end) || begin > end || begin < 0)
                     {
                         error = $"{name}: each range needs begin <= end";
                         return false;
@@ -144,8 +146,8 @@ public static class ResourceJson
 
     private static string Role(JsonObject entry)
     {
-        if (entry["reservations"] is JsonArray { Count: > 0 } reservations && Json.String(reservations[^1] as JsonObject, "role") is { Length: > 0 } reserved)
+        if (entry["reservations"] is JsonArray { Count: > 0 } reservations && JsonFields.String(reservations[^1] as JsonObject, "role") is { Length: > 0 } reserved)
             return reserved;
-        return Json.String(entry, "role") is { Length: > 0 } legacy ? legacy : ResourceKey.Unreserved;
+        return JsonFields.String(entry, "role") is { Length: > 0 } legacy ? legacy : ResourceKey.Unreserved;
     }
 }
