@@ -1,3 +1,4 @@
+using Mesos.HA.Tests.Support;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;

@@ -1,3 +1,4 @@
+using Mesos.HA.Tests.Support;
 using Mesos.HA.Agent.Tasks;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,14 +2,14 @@ using Mesos.HA.Cli;
 using Mesos.HA.Cli.Local;
 using Xunit.Abstractions;
 
-namespace Mesos.HA.Agent.Tests;
+namespace Mesos.HA.Tests.Support;
 
 /// <summary>
 /// Real master processes plus real agent processes on loopback for one test. Disposing kills the
 /// agents, their tasks' process groups and the masters, writes the tails of every log to the test
 /// output, and deletes the data unless MESOS_HA_KEEP_TEST_DATA=1.
 /// </summary>
-internal sealed class ClusterHarness : IAsyncDisposable
+public sealed class ClusterHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private readonly ITestOutputHelper output;

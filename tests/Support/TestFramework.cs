@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Mesos.HA.SchedulerDriver;
 
-namespace Mesos.HA.Agent.Tests;
+namespace Mesos.HA.Tests.Support;
 
 /// <summary>
 /// A small framework for tests over the real scheduler API: it keeps the offers it gets, launches
@@ -10,7 +10,7 @@ namespace Mesos.HA.Agent.Tests;
 /// each task went through. When its stream ends it re-subscribes with its framework id through
 /// any master (following redirects), retrying until it is disposed, then reconciles.
 /// </summary>
-internal sealed class TestFramework : IAsyncDisposable
+public sealed class TestFramework : IAsyncDisposable
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly IReadOnlyList<string> masters;

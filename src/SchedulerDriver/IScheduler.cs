@@ -1,0 +1,74 @@
+namespace Mesos.HA.SchedulerDriver;
+
+/// <summary>
+/// The framework's callbacks, as in the classic Mesos scheduler API. They are called one at a time,
+/// in event order, from the driver's event loop; calling the driver from inside them is fine.
+/// </summary>
+public interface IScheduler
+{
+    /// <summary>The first subscription succeeded: the framework has its id.</summary>
+    void Registered(ISchedulerDriver driver, string frameworkId, MasterInfo master);
+
+    /// <summary>The driver re-subscribed (a master failover, a broken stream) with the same framework id.</summary>
+    void Reregistered(ISchedulerDriver driver, MasterInfo master);
+
+    /// <summary>The subscription was lost; outstanding offers are void. The driver is re-subscribing.</summary>
+    void Disconnected(ISchedulerDriver driver);
+
+    void ResourceOffers(ISchedulerDriver driver, IReadOnlyList<Offer> offers);
+
+    void OfferRescinded(ISchedulerDriver driver, string offerId);
+
+    void StatusUpdate(ISchedulerDriver driver, TaskUpdate status);
+
+    void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data);
+
+    void AgentLost(ISchedulerDriver driver, string agentId);
+
+    void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status);
+
+    /// <summary>An unrecoverable error (the framework was removed or replaced); the driver has aborted.</summary>
+    void Error(ISchedulerDriver driver, string message);
+}
+
+/// <summary>The calls a framework makes, as in the classic Mesos scheduler driver. Calls are queued and sent in order.</summary>
+public interface ISchedulerDriver : IAsyncDisposable
+{
+    DriverStatus Status { get; }
+
+    /// <summary>Starts subscribing (and keeps the subscription through failovers) in the background.</summary>
+    DriverStatus Start();
+
+    /// <summary>Stops the driver. Without <paramref name="failover"/> the framework is torn down (its tasks killed).</summary>
+    DriverStatus Stop(bool failover = false);
+
+    /// <summary>Stops the driver without tearing down the framework (it may re-subscribe within its failover timeout).</summary>
+    DriverStatus Abort();
+
+    /// <summary>Waits until the driver is stopped or aborted.</summary>
+    Task<DriverStatus> JoinAsync();
+
+    /// <summary>Start, then Join.</summary>
+    Task<DriverStatus> RunAsync();
+
+    DriverStatus LaunchTasks(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> tasks, Filters? filters = null);
+
+    /// <summary>ACCEPT with LAUNCH operations (the only operation supported today).</summary>
+    DriverStatus AcceptOffers(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> launches, Filters? filters = null);
+
+    DriverStatus DeclineOffer(string offerId, Filters? filters = null);
+
+    DriverStatus ReviveOffers(IReadOnlyList<string>? roles = null);
+
+    DriverStatus SuppressOffers(IReadOnlyList<string>? roles = null);
+
+    DriverStatus KillTask(string taskId);
+
+    /// <summary>Acknowledges an update (only needed when the driver was created without implicit acknowledgements).</summary>
+    DriverStatus AcknowledgeStatusUpdate(TaskUpdate status);
+
+    /// <summary>Explicit reconciliation of the given tasks; an empty list asks for every task the master knows (implicit).</summary>
+    DriverStatus ReconcileTasks(IReadOnlyList<string> taskIds);
+
+    DriverStatus SendFrameworkMessage(string executorId, string agentId, byte[] data);
+}

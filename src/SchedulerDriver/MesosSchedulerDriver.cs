@@ -1,0 +1,368 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Mesos.HA.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+
+namespace Mesos.HA.SchedulerDriver;
+
+/// <summary>
+/// The classic Mesos scheduler driver over the v1 HTTP API, failover-aware. It subscribes through
+/// any of the given masters (following 307s to the leader) and keeps the subscription: when the
+/// event stream ends or falls silent for missed heartbeats it calls <see cref="IScheduler.Disconnected"/>
+/// and re-subscribes with its FrameworkId through a Polly pipeline (jittered exponential backoff,
+/// small first delay, capped, until it gets through or is stopped), then reconciles the tasks it
+/// knows. Calls are queued and sent in order on the current subscription; while there is none they
+/// are dropped (offers die with the subscription; updates are resent by agents until acknowledged).
+/// </summary>
+public sealed partial class MesosSchedulerDriver : ISchedulerDriver
+{
+    private readonly IScheduler scheduler;
+    private readonly FrameworkInfo framework;
+    private readonly IReadOnlyList<string> masters;
+    private readonly SchedulerDriverOptions options;
+    private readonly ILogger logger;
+    private readonly HttpClient http;
+    private readonly bool ownsHttp;
+    private readonly ResiliencePipeline resubscribe;
+    private readonly Channel<JsonObject> calls = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource stopping = new();
+    private readonly TaskCompletionSource<DriverStatus> finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim acknowledgements;
+    // Tasks not known to be terminal, with their agent: reconciled after every re-subscription.
+    private readonly Dictionary<string, string?> liveTasks = new(StringComparer.Ordinal);
+    private SchedulerConnection? connection;
+    private Task? loops;
+    private int status = (int)DriverStatus.NotStarted;
+    private string? frameworkId;
+    private int nextMaster;
+    private string? leaderHint;
+
+    public MesosSchedulerDriver(IScheduler scheduler, FrameworkInfo framework, IReadOnlyList<string> masters,
+        SchedulerDriverOptions? options = null, ILogger? logger = null)
+    {
+        if (masters.Count == 0) throw new ArgumentException("at least one master is needed", nameof(masters));
+        this.scheduler = scheduler;
+        this.framework = framework;
+        this.masters = masters;
+        this.options = options ?? new SchedulerDriverOptions();
+        this.logger = logger ?? NullLogger.Instance;
+        frameworkId = framework.Id;
+        ownsHttp = this.options.Http is null;
+        http = this.options.Http ?? new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1), UseProxy = false, MaxConnectionsPerServer = 64,
+        }) { Timeout = Timeout.InfiniteTimeSpan };
+        acknowledgements = new SemaphoreSlim(this.options.ConcurrentAcknowledgements);
+        resubscribe = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is HttpRequestException or IOException or InvalidDataException
+                    or TimeoutException or SchedulerCallException { Status: not HttpStatusCode.Forbidden }
+                    or OperationCanceledException { CancellationToken.IsCancellationRequested: false }),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = this.options.ResubscribeFirstDelay,
+                MaxDelay = this.options.ResubscribeMaxDelay,
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    LogRetry(this.logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "");
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public DriverStatus Status => (DriverStatus)Volatile.Read(ref status);
+
+    /// <summary>The framework's id once subscribed.</summary>
+    public string? FrameworkId => Volatile.Read(ref frameworkId);
+
+    /// <summary>The master the driver is subscribed with right now, if any.</summary>
+    public string? Master => Volatile.Read(ref connection)?.Master;
+
+    public DriverStatus Start()
+    {
+        if (Interlocked.CompareExchange(ref status, (int)DriverStatus.Running, (int)DriverStatus.NotStarted) != (int)DriverStatus.NotStarted) return Status;
+        loops = Task.WhenAll(Task.Run(SubscriptionLoopAsync), Task.Run(SendLoopAsync));
+        return DriverStatus.Running;
+    }
+
+    public DriverStatus Stop(bool failover = false)
+    {
+        if (Status != DriverStatus.Running) return Status;
+        if (!failover && Volatile.Read(ref connection) is { } current)
+        {
+            // TEARDOWN goes out before the stream closes; bounded, so Stop never hangs on a dead master.
+            try { current.CallAsync(new JsonObject { ["type"] = "TEARDOWN" }, CancellationToken.None).Wait(TimeSpan.FromSeconds(5)); }
+            catch (AggregateException e) { LogCallFailed(logger, "TEARDOWN", e.InnerException?.Message ?? e.Message); }
+        }
+        return End(DriverStatus.Stopped);
+    }
+
+    public DriverStatus Abort() => Status == DriverStatus.Running ? End(DriverStatus.Aborted) : Status;
+
+    private DriverStatus End(DriverStatus final)
+    {
+        Volatile.Write(ref status, (int)final);
+        calls.Writer.TryComplete();
+        try { stopping.Cancel(); } catch (ObjectDisposedException) { }
+        finished.TrySetResult(final);
+        return final;
+    }
+
+    public Task<DriverStatus> JoinAsync() => finished.Task;
+
+    public Task<DriverStatus> RunAsync()
+    {
+        Start();
+        return JoinAsync();
+    }
+
+    private async Task SubscriptionLoopAsync()
+    {
+        var token = stopping.Token;
+        var subscriptions = 0;
+        while (!token.IsCancellationRequested)
+        {
+            SchedulerConnection subscribed;
+            try
+            {
+                subscribed = await resubscribe.ExecuteAsync(SubscribeOnceAsync, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SchedulerCallException e)
+            {
+                Fail($"the master refused the subscription: {e.Message}");
+                return;
+            }
+            Volatile.Write(ref frameworkId, subscribed.FrameworkId);
+            Volatile.Write(ref connection, subscribed);
+            var master = new MasterInfo(subscribed.Master);
+            LogSubscribed(logger, subscribed.FrameworkId, subscribed.Master, subscriptions);
+            if (subscriptions++ == 0) scheduler.Registered(this, subscribed.FrameworkId, master);
+            else scheduler.Reregistered(this, master);
+            ReconcileKnownTasks();
+            var ended = await ServeAsync(subscribed, token).ConfigureAwait(false);
+            Interlocked.CompareExchange(ref connection, null, subscribed);
+            await subscribed.DisposeAsync().ConfigureAwait(false);
+            if (ended || token.IsCancellationRequested) return;
+            leaderHint = subscribed.Master;
+            LogDisconnected(logger, subscribed.Master);
+            scheduler.Disconnected(this);
+        }
+    }
+
+    private async ValueTask<SchedulerConnection> SubscribeOnceAsync(CancellationToken token)
+    {
+        var master = Interlocked.Exchange(ref leaderHint, null) ?? masters[nextMaster++ % masters.Count];
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+        attempt.CancelAfter(options.SubscribeTimeout);
+        return await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, Volatile.Read(ref frameworkId)), attempt.Token)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers the stream's events to the scheduler; true when the driver must end (an ERROR event).</summary>
+    private async Task<bool> ServeAsync(SchedulerConnection subscribed, CancellationToken token)
+    {
+        var silence = subscribed.HeartbeatInterval * options.MissedHeartbeats + TimeSpan.FromSeconds(1);
+        while (!token.IsCancellationRequested)
+        {
+            using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(token);
+            watchdog.CancelAfter(silence);
+            try
+            {
+                if (!await subscribed.Events.WaitToReadAsync(watchdog.Token).ConfigureAwait(false)) return false;
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                LogSilent(logger, subscribed.Master, silence.TotalSeconds);
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            while (subscribed.Events.TryRead(out var e))
+            {
+                if (Status != DriverStatus.Running) return true; // stopped from a callback: nothing more is delivered
+                if (Dispatch(e)) return true;
+            }
+        }
+        return false;
+    }
+
+    private bool Dispatch(JsonObject e)
+    {
+        switch (e["type"]?.GetValue<string>())
+        {
+            case "OFFERS":
+                var offers = (e["offers"]?["offers"] as JsonArray ?? []).OfType<JsonObject>().Select(SchedulerJson.ReadOffer).ToArray();
+                if (offers.Length > 0) scheduler.ResourceOffers(this, offers);
+                break;
+            case "RESCIND":
+                scheduler.OfferRescinded(this, e["rescind"]?["offer_id"]?["value"]?.GetValue<string>() ?? "");
+                break;
+            case "UPDATE":
+                var status = SchedulerJson.ReadStatus(e["update"]?["status"] as JsonObject ?? []);
+                lock (liveTasks)
+                {
+                    if (status.State.IsTerminal()) liveTasks.Remove(status.TaskId);
+                    else liveTasks[status.TaskId] = status.AgentId ?? liveTasks.GetValueOrDefault(status.TaskId);
+                }
+                scheduler.StatusUpdate(this, status);
+                if (options.ImplicitAcknowledgements && status.Uuid is not null && status.AgentId is not null) AcknowledgeStatusUpdate(status);
+                break;
+            case "MESSAGE":
+                var message = e["message"];
+                scheduler.FrameworkMessage(this, message?["executor_id"]?["value"]?.GetValue<string>() ?? "",
+                    message?["agent_id"]?["value"]?.GetValue<string>() ?? "", Convert.FromBase64String(message?["data"]?.GetValue<string>() ?? ""));
+                break;
+            case "FAILURE":
+                var failure = e["failure"];
+                var agent = failure?["agent_id"]?["value"]?.GetValue<string>() ?? "";
+                if (failure?["executor_id"]?["value"]?.GetValue<string>() is { } executor)
+                    scheduler.ExecutorLost(this, executor, agent, failure["status"]?.GetValue<int>() ?? 0);
+                else
+                    scheduler.AgentLost(this, agent);
+                break;
+            case "ERROR":
+                Fail(e["error"]?["message"]?.GetValue<string>() ?? "error");
+                return true;
+        }
+        return false;
+    }
+
+    private void Fail(string message)
+    {
+        LogError(logger, message);
+        End(DriverStatus.Aborted);
+        scheduler.Error(this, message);
+    }
+
+    private void ReconcileKnownTasks()
+    {
+        (string, string?)[] known;
+        lock (liveTasks) known = [.. liveTasks.Select(t => (t.Key, t.Value))];
+        if (known.Length > 0) Enqueue(SchedulerJson.Reconcile(known));
+        Enqueue(SchedulerJson.Reconcile([])); // and whatever the master knows that we do not
+    }
+
+    /// <summary>Sends queued calls in order; acknowledgements go out concurrently (each is independent).</summary>
+    private async Task SendLoopAsync()
+    {
+        var inFlight = new List<Task>();
+        await foreach (var call in calls.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            var current = Volatile.Read(ref connection);
+            var type = call["type"]?.GetValue<string>() ?? "?";
+            if (current is null)
+            {
+                LogDropped(logger, type);
+                continue;
+            }
+            if (type == "ACKNOWLEDGE")
+            {
+                await acknowledgements.WaitAsync().ConfigureAwait(false);
+                inFlight.Add(SendAsync(current, call, type).ContinueWith(_ => acknowledgements.Release(), TaskScheduler.Default));
+                inFlight.RemoveAll(t => t.IsCompleted);
+                continue;
+            }
+            await Task.WhenAll(inFlight).ConfigureAwait(false);
+            inFlight.Clear();
+            await SendAsync(current, call, type).ConfigureAwait(false);
+        }
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private async Task SendAsync(SchedulerConnection current, JsonObject call, string type)
+    {
+        try
+        {
+            await current.CallAsync(call, stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or SchedulerCallException or OperationCanceledException)
+        {
+            LogCallFailed(logger, type, e.Message);
+        }
+    }
+
+    private DriverStatus Enqueue(JsonObject call)
+    {
+        if (Status != DriverStatus.Running) return Status;
+        calls.Writer.TryWrite(call);
+        return DriverStatus.Running;
+    }
+
+    public DriverStatus LaunchTasks(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> tasks, Filters? filters = null) =>
+        AcceptOffers(offerIds, tasks, filters);
+
+    public DriverStatus AcceptOffers(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> launches, Filters? filters = null)
+    {
+        lock (liveTasks)
+            foreach (var task in launches) liveTasks[task.TaskId] = task.AgentId;
+        return Enqueue(SchedulerJson.Accept(offerIds, launches, filters));
+    }
+
+    public DriverStatus DeclineOffer(string offerId, Filters? filters = null) => Enqueue(SchedulerJson.Decline(offerId, filters));
+
+    public DriverStatus ReviveOffers(IReadOnlyList<string>? roles = null) => Enqueue(SchedulerJson.Roles("REVIVE", roles));
+
+    public DriverStatus SuppressOffers(IReadOnlyList<string>? roles = null) => Enqueue(SchedulerJson.Roles("SUPPRESS", roles));
+
+    public DriverStatus KillTask(string taskId)
+    {
+        string? agent;
+        lock (liveTasks) agent = liveTasks.GetValueOrDefault(taskId);
+        return Enqueue(SchedulerJson.Kill(taskId, agent));
+    }
+
+    public DriverStatus AcknowledgeStatusUpdate(TaskUpdate status) =>
+        status.Uuid is null || status.AgentId is null ? Status : Enqueue(SchedulerJson.Acknowledge(status));
+
+    public DriverStatus ReconcileTasks(IReadOnlyList<string> taskIds)
+    {
+        lock (liveTasks)
+            return Enqueue(SchedulerJson.Reconcile(taskIds.Select(t => (t, liveTasks.GetValueOrDefault(t)))));
+    }
+
+    public DriverStatus SendFrameworkMessage(string executorId, string agentId, byte[] data) =>
+        Enqueue(SchedulerJson.Message(executorId, agentId, data));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Status == DriverStatus.Running) Abort();
+        if (loops is not null) await loops.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Interlocked.Exchange(ref connection, null) is { } c) await c.DisposeAsync().ConfigureAwait(false);
+        if (ownsHttp) http.Dispose();
+        finished.TrySetResult(Status);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed as framework {Framework} with master {Master} (re-subscriptions before: {Count})")]
+    private static partial void LogSubscribed(ILogger logger, string framework, string master, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the subscription with master {Master}; re-subscribing")]
+    private static partial void LogDisconnected(ILogger logger, string master);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Master {Master} sent nothing for {Seconds:F0} s (missed heartbeats); re-subscribing")]
+    private static partial void LogSilent(ILogger logger, string master, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscription attempt {Attempt} failed, next in {DelayMs:F0} ms: {Error}")]
+    private static partial void LogRetry(ILogger logger, int attempt, double delayMs, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a {Call} call: not subscribed")]
+    private static partial void LogDropped(ILogger logger, string call);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Call} failed: {Error}")]
+    private static partial void LogCallFailed(ILogger logger, string call, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Framework error, the driver aborts: {Message}")]
+    private static partial void LogError(ILogger logger, string message);
+}

@@ -1,0 +1,48 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.SchedulerDriver;
+
+/// <summary>What a framework says about itself when it subscribes (Mesos' FrameworkInfo, the parts we use).</summary>
+public sealed record FrameworkInfo
+{
+    public required string Name { get; init; }
+    public string User { get; init; } = Environment.UserName;
+
+    /// <summary>Set to re-subscribe as an existing framework (after the framework's own restart); the driver keeps it after subscribing.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>One role (the old <c>role</c> field) unless several are given, which adds the MULTI_ROLE capability.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = ["*"];
+
+    /// <summary>How long the master keeps the framework's tasks after it disconnects (Mesos default: 0).</summary>
+    public TimeSpan FailoverTimeout { get; init; } = TimeSpan.Zero;
+
+    public IReadOnlyList<string> Capabilities { get; init; } = [];
+    public string? Principal { get; init; }
+    public string? Hostname { get; init; }
+}
+
+/// <summary>The master the driver is subscribed with.</summary>
+public sealed record MasterInfo(string Address);
+
+/// <summary>An offer of an agent's resources to this framework, for one role.</summary>
+public sealed record Offer(string Id, string FrameworkId, string AgentId, string Hostname, Resources Resources, string Role);
+
+/// <summary>A command task to launch on an offer's agent.</summary>
+public sealed record TaskInfo(string TaskId, string Name, string AgentId, Resources Resources, string Command);
+
+/// <summary>A task's status as an UPDATE event carries it. <see cref="Uuid"/> is set when it must be acknowledged.</summary>
+public sealed record TaskUpdate(string TaskId, TaskState State, string? AgentId, string Message, string Reason, string Source, string? Uuid, double Timestamp);
+
+/// <summary>Offer filters: how long declined or unused resources stay away from this framework.</summary>
+public sealed record Filters(TimeSpan RefuseFor);
+
+/// <summary>Where the driver stands, as the classic Mesos driver reports it.</summary>
+public enum DriverStatus
+{
+    NotStarted,
+    Running,
+    Aborted,
+    Stopped,
+}

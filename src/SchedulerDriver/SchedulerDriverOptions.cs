@@ -1,0 +1,25 @@
+namespace Mesos.HA.SchedulerDriver;
+
+/// <summary>Settings of <see cref="MesosSchedulerDriver"/>.</summary>
+public sealed record SchedulerDriverOptions
+{
+    /// <summary>Acknowledge each update once the StatusUpdate callback returns (the classic driver's default).</summary>
+    public bool ImplicitAcknowledgements { get; init; } = true;
+
+    /// <summary>First delay of the re-subscription pipeline; doubles with jitter up to <see cref="ResubscribeMaxDelay"/>.</summary>
+    public TimeSpan ResubscribeFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan ResubscribeMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Heartbeat periods without any event after which the stream is taken for dead.</summary>
+    public int MissedHeartbeats { get; init; } = 2;
+
+    /// <summary>One subscription attempt gives up after this (a master that accepts and then says nothing).</summary>
+    public TimeSpan SubscribeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Acknowledgements sent at once (other calls go one at a time, in order).</summary>
+    public int ConcurrentAcknowledgements { get; init; } = 64;
+
+    /// <summary>The HTTP client to use (no automatic redirects: the driver follows 307s itself); null makes one.</summary>
+    public HttpClient? Http { get; init; }
+}
