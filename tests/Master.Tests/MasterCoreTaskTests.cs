@@ -86,7 +86,7 @@ public class MasterCoreTaskTests
     {
         var core = WithRunningTask();
         core.StatusUpdate(A1, F1, T1, TaskState.Running, Guid.NewGuid(), "");
-        var implicitAnswer = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [])));
+        var implicitAnswer = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, Array.Empty<TaskId>())));
         Assert.Equal((T1, TaskState.Running, "REASON_RECONCILIATION"), (implicitAnswer.Task, implicitAnswer.State, implicitAnswer.Reason));
         var explicitAnswer = core.Reconcile(F1, [T1, new TaskId("ghost")]).Cast<SendUpdate>().ToArray();
         Assert.Equal([TaskState.Running, TaskState.Unknown], explicitAnswer.Select(u => u.State));

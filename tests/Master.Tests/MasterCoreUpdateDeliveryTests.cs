@@ -73,7 +73,7 @@ public class MasterCoreUpdateDeliveryTests
         Assert.Empty(core.Tasks);
         var answer = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [T1])));
         Assert.Equal(TaskState.Finished, answer.State);
-        Assert.Empty(core.Reconcile(F1, [])); // implicit reconciliation lists live tasks only
+        Assert.Empty(core.Reconcile(F1, Array.Empty<TaskId>())); // implicit reconciliation lists live tasks only
     }
 
     [Fact]
@@ -95,5 +95,20 @@ public class MasterCoreUpdateDeliveryTests
         var dropped = Assert.IsType<SendUpdate>(Assert.Single(effects));
         Assert.Equal((T2, TaskState.Dropped, "REASON_RECONCILIATION"), (dropped.Task, dropped.State, dropped.Reason));
         Assert.Equal(TaskState.Running, core.Tasks.Single(t => t.Id == T1).State);
+    }
+
+    [Fact]
+    public void ExplicitReconciliation_OfAnUnknownTask_WaitsWhileAgentsMayStillReregister()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t2" });
+        core.AddFramework(F1, ["web"], partitionAware: false);
+        core.StartReregistrationWindow([A1], TimeSpan.FromMinutes(1), T0);
+        Assert.Empty(core.Reconcile(F1, [(T1, (AgentId?)A1)]));
+        Assert.Empty(core.Reconcile(F1, [(T1, (AgentId?)null)]));
+        var lost = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [(T1, (AgentId?)new AgentId("elsewhere"))])));
+        Assert.Equal(TaskState.Lost, lost.State);
+
+        core.CheckReregistration(T0.AddMinutes(2)); // the window closed without a1
+        Assert.Equal(TaskState.Lost, Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [T1]))).State);
     }
 }

@@ -105,15 +105,31 @@ public sealed partial class MasterCore
     /// (implicit); otherwise of each named task, unknown ones as TASK_UNKNOWN (partition-aware
     /// frameworks) or TASK_LOST. Every answer carries REASON_RECONCILIATION.
     /// </summary>
-    public IReadOnlyList<Effect> Reconcile(FrameworkId framework, IReadOnlyList<TaskId> taskIds)
+    public IReadOnlyList<Effect> Reconcile(FrameworkId framework, IReadOnlyList<TaskId> taskIds) =>
+        Reconcile(framework, [.. taskIds.Select(t => (t, (AgentId?)null))]);
+
+    /// <summary>
+    /// RECONCILE with the agents the framework believes its tasks are on. A task this master does
+    /// not know is not answered while its agent (or, when no agent is named, any agent) may still
+    /// re-register after a failover: it may well be running there (Mesos does the same).
+    /// </summary>
+    public IReadOnlyList<Effect> Reconcile(FrameworkId framework, IReadOnlyList<(TaskId Task, AgentId? Agent)> queries)
     {
-        if (taskIds.Count == 0)
+        if (queries.Count == 0)
             return [.. tasks.Values.Where(t => t.Framework == framework && IsLive(t.State))
                 .OrderBy(t => t.Id.Value, StringComparer.Ordinal)
                 .Select(t => new SendUpdate(framework, t.Id, t.State, "REASON_RECONCILIATION", "implicit reconciliation"))];
         var partitionAware = !frameworks.TryGetValue(framework.Value, out var f) || f.PartitionAware;
-        return [.. taskIds.Distinct().Select(id => tasks.TryGetValue((framework, id), out var t) || completed.TryGetValue((framework, id), out t)
-            ? new SendUpdate(framework, id, t.State, "REASON_RECONCILIATION", "explicit reconciliation")
-            : new SendUpdate(framework, id, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task"))];
+        var effects = new List<Effect>();
+        foreach (var (id, agent) in queries.DistinctBy(q => q.Task))
+        {
+            if (tasks.TryGetValue((framework, id), out var t) || completed.TryGetValue((framework, id), out t))
+                effects.Add(new SendUpdate(framework, id, t.State, "REASON_RECONCILIATION", "explicit reconciliation"));
+            else if (agent is { } a ? awaitingReregistration.ContainsKey(a) : awaitingReregistration.Count > 0)
+                continue; // its agent may yet come back with it
+            else
+                effects.Add(new SendUpdate(framework, id, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task"));
+        }
+        return effects;
     }
 }

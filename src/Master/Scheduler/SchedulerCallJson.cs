@@ -151,11 +151,11 @@ public static class SchedulerCallJson
 
     private static SchedulerCall? Reconcile(JsonObject? reconcile, FrameworkId framework, ref string error)
     {
-        var tasks = new List<TaskId>();
+        var tasks = new List<(TaskId, AgentId?)>();
         foreach (var entry in reconcile?["tasks"] as JsonArray ?? [])
         {
             if (JsonFields.Id(entry?["task_id"]) is not { Length: > 0 } id) return Fail("each reconcile.tasks entry needs task_id", ref error);
-            tasks.Add(new TaskId(id));
+            tasks.Add((new TaskId(id), JsonFields.Id(entry?["agent_id"]) is { Length: > 0 } agent ? new AgentId(agent) : null));
         }
         return new SchedulerCall.Reconcile(framework, tasks);
     }

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.SchedulerDriver.Tests;
+
+/// <summary>
+/// A scheduler for tests: launches queued command tasks on the offers it gets (declining the rest
+/// briefly), records every callback, and lets the test wait on what it saw.
+/// </summary>
+public sealed class RecordingScheduler : IScheduler
+{
+    private readonly ConcurrentQueue<(string TaskId, string Command)> toLaunch = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<TaskUpdate>> updates = new();
+    private readonly ConcurrentQueue<Offer> offers = new();
+    private readonly ConcurrentQueue<string> events = new();
+    private readonly Resources perTask = ResourceText.Parse("cpus:0.1;mem:16");
+
+    public IReadOnlyList<string> Events => [.. events];
+    public IReadOnlyList<Offer> Offers => [.. offers];
+    public int Registrations { get; private set; }
+    public int Reregistrations { get; private set; }
+    public string? FrameworkId { get; private set; }
+    public string? LastError { get; private set; }
+
+    public void Launch(string taskId, string command) => toLaunch.Enqueue((taskId, command));
+
+    public IReadOnlyList<TaskState> StatesOf(string taskId) => updates.TryGetValue(taskId, out var q) ? [.. q.Select(u => u.State)] : [];
+
+    public IReadOnlyList<TaskUpdate> UpdatesOf(string taskId) => updates.TryGetValue(taskId, out var q) ? [.. q] : [];
+
+    public void Registered(ISchedulerDriver driver, string frameworkId, MasterInfo master)
+    {
+        FrameworkId = frameworkId;
+        Registrations++;
+        events.Enqueue($"registered {frameworkId} {master.Address}");
+    }
+
+    public void Reregistered(ISchedulerDriver driver, MasterInfo master)
+    {
+        Reregistrations++;
+        events.Enqueue($"reregistered {master.Address}");
+    }
+
+    public void Disconnected(ISchedulerDriver driver) => events.Enqueue("disconnected");
+
+    public void ResourceOffers(ISchedulerDriver driver, IReadOnlyList<Offer> offers)
+    {
+        foreach (var offer in offers)
+        {
+            this.offers.Enqueue(offer);
+            var left = offer.Resources;
+            var tasks = new List<TaskInfo>();
+            while (left.Contains(perTask) && toLaunch.TryDequeue(out var next))
+            {
+                tasks.Add(new TaskInfo(next.TaskId, next.TaskId, offer.AgentId, perTask, next.Command));
+                left = left.Subtract(perTask);
+            }
+            if (tasks.Count > 0) driver.LaunchTasks([offer.Id], tasks, new Filters(TimeSpan.Zero));
+            else driver.DeclineOffer(offer.Id, new Filters(TimeSpan.FromMilliseconds(200)));
+        }
+    }
+
+    public void OfferRescinded(ISchedulerDriver driver, string offerId) => events.Enqueue($"rescinded {offerId}");
+
+    public void StatusUpdate(ISchedulerDriver driver, TaskUpdate status) =>
+        updates.GetOrAdd(status.TaskId, _ => new ConcurrentQueue<TaskUpdate>()).Enqueue(status);
+
+    public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) { }
+
+    public void AgentLost(ISchedulerDriver driver, string agentId) => events.Enqueue($"agent lost {agentId}");
+
+    public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status) { }
+
+    public void Error(ISchedulerDriver driver, string message)
+    {
+        LastError = message;
+        events.Enqueue($"error {message}");
+    }
+
+    /// <summary>Polls until the condition holds; on timeout says what the scheduler saw.</summary>
+    public async Task WaitAsync(string phase, Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{phase}: not reached within {timeout}; events [{string.Join("; ", Events.TakeLast(10))}], "
+                    + $"updates [{string.Join("; ", updates.Select(u => $"{u.Key}:{string.Join(">", u.Value.Select(s => s.State))}"))}], offers {offers.Count}");
+            await Task.Delay(20);
+        }
+    }
+}
