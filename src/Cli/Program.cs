@@ -10,6 +10,7 @@ const string usage = """
       bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
       bench allocator     --agents A --frameworks F [--cycles N] DRF allocation cycle time
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
+      bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one
     """;
 
 HashSet<string> BenchFlags = ["keep"];
@@ -31,6 +32,7 @@ try
         ["local", .. var rest] => await LocalCommand.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "failover-e2e", .. var rest] => await FailoverEndToEndBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "launch", .. var rest] => await LaunchBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         [] or ["--help"] or ["help"] => Print(usage, 0),

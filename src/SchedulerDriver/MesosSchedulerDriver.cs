@@ -39,7 +39,6 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     private int status = (int)DriverStatus.NotStarted;
     private string? frameworkId;
     private int nextMaster;
-    private string? leaderHint;
 
     public MesosSchedulerDriver(IScheduler scheduler, FrameworkInfo framework, IReadOnlyList<string> masters,
         SchedulerDriverOptions? options = null, ILogger? logger = null)
@@ -154,7 +153,9 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             Interlocked.CompareExchange(ref connection, null, subscribed);
             await subscribed.DisposeAsync().ConfigureAwait(false);
             if (ended || token.IsCancellationRequested) return;
-            leaderHint = subscribed.Master;
+            // Start over with the master after the one that was lost (it is likely dead; any other names the new leader).
+            var lost = masters.ToList().IndexOf(subscribed.Master);
+            if (lost >= 0) nextMaster = lost + 1;
             LogDisconnected(logger, subscribed.Master);
             scheduler.Disconnected(this);
         }
@@ -162,7 +163,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
 
     private async ValueTask<SchedulerConnection> SubscribeOnceAsync(CancellationToken token)
     {
-        var master = Interlocked.Exchange(ref leaderHint, null) ?? masters[nextMaster++ % masters.Count];
+        var master = masters[nextMaster++ % masters.Count];
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
         attempt.CancelAfter(options.SubscribeTimeout);
         return await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, Volatile.Read(ref frameworkId)), attempt.Token)

@@ -94,7 +94,12 @@ internal sealed partial class MasterLink : IAsyncDisposable
             {
                 if (Interlocked.Exchange(ref channel, null) is { } old) await old.DisposeAsync().ConfigureAwait(false);
             }
-            if (!token.IsCancellationRequested) LogDisconnected(logger, Volatile.Read(ref leader) ?? "?");
+            if (token.IsCancellationRequested) continue;
+            var lost = Volatile.Read(ref leader);
+            LogDisconnected(logger, lost ?? "?");
+            // Start over with the master after the one that was lost: it is likely dead, and any other names the new leader.
+            var index = lost is null ? -1 : options.Masters.ToList().IndexOf(lost);
+            if (index >= 0) nextMaster = index + 1;
         }
     }
 

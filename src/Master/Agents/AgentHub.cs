@@ -123,11 +123,11 @@ public sealed partial class AgentHub : IDisposable
 
     private async Task<AgentSession?> RegisterAsync(AgentMessage registration, FrameChannel channel, string remote, CancellationToken token)
     {
+        var (leading, leader) = await LeaderWait.ResolveAsync(registry, shell, token).ConfigureAwait(false);
         var term = shell.Term;
-        if (term is null)
+        if (!leading || term is null)
         {
-            var leader = registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } l ? l.HttpAddress : null;
-            channel.TrySend(registry.Term, new NotLeader(leader));
+            channel.TrySend(registry.Term, new NotLeader(leader?.HttpAddress));
             return null;
         }
         AgentInfo info;

@@ -35,8 +35,9 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await ErrorAsync(http, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
             return;
         }
+        var (leading, _) = await LeaderWait.ResolveAsync(registry, shell, http.RequestAborted).ConfigureAwait(false);
         var term = shell.Term;
-        if (term is null)
+        if (!leading || term is null)
         {
             await NotLeaderAsync(http).ConfigureAwait(false);
             return;

@@ -1,0 +1,26 @@
+using Mesos.HA.Replication;
+
+namespace Mesos.HA.Master;
+
+/// <summary>
+/// During an election nobody leads for a few hundred milliseconds. Rather than answer "no leader"
+/// (and send agents and frameworks into their backoff), a master holds such a request until it
+/// leads itself or learns who does, up to a bound.
+/// </summary>
+public static class LeaderWait
+{
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(2);
+
+    /// <summary>True when this master leads now; otherwise the leader it learned of (null if none within the bound).</summary>
+    public static async Task<(bool Leading, LeaderInfo? Leader)> ResolveAsync(ReplicatedRegistry registry, LeaderShell shell, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            if (shell.Term is not null) return (true, null);
+            if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader) return (false, leader);
+            if (DateTime.UtcNow >= deadline) return (false, null);
+            await Task.Delay(10, token).ConfigureAwait(false);
+        }
+    }
+}
