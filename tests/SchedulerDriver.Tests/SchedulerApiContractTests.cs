@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Mesos.HA.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mesos.HA.SchedulerDriver.Tests;
+
+/// <summary>The scheduler API's status codes and refusals, over real HTTP against real masters.</summary>
+public sealed class SchedulerApiContractTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = ClusterHarness.Deadline;
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+    private static readonly JsonObject Info = new() { ["user"] = "test", ["name"] = "contract" };
+
+    private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> PostAsync(string master, string body,
+        string contentType = "application/json", string? streamId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://{master}{SchedulerConnection.Path}")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        if (streamId is not null) request.Headers.Add("Mesos-Stream-Id", streamId);
+        var response = await Http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+    }
+
+    private static async Task<JsonObject> NextEventAsync(SchedulerConnection connection, Func<JsonObject, bool> wanted)
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        await foreach (var e in connection.Events.ReadAllAsync(timeout.Token))
+            if (wanted(e)) return e;
+        throw new InvalidOperationException("the stream ended");
+    }
+
+    private static bool Is(JsonObject e, string type) => e["type"]?.GetValue<string>() == type;
+
+    [Fact]
+    public async Task StatusCodes_Subscribe200WithStreamId_Calls202_Followers307_Bad400_Unsubscribed403_WrongType415()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Group.Masters.First(m => m.Id != leader.Id);
+        var subscribe = new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = Info.DeepClone() } }.ToJsonString();
+
+        var redirected = await PostAsync(follower.HttpAddress, subscribe);
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.Status);
+        Assert.Equal($"//{leader.HttpAddress}{SchedulerConnection.Path}", redirected.Response.Headers.Location!.OriginalString);
+
+        await using var connection = await SchedulerConnection.SubscribeAsync(Http, follower.HttpAddress, Info, CancellationToken.None);
+        Assert.Equal(leader.HttpAddress, connection.Master); // followed the 307
+        Assert.False(string.IsNullOrEmpty(connection.StreamId));
+        var framework = new JsonObject { ["value"] = connection.FrameworkId };
+
+        var revive = new JsonObject { ["type"] = "REVIVE", ["framework_id"] = framework.DeepClone() }.ToJsonString();
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(leader.HttpAddress, revive, "application/json; charset=utf-8", connection.StreamId)).Status);
+        var missing = await PostAsync(leader.HttpAddress, revive);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
+        Assert.Contains("Mesos-Stream-Id", missing.Body);
+        var wrong = await PostAsync(leader.HttpAddress, revive, streamId: Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
+        Assert.Contains("does not match", wrong.Body);
+
+        var stranger = new JsonObject { ["type"] = "REVIVE", ["framework_id"] = new JsonObject { ["value"] = "nobody" } }.ToJsonString();
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(leader.HttpAddress, stranger, streamId: connection.StreamId)).Status);
+
+        var malformed = await PostAsync(leader.HttpAddress, "{\"type\": \"SUBSCRIBE\", ");
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.Status);
+        Assert.Contains("malformed JSON", malformed.Body);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, "{\"type\":\"LAUNCH_EVERYTHING\",\"framework_id\":{\"value\":\"x\"}}")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, "[1,2,3]")).Status);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await PostAsync(leader.HttpAddress, subscribe, "text/plain")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await PostAsync(leader.HttpAddress, new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = new JsonObject { ["roles"] = new JsonArray("a") } } }.ToJsonString())).Status);
+    }
+
+    [Fact]
+    public async Task NoLeader_Is503()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        await cluster.LeaderAsync();
+        foreach (var m in cluster.Group.Masters.Skip(1)) m.Kill();
+        var lonely = cluster.Group.Masters[0];
+        var deadline = DateTime.UtcNow + Wait;
+        HttpStatusCode status;
+        do status = (await PostAsync(lonely.HttpAddress, new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = Info.DeepClone() } }.ToJsonString())).Status;
+        while (status != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+    }
+
+    [Fact]
+    public async Task SecondSubscribe_ReplacesTheFirstStream_WhichGetsErrorAndCloses()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var leader = await cluster.LeaderAsync();
+        await using var first = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, Info, CancellationToken.None);
+        var again = (JsonObject)Info.DeepClone();
+        again["id"] = new JsonObject { ["value"] = first.FrameworkId };
+        await using var second = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, again, CancellationToken.None);
+        Assert.Equal(first.FrameworkId, second.FrameworkId);
+        var error = await NextEventAsync(first, e => Is(e, "ERROR"));
+        Assert.Contains("failed over", error["error"]!["message"]!.GetValue<string>());
+        using var timeout = new CancellationTokenSource(Wait);
+        while (await first.Events.WaitToReadAsync(timeout.Token)) first.Events.TryRead(out _);
+        // The old stream id no longer works; the new one does.
+        var revive = new JsonObject { ["type"] = "REVIVE", ["framework_id"] = new JsonObject { ["value"] = first.FrameworkId } }.ToJsonString();
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, revive, streamId: first.StreamId)).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(leader.HttpAddress, revive, streamId: second.StreamId)).Status);
+    }
+
+    [Fact]
+    public async Task BadAccepts_UnknownOffer_OtherFrameworksOffer_OversizedTask_AreRefused_AndChangeNothing()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync("cpus:2;mem:256;disk:100;ports:[31000-31001]");
+        await using var a = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, Info, CancellationToken.None);
+        var offerA = (await NextEventAsync(a, e => Is(e, "OFFERS")))["offers"]!["offers"]![0]!.AsObject();
+        await using var b = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, new JsonObject { ["user"] = "b", ["name"] = "other" }, CancellationToken.None);
+
+        JsonObject Accept(JsonObject offerId, string taskId, double cpus) => new()
+        {
+            ["type"] = "ACCEPT",
+            ["accept"] = new JsonObject
+            {
+                ["offer_ids"] = new JsonArray(offerId.DeepClone()),
+                ["operations"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "LAUNCH",
+                    ["launch"] = new JsonObject
+                    {
+                        ["task_infos"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = taskId, ["task_id"] = new JsonObject { ["value"] = taskId }, ["agent_id"] = offerA["agent_id"]!.DeepClone(),
+                            ["resources"] = new JsonArray(new JsonObject { ["name"] = "cpus", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = cpus } }),
+                            ["command"] = new JsonObject { ["value"] = "sleep 30" },
+                        }),
+                    },
+                }),
+            },
+        };
+
+        // An offer id nobody issued: the task is dropped, with the reason.
+        await b.CallAsync(Accept(new JsonObject { ["value"] = "no-such-offer" }, "ghost", 0.1), CancellationToken.None);
+        var dropped = (await NextEventAsync(b, e => Is(e, "UPDATE")))["update"]!["status"]!;
+        Assert.Equal(("TASK_DROPPED", "REASON_INVALID_OFFERS"), (dropped["state"]!.GetValue<string>(), dropped["reason"]!.GetValue<string>()));
+
+        // Framework b tries to use a's offer: dropped, and a's offer is still a's.
+        await b.CallAsync(Accept(offerA["id"]!.AsObject(), "thief", 0.1), CancellationToken.None);
+        var stolen = (await NextEventAsync(b, e => Is(e, "UPDATE")))["update"]!["status"]!;
+        Assert.Equal("TASK_DROPPED", stolen["state"]!.GetValue<string>());
+
+        // a asks for more than the offer holds: TASK_ERROR, nothing launched.
+        await a.CallAsync(Accept(offerA["id"]!.AsObject(), "greedy", 64), CancellationToken.None);
+        var greedy = (await NextEventAsync(a, e => Is(e, "UPDATE")))["update"]!["status"]!;
+        Assert.Equal(("TASK_ERROR", "REASON_TASK_INVALID"), (greedy["state"]!.GetValue<string>(), greedy["reason"]!.GetValue<string>()));
+        Assert.Contains("exceed", greedy["message"]!.GetValue<string>());
+        Assert.Empty(agent.TaskProcesses());
+        Assert.Empty(await agent.TryTasksAsync() ?? []);
+    }
+}
