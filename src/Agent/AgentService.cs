@@ -121,6 +121,10 @@ public sealed partial class AgentService : IAsyncDisposable
             case AcknowledgeUpdate ack:
                 Acknowledge(ack.Framework, ack.Task, ack.Uuid);
                 break;
+            case FrameworkToExecutor forExecutor:
+                // The built-in command executor has no channel to its task; custom executors are a later step.
+                LogMessageDropped(logger, forExecutor.Data.Length, forExecutor.Executor, forExecutor.Framework.Value);
+                break;
             case ShutdownAgent stop:
                 LogShutdown(logger, stop.Reason);
                 _ = Task.Run(ShutdownAsync);
@@ -160,6 +164,9 @@ public sealed partial class AgentService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The master shuts this agent down: {Reason}")]
     private static partial void LogShutdown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a {Bytes}-byte framework message for executor {Executor} of framework {Framework}: the command executor takes no messages")]
+    private static partial void LogMessageDropped(ILogger logger, int bytes, string executor, string framework);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring an unexpected {Message} from the master")]
     private static partial void LogUnexpected(ILogger logger, string message);

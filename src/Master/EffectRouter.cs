@@ -15,10 +15,10 @@ public sealed class EffectRouter : IEffectSink
     {
         switch (effect)
         {
-            case LaunchTask or KillTask or ForwardAcknowledgement:
+            case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage:
                 Agents?.Deliver(term, effect);
                 break;
-            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate:
+            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate or AgentLost:
                 Frameworks?.Deliver(term, effect);
                 break;
             // CallRejected is answered by the call that caused it; ProposeRegistry never reaches a sink.

@@ -81,6 +81,9 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     /// <summary>The framework's id once subscribed.</summary>
     public string? FrameworkId => Volatile.Read(ref frameworkId);
 
+    /// <summary>The current subscription's Mesos-Stream-Id, if subscribed (for calls made outside the driver).</summary>
+    public string? StreamId => Volatile.Read(ref connection)?.StreamId;
+
     /// <summary>The master the driver is subscribed with right now, if any.</summary>
     public string? Master => Volatile.Read(ref connection)?.Master;
 

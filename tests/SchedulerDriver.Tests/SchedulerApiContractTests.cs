@@ -160,4 +160,54 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         Assert.Empty(agent.TaskProcesses());
         Assert.Empty(await agent.TryTasksAsync() ?? []);
     }
+
+    [Fact]
+    public async Task Message_Shutdown_AndFailureWhenAnAgentIsLost()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        var scheduler = new RecordingScheduler();
+        scheduler.Launch("victim", "sleep 300");
+        await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "messages" }, cluster.MasterAddresses,
+            new SchedulerDriverOptions { Http = Http });
+        driver.Start();
+        await scheduler.WaitAsync("running", () => scheduler.StatesOf("victim").Contains(Protocol.TaskState.Running), Wait);
+        var agentId = scheduler.UpdatesOf("victim")[0].AgentId!;
+        var framework = new JsonObject { ["value"] = driver.FrameworkId };
+        await using var probe = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, Info, CancellationToken.None);
+
+        // MESSAGE to an executor: accepted and handed to the agent (the command executor drops it, and says so).
+        driver.SendFrameworkMessage("victim", agentId, "hello"u8.ToArray());
+        var deadline = DateTime.UtcNow + Wait;
+        while (!File.ReadAllText(agent.LogFile).Contains("5-byte framework message for executor victim"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the agent never got the message");
+            await Task.Delay(20);
+        }
+        var toNowhere = new JsonObject
+        {
+            ["type"] = "MESSAGE", ["framework_id"] = new JsonObject { ["value"] = probe.FrameworkId },
+            ["message"] = new JsonObject { ["agent_id"] = new JsonObject { ["value"] = "no-such-agent" }, ["executor_id"] = new JsonObject { ["value"] = "e" }, ["data"] = "aGk=" },
+        };
+        var refused = await PostAsync(leader.HttpAddress, toNowhere.ToJsonString(), streamId: probe.StreamId);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("no-such-agent", refused.Body);
+
+        // SHUTDOWN of the command executor kills its task.
+        var shutdown = new JsonObject
+        {
+            ["type"] = "SHUTDOWN", ["framework_id"] = framework,
+            ["shutdown"] = new JsonObject { ["executor_id"] = new JsonObject { ["value"] = "victim" }, ["agent_id"] = new JsonObject { ["value"] = agentId } },
+        };
+        var streamId = driver.StreamId ?? throw new InvalidOperationException("not subscribed");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(leader.HttpAddress, shutdown.ToJsonString(), streamId: streamId)).Status);
+        await scheduler.WaitAsync("killed", () => scheduler.StatesOf("victim").Contains(Protocol.TaskState.Killed), Wait);
+
+        // An agent that goes silent is lost: every framework gets FAILURE with its id.
+        agent.Kill();
+        await scheduler.WaitAsync("agent lost", () => scheduler.Events.Contains($"agent lost {agentId}"), Wait);
+        var failure = await NextEventAsync(probe, e => Is(e, "FAILURE"));
+        Assert.Equal(agentId, failure["failure"]!["agent_id"]!["value"]!.GetValue<string>());
+    }
 }

@@ -48,6 +48,7 @@ public sealed partial class AgentHub : IDisposable
         LaunchTask l => Send(term, l.Agent, new RunTask(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command)),
         Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
         ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
+        SendExecutorMessage m => Send(term, m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
         _ => false,
     };
 

@@ -44,3 +44,9 @@ public sealed record ProposeRegistry(Mesos.HA.Protocol.Registry.RegistryCommand 
 
 /// <summary>The call was refused as a whole; nothing changed. Becomes an ERROR event or a 4xx answer at the edge.</summary>
 public sealed record CallRejected(FrameworkId Framework, string Message) : Effect;
+
+/// <summary>Tell every framework that an agent is gone (Mesos' FAILURE event with only an agent id).</summary>
+public sealed record AgentLost(AgentId Agent) : Effect;
+
+/// <summary>Pass a framework's message to an executor on the agent (the MESSAGE call).</summary>
+public sealed record SendExecutorMessage(AgentId Agent, FrameworkId Framework, string Executor, byte[] Data) : Effect;

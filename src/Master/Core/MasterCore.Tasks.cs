@@ -132,4 +132,10 @@ public sealed partial class MasterCore
         }
         return effects;
     }
+
+    /// <summary>MESSAGE: a framework's message for one of its executors on an agent this master knows.</summary>
+    public IReadOnlyList<Effect> Message(FrameworkId framework, AgentId agent, string executor, byte[] data) =>
+        !frameworks.ContainsKey(framework.Value) ? [new CallRejected(framework, $"framework {framework} is not subscribed")]
+        : !agents.ContainsKey(agent.Value) ? [new CallRejected(framework, $"agent {agent} is not registered")]
+        : [new SendExecutorMessage(agent, framework, executor, data)];
 }

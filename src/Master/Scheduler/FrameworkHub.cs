@@ -50,6 +50,12 @@ public sealed partial class FrameworkHub : IDisposable
     /// <summary>Carries the leader's framework-bound effects to the streams; false when there is nobody to take it.</summary>
     public bool Deliver(long term, Effect effect)
     {
+        if (effect is AgentLost lost)
+        {
+            var failure = SchedulerEventJson.AgentFailure(lost.Agent);
+            foreach (var s in subscribers.Values.Where(s => s.Term == term)) s.Enqueue(failure);
+            return true;
+        }
         var (framework, json) = effect switch
         {
             SendOffers o => (o.Framework, SchedulerEventJson.Offers(o.Offers, AddressOf)),

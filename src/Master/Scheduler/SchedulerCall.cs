@@ -15,5 +15,7 @@ public abstract record SchedulerCall(FrameworkId? Framework)
     public sealed record Suppress(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
     public sealed record Kill(FrameworkId Id, TaskId Task) : SchedulerCall(Id);
     public sealed record Acknowledge(FrameworkId Id, AgentId Agent, TaskId Task, Guid Uuid) : SchedulerCall(Id);
+    public sealed record Shutdown(FrameworkId Id, string Executor, AgentId? Agent) : SchedulerCall(Id);
+    public sealed record Message(FrameworkId Id, AgentId Agent, string Executor, byte[] Data) : SchedulerCall(Id);
     public sealed record Reconcile(FrameworkId Id, IReadOnlyList<(TaskId Task, AgentId? Agent)> Tasks) : SchedulerCall(Id);
 }

@@ -47,6 +47,8 @@ public static class SchedulerCallJson
             "KILL" => Kill(root["kill"] as JsonObject, id, ref error),
             "ACKNOWLEDGE" => Acknowledge(root["acknowledge"] as JsonObject, id, ref error),
             "RECONCILE" => Reconcile(root["reconcile"] as JsonObject, id, ref error),
+            "SHUTDOWN" => Shutdown(root["shutdown"] as JsonObject, id, ref error),
+            "MESSAGE" => Message(root["message"] as JsonObject, id, ref error),
             _ => Fail($"unsupported call type '{type}'", ref error),
         };
         if (parsed is null) return false;
@@ -158,6 +160,29 @@ public static class SchedulerCallJson
             tasks.Add((new TaskId(id), JsonFields.Id(entry?["agent_id"]) is { Length: > 0 } agent ? new AgentId(agent) : null));
         }
         return new SchedulerCall.Reconcile(framework, tasks);
+    }
+
+    private static SchedulerCall? Shutdown(JsonObject? shutdown, FrameworkId framework, ref string error) =>
+        JsonFields.Id(shutdown?["executor_id"]) is { Length: > 0 } executor
+            ? new SchedulerCall.Shutdown(framework, executor, JsonFields.Id(shutdown?["agent_id"]) is { Length: > 0 } a ? new AgentId(a) : null)
+            : Fail("SHUTDOWN needs 'shutdown.executor_id'", ref error);
+
+    private static SchedulerCall? Message(JsonObject? message, FrameworkId framework, ref string error)
+    {
+        var agent = JsonFields.Id(message?["agent_id"]);
+        var executor = JsonFields.Id(message?["executor_id"]);
+        var data = JsonFields.String(message, "data");
+        if (string.IsNullOrEmpty(agent) || string.IsNullOrEmpty(executor) || data is null)
+            return Fail("MESSAGE needs 'message.agent_id', 'message.executor_id' and 'message.data'", ref error);
+        try
+        {
+            var bytes = Convert.FromBase64String(data);
+            return bytes.Length > 64 * 1024 ? Fail("message.data is limited to 64 KiB", ref error) : new SchedulerCall.Message(framework, new AgentId(agent), executor, bytes);
+        }
+        catch (FormatException)
+        {
+            return Fail("message.data must be base64", ref error);
+        }
     }
 
     private static bool TryOfferIds(JsonObject call, out IReadOnlyList<OfferId> offers, ref string error)

@@ -89,6 +89,9 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         SchedulerCall.Kill k => (core, _) => core.Kill(k.Id, k.Task),
         SchedulerCall.Acknowledge a => (core, _) => core.Acknowledge(a.Id, a.Agent, a.Task, a.Uuid),
         SchedulerCall.Reconcile r => (core, _) => core.Reconcile(r.Id, r.Tasks),
+        // The command executor runs one task whose id is the executor's: shutting the executor down kills the task.
+        SchedulerCall.Shutdown s => (core, _) => core.Kill(s.Id, new TaskId(s.Executor)),
+        SchedulerCall.Message m => (core, _) => core.Message(m.Id, m.Agent, m.Executor, m.Data),
         _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name),
     };
 

@@ -88,6 +88,15 @@ public static class SchedulerEventJson
         json.WriteEndObject();
     });
 
+    /// <summary>FAILURE for a lost agent (no executor id).</summary>
+    public static byte[] AgentFailure(AgentId agent) => Write(json =>
+    {
+        json.WriteString("type", "FAILURE");
+        json.WriteStartObject("failure");
+        WriteId(json, "agent_id", agent.Value);
+        json.WriteEndObject();
+    });
+
     public static byte[] Heartbeat() => Write(json => json.WriteString("type", "HEARTBEAT"));
 
     private static void WriteId(Utf8JsonWriter json, string name, string value)

@@ -16,6 +16,7 @@ namespace Mesos.HA.Protocol.Agent;
 [Union(23, typeof(KillTask))]
 [Union(24, typeof(AcknowledgeUpdate))]
 [Union(25, typeof(ShutdownAgent))]
+[Union(26, typeof(FrameworkToExecutor))]
 [Union(40, typeof(Ping))]
 [Union(41, typeof(Pong))]
 [Union(42, typeof(ProtocolError))]
@@ -93,6 +94,13 @@ public sealed record AcknowledgeUpdate(
 /// <summary>The agent is gone from the cluster (declared gone by an operator): it kills its tasks and exits.</summary>
 [MessagePackObject]
 public sealed record ShutdownAgent([property: Key(0)] string Reason) : AgentMessage;
+
+/// <summary>A framework's message for one of its executors (the MESSAGE call).</summary>
+[MessagePackObject]
+public sealed record FrameworkToExecutor(
+    [property: Key(0)] FrameworkId Framework,
+    [property: Key(1)] string Executor,
+    [property: Key(2)] byte[] Data) : AgentMessage;
 
 /// <summary>Liveness, both ways: answered by <see cref="Pong"/> with the same sequence number.</summary>
 [MessagePackObject]
