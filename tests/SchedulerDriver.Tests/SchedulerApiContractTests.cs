@@ -210,4 +210,44 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         var failure = await NextEventAsync(probe, e => Is(e, "FAILURE"));
         Assert.Equal(agentId, failure["failure"]!["agent_id"]!["value"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task MessagePack_CallsAndEventStreams()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var leader = await cluster.LeaderAsync();
+        await cluster.StartAgentAsync();
+        var subscribe = MessagePack.MessagePackSerializer.ConvertFromJson(
+            new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = Info.DeepClone() } }.ToJsonString());
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://{leader.HttpAddress}{SchedulerConnection.Path}") { Content = new ByteArrayContent(subscribe) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-msgpack");
+        request.Headers.TryAddWithoutValidation("Accept", "application/x-msgpack");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-msgpack", response.Content.Headers.ContentType!.MediaType);
+        var records = new Protocol.Http.RecordIOReader(await response.Content.ReadAsStreamAsync());
+        async Task<JsonObject> NextAsync() => JsonNode.Parse(MessagePack.MessagePackSerializer.ConvertToJson(
+            (await records.ReadAsync(new CancellationTokenSource(Wait).Token))!))!.AsObject();
+        var subscribed = await NextAsync();
+        Assert.Equal("SUBSCRIBED", subscribed["type"]!.GetValue<string>());
+        var frameworkId = subscribed["subscribed"]!["framework_id"]!["value"]!.GetValue<string>();
+        var offers = await NextAsync();
+        Assert.Equal("OFFERS", offers["type"]!.GetValue<string>());
+
+        var decline = MessagePack.MessagePackSerializer.ConvertFromJson(new JsonObject
+        {
+            ["type"] = "DECLINE", ["framework_id"] = new JsonObject { ["value"] = frameworkId },
+            ["decline"] = new JsonObject { ["offer_ids"] = new JsonArray(offers["offers"]!["offers"]![0]!["id"]!.DeepClone()) },
+        }.ToJsonString());
+        var call = new HttpRequestMessage(HttpMethod.Post, $"http://{leader.HttpAddress}{SchedulerConnection.Path}") { Content = new ByteArrayContent(decline) };
+        call.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-msgpack");
+        call.Headers.Add("Mesos-Stream-Id", response.Headers.GetValues("Mesos-Stream-Id").First());
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.SendAsync(call)).StatusCode);
+
+        var garbage = new HttpRequestMessage(HttpMethod.Post, $"http://{leader.HttpAddress}{SchedulerConnection.Path}") { Content = new ByteArrayContent([0xc1, 0x00]) };
+        garbage.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-msgpack");
+        var refused = await Http.SendAsync(garbage);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("MessagePack", await refused.Content.ReadAsStringAsync());
+    }
 }

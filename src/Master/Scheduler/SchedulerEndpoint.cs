@@ -23,13 +23,19 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
 
     public async Task HandleAsync(HttpContext http)
     {
-        if (!IsJson(http.Request.ContentType))
+        var encoding = EncodingOf(http.Request.ContentType);
+        if (encoding is null)
         {
-            await ErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, "calls must be application/json").ConfigureAwait(false);
+            await ErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, $"calls must be {JsonType} or {MessagePackType}").ConfigureAwait(false);
             return;
         }
         var body = await ReadBodyAsync(http).ConfigureAwait(false);
         if (body is null) return;
+        if (encoding == MessagePackType && !TryMessagePackToJson(body, out body, out var undecodable))
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, "malformed MessagePack: " + undecodable).ConfigureAwait(false);
+            return;
+        }
         if (!SchedulerCallJson.TryParse(body, out var call, out var error))
         {
             await ErrorAsync(http, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
@@ -142,17 +148,18 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
     {
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
+        var messagePack = WantsMessagePack(http.Request);
+        response.ContentType = messagePack ? MessagePackType : JsonType;
         response.Headers[StreamIdHeader] = subscriber.StreamId;
         response.Headers.CacheControl = "no-cache";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscriber.Closed);
-        await WriteRecordAsync(response, SchedulerEventJson.Subscribed(subscriber.Framework, hub.Options.Heartbeat), stop.Token).ConfigureAwait(false);
+        await WriteRecordAsync(response, SchedulerEventJson.Subscribed(subscriber.Framework, hub.Options.Heartbeat), messagePack, stop.Token).ConfigureAwait(false);
         var heartbeat = HeartbeatAsync(subscriber, stop.Token);
         try
         {
             while (await subscriber.Events.WaitToReadAsync(stop.Token).ConfigureAwait(false))
                 while (subscriber.Events.TryRead(out var json))
-                    await WriteRecordAsync(response, json, stop.Token).ConfigureAwait(false);
+                    await WriteRecordAsync(response, json, messagePack, stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException) { /* the framework went away, or the stream was closed */ }
         finally
@@ -172,9 +179,10 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
     }
 
     /// <summary>One record per chunk, flushed, so a client sees each event as it happens.</summary>
-    private static async Task WriteRecordAsync(HttpResponse response, byte[] json, CancellationToken token)
+    private static async Task WriteRecordAsync(HttpResponse response, byte[] json, bool messagePack, CancellationToken token)
     {
-        await response.Body.WriteAsync(RecordIO.Frame(json), token).ConfigureAwait(false);
+        var record = messagePack ? MessagePack.MessagePackSerializer.ConvertFromJson(System.Text.Encoding.UTF8.GetString(json)) : json;
+        await response.Body.WriteAsync(RecordIO.Frame(record), token).ConfigureAwait(false);
         await response.Body.FlushAsync(token).ConfigureAwait(false);
     }
 
@@ -219,9 +227,41 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         await http.Response.WriteAsync(message, http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static bool IsJson(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var media)
-        && string.Equals(media.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase);
+    public const string JsonType = "application/json";
+    public const string MessagePackType = "application/x-msgpack";
+
+    private static readonly MessagePack.MessagePackSerializerOptions UntrustedMessagePack =
+        MessagePack.MessagePackSerializerOptions.Standard.WithSecurity(MessagePack.MessagePackSecurity.UntrustedData);
+
+    /// <summary>The call's encoding from its Content-Type (parameters such as a charset are ignored), or null for anything else.</summary>
+    private static string? EncodingOf(string? contentType) =>
+        contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var media) ? null
+        : string.Equals(media.MediaType.Value, JsonType, StringComparison.OrdinalIgnoreCase) ? JsonType
+        : string.Equals(media.MediaType.Value, MessagePackType, StringComparison.OrdinalIgnoreCase) ? MessagePackType
+        : null;
+
+    /// <summary>MessagePack calls carry the same document as the JSON ones (maps with the Mesos field names).</summary>
+    private static bool TryMessagePackToJson(byte[] body, out byte[] json, out string error)
+    {
+        try
+        {
+            json = System.Text.Encoding.UTF8.GetBytes(MessagePack.MessagePackSerializer.ConvertToJson(body, UntrustedMessagePack));
+            error = "";
+            return true;
+        }
+        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or InvalidOperationException or OverflowException or EndOfStreamException)
+        {
+            json = [];
+            error = e.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Whether the subscriber asked for MessagePack events (<c>Accept: application/x-msgpack</c>); JSON otherwise.</summary>
+    private static bool WantsMessagePack(HttpRequest request) =>
+        request.GetTypedHeaders().Accept is { Count: > 0 } accept
+        && accept.Any(a => string.Equals(a.MediaType.Value, MessagePackType, StringComparison.OrdinalIgnoreCase))
+        && !accept.Any(a => string.Equals(a.MediaType.Value, JsonType, StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Framework {Framework} subscribed (again: {Known}) in term {Term}")]
     private static partial void LogSubscribed(ILogger logger, string framework, bool known, long term);
