@@ -11,6 +11,7 @@ const string usage = """
       bench allocator     --agents A --frameworks F [--cycles N] DRF allocation cycle time
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
       bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one
+      bench tasks         --agents A --tasks T                  tasks through the master and the driver on simulated agents
     """;
 
 HashSet<string> BenchFlags = ["keep"];
@@ -33,6 +34,7 @@ try
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover-e2e", .. var rest] => await FailoverEndToEndBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "tasks", .. var rest] => await TasksBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "launch", .. var rest] => await LaunchBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         [] or ["--help"] or ["help"] => Print(usage, 0),

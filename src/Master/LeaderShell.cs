@@ -130,10 +130,13 @@ public sealed partial class LeaderShell : IAsyncDisposable
                 {
                     var interval = Task.Delay(options.AllocationInterval, time, either.Token);
                     var wanted = allocationWanted.WaitAsync(either.Token);
-                    await Task.WhenAny(interval, wanted).ConfigureAwait(false);
+                    var first = await Task.WhenAny(interval, wanted).ConfigureAwait(false);
                     await either.CancelAsync().ConfigureAwait(false);
                     await Task.WhenAll(interval, wanted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     token.ThrowIfCancellationRequested();
+                    // A short real-time pause (not the decision clock): it only gathers more into one pass.
+                    if (first == wanted && options.AllocationBatchDelay > TimeSpan.Zero)
+                        await Task.Delay(options.AllocationBatchDelay, token).ConfigureAwait(false);
                 }
                 var registryNow = registry.LocalRegistry;
                 await DecideAsync(leadership, (core, now) =>

@@ -6,6 +6,12 @@ public sealed record LeaderShellOptions
     /// <summary>Batch allocation period (Mesos: 1 s).</summary>
     public TimeSpan AllocationInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// An allocation asked for by a decision (resources freed, a framework subscribed) runs this much
+    /// later, so that what is freed meanwhile goes out in the same offers instead of one sliver each.
+    /// </summary>
+    public TimeSpan AllocationBatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How long known agents have to re-register with a new leader (Mesos: 10 min; ours: 60 s).</summary>
     public TimeSpan AgentReregisterTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using Mesos.HA.Protocol.Agent;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -148,24 +146,14 @@ internal sealed partial class MasterLink : IAsyncDisposable
 
     private async Task<Stream> UpgradeAsync(string address, CancellationToken token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}{FrameCodec.ChannelPath}");
-        request.Headers.Connection.Add("Upgrade");
-        request.Headers.Upgrade.Add(new ProductHeaderValue(FrameCodec.UpgradeProtocol, FrameCodec.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, token).ConfigureAwait(false);
+            return await AgentChannelClient.OpenAsync(http, address, token).ConfigureAwait(false);
         }
-        catch (HttpRequestException e)
+        catch (AgentChannelRefusedException e)
         {
-            throw new MasterUnavailableException($"{address}: {e.Message}", e);
+            throw new MasterUnavailableException(e.Message, e);
         }
-        if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
-        {
-            response.Dispose();
-            throw new MasterUnavailableException($"{address} refused the agent channel: HTTP {(int)response.StatusCode}");
-        }
-        return await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
     }
 
     /// <summary>Reads the leader's frames until the connection drops or falls silent; pings it meanwhile.</summary>

@@ -70,7 +70,9 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await ErrorAsync(http, StatusCodes.Status400BadRequest, $"'{StreamIdHeader}' does not match the framework's current subscription").ConfigureAwait(false);
             return;
         }
-        var effects = await shell.RunInTermAsync(term.Value, Decision(call), http.RequestAborted).ConfigureAwait(false);
+        // Only calls that can free or unblock resources are worth an allocation run before the next interval.
+        var allocate = call is SchedulerCall.Accept or SchedulerCall.Decline or SchedulerCall.Revive or SchedulerCall.Teardown;
+        var effects = await shell.RunInTermAsync(term.Value, Decision(call), http.RequestAborted, allocate).ConfigureAwait(false);
         if (effects is null)
         {
             await NotLeaderAsync(http).ConfigureAwait(false);
