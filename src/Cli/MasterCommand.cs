@@ -19,6 +19,7 @@ internal static class MasterCommand
           --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)
           --request-timeout-ms <n>        Raft request timeout; must cover a snapshot install (default 1000)
           --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
+          --framework-heartbeat-ms <n>    HEARTBEAT period on framework event streams (default 15000)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
           --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
         """;
@@ -42,6 +43,10 @@ internal static class MasterCommand
             HttpHost = http.Address.ToString(),
             HttpPort = http.Port,
             EnableBenchEndpoints = args.Flag("enable-bench"),
+            SchedulerApi = new Master.Scheduler.SchedulerApiOptions
+            {
+                Heartbeat = TimeSpan.FromMilliseconds(args.Int("framework-heartbeat-ms", 15_000, 100, 3_600_000)),
+            },
             Replication = new ReplicationOptions
             {
                 RaftEndPoint = raft,

@@ -60,8 +60,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is HttpRequestException or IOException or InvalidDataException
-                    or TimeoutException or SchedulerCallException { Status: not HttpStatusCode.Forbidden }
-                    or OperationCanceledException { CancellationToken.IsCancellationRequested: false }),
+                    or TimeoutException or System.Text.Json.JsonException or SchedulerCallException { Status: not HttpStatusCode.Forbidden }),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = this.options.ResubscribeFirstDelay,
@@ -140,9 +139,14 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             {
                 return;
             }
-            catch (SchedulerCallException e)
+            catch (Exception e) when (e is SchedulerCallException or SubscriptionRefusedException)
             {
                 Fail($"the master refused the subscription: {e.Message}");
+                return;
+            }
+            catch (Exception e)
+            {
+                Fail($"the driver failed unexpectedly: {e.Message}");
                 return;
             }
             Volatile.Write(ref frameworkId, subscribed.FrameworkId);
@@ -169,8 +173,16 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         var master = masters[nextMaster++ % masters.Count];
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
         attempt.CancelAfter(options.SubscribeTimeout);
-        return await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, Volatile.Read(ref frameworkId)), attempt.Token)
-            .ConfigureAwait(false);
+        try
+        {
+            return await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, Volatile.Read(ref frameworkId)), attempt.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            // A master that accepts the connection but does not answer (paused): one failed attempt, retried elsewhere.
+            throw new TimeoutException($"{master} did not answer the subscription within {options.SubscribeTimeout.TotalSeconds:F0} s");
+        }
     }
 
     /// <summary>Delivers the stream's events to the scheduler; true when the driver must end (an ERROR event).</summary>

@@ -14,6 +14,9 @@ public sealed class SchedulerCallException(HttpStatusCode status, string message
     public HttpStatusCode Status { get; } = status;
 }
 
+/// <summary>The master answered the subscription with an ERROR event (an unacceptable FrameworkInfo): retrying will not help.</summary>
+public sealed class SubscriptionRefusedException(string message) : Exception(message);
+
 /// <summary>
 /// One subscription to the Mesos v1 scheduler API: the SUBSCRIBE request's event stream (read as
 /// RecordIO into <see cref="Events"/>) and the calls made with its <c>Mesos-Stream-Id</c> to the same
@@ -93,10 +96,16 @@ public sealed class SchedulerConnection : IAsyncDisposable
             var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
             var records = new RecordIOReader(stream);
             var first = await records.ReadAsync(token).ConfigureAwait(false);
-            if (first is null || JsonNode.Parse(first) is not JsonObject subscribed || subscribed["type"]?.GetValue<string>() != "SUBSCRIBED")
+            var opening = first is null ? null : JsonNode.Parse(first) as JsonObject;
+            if (opening?["type"]?.GetValue<string>() == "ERROR")
             {
                 response.Dispose();
-                throw new SchedulerCallException(HttpStatusCode.OK, "the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
+                throw new SubscriptionRefusedException(opening["error"]?["message"]?.GetValue<string>() ?? "refused");
+            }
+            if (opening is not { } subscribed || subscribed["type"]?.GetValue<string>() != "SUBSCRIBED")
+            {
+                response.Dispose();
+                throw new InvalidDataException("the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
             }
             return new SchedulerConnection(http, response, master, streamId, records, subscribed);
         }

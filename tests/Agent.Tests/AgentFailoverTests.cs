@@ -116,4 +116,28 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
         Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(survivorSandbox, "stdout")));
         Assert.Equal(["TASK_RUNNING", "TASK_FINISHED"], framework.States("survivor"));
     }
+
+    [Fact]
+    public async Task PausedLeader_TheAgentNoticesTheSilence_AndFollowsTheNewLeader()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        Assert.Equal(leader.HttpAddress, (await agent.TryHealthAsync())!.Leader);
+        leader.Pause(); // the connection stays open; only the missing pings tell
+        try
+        {
+            var deadline = DateTime.UtcNow + Wait;
+            while (await agent.TryHealthAsync() is not { Registered: true } health || health.Leader == leader.HttpAddress)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the agent did not move off the paused leader; health {await agent.TryHealthAsync()}");
+                await Task.Delay(50);
+            }
+            Assert.Contains("silent for 3 ping periods", await File.ReadAllTextAsync(agent.LogFile));
+        }
+        finally
+        {
+            leader.Resume();
+        }
+    }
 }

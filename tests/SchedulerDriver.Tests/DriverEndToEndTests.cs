@@ -121,6 +121,40 @@ public sealed class DriverEndToEndTests(ITestOutputHelper output)
         Assert.DoesNotContain(agent.TaskProcesses(), Mesos.HA.Agent.Tasks.ProcessGroup.GroupAlive);
     }
 
+    [Fact]
+    public async Task PausedLeader_IsNoticedByMissedHeartbeats_AndTheDriverMovesToTheNewLeader()
+    {
+        await using var cluster = new ClusterHarness(3, output, "--framework-heartbeat-ms", "300");
+        var leader = await cluster.LeaderAsync();
+        var scheduler = new RecordingScheduler();
+        await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "heartbeats", FailoverTimeout = TimeSpan.FromMinutes(1) },
+            cluster.MasterAddresses);
+        driver.Start();
+        await scheduler.WaitAsync("registered", () => scheduler.Registrations == 1 && driver.Master == leader.HttpAddress, Wait);
+        leader.Pause(); // the TCP connection stays open: only the missing heartbeats tell
+        try
+        {
+            await scheduler.WaitAsync("disconnected by missed heartbeats", () => scheduler.Events.Contains("disconnected"), Wait);
+            await scheduler.WaitAsync("re-registered with another master", () => scheduler.Reregistrations >= 1 && driver.Master != leader.HttpAddress, Wait);
+            Assert.Equal(1, scheduler.Registrations);
+        }
+        finally
+        {
+            leader.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task SubscribingWithAnIdTheMasterDoesNotKnow_IsAnError_AndTheDriverAborts()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        await cluster.LeaderAsync();
+        var scheduler = new RecordingScheduler();
+        await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "ghost", Id = "never-registered" }, cluster.MasterAddresses);
+        Assert.Equal(DriverStatus.Aborted, await driver.RunAsync().WaitAsync(Wait));
+        Assert.Contains("not registered", scheduler.LastError);
+    }
+
     private static bool KilledOnAgent(Mesos.HA.Cli.Local.AgentProcess agent, string taskId) =>
         Directory.EnumerateFiles(Path.Combine(agent.WorkDirectory, "meta"), "updates", SearchOption.AllDirectories)
             .Where(f => f.Contains($"/executors/{taskId}/", StringComparison.Ordinal))

@@ -72,8 +72,12 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, "{\"type\":\"LAUNCH_EVERYTHING\",\"framework_id\":{\"value\":\"x\"}}")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, "[1,2,3]")).Status);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await PostAsync(leader.HttpAddress, subscribe, "text/plain")).Status);
-        Assert.Equal(HttpStatusCode.BadRequest,
-            (await PostAsync(leader.HttpAddress, new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = new JsonObject { ["roles"] = new JsonArray("a") } } }.ToJsonString())).Status);
+        // `roles` without MULTI_ROLE: refused as Mesos does, with a stream holding one ERROR event.
+        var multiRole = await PostAsync(leader.HttpAddress, new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = new JsonObject { ["roles"] = new JsonArray("a") } } }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, multiRole.Status);
+        Assert.Contains("\"type\":\"ERROR\"", multiRole.Body);
+        Assert.Contains("MULTI_ROLE", multiRole.Body);
+        Assert.False(multiRole.Response.Headers.Contains("Mesos-Stream-Id"));
     }
 
     [Fact]

@@ -17,12 +17,12 @@ public sealed class ClusterHarness : IAsyncDisposable
     private readonly List<TestFramework> frameworks = new();
     private readonly string level;
 
-    public ClusterHarness(int masters, ITestOutputHelper output)
+    public ClusterHarness(int masters, ITestOutputHelper output, params string[] masterArgs)
     {
         this.output = output;
         var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "cluster-" + Guid.NewGuid().ToString("N")[..12]);
         level = Environment.GetEnvironmentVariable("MESOS_HA_TEST_LOG_LEVEL") ?? "Information";
-        Group = new MasterGroup(masters, root, ["--log-level", level]);
+        Group = new MasterGroup(masters, root, ["--log-level", level, .. masterArgs]);
         Group.StartAll();
     }
 

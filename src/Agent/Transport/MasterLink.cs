@@ -88,6 +88,11 @@ internal sealed partial class MasterLink : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not expected (the pipeline retries every known failure); the agent must keep following the leader regardless.
+                LogUnexpected(logger, e);
+            }
             finally
             {
                 if (Interlocked.Exchange(ref channel, null) is { } old) await old.DisposeAsync().ConfigureAwait(false);
@@ -101,7 +106,28 @@ internal sealed partial class MasterLink : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One registration attempt, bounded in time: a master that accepts connections but does not
+    /// answer (paused, overloaded) must cost one attempt, not stall the link.
+    /// </summary>
     private async ValueTask<(Connected Channel, long Term, string Address)> ConnectAsync(CancellationToken token)
+    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+        attempt.CancelAfter(options.PingInterval * options.MaxMissedPings + LeaderWaitAllowance);
+        try
+        {
+            return await ConnectOnceAsync(attempt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw new MasterUnavailableException("a master did not answer the registration in time");
+        }
+    }
+
+    /// <summary>A master holds a registration while it waits for an election to end (up to 2 s).</summary>
+    private static readonly TimeSpan LeaderWaitAllowance = TimeSpan.FromSeconds(2);
+
+    private async ValueTask<(Connected Channel, long Term, string Address)> ConnectOnceAsync(CancellationToken token)
     {
         var address = Interlocked.Exchange(ref leaderHint, null) ?? options.Masters[nextMaster++ % options.Masters.Count];
         for (var hop = 0; ; hop++)
@@ -112,9 +138,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
             try
             {
                 frames.TrySend(0, agent.RegistrationMessage());
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(options.PingInterval * options.MaxMissedPings);
-                var read = await frames.ReadAsync(timeout.Token).ConfigureAwait(false);
+                var read = await frames.ReadAsync(token).ConfigureAwait(false);
                 switch (read)
                 {
                     case FrameRead.Ok { Frame: { Message: AgentRegistered } frame } when frame.Term >= Volatile.Read(ref highestTerm):
@@ -239,6 +263,9 @@ internal sealed partial class MasterLink : IAsyncDisposable
     }
 
     private sealed record Connected(FrameChannel Channel, AgentMessage FirstMessage);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure in the master link; reconnecting")]
+    private static partial void LogUnexpected(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered with the leading master {Leader} (term {Term})")]
     private static partial void LogRegistered(ILogger logger, string leader, long term);

@@ -8,6 +8,9 @@ namespace Mesos.HA.Master.Scheduler;
 public abstract record SchedulerCall(FrameworkId? Framework)
 {
     public sealed record Subscribe(FrameworkId? Id, FrameworkInfo Info, TimeSpan FailoverTimeout) : SchedulerCall(Id);
+
+    /// <summary>A well-formed SUBSCRIBE whose FrameworkInfo is not acceptable: answered, as Mesos does, with a stream holding one ERROR.</summary>
+    public sealed record InvalidSubscription(string Reason) : SchedulerCall((FrameworkId?)null);
     public sealed record Teardown(FrameworkId Id) : SchedulerCall(Id);
     public sealed record Accept(FrameworkId Id, IReadOnlyList<OfferId> Offers, IReadOnlyList<TaskLaunch> Launches, TimeSpan? Refuse) : SchedulerCall(Id);
     public sealed record Decline(FrameworkId Id, IReadOnlyList<OfferId> Offers, TimeSpan? Refuse) : SchedulerCall(Id);

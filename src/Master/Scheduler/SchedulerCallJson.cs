@@ -72,9 +72,9 @@ public static class SchedulerCallJson
         string[] roles;
         if (info["roles"] is JsonArray list)
         {
-            if (!capabilities.Contains("MULTI_ROLE")) return Fail("framework_info.roles needs the MULTI_ROLE capability (use 'role' otherwise)", ref error);
+            if (!capabilities.Contains("MULTI_ROLE")) return new SchedulerCall.InvalidSubscription("framework_info.roles needs the MULTI_ROLE capability (use 'role' otherwise)");
             roles = list.Select(r => r?.GetValueKind() == JsonValueKind.String ? r.GetValue<string>() : null).OfType<string>().ToArray();
-            if (roles.Length != list.Count || roles.Length == 0) return Fail("framework_info.roles must be a non-empty list of strings", ref error);
+            if (roles.Length != list.Count || roles.Length == 0) return new SchedulerCall.InvalidSubscription("framework_info.roles must be a non-empty list of strings");
         }
         else
         {
@@ -84,7 +84,7 @@ public static class SchedulerCallJson
         if (info["failover_timeout"] is { } timeout)
         {
             if (!JsonFields.TryDouble(timeout, out var seconds) || seconds < 0 || seconds > 365 * 24 * 3600.0)
-                return Fail("framework_info.failover_timeout must be seconds between 0 and one year", ref error);
+                return new SchedulerCall.InvalidSubscription("framework_info.failover_timeout must be seconds between 0 and one year");
             failover = TimeSpan.FromSeconds(seconds);
         }
         var id = JsonFields.Id(info["id"]) is { Length: > 0 } given ? new FrameworkId(given) : callFramework;
@@ -93,7 +93,7 @@ public static class SchedulerCallJson
         var frameworkInfo = new FrameworkInfo(name, user, roles, capabilities, JsonFields.String(info, "principal"),
             JsonFields.String(info, "hostname"), JsonFields.String(info, "webui_url"));
         if (RegistryCommandValidator.Validate(new AddFramework(id ?? new FrameworkId("probe"), frameworkInfo, 0, 0)) is { } invalid)
-            return Fail(invalid, ref error);
+            return new SchedulerCall.InvalidSubscription(invalid);
         return new SchedulerCall.Subscribe(id, frameworkInfo, failover);
     }
 

@@ -48,6 +48,11 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await NotLeaderAsync(http).ConfigureAwait(false);
             return;
         }
+        if (call is SchedulerCall.InvalidSubscription invalid)
+        {
+            await RefuseSubscriptionAsync(http, invalid.Reason).ConfigureAwait(false);
+            return;
+        }
         if (call is SchedulerCall.Subscribe subscribe)
         {
             await SubscribeAsync(http, subscribe, term.Value).ConfigureAwait(false);
@@ -100,7 +105,8 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         // The command executor runs one task whose id is the executor's: shutting the executor down kills the task.
         SchedulerCall.Shutdown s => (core, _) => core.Kill(s.Id, new TaskId(s.Executor)),
         SchedulerCall.Message m => (core, _) => core.Message(m.Id, m.Agent, m.Executor, m.Data),
-        _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name),
+        _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name), // subscriptions are handled before
+
     };
 
     private IReadOnlyList<string> RolesOf(FrameworkId framework, IReadOnlyList<string> given) =>
@@ -144,6 +150,15 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
                 await shell.RunInTermAsync(term, (core, now) => core.DisconnectFramework(id, now), CancellationToken.None).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A stream with a single ERROR event, then closed: what Mesos answers to an unacceptable FrameworkInfo.</summary>
+    private static async Task RefuseSubscriptionAsync(HttpContext http, string reason)
+    {
+        var messagePack = WantsMessagePack(http.Request);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = messagePack ? MessagePackType : JsonType;
+        await WriteRecordAsync(http.Response, SchedulerEventJson.Error(reason), messagePack, http.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task StreamAsync(HttpContext http, Subscriber subscriber)
