@@ -3,47 +3,57 @@ using Mesos.HA.Cli.Local;
 namespace Mesos.HA.Cli;
 
 /// <summary>
-/// <c>mesos-ha local</c>: a quorum of masters on 127.0.0.1 as child processes, for trying the
-/// control plane on one machine. Prints the endpoints and every leader change; Ctrl-C stops
-/// everything it started (the children also exit if this process dies).
+/// <c>mesos-ha local</c>: a quorum of masters and some agents on 127.0.0.1 as child processes, for
+/// trying the cluster on one machine. Prints the endpoints and every leader change, restarts a
+/// master that exits; Ctrl-C stops everything it started (the children also exit if this process dies).
 /// </summary>
 internal static class LocalCommand
 {
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
     {
         var masters = args.Int("masters", 3, 1, 7);
+        var agents = args.Int("agents", 2, 0, 64);
         var dataDir = args.Optional("data-dir");
+        var resources = args.Optional("agent-resources") ?? "cpus:4;mem:4096;disk:4096;ports:[31000-31999]";
         args.EnsureAllUsed();
         if (masters % 2 == 0) throw new UsageException("--masters must be odd (1, 3, 5 or 7)");
+        if (!Protocol.Resources.ResourceText.TryParse(resources, out _, out var bad)) throw new UsageException($"--agent-resources: {bad}");
         var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "mesos-ha-local", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
-        using var group = new MasterGroup(masters, root);
-        group.StartAll();
+        using var cluster = new LocalCluster(masters, agents, root, "Information", resources);
+        cluster.Start();
         Console.WriteLine($"data and logs: {root}");
-        foreach (var m in group.Masters)
+        foreach (var m in cluster.Masters.Masters)
             Console.WriteLine($"master {m.Id}: http://{m.HttpAddress}  raft {m.RaftAddress}  log {m.LogFile}");
+        foreach (var a in cluster.Agents)
+            Console.WriteLine($"{a.Name}: http://127.0.0.1:{a.HttpPort}  work dir {a.WorkDirectory}  log {a.LogFile}");
+        Console.WriteLine($"frameworks: --masters {string.Join(',', cluster.MasterAddresses)}");
         string? lastLeader = null;
         try
         {
             while (!token.IsCancellationRequested)
             {
-                var leader = (await group.StatusesAsync(token)).FirstOrDefault(s => s.Status?.Role == "leader");
-                var now = leader.Status is { } st ? $"master {leader.Master.Id} (term {st.Term})" : "none";
+                var leader = (await cluster.Masters.StatusesAsync(token)).FirstOrDefault(s => s.Status?.Role == "leader");
+                var now = leader.Status is { } st ? $"master {leader.Master.Id} (term {st.Term}) http://{leader.Master.HttpAddress}" : "none";
                 if (now != lastLeader)
                 {
                     Console.WriteLine($"{DateTime.Now:HH:mm:ss.fff} leader: {now}");
                     lastLeader = now;
                 }
-                var down = group.Masters.Where(m => !m.IsRunning).ToArray();
-                foreach (var m in down)
+                foreach (var m in cluster.Masters.Masters.Where(m => !m.IsRunning).ToArray())
                 {
                     Console.WriteLine($"{DateTime.Now:HH:mm:ss.fff} master {m.Id} exited; restarting it");
-                    group.Start(m);
+                    cluster.Masters.Start(m);
+                }
+                foreach (var a in cluster.Agents.Where(a => !a.IsRunning).ToArray())
+                {
+                    Console.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {a.Name} exited; restarting it (its tasks are recovered)");
+                    a.Start();
                 }
                 await Task.Delay(100, token);
             }
         }
         catch (OperationCanceledException) { }
-        Console.WriteLine("stopping the masters");
+        Console.WriteLine("stopping the agents, their tasks and the masters");
         return 0;
     }
 }

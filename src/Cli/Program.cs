@@ -4,8 +4,9 @@ using Mesos.HA.Cli.Bench;
 const string usage = """
     usage: mesos-ha <command> [options]
       master              run one master of a Raft group (mesos-ha master --help)
+      demo                a local cluster, a framework running 40 tasks, the leader killed halfway; a timeline and a summary
       agent               run one agent (mesos-ha agent --help)
-      local               a quorum of masters on this machine: --masters 3 [--data-dir DIR]; Ctrl-C stops it
+      local               masters and agents on this machine: [--masters 3] [--agents 2] [--data-dir DIR]; Ctrl-C stops them
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
       bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
       bench allocator     --agents A --frameworks F [--cycles N] DRF allocation cycle time
@@ -30,6 +31,7 @@ try
         ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench" }), cancel.Token),
         ["agent", "--help"] => Print(AgentCommand.Usage, 0),
         ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }), cancel.Token),
+        ["demo", .. var rest] => await DemoCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "keep" }), cancel.Token),
         ["local", .. var rest] => await LocalCommand.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),

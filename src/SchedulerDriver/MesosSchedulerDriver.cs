@@ -95,7 +95,8 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
 
     public DriverStatus Stop(bool failover = false)
     {
-        if (Status != DriverStatus.Running) return Status;
+        // Stopped before the TEARDOWN goes out: the ERROR that closes the torn-down stream is not for the scheduler.
+        if (Interlocked.CompareExchange(ref status, (int)DriverStatus.Stopped, (int)DriverStatus.Running) != (int)DriverStatus.Running) return Status;
         if (!failover && Volatile.Read(ref connection) is { } current)
         {
             // TEARDOWN goes out before the stream closes; bounded, so Stop never hangs on a dead master.

@@ -1,0 +1,49 @@
+namespace Mesos.HA.Cli.Local;
+
+/// <summary>
+/// A whole cluster on 127.0.0.1 as child processes: a quorum of masters and some agents, with fresh
+/// data under one root. Everything it started is stopped on dispose (and exits with this process).
+/// </summary>
+public sealed class LocalCluster : IDisposable
+{
+    public LocalCluster(int masters, int agents, string root, string logLevel, string agentResources)
+    {
+        Root = root;
+        Masters = new MasterGroup(masters, root, ["--log-level", logLevel]);
+        Agents = [.. Enumerable.Range(1, agents).Select(i => new AgentProcess($"agent-{i}", EndPoints.FreePort(),
+            Path.Combine(root, $"agent-{i}"), Path.Combine(root, $"agent-{i}.log"), Masters.Masters.Select(m => m.HttpAddress),
+            ["--resources", agentResources, "--log-level", logLevel]))];
+    }
+
+    public string Root { get; }
+    public MasterGroup Masters { get; }
+    public IReadOnlyList<AgentProcess> Agents { get; }
+    public IReadOnlyList<string> MasterAddresses => [.. Masters.Masters.Select(m => m.HttpAddress)];
+
+    public void Start()
+    {
+        Masters.StartAll();
+        foreach (var agent in Agents) agent.Start();
+    }
+
+    /// <summary>Waits until every agent is registered with a leader (with <paramref name="leader"/> when given); says which were not on timeout.</summary>
+    public async Task WaitForAgentsAsync(TimeSpan timeout, CancellationToken token, string? leader = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var health = await Task.WhenAll(Agents.Select(a => a.TryHealthAsync(token)));
+            if (health.All(h => h is { Registered: true } && (leader is null || h.Leader == leader))) return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"agents not registered within {timeout}: " +
+                    string.Join(", ", Agents.Zip(health).Where(p => p.Second is not { Registered: true }).Select(p => p.First.Name)));
+            await Task.Delay(50, token);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var agent in Agents) agent.Dispose();
+        Masters.Dispose();
+    }
+}
