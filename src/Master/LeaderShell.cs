@@ -72,6 +72,28 @@ public sealed partial class LeaderShell : IAsyncDisposable
         return effects;
     }
 
+    /// <summary>A read of the core under the lock (no effects); null when this master does not lead.</summary>
+    public async Task<T?> ReadAsync<T>(Func<MasterCore, T> read, CancellationToken token = default) where T : class
+    {
+        var leadership = Volatile.Read(ref current);
+        if (leadership is null) return null;
+        await gate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            return leadership.Stopped.IsCancellationRequested ? null : read(leadership.Core);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>When this master last started leading (null when it does not lead).</summary>
+    public DateTimeOffset? ElectedAt => Volatile.Read(ref current)?.ElectedAt;
+
+    /// <summary>Measurements of the leader's work, for /metrics.</summary>
+    public LeaderMetrics Metrics { get; } = new();
+
     /// <summary>Runs an allocation soon instead of at the next interval (requests coalesce).</summary>
     public void RequestAllocation()
     {
@@ -99,7 +121,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                 TimeSpan.FromMilliseconds(f.FailoverTimeoutMs),
                 f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, now));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(term.Token);
-        var leadership = new Leadership(term.Term, core, stop);
+        var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow() };
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
         LogLeading(logger, term.Term, active.Length);
@@ -139,6 +161,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                         await Task.Delay(options.AllocationBatchDelay, token).ConfigureAwait(false);
                 }
                 var registryNow = registry.LocalRegistry;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await DecideAsync(leadership, (core, now) =>
                 [
                     .. core.CheckReregistration(now),
@@ -147,6 +170,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                     .. core.ExpireOffers(now),
                     .. core.Allocate(registryNow.Weights, Quotas(registryNow), now),
                 ], token).ConfigureAwait(false);
+                Metrics.AllocationRuns.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -189,7 +213,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
             {
                 try
                 {
+                    var proposed = System.Diagnostics.Stopwatch.GetTimestamp();
                     var result = await registry.ProposeAsync(write.Command, leadership.Stopped.Token).ConfigureAwait(false);
+                    Metrics.RegistryWrites.Record(System.Diagnostics.Stopwatch.GetElapsedTime(proposed));
                     if (!result.Succeeded) LogRegistryRejected(logger, write.Command.GetType().Name, result.Message);
                 }
                 catch (Exception e) when (e is NotLeaderException or OperationCanceledException)
@@ -228,6 +254,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         public MasterCore Core { get; } = core;
         public CancellationTokenSource Stopped { get; } = stopped;
         public Task? Loop { get; set; }
+        public DateTimeOffset ElectedAt { get; init; }
 
         public void Stop()
         {

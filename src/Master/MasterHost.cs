@@ -43,6 +43,8 @@ public static class MasterHost
         router.Agents = agents;
         router.Frameworks = frameworks;
         var scheduler = new SchedulerEndpoint(frameworks, shell, registry, TimeProvider.System, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
+        await using var leaders = new Operator.LeaderWatch(registry);
+        new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, DateTimeOffset.UtcNow).Map(app);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);
         app.MapGet(AgentChannel.Path, (HttpContext http) => AgentChannel.AcceptAsync(http, agents, stop.Token));

@@ -1,0 +1,46 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Master.Core;
+
+/// <summary>A copy of what the leading master's core holds, for the state and metrics endpoints.</summary>
+public sealed record CoreView(
+    IReadOnlyList<AgentView> Agents,
+    IReadOnlyList<FrameworkView> Frameworks,
+    IReadOnlyList<TrackedTask> Tasks,
+    IReadOnlyList<TrackedTask> CompletedTasks,
+    int OutstandingOffers);
+
+public sealed record AgentView(AgentId Id, Resources Total, Resources Used, Resources Offered);
+
+public sealed record FrameworkView(FrameworkId Id, IReadOnlyList<string> Roles, bool Connected, Resources Used, Resources Offered);
+
+public sealed partial class MasterCore
+{
+    /// <summary>Everything the core holds, copied (the caller must hold the shell's lock, as for every call).</summary>
+    public CoreView View()
+    {
+        var usedByAgent = new Dictionary<AgentId, Resources>();
+        var usedByFramework = new Dictionary<FrameworkId, Resources>();
+        foreach (var task in tasks.Values.Where(t => IsLive(t.State)))
+        {
+            usedByAgent[task.Agent] = usedByAgent.GetValueOrDefault(task.Agent, Resources.Empty).Add(task.Resources);
+            usedByFramework[task.Framework] = usedByFramework.GetValueOrDefault(task.Framework, Resources.Empty).Add(task.Resources);
+        }
+        var offeredByAgent = new Dictionary<AgentId, Resources>();
+        var offeredByFramework = new Dictionary<FrameworkId, Resources>();
+        foreach (var offer in offers.Values)
+        {
+            offeredByAgent[offer.Agent] = offeredByAgent.GetValueOrDefault(offer.Agent, Resources.Empty).Add(offer.Resources);
+            offeredByFramework[offer.Framework] = offeredByFramework.GetValueOrDefault(offer.Framework, Resources.Empty).Add(offer.Resources);
+        }
+        return new CoreView(
+            [.. agents.Values.Select(a => new AgentView(a.Id, a.Total, usedByAgent.GetValueOrDefault(a.Id, Resources.Empty),
+                offeredByAgent.GetValueOrDefault(a.Id, Resources.Empty)))],
+            [.. frameworks.Values.Select(f => new FrameworkView(f.Id, f.Roles, f.Connected, usedByFramework.GetValueOrDefault(f.Id, Resources.Empty),
+                offeredByFramework.GetValueOrDefault(f.Id, Resources.Empty)))],
+            [.. tasks.Values.OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal)],
+            [.. completedOrder.Reverse().Take(1000).Select(k => completed.GetValueOrDefault(k)).OfType<TrackedTask>()],
+            offers.Count);
+    }
+}

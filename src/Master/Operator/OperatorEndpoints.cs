@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Mesos.HA.Master.Agents;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Scheduler;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesos.HA.Master.Operator;
+
+/// <summary>The operator's endpoints: <c>/master/state</c>, <c>/metrics/snapshot</c> (JSON) and <c>/metrics</c> (Prometheus text).</summary>
+public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry registry, LeaderShell shell, AgentHub agents,
+    FrameworkHub frameworks, LeaderWatch leaders, DateTimeOffset startedAt)
+{
+    public void Map(WebApplication app)
+    {
+        app.MapGet("/master/state", async (HttpContext http) =>
+        {
+            var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+            return Results.Bytes(StateJson.Write(options, registry, startedAt, shell.ElectedAt, core), "application/json");
+        });
+        app.MapGet("/metrics/snapshot", async (HttpContext http) =>
+        {
+            var metrics = await SnapshotAsync(http.RequestAborted);
+            var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                foreach (var (key, value) in metrics) json.WriteNumber(key, value);
+                json.WriteEndObject();
+            }
+            return Results.Bytes(buffer.ToArray(), "application/json");
+        });
+        app.MapGet("/metrics", async (HttpContext http) =>
+        {
+            var text = new StringBuilder();
+            foreach (var (key, value) in await SnapshotAsync(http.RequestAborted))
+            {
+                var name = "mesos_ha_" + key.Replace('/', '_').Replace('-', '_');
+                text.Append(CultureInfo.InvariantCulture, $"# TYPE {name} gauge\n{name} {value.ToString("R", CultureInfo.InvariantCulture)}\n");
+            }
+            return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+    }
+
+    /// <summary>Mesos-style metric keys; the leader adds what only it knows (tasks, offers, allocation).</summary>
+    public async Task<SortedDictionary<string, double>> SnapshotAsync(CancellationToken token)
+    {
+        var core = await shell.ReadAsync(c => c.View(), token);
+        var snapshot = registry.LocalRegistry;
+        var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["master/elected"] = core is null ? 0 : 1,
+            ["master/uptime_secs"] = Math.Round((DateTimeOffset.UtcNow - startedAt).TotalSeconds, 3),
+            ["master/term"] = registry.Term,
+            ["master/leader_changes"] = leaders.Changes,
+            ["master/slaves_active"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Active),
+            ["master/slaves_unreachable"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Unreachable),
+            ["master/slaves_gone"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Gone),
+            ["master/slaves_connected"] = agents.Connected,
+            ["master/frameworks_registered"] = snapshot.Frameworks.Count,
+            ["master/frameworks_connected"] = frameworks.Subscribed,
+            ["registrar/applied_index"] = registry.AppliedIndex,
+            ["registrar/commit_index"] = registry.CommitIndex,
+        };
+        if (core is not null)
+        {
+            foreach (var state in Enum.GetValues<TaskState>())
+                metrics[$"master/tasks_{state.ToString().ToLowerInvariant()}"] =
+                    core.Tasks.Count(t => t.State == state) + core.CompletedTasks.Count(t => t.State == state);
+            metrics["master/outstanding_offers"] = core.OutstandingOffers;
+            Window(metrics, "allocator/allocation_run_ms", shell.Metrics.AllocationRuns);
+            Window(metrics, "registrar/state_store_ms", shell.Metrics.RegistryWrites);
+        }
+        return metrics;
+    }
+
+    private static void Window(SortedDictionary<string, double> metrics, string prefix, LatencyWindow window)
+    {
+        var p = window.Percentiles(50, 90, 99, 100);
+        metrics[$"{prefix}/count"] = window.Count;
+        metrics[$"{prefix}/p50"] = Math.Round(p[0], 3);
+        metrics[$"{prefix}/p90"] = Math.Round(p[1], 3);
+        metrics[$"{prefix}/p99"] = Math.Round(p[2], 3);
+        metrics[$"{prefix}/max"] = Math.Round(p[3], 3);
+    }
+}
