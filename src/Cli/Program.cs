@@ -6,6 +6,8 @@ const string usage = """
       master              run one master of a Raft group (mesos-ha master --help)
       demo                a local cluster, a framework running 40 tasks, the leader killed halfway; a timeline and a summary
       agent               run one agent (mesos-ha agent --help)
+      state|leader|agents|frameworks|tasks [--masters H:P,...] [--json]   the cluster as its leader sees it
+      run [--masters H:P,...] [--cpus C] [--mem M] -- <command>            one task; exits with its exit status
       local               masters and agents on this machine: [--masters 3] [--agents 2] [--data-dir DIR]; Ctrl-C stops them
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
       bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
@@ -32,6 +34,9 @@ try
         ["agent", "--help"] => Print(AgentCommand.Usage, 0),
         ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }), cancel.Token),
         ["demo", .. var rest] => await DemoCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "keep" }), cancel.Token),
+        [var verb and ("state" or "leader" or "agents" or "frameworks" or "tasks"), .. var rest] =>
+            await Mesos.HA.Cli.Operator.StateCommands.RunAsync(verb, new ArgReader(rest, new HashSet<string> { "json" }), cancel.Token),
+        ["run", .. var rest] => await RunCommand.RunAsync(rest, cancel.Token),
         ["local", .. var rest] => await LocalCommand.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),

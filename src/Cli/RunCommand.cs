@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Mesos.HA.Cli.Operator;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+using Mesos.HA.SchedulerDriver;
+
+namespace Mesos.HA.Cli;
+
+/// <summary>
+/// <c>mesos-ha run [--masters ...] [--cpus C] [--mem M] [--name N] -- &lt;command&gt;</c>: like mesos-execute,
+/// launches one command task through a short-lived framework, prints its states as they come and
+/// exits with the command's exit status (1 when it ended without one, 2 for usage errors).
+/// </summary>
+internal static partial class RunCommand
+{
+    public static async Task<int> RunAsync(string[] rest, CancellationToken token)
+    {
+        var split = Array.IndexOf(rest, "--");
+        if (split < 0 || split == rest.Length - 1) throw new UsageException("usage: mesos-ha run [--masters ...] [--cpus C] [--mem M] [--name N] -- <command>");
+        var args = new ArgReader(rest[..split], new HashSet<string>());
+        var command = string.Join(' ', rest[(split + 1)..]);
+        var masters = OperatorClient.Masters(args);
+        var cpus = args.Optional("cpus") ?? "0.1";
+        var mem = args.Optional("mem") ?? "32";
+        var name = args.Optional("name") ?? "mesos-ha-run";
+        var timeout = TimeSpan.FromSeconds(args.Int("timeout-seconds", 600, 1, 86_400));
+        args.EnsureAllUsed();
+        if (!ResourceText.TryParse($"cpus:{cpus};mem:{mem}", out var resources, out var bad)) throw new UsageException($"--cpus/--mem: {bad}");
+
+        var scheduler = new OneTask(command, resources);
+        await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = name }, masters);
+        driver.Start();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
+        limit.CancelAfter(timeout);
+        try
+        {
+            var final = await scheduler.Ended.WaitAsync(limit.Token);
+            driver.Stop();
+            return ExitCode(final);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"mesos-ha: the task did not end within {timeout}; killing it");
+            driver.KillTask(scheduler.TaskId);
+            await Task.WhenAny(scheduler.Ended, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
+            driver.Stop();
+            return 1;
+        }
+    }
+
+    /// <summary>The command's own exit status when the executor reported one; otherwise 1 (0 only for TASK_FINISHED).</summary>
+    public static int ExitCode(TaskUpdate final) =>
+        final.State == TaskState.Finished ? 0
+        : ExitStatus().Match(final.Message) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
+        : 1;
+
+    [GeneratedRegex(@"exited with status (\d+)")]
+    private static partial Regex ExitStatus();
+
+    private sealed class OneTask(string command, Resources resources) : IScheduler
+    {
+        private readonly TaskCompletionSource<TaskUpdate> ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool launched;
+
+        public string TaskId { get; } = "run-" + Guid.NewGuid().ToString("N")[..8];
+        public Task<TaskUpdate> Ended => ended.Task;
+
+        public void Registered(ISchedulerDriver driver, string frameworkId, MasterInfo master) =>
+            Console.Error.WriteLine($"framework {frameworkId} registered with {master.Address}");
+
+        public void ResourceOffers(ISchedulerDriver driver, IReadOnlyList<Offer> offers)
+        {
+            foreach (var offer in offers)
+            {
+                if (launched || !offer.Resources.Contains(resources))
+                {
+                    driver.DeclineOffer(offer.Id, new Filters(TimeSpan.FromSeconds(launched ? 600 : 1)));
+                    continue;
+                }
+                launched = true;
+                Console.Error.WriteLine($"launching task {TaskId} on {offer.Hostname}: {command}");
+                driver.LaunchTasks([offer.Id], [new TaskInfo(TaskId, TaskId, offer.AgentId, resources, command)]);
+            }
+        }
+
+        public void StatusUpdate(ISchedulerDriver driver, TaskUpdate status)
+        {
+            if (status.TaskId != TaskId) return;
+            Console.Error.WriteLine($"task {status.TaskId} {status.State.MesosName()}{(status.Message.Length > 0 ? ": " + status.Message : "")}");
+            if (status.State.IsTerminal()) ended.TrySetResult(status);
+        }
+
+        public void Error(ISchedulerDriver driver, string message) =>
+            ended.TrySetException(new UsageException($"framework error: {message}"));
+
+        public void Reregistered(ISchedulerDriver driver, MasterInfo master) { }
+        public void Disconnected(ISchedulerDriver driver) { }
+        public void OfferRescinded(ISchedulerDriver driver, string offerId) { }
+        public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) { }
+        public void AgentLost(ISchedulerDriver driver, string agentId) { }
+        public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status) { }
+    }
+}
