@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Mesos.HA.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mesos.HA.Cli.Tests;
+
+/// <summary>The operator verbs against a real cluster, and bad configuration refused in one line.</summary>
+public sealed class CliVerbTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Run_ExitsWithTheCommandsStatus_AndTheVerbsShowTheCluster()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        var masters = string.Join(',', cluster.MasterAddresses);
+
+        var failing = await CliRunner.RunAsync(Wait, "run", "--masters", masters, "--", "echo", "hi;", "exit", "7");
+        Assert.Equal(7, failing.Exit);
+        Assert.Contains("TASK_FAILED: Command exited with status 7", failing.Err);
+        var ok = await CliRunner.RunAsync(Wait, "run", "--masters", masters, "--cpus", "0.2", "--", "true");
+        Assert.Equal(0, ok.Exit);
+        Assert.Contains("TASK_FINISHED", ok.Err);
+
+        var framework = await cluster.StartFrameworkAsync();
+        await framework.LaunchAsync("listed", "sleep 60", ClusterHarness.Deadline);
+        await framework.WaitForStateAsync("listed", "TASK_RUNNING", ClusterHarness.Deadline, "launch");
+        var agentId = (await agent.TryHealthAsync())!.Id!;
+
+        var agents = await CliRunner.RunAsync(Wait, "agents", "--masters", masters);
+        Assert.Equal(0, agents.Exit);
+        Assert.Contains(agentId, agents.Out);
+        Assert.StartsWith("ID", agents.Out);
+        var tasks = await CliRunner.RunAsync(Wait, "tasks", "--masters", masters, "--json");
+        var listed = JsonNode.Parse(tasks.Out)!.AsArray().Single(t => t!["id"]!.GetValue<string>() == "listed")!;
+        Assert.Equal("TASK_RUNNING", listed["state"]!.GetValue<string>());
+        var frameworks = await CliRunner.RunAsync(Wait, "frameworks", "--masters", masters);
+        Assert.Contains(framework.FrameworkId!, frameworks.Out);
+        var leader = await CliRunner.RunAsync(Wait, "leader", "--masters", masters, "--json");
+        Assert.Equal((await cluster.LeaderAsync()).HttpAddress, JsonNode.Parse(leader.Out)!["leader"]!.GetValue<string>());
+        var state = await CliRunner.RunAsync(Wait, "state", "--masters", cluster.MasterAddresses[^1]);
+        Assert.Contains("1 agents active", state.Out);
+    }
+
+    [Theory]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --bogus 1", "unknown")]
+    [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --resources cpus:lots", "--resources")]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers no-such-host.invalid:1 --http 127.0.0.1:2 --data-dir /tmp/x", "cannot be resolved")]
+    [InlineData("state --masters 127.0.0.1:1", "no leading master answered")]
+    [InlineData("local --masters 2", "odd")]
+    [InlineData("run --masters 127.0.0.1:1", "usage")]
+    public async Task BadConfiguration_IsOneLine_AndExitsNonZero(string args, string expected)
+    {
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(Wait, args.Split(' '));
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+    }
+
+    [Fact]
+    public async Task Demo_FinishesEveryTask_AcrossALeaderKill()
+    {
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(TimeSpan.FromMinutes(2), "demo", "--tasks", "24");
+        output.WriteLine(stdout);
+        output.WriteLine(stderr);
+        Assert.Equal(0, exit);
+        Assert.Contains("killing the leader", stdout);
+        Assert.Matches(@"master \d elected leader \(term \d+\) \d+ ms after the kill", stdout);
+        Assert.Contains("framework re-subscribed", stdout);
+        Assert.Contains("tasks finished          24/24", stdout);
+    }
+}
