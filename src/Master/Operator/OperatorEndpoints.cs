@@ -18,6 +18,7 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
 {
     public void Map(WebApplication app)
     {
+        app.MapGet("/", () => Results.Content(WebPage.Html, "text/html; charset=utf-8"));
         app.MapGet("/master/state", async (HttpContext http) =>
         {
             var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);

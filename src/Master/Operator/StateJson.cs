@@ -41,6 +41,15 @@ public static class StateJson
                 json.WriteString("raft", leader.RaftEndPoint);
                 json.WriteEndObject();
             }
+            json.WriteStartArray("masters");
+            foreach (var member in options.Replication.Members.Select(m => m.ToString()).Order(StringComparer.Ordinal))
+            {
+                json.WriteStartObject();
+                json.WriteString("raft", member);
+                json.WriteBoolean("leader", leader?.RaftEndPoint == member);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
             var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).OrderBy(a => a.Info.Id.Value, StringComparer.Ordinal).ToArray();
             var unreachable = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Unreachable).OrderBy(a => a.Info.Id.Value, StringComparer.Ordinal).ToArray();
             json.WriteNumber("activated_slaves", active.Length);
