@@ -1,10 +1,37 @@
+using Microsoft.Extensions.Configuration;
 namespace Mesos.HA.Cli;
 
-/// <summary>Reads <c>--name value</c> and <c>--flag</c> arguments; every problem becomes a <see cref="UsageException"/>.</summary>
+/// <summary>
+/// The one options model of every command: <c>--name value</c> and <c>--flag</c> on the command line,
+/// else the environment variable <c>MESOS_HA_NAME</c> (upper case, dashes as underscores), else the
+/// command's section of <c>appsettings.json</c> (in the working directory, or <c>--config FILE</c>):
+/// <c>{"master": {"raft": "10.0.0.1:7001", ...}, "agent": {...}}</c>. Every problem becomes a
+/// <see cref="UsageException"/> (one line, exit code 2).
+/// </summary>
 internal sealed class ArgReader
 {
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
     private readonly HashSet<string> used = new(StringComparer.Ordinal);
+    private readonly Microsoft.Extensions.Configuration.IConfigurationSection? file;
+
+    /// <summary>Reads the command line of <paramref name="section"/> (a command name) with the environment and the settings file behind it.</summary>
+    public ArgReader(IEnumerable<string> args, IReadOnlySet<string> flags, string section) : this(args, flags)
+    {
+        var path = values.GetValueOrDefault("config");
+        used.Add("config");
+        if (path is not null && !File.Exists(path)) throw new UsageException($"--config: {path} does not exist");
+        path ??= File.Exists("appsettings.json") ? Path.GetFullPath("appsettings.json") : null;
+        if (path is null) return;
+        try
+        {
+            file = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+                .AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build().GetSection(section);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        {
+            throw new UsageException($"{path}: {e.Message.Split('\n')[0]}");
+        }
+    }
 
     public ArgReader(IEnumerable<string> args, IReadOnlySet<string> flags)
     {
@@ -30,14 +57,21 @@ internal sealed class ArgReader
     public string? Optional(string name)
     {
         used.Add(name);
-        return values.TryGetValue(name, out var v) ? v : null;
+        if (values.TryGetValue(name, out var v)) return v;
+        return Environment.GetEnvironmentVariable(EnvironmentName(name)) is { Length: > 0 } env ? env : file?[name];
     }
 
     public bool Flag(string name)
     {
         used.Add(name);
-        return values.ContainsKey(name);
+        if (values.ContainsKey(name)) return true;
+        var setting = Environment.GetEnvironmentVariable(EnvironmentName(name)) ?? file?[name];
+        return setting is not null && (bool.TryParse(setting, out var on) ? on
+            : throw new UsageException($"{EnvironmentName(name)} / {name}: expected true or false, not '{setting}'"));
     }
+
+    /// <summary><c>data-dir</c> is <c>MESOS_HA_DATA_DIR</c>.</summary>
+    public static string EnvironmentName(string name) => "MESOS_HA_" + name.ToUpperInvariant().Replace('-', '_');
 
     public int Int(string name, int fallback, int min = int.MinValue, int max = int.MaxValue)
     {

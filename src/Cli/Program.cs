@@ -30,9 +30,9 @@ try
     return args switch
     {
         ["master", "--help"] => Print(MasterCommand.Usage, 0),
-        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench" }), cancel.Token),
+        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench" }, "master"), cancel.Token),
         ["agent", "--help"] => Print(AgentCommand.Usage, 0),
-        ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }), cancel.Token),
+        ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }, "agent"), cancel.Token),
         ["demo", .. var rest] => await DemoCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "keep" }), cancel.Token),
         [var verb and ("state" or "leader" or "agents" or "frameworks" or "tasks"), .. var rest] =>
             await Mesos.HA.Cli.Operator.StateCommands.RunAsync(verb, new ArgReader(rest, new HashSet<string> { "json" }), cancel.Token),

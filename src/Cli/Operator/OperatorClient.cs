@@ -10,9 +10,9 @@ internal static class OperatorClient
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    /// <summary>The masters to ask: --masters, else $MESOS_HA_MASTERS, else 127.0.0.1:5050.</summary>
+    /// <summary>The masters to ask: --masters (or MESOS_HA_MASTERS), else 127.0.0.1:5050.</summary>
     public static IReadOnlyList<string> Masters(ArgReader args) =>
-        (args.Optional("masters") ?? Environment.GetEnvironmentVariable("MESOS_HA_MASTERS") ?? "127.0.0.1:5050")
+        (args.Optional("masters") ?? "127.0.0.1:5050")
         .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>/master/state of the leader (a follower's answer names it); throws a one-line error when nobody answers.</summary>
