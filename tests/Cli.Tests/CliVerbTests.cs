@@ -73,4 +73,37 @@ public sealed class CliVerbTests(ITestOutputHelper output)
         Assert.Contains("framework re-subscribed", stdout);
         Assert.Contains("tasks finished          24/24", stdout);
     }
+
+    [Fact]
+    public async Task Options_ComeFromFlags_ThenTheEnvironment_ThenAppsettings()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "config-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"),
+                """{ "agent": { "masters": "127.0.0.1:1", "work-dir": "w", "resources": "cpus:fromfile" } }""");
+            var none = new Dictionary<string, string>();
+            var fromFile = await CliRunner.RunAsync(Wait, dir, none, "agent");
+            Assert.Equal(2, fromFile.Exit);
+            Assert.Contains("'cpus:fromfile'", fromFile.Err);
+            var fromEnvironment = await CliRunner.RunAsync(Wait, dir, new Dictionary<string, string> { ["MESOS_HA_RESOURCES"] = "cpus:fromenv" }, "agent");
+            Assert.Contains("'cpus:fromenv'", fromEnvironment.Err);
+            var fromFlag = await CliRunner.RunAsync(Wait, dir, new Dictionary<string, string> { ["MESOS_HA_RESOURCES"] = "cpus:fromenv" },
+                "agent", "--resources", "cpus:fromflag");
+            Assert.Contains("'cpus:fromflag'", fromFlag.Err);
+            var broken = Path.Combine(dir, "broken.json");
+            await File.WriteAllTextAsync(broken, "{ \"agent\": ");
+            var unreadable = await CliRunner.RunAsync(Wait, dir, none, "agent", "--config", broken);
+            Assert.Equal(2, unreadable.Exit);
+            Assert.Contains("broken.json", unreadable.Err);
+            var flagFromEnvironment = await CliRunner.RunAsync(Wait, dir, new Dictionary<string, string> { ["MESOS_HA_NO_CGROUPS"] = "maybe" },
+                "agent", "--resources", "cpus:1");
+            Assert.Contains("MESOS_HA_NO_CGROUPS", flagFromEnvironment.Err);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
