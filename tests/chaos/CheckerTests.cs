@@ -1,0 +1,89 @@
+using Mesos.HA.Chaos.Tests.Checkers;
+using Xunit;
+
+namespace Mesos.HA.Chaos.Tests;
+
+/// <summary>The checkers must catch what they are for: fed a broken history, they fail.</summary>
+public sealed class CheckerTests
+{
+    [Fact]
+    public void TwoLeadersInOneTerm_AreCaught()
+    {
+        var history = new LeaderHistory();
+        history.Observe(1, "m1");
+        history.Observe(2, "m2");
+        history.Observe(2, "m2");
+        Assert.True(history.AtMostOneLeaderPerTerm().Holds);
+        history.Observe(2, "m3");
+        var result = history.AtMostOneLeaderPerTerm();
+        Assert.False(result.Holds);
+        Assert.Contains("term 2: m2, m3", result.Details);
+    }
+
+    [Fact]
+    public void LostWrite_IsCaught_OverwrittenOrUnknownOnesAreNot()
+    {
+        var history = new RegisterHistory();
+        history.Write("a", 1, invoked: 0, completed: 10);
+        history.Write("a", 2, invoked: 20, completed: 30);
+        history.Write("b", 5, invoked: 0, completed: 10);
+        history.Write("b", 6, invoked: 5, completed: null); // unknown outcome, overlapping: may be final
+        history.Write("c", 7, invoked: 0, completed: 10);
+        Assert.True(history.NoAcknowledgedWriteLost(new Dictionary<string, double> { ["a"] = 2, ["b"] = 6, ["c"] = 7 }).Holds);
+        Assert.True(history.NoAcknowledgedWriteLost(new Dictionary<string, double> { ["a"] = 2, ["b"] = 5, ["c"] = 7 }).Holds);
+        var lost = history.NoAcknowledgedWriteLost(new Dictionary<string, double> { ["a"] = 1, ["b"] = 5 });
+        Assert.False(lost.Holds);
+        Assert.Contains("a=2", lost.Details);
+        Assert.Contains("c=7", lost.Details);
+    }
+
+    [Fact]
+    public void StaleRead_IsNotLinearizable_ConcurrentOnesAre()
+    {
+        var good = new RegisterHistory();
+        good.Write("k", 1, 0, 10);
+        good.Read("k", 1, 11, 12);
+        good.Write("k", 2, 20, 40);
+        good.Read("k", 1, 25, 30); // concurrent with the write: may see the old value
+        good.Read("k", 2, 35, 45);
+        good.Write("k", 3, 50, null); // unknown outcome
+        good.Read("k", 2, 60, 61); // it may not have happened...
+        Assert.True(good.Linearizable().Holds, good.Linearizable().Details);
+
+        var stale = new RegisterHistory();
+        stale.Write("k", 1, 0, 10);
+        stale.Write("k", 2, 20, 30);
+        stale.Read("k", 1, 40, 50); // after write 2 completed: a stale read
+        var result = stale.Linearizable();
+        Assert.False(result.Holds);
+        Assert.Contains("key k", result.Details);
+
+        var phantom = new RegisterHistory();
+        phantom.Read("k", 9, 0, 1); // a value nobody wrote
+        Assert.False(phantom.Linearizable().Holds);
+    }
+
+    [Fact]
+    public void DuplicateLaunch_AndMissingFinalState_AreCaught()
+    {
+        var history = new TaskHistory();
+        history.Launched("t1");
+        history.Launched("t2");
+        history.Update("t1", "TASK_RUNNING");
+        history.Update("t1", "TASK_FINISHED");
+        history.Update("t2", "TASK_RUNNING");
+        history.RanOnAgent("t1");
+        history.RanOnAgent("t2");
+        Assert.True(history.NoTaskLaunchedTwice().Holds);
+        var missing = history.EveryFinalStateReachedTheFramework();
+        Assert.False(missing.Holds);
+        Assert.Contains("t2 [TASK_RUNNING]", missing.Details);
+
+        history.Update("t2", "TASK_FAILED");
+        Assert.True(history.EveryFinalStateReachedTheFramework().Holds);
+        history.RanOnAgent("t2");
+        Assert.False(history.NoTaskLaunchedTwice().Holds);
+        history.Launched("t1");
+        Assert.Contains("t1 launched 2x", history.NoTaskLaunchedTwice().Details);
+    }
+}

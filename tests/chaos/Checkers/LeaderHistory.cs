@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+
+namespace Mesos.HA.Chaos.Tests.Checkers;
+
+/// <summary>Every leader each master claimed to be, with its term, as observers saw them.</summary>
+public sealed class LeaderHistory
+{
+    private readonly ConcurrentDictionary<long, ConcurrentDictionary<string, byte>> leadersByTerm = new();
+
+    public void Observe(long term, string master) => leadersByTerm.GetOrAdd(term, _ => new())[master] = 0;
+
+    public int Terms => leadersByTerm.Count;
+
+    /// <summary>Raft's election safety: at most one leader per term.</summary>
+    public CheckResult AtMostOneLeaderPerTerm()
+    {
+        var broken = leadersByTerm.Where(t => t.Value.Count > 1).OrderBy(t => t.Key)
+            .Select(t => $"term {t.Key}: {string.Join(", ", t.Value.Keys.Order(StringComparer.Ordinal))}").ToArray();
+        return broken.Length == 0
+            ? CheckResult.Pass("at most one leader per term", $"{leadersByTerm.Count} terms observed")
+            : CheckResult.Fail("at most one leader per term", string.Join("; ", broken));
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace Mesos.HA.Chaos.Tests.Checkers;
+
+/// <summary>What the framework launched and the updates it received, and what agents actually ran.</summary>
+public sealed class TaskHistory
+{
+    private readonly ConcurrentDictionary<string, int> launches = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> updates = new();
+    private readonly ConcurrentDictionary<string, int> runsOnAgents = new();
+
+    public void Launched(string task) => launches.AddOrUpdate(task, 1, (_, n) => n + 1);
+
+    public void Update(string task, string state) => updates.GetOrAdd(task, _ => new()).Enqueue(state);
+
+    /// <summary>An agent ran the task once more (one run directory).</summary>
+    public void RanOnAgent(string task) => runsOnAgents.AddOrUpdate(task, 1, (_, n) => n + 1);
+
+    public int LaunchCount => launches.Count;
+
+    public static bool IsTerminal(string state) =>
+        state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_LOST" or "TASK_DROPPED" or "TASK_GONE";
+
+    /// <summary>No task id was launched twice, by the framework or on the agents.</summary>
+    public CheckResult NoTaskLaunchedTwice()
+    {
+        var twice = launches.Where(l => l.Value > 1).Select(l => $"{l.Key} launched {l.Value}x")
+            .Concat(runsOnAgents.Where(r => r.Value > 1).Select(r => $"{r.Key} ran {r.Value}x on agents")).ToArray();
+        return twice.Length == 0
+            ? CheckResult.Pass("no task launched twice", $"{launches.Count} launched, {runsOnAgents.Count} ran")
+            : CheckResult.Fail("no task launched twice", string.Join(", ", twice.Take(20)));
+    }
+
+    /// <summary>Every task the framework launched reached it in a terminal state.</summary>
+    public CheckResult EveryFinalStateReachedTheFramework()
+    {
+        var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q) || !q.Any(IsTerminal)).Order(StringComparer.Ordinal).ToArray();
+        return missing.Length == 0
+            ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
+            : CheckResult.Fail("every launched task's final state reached its framework",
+                $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{string.Join(">", updates.GetValueOrDefault(t) ?? new())}]"))}");
+    }
+}
