@@ -1,0 +1,62 @@
+using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+using Mesos.HA.SchedulerDriver;
+
+namespace Mesos.HA.Chaos.Tests;
+
+/// <summary>
+/// The chaos run's framework: keeps up to <c>concurrency</c> short tasks in flight, each with a
+/// fresh id, while launching is on; records every launch and every update it receives.
+/// </summary>
+internal sealed class ChaosScheduler(TaskHistory history, int concurrency) : IScheduler
+{
+    private static readonly Resources PerTask = ResourceText.Parse("cpus:0.1;mem:16");
+    private readonly HashSet<string> live = new(StringComparer.Ordinal);
+    private int next;
+
+    public volatile bool Launching = true;
+    public int Finished;
+    public int Subscriptions;
+
+    public int Live { get { lock (live) return live.Count; } }
+
+    public void ResourceOffers(ISchedulerDriver driver, IReadOnlyList<Offer> offers)
+    {
+        foreach (var offer in offers)
+        {
+            var batch = new List<TaskInfo>();
+            lock (live)
+            {
+                var left = offer.Resources;
+                while (Launching && live.Count < concurrency && left.Contains(PerTask))
+                {
+                    var id = $"chaos-{next++:D5}";
+                    live.Add(id);
+                    history.Launched(id);
+                    batch.Add(new TaskInfo(id, id, offer.AgentId, PerTask, "sleep 0.3"));
+                    left = left.Subtract(PerTask);
+                }
+            }
+            if (batch.Count > 0) driver.LaunchTasks([offer.Id], batch, new Filters(TimeSpan.Zero));
+            else driver.DeclineOffer(offer.Id, new Filters(TimeSpan.FromMilliseconds(500)));
+        }
+    }
+
+    public void StatusUpdate(ISchedulerDriver driver, TaskUpdate status)
+    {
+        history.Update(status.TaskId, status.State.MesosName());
+        if (!status.State.IsTerminal()) return;
+        lock (live)
+            if (live.Remove(status.TaskId) && status.State == TaskState.Finished) Interlocked.Increment(ref Finished);
+    }
+
+    public void Registered(ISchedulerDriver driver, string frameworkId, MasterInfo master) => Interlocked.Increment(ref Subscriptions);
+    public void Reregistered(ISchedulerDriver driver, MasterInfo master) => Interlocked.Increment(ref Subscriptions);
+    public void Disconnected(ISchedulerDriver driver) { }
+    public void OfferRescinded(ISchedulerDriver driver, string offerId) { }
+    public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) { }
+    public void AgentLost(ISchedulerDriver driver, string agentId) { }
+    public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status) { }
+    public void Error(ISchedulerDriver driver, string message) => throw new InvalidOperationException("framework error: " + message);
+}

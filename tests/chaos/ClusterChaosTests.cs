@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Cli.Local;
+using Mesos.HA.SchedulerDriver;
+using Mesos.HA.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mesos.HA.Chaos.Tests;
+
+/// <summary>
+/// Seeded chaos against a whole cluster: 3 masters, 2 agents and a framework on the C# driver that
+/// keeps short tasks running, plus a registry client that writes and reads. A nemesis kills or
+/// pauses the leader, kills a follower, kills and restarts an agent, kills the framework and brings
+/// it back within its failover timeout. Every operation is recorded; at the end the checkers judge
+/// the histories and a report says what was injected and what held. CHAOS_ROUNDS / CHAOS_SEED.
+/// </summary>
+public sealed class ClusterChaosTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Heal = TimeSpan.FromSeconds(60);
+    private static readonly string[] Faults = ["kill-leader", "pause-leader", "kill-follower", "kill-agent", "kill-framework"];
+
+    [Fact]
+    public async Task MastersAgentsAndTheFramework_UnderFaults_KeepEveryInvariant()
+    {
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), out var r) ? r : 5;
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_SEED"), out var s) ? s : Environment.TickCount;
+        output.WriteLine($"seed {seed}, rounds {rounds} (replay: CHAOS_SEED={seed} CHAOS_ROUNDS={rounds})");
+        var random = new Random(seed);
+        var leaders = new LeaderHistory();
+        var registerOps = new RegisterHistory();
+        var tasks = new TaskHistory();
+        var report = new List<string>();
+        var failovers = new List<double>();
+        await using var cluster = new ClusterHarness(3, output);
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var scheduler = new ChaosScheduler(tasks, concurrency: 8);
+        MesosSchedulerDriver? driver = null;
+        try
+        {
+            await cluster.LeaderAsync();
+            var agents = new[] { await cluster.StartAgentAsync(), await cluster.StartAgentAsync() };
+            var frameworkInfo = new FrameworkInfo { Name = "chaos", FailoverTimeout = TimeSpan.FromMinutes(10) };
+            driver = new MesosSchedulerDriver(scheduler, frameworkInfo, cluster.MasterAddresses);
+            driver.Start();
+            var workload = Task.Run(() => RegistryWorkload.RunAsync(cluster.Group, registerOps, clock, stop.Token));
+            var observer = Task.Run(() => ObserveAsync(cluster.Group, leaders, stop.Token));
+
+            for (var round = 1; round <= rounds; round++)
+            {
+                await HealAsync(cluster, agents, driver, $"before round {round}");
+                var finishedBefore = Volatile.Read(ref scheduler.Finished);
+                var fault = Faults[random.Next(Faults.Length)];
+                var leader = await cluster.LeaderAsync();
+                var started = Stopwatch.StartNew();
+                switch (fault)
+                {
+                    case "kill-leader":
+                        leader.Kill();
+                        await WaitForNewLeaderAsync(cluster.Group, leader);
+                        failovers.Add(started.Elapsed.TotalMilliseconds);
+                        report.Add($"round {round}: SIGKILL leader m{leader.Id}; new leader after {started.ElapsedMilliseconds} ms; restarted");
+                        cluster.Group.Start(leader);
+                        break;
+                    case "pause-leader":
+                        leader.Pause();
+                        await WaitForNewLeaderAsync(cluster.Group, leader);
+                        failovers.Add(started.Elapsed.TotalMilliseconds);
+                        report.Add($"round {round}: SIGSTOP leader m{leader.Id}; new leader after {started.ElapsedMilliseconds} ms; SIGCONT (stale leader returns)");
+                        leader.Resume();
+                        break;
+                    case "kill-follower":
+                        var follower = cluster.Group.Masters.Where(m => m != leader).ElementAt(random.Next(2));
+                        follower.Kill();
+                        report.Add($"round {round}: SIGKILL follower m{follower.Id}; restarted");
+                        await Task.Delay(random.Next(200, 1000));
+                        cluster.Group.Start(follower);
+                        break;
+                    case "kill-agent":
+                        var agent = agents[random.Next(agents.Length)];
+                        agent.Kill();
+                        report.Add($"round {round}: SIGKILL {agent.Name} (its tasks keep running); restarted");
+                        await Task.Delay(random.Next(200, 1500));
+                        agent.Start();
+                        break;
+                    case "kill-framework":
+                        var id = driver.FrameworkId;
+                        await driver.DisposeAsync(); // gone without a teardown, as a crash
+                        report.Add($"round {round}: framework {id} killed; back with the same id");
+                        await Task.Delay(random.Next(200, 1500));
+                        driver = new MesosSchedulerDriver(scheduler, frameworkInfo with { Id = id }, cluster.MasterAddresses);
+                        driver.Start();
+                        break;
+                }
+                await HealAsync(cluster, agents, driver, $"after round {round} ({fault})");
+                await PollAsync($"round {round}: tasks progress after {fault}", () => Volatile.Read(ref scheduler.Finished) > finishedBefore + 3, Heal);
+            }
+
+            // Drain: no new launches; every launched task must end and reach the framework.
+            scheduler.Launching = false;
+            await HealAsync(cluster, agents, driver, "at the end");
+            await PollAsync("all launched tasks ended", () => scheduler.Live == 0, Heal);
+            await stop.CancelAsync();
+            await workload;
+            await observer;
+            var final = await FinalWeightsAsync(cluster);
+            foreach (var agent in agents) RecordRuns(agent, tasks);
+
+            var results = new[]
+            {
+                leaders.AtMostOneLeaderPerTerm(),
+                registerOps.NoAcknowledgedWriteLost(final),
+                registerOps.Linearizable(),
+                tasks.NoTaskLaunchedTwice(),
+                tasks.EveryFinalStateReachedTheFramework(),
+                await RegisteredWithTheLeaderAsync(cluster, agents, driver),
+            };
+            failovers.Sort();
+            output.WriteLine("faults injected:");
+            foreach (var line in report) output.WriteLine("  " + line);
+            if (failovers.Count > 0)
+                output.WriteLine($"failover ms: min {failovers[0]:F0} median {failovers[failovers.Count / 2]:F0} max {failovers[^1]:F0} ({failovers.Count} leader faults)");
+            output.WriteLine($"workload: {registerOps.Count} registry operations, {tasks.LaunchCount} tasks launched, {scheduler.Finished} finished, " +
+                $"{scheduler.Subscriptions} subscriptions, {leaders.Terms} terms");
+            output.WriteLine("invariants:");
+            foreach (var result in results) output.WriteLine("  " + result);
+            output.WriteLine($"seed {seed}");
+            Assert.True(results.All(x => x.Holds), $"seed {seed}: " + string.Join("; ", results.Where(x => !x.Holds)));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            if (driver is not null) await driver.DisposeAsync();
+            foreach (var m in cluster.Group.Masters) if (m.IsRunning) try { m.Resume(); } catch (InvalidOperationException) { }
+        }
+    }
+
+    /// <summary>Every master up and agreeing on a leader, every agent and the framework registered with it.</summary>
+    private static async Task HealAsync(ClusterHarness cluster, AgentProcess[] agents, MesosSchedulerDriver driver, string phase)
+    {
+        foreach (var m in cluster.Group.Masters.Where(m => !m.IsRunning)) cluster.Group.Start(m);
+        var leader = await cluster.Group.WaitForLeaderAsync(Heal);
+        var status = await leader.TryStatusAsync();
+        await cluster.Group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, Heal);
+        leader = await cluster.Group.WaitForLeaderAsync(Heal);
+        var result = await PollAsync(phase + ": agents and framework with the leader",
+            async () => (await RegisteredWithTheLeaderAsync(cluster, agents, driver)).Holds, Heal);
+    }
+
+    private static async Task<CheckResult> RegisteredWithTheLeaderAsync(ClusterHarness cluster, AgentProcess[] agents, MesosSchedulerDriver driver)
+    {
+        var leader = await cluster.Group.WaitForLeaderAsync(Heal);
+        var astray = new List<string>();
+        foreach (var agent in agents)
+            if (await agent.TryHealthAsync() is not { Registered: true } h || h.Leader != leader.HttpAddress) astray.Add(agent.Name);
+        if (driver.Master != leader.HttpAddress) astray.Add($"framework (on {driver.Master ?? "none"})");
+        return astray.Count == 0
+            ? CheckResult.Pass("after healing, agents and the framework are registered with the leader")
+            : CheckResult.Fail("after healing, agents and the framework are registered with the leader", string.Join(", ", astray) + $" not on {leader.HttpAddress}");
+    }
+
+    /// <summary>Each run directory an agent created for a task is one run of it.</summary>
+    private static void RecordRuns(AgentProcess agent, TaskHistory tasks)
+    {
+        var meta = Path.Combine(agent.WorkDirectory, "meta");
+        if (!Directory.Exists(meta)) return;
+        foreach (var runs in Directory.EnumerateDirectories(meta, "runs", SearchOption.AllDirectories))
+            foreach (var _ in Directory.EnumerateDirectories(runs))
+                tasks.RanOnAgent(Path.GetFileName(Path.GetDirectoryName(runs)!));
+    }
+
+    private static async Task<IReadOnlyDictionary<string, double>> FinalWeightsAsync(ClusterHarness cluster)
+    {
+        var deadline = DateTime.UtcNow + Heal;
+        while (DateTime.UtcNow < deadline)
+        {
+            var leader = await cluster.LeaderAsync();
+            if (await MasterGroup.TryReadWeightsAsync(leader) is { } weights) return weights.ToDictionary(w => w.Role, w => w.Weight);
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("no final linearizable read succeeded");
+    }
+
+    private static async Task ObserveAsync(MasterGroup group, LeaderHistory leaders, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            foreach (var (master, status) in await group.StatusesAsync(token))
+                if (status is { Role: "leader" }) leaders.Observe(status.Term, master.RaftAddress);
+            try { await Task.Delay(10, token); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private static async Task WaitForNewLeaderAsync(MasterGroup group, MasterProcess old)
+    {
+        var others = group.Masters.Where(m => m != old).ToArray();
+        var deadline = DateTime.UtcNow + Heal;
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var m in others)
+                if (await m.TryStatusAsync() is { Role: "leader" }) return;
+            await Task.Delay(5);
+        }
+        throw new TimeoutException($"no new leader replaced m{old.Id}");
+    }
+
+    private static Task<bool> PollAsync(string phase, Func<bool> condition, TimeSpan timeout) =>
+        PollAsync(phase, () => Task.FromResult(condition()), timeout);
+
+    private static async Task<bool> PollAsync(string phase, Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return true;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"{phase}: not reached within {timeout}");
+    }
+}
