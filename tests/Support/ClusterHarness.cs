@@ -17,6 +17,15 @@ public sealed class ClusterHarness : IAsyncDisposable
     private readonly List<TestFramework> frameworks = new();
     private readonly string level;
 
+    /// <summary>A harness around masters the caller built (own addresses, network namespaces); it starts them.</summary>
+    public ClusterHarness(MasterGroup group, ITestOutputHelper output)
+    {
+        this.output = output;
+        level = Environment.GetEnvironmentVariable("MESOS_HA_TEST_LOG_LEVEL") ?? "Information";
+        Group = group;
+        Group.StartAll();
+    }
+
     public ClusterHarness(int masters, ITestOutputHelper output, params string[] masterArgs)
     {
         this.output = output;

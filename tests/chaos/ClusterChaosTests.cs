@@ -12,7 +12,7 @@ namespace Mesos.HA.Chaos.Tests;
 /// Seeded chaos against a whole cluster: 3 masters, 2 agents and a framework on the C# driver that
 /// keeps short tasks running, plus a registry client that writes and reads. A nemesis kills or
 /// pauses the leader, kills a follower, kills and restarts an agent, kills the framework and brings
-/// it back within its failover timeout. Every operation is recorded; at the end the checkers judge
+/// it back within its failover timeout; with network namespaces, it also partitions the leader away. Every operation is recorded; at the end the checkers judge
 /// the histories and a report says what was injected and what held. CHAOS_ROUNDS / CHAOS_SEED.
 /// </summary>
 public sealed class ClusterChaosTests(ITestOutputHelper output)
@@ -23,7 +23,26 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task MastersAgentsAndTheFramework_UnderFaults_KeepEveryInvariant()
     {
-        var rounds = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), out var r) ? r : 5;
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "chaos-" + Guid.NewGuid().ToString("N")[..12]);
+        await using var cluster = new ClusterHarness(new MasterGroup(3, root, ["--log-level", "Warning"]), output);
+        await RunAsync(cluster, Faults, lab: null, defaultRounds: 5);
+    }
+
+    /// <summary>The same run with each master in its own network namespace, and the leader partitioned away among the faults.</summary>
+    [NetworkLabFact]
+    public async Task WithLeaderPartitions_KeepEveryInvariant()
+    {
+        using var lab = NetworkLab.TryCreate(3, out var reason) ?? throw new InvalidOperationException("network namespaces: " + reason);
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "partition-" + Guid.NewGuid().ToString("N")[..12]);
+        var masters = Enumerable.Range(1, 3).Select(i => new MasterProcess(i, 7001, 5050, Path.Combine(root, $"master-{i}"),
+            Path.Combine(root, $"master-{i}.log"), lab.AddressOf(i), lab.Launcher(i))).ToArray();
+        await using var cluster = new ClusterHarness(new MasterGroup(root, masters, ["--log-level", "Warning"]), output);
+        await RunAsync(cluster, ["partition-leader", "partition-leader", .. Faults], lab, defaultRounds: 4);
+    }
+
+    private async Task RunAsync(ClusterHarness cluster, string[] faults, NetworkLab? lab, int defaultRounds)
+    {
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), out var r) ? r : defaultRounds;
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_SEED"), out var s) ? s : Environment.TickCount;
         output.WriteLine($"seed {seed}, rounds {rounds} (replay: CHAOS_SEED={seed} CHAOS_ROUNDS={rounds})");
         var random = new Random(seed);
@@ -32,7 +51,6 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
         var tasks = new TaskHistory();
         var report = new List<string>();
         var failovers = new List<double>();
-        await using var cluster = new ClusterHarness(3, output);
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var scheduler = new ChaosScheduler(tasks, concurrency: 8);
@@ -51,7 +69,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
             {
                 await HealAsync(cluster, agents, driver, $"before round {round}");
                 var finishedBefore = Volatile.Read(ref scheduler.Finished);
-                var fault = Faults[random.Next(Faults.Length)];
+                var fault = faults[random.Next(faults.Length)];
                 var leader = await cluster.LeaderAsync();
                 var started = Stopwatch.StartNew();
                 switch (fault)
@@ -69,6 +87,14 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                         failovers.Add(started.Elapsed.TotalMilliseconds);
                         report.Add($"round {round}: SIGSTOP leader m{leader.Id}; new leader after {started.ElapsedMilliseconds} ms; SIGCONT (stale leader returns)");
                         leader.Resume();
+                        break;
+                    case "partition-leader":
+                        lab!.Cut(leader.Id);
+                        await WaitForNewLeaderAsync(cluster.Group, leader);
+                        failovers.Add(started.Elapsed.TotalMilliseconds);
+                        report.Add($"round {round}: partitioned leader m{leader.Id} from everyone; new leader after {started.ElapsedMilliseconds} ms; healed");
+                        await Task.Delay(random.Next(200, 1500)); // the majority works on while the old leader is cut off
+                        lab.Heal(leader.Id);
                         break;
                     case "kill-follower":
                         var follower = cluster.Group.Masters.Where(m => m != leader).ElementAt(random.Next(2));
@@ -217,5 +243,15 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
             await Task.Delay(20);
         }
         throw new TimeoutException($"{phase}: not reached within {timeout}");
+    }
+}
+
+/// <summary>Runs where network namespaces can be made (root, iproute2); skipped, saying why, elsewhere.</summary>
+public sealed class NetworkLabFactAttribute : FactAttribute
+{
+    public NetworkLabFactAttribute()
+    {
+        using var probe = NetworkLab.TryCreate(1, out var reason);
+        if (probe is null) Skip = "network namespaces are not available here: " + reason;
     }
 }

@@ -6,8 +6,10 @@ namespace Mesos.HA.Cli.Local;
 /// A <c>mesos-ha</c> child process (master or agent) whose output is appended to a log file. It is
 /// given our PID to watch and exits with us; <see cref="Dispose"/> kills it too.
 /// </summary>
-public sealed class ChildProcess(string logFile) : IDisposable
+public sealed class ChildProcess(string logFile, IReadOnlyList<string> launcher) : IDisposable
 {
+    public ChildProcess(string logFile) : this(logFile, []) { }
+
     private Process? process;
     private StreamWriter? log;
 
@@ -19,12 +21,15 @@ public sealed class ChildProcess(string logFile) : IDisposable
     public void Start(IEnumerable<string> arguments)
     {
         if (IsRunning) throw new InvalidOperationException("the process is already running");
-        var info = new ProcessStartInfo(DotnetHost())
+        // A launcher (such as `ip netns exec NAME`) runs the process in another context; it must exec it (same pid).
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in launcher.Skip(1)) info.ArgumentList.Add(arg);
+        if (launcher.Count > 0) info.ArgumentList.Add(DotnetHost());
         info.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
         foreach (var arg in arguments) info.ArgumentList.Add(arg);
         info.ArgumentList.Add("--parent-pid");

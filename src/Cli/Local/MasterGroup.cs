@@ -23,6 +23,15 @@ public sealed class MasterGroup : IDisposable
             .ToArray();
     }
 
+    /// <summary>A group whose masters are given (own addresses, launchers): network namespaces in chaos tests.</summary>
+    public MasterGroup(string root, IReadOnlyList<MasterProcess> masters, IEnumerable<string>? extraArgs = null)
+    {
+        Root = root;
+        this.extraArgs = extraArgs?.ToArray() ?? [];
+        Directory.CreateDirectory(root);
+        Masters = masters;
+    }
+
     public string Root { get; }
     public IReadOnlyList<MasterProcess> Masters { get; }
     public IEnumerable<string> Peers => Masters.Select(m => m.RaftAddress);

@@ -12,22 +12,27 @@ public sealed class MasterProcess : IDisposable
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(2) };
     private readonly ChildProcess process;
 
-    public MasterProcess(int id, int raftPort, int httpPort, string dataDirectory, string logFile)
+    public MasterProcess(int id, int raftPort, int httpPort, string dataDirectory, string logFile, string host = "127.0.0.1",
+        IReadOnlyList<string>? launcher = null)
     {
         Id = id;
         RaftPort = raftPort;
         HttpPort = httpPort;
+        Host = host;
         DataDirectory = dataDirectory;
-        process = new ChildProcess(logFile);
+        process = new ChildProcess(logFile, launcher ?? []);
     }
+
+    /// <summary>The address the master binds and advertises (127.0.0.1 unless it runs in its own network namespace).</summary>
+    public string Host { get; }
 
     public int Id { get; }
     public int RaftPort { get; }
     public int HttpPort { get; }
     public string DataDirectory { get; }
     public string LogFile => process.LogFile;
-    public string RaftAddress => $"127.0.0.1:{RaftPort}";
-    public string HttpAddress => $"127.0.0.1:{HttpPort}";
+    public string RaftAddress => $"{Host}:{RaftPort}";
+    public string HttpAddress => $"{Host}:{HttpPort}";
     public int? Pid => process.Pid;
     public bool IsRunning => process.IsRunning;
 
