@@ -26,11 +26,45 @@ internal static class EndPoints
         }
     }
 
-    /// <summary>A TCP port free on 127.0.0.1 right now (for tests and local clusters).</summary>
+    /// <summary>
+    /// A TCP port free on 127.0.0.1 right now (for tests and local clusters), chosen at random below
+    /// the kernel's ephemeral range: a port handed out by bind(0) can meanwhile become the source port
+    /// of some outgoing connection (and then the master meant to listen on it cannot), which ports
+    /// outside that range never do.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (low, _) = EphemeralRange();
+        var top = Math.Max(low, 12_000);
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, top);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken; try another
+            }
+        }
+        using var fallback = new TcpListener(IPAddress.Loopback, 0);
+        fallback.Start();
+        return ((IPEndPoint)fallback.LocalEndpoint).Port;
+    }
+
+    private static (int Low, int High) EphemeralRange()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return (int.Parse(parts[0]), int.Parse(parts[1]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return (32_768, 60_999);
+        }
     }
 }

@@ -260,8 +260,10 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     private void Fail(string message)
     {
         LogError(logger, message);
-        End(DriverStatus.Aborted);
+        // The scheduler hears of the error before anyone waiting in JoinAsync sees the driver end.
+        Volatile.Write(ref status, (int)DriverStatus.Aborted);
         scheduler.Error(this, message);
+        End(DriverStatus.Aborted);
     }
 
     private void ReconcileKnownTasks()
