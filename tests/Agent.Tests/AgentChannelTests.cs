@@ -1,7 +1,6 @@
 using Mesos.HA.Tests.Support;
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Http.Headers;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
 using Xunit;
@@ -14,16 +13,9 @@ public sealed class AgentChannelTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = ClusterHarness.Deadline;
 
-    private static async Task<Stream> OpenAsync(string master)
-    {
-        var http = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false });
-        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{master}{FrameCodec.ChannelPath}");
-        request.Headers.Connection.Add("Upgrade");
-        request.Headers.Upgrade.Add(new ProductHeaderValue(FrameCodec.UpgradeProtocol, "1"));
-        var response = await http.SendAsync(request, CancellationToken.None);
-        Assert.Equal(HttpStatusCode.SwitchingProtocols, response.StatusCode);
-        return await response.Content.ReadAsStreamAsync();
-    }
+    private static readonly HttpMessageInvoker Channels = new(new SocketsHttpHandler { UseProxy = false });
+
+    private static Task<Stream> OpenAsync(string master) => AgentChannelClient.OpenAsync(Channels, master, CancellationToken.None);
 
     private static async Task<AgentFrame> NextAsync(Stream stream, Func<AgentMessage, bool>? skip = null)
     {

@@ -76,21 +76,21 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                 {
                     case "kill-leader":
                         leader.Kill();
-                        await WaitForNewLeaderAsync(cluster.Group, leader);
+                        await cluster.Group.WaitForLeaderOtherThanAsync(leader, Heal);
                         failovers.Add(started.Elapsed.TotalMilliseconds);
                         report.Add($"round {round}: SIGKILL leader m{leader.Id}; new leader after {started.ElapsedMilliseconds} ms; restarted");
                         cluster.Group.Start(leader);
                         break;
                     case "pause-leader":
                         leader.Pause();
-                        await WaitForNewLeaderAsync(cluster.Group, leader);
+                        await cluster.Group.WaitForLeaderOtherThanAsync(leader, Heal);
                         failovers.Add(started.Elapsed.TotalMilliseconds);
                         report.Add($"round {round}: SIGSTOP leader m{leader.Id}; new leader after {started.ElapsedMilliseconds} ms; SIGCONT (stale leader returns)");
                         leader.Resume();
                         break;
                     case "partition-leader":
                         lab!.Cut(leader.Id);
-                        await WaitForNewLeaderAsync(cluster.Group, leader);
+                        await cluster.Group.WaitForLeaderOtherThanAsync(leader, Heal);
                         failovers.Add(started.Elapsed.TotalMilliseconds);
                         report.Add($"round {round}: partitioned leader m{leader.Id} from everyone; new leader after {started.ElapsedMilliseconds} ms; healed");
                         await Task.Delay(random.Next(200, 1500)); // the majority works on while the old leader is cut off
@@ -216,19 +216,6 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                 if (status is { Role: "leader" }) leaders.Observe(status.Term, master.RaftAddress);
             try { await Task.Delay(10, token); } catch (OperationCanceledException) { }
         }
-    }
-
-    private static async Task WaitForNewLeaderAsync(MasterGroup group, MasterProcess old)
-    {
-        var others = group.Masters.Where(m => m != old).ToArray();
-        var deadline = DateTime.UtcNow + Heal;
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var m in others)
-                if (await m.TryStatusAsync() is { Role: "leader" }) return;
-            await Task.Delay(5);
-        }
-        throw new TimeoutException($"no new leader replaced m{old.Id}");
     }
 
     private static Task<bool> PollAsync(string phase, Func<bool> condition, TimeSpan timeout) =>

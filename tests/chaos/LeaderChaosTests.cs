@@ -51,7 +51,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                 {
                     faults.Add($"round {round}: pause m{leader.Id}");
                     leader.Pause();
-                    await WaitForNewLeaderAsync(group, leader);
+                    await group.WaitForLeaderOtherThanAsync(leader, TimeSpan.FromSeconds(30));
                     failovers.Add(clock.Elapsed.TotalMilliseconds);
                     faults[^1] += $" -> new leader after {clock.ElapsedMilliseconds} ms";
                     leader.Resume();
@@ -60,7 +60,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                 {
                     faults.Add($"round {round}: kill m{leader.Id}");
                     leader.Kill();
-                    await WaitForNewLeaderAsync(group, leader);
+                    await group.WaitForLeaderOtherThanAsync(leader, TimeSpan.FromSeconds(30));
                     failovers.Add(clock.Elapsed.TotalMilliseconds);
                     faults[^1] += $" -> new leader after {clock.ElapsedMilliseconds} ms";
                     group.Start(leader);
@@ -151,20 +151,6 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
                     leadersByTerm.GetOrAdd(status.Term, _ => new())[master.RaftAddress] = 0;
             try { await Task.Delay(10, token); } catch (OperationCanceledException) { }
         }
-    }
-
-    /// <summary>Polls only the other masters: the old leader may be paused and would stall a request.</summary>
-    private static async Task WaitForNewLeaderAsync(MasterGroup group, MasterProcess old)
-    {
-        var others = group.Masters.Where(m => m != old).ToArray();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var m in others)
-                if (await m.TryStatusAsync() is { Role: "leader" }) return;
-            await Task.Delay(5);
-        }
-        throw new TimeoutException($"no new leader replaced m{old.Id} within 30 s");
     }
 
     private static async Task PollAsync(string phase, Func<bool> condition)

@@ -66,6 +66,23 @@ public sealed class MasterGroup : IDisposable
         throw new TimeoutException($"no agreed leader within {timeout}; last seen: {seen}");
     }
 
+    /// <summary>
+    /// Waits until a master other than <paramref name="old"/> says it leads. Only the others are asked:
+    /// the old leader may be paused or cut off and would stall a request.
+    /// </summary>
+    public async Task<MasterProcess> WaitForLeaderOtherThanAsync(MasterProcess old, TimeSpan timeout, CancellationToken token = default)
+    {
+        var others = Masters.Where(m => m != old).ToArray();
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var m in others)
+                if (await m.TryStatusAsync(token) is { Role: "leader" }) return m;
+            await Task.Delay(5, token);
+        }
+        throw new TimeoutException($"no new leader replaced m{old.Id} within {timeout}");
+    }
+
     /// <summary>Waits until every running master has applied at least <paramref name="index"/> and holds the same registry.</summary>
     public async Task<string> WaitForConvergenceAsync(long index, TimeSpan timeout, CancellationToken token = default)
     {

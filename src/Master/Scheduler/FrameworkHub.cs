@@ -56,17 +56,23 @@ public sealed partial class FrameworkHub : IDisposable
             foreach (var s in subscribers.Values.Where(s => s.Term == term)) s.Enqueue(failure);
             return true;
         }
-        var (framework, json) = effect switch
+        FrameworkId? framework = effect switch
         {
-            SendOffers o => (o.Framework, SchedulerEventJson.Offers(o.Offers, AddressOf)),
-            RescindOffer r => (r.Framework, SchedulerEventJson.Rescind(r.Offer)),
-            SendUpdate u => (u.Framework, SchedulerEventJson.Update(u.Task, null, u.State, null, u.Message, u.Reason, time.GetUtcNow())),
-            ForwardUpdate f => (f.Framework, SchedulerEventJson.Update(f.Task, f.Agent, f.State, f.Uuid, f.Message, "", time.GetUtcNow())),
-            _ => (default(FrameworkId), null),
+            SendOffers o => o.Framework, RescindOffer r => r.Framework, SendUpdate u => u.Framework, ForwardUpdate f => f.Framework,
+            _ => null,
         };
-        if (json is null || !subscribers.TryGetValue(framework, out var subscriber) || subscriber.Term != term) return false;
+        // Encoded only for a stream that will take it: effects for frameworks without one are dropped unencoded.
+        if (framework is not { } id || !subscribers.TryGetValue(id, out var subscriber) || subscriber.Term != term) return false;
+        var json = effect switch
+        {
+            SendOffers o => SchedulerEventJson.Offers(o.Offers, AddressOf),
+            RescindOffer r => SchedulerEventJson.Rescind(r.Offer),
+            SendUpdate u => SchedulerEventJson.Update(u.Task, null, u.State, null, u.Message, u.Reason, time.GetUtcNow()),
+            ForwardUpdate f => SchedulerEventJson.Update(f.Task, f.Agent, f.State, f.Uuid, f.Message, "", time.GetUtcNow()),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
         if (subscriber.Enqueue(json)) return true;
-        LogQueueFull(logger, framework.Value, Options.EventQueueCapacity);
+        LogQueueFull(logger, id.Value, Options.EventQueueCapacity);
         return false;
     }
 
