@@ -22,6 +22,8 @@ internal static class MasterCommand
           --framework-heartbeat-ms <n>    HEARTBEAT period on framework event streams (default 15000)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
           --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
+          --emulate-power-loss            tests only: the write-ahead log keeps pages not yet flushed in private
+                                          memory, so killing the master loses them as a power cut would
         """;
 
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
@@ -58,6 +60,7 @@ internal static class MasterCommand
                 HeartbeatThreshold = threshold,
                 RequestTimeout = TimeSpan.FromMilliseconds(args.Int("request-timeout-ms", 1000, 10, 60_000)),
                 SnapshotIntervalEntries = args.Int("snapshot-interval", 8192, 2),
+                EmulatePowerLoss = args.Flag("emulate-power-loss"),
             },
         };
         args.EnsureAllUsed();

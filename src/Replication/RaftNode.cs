@@ -43,6 +43,9 @@ internal sealed class RaftNode : IAsyncDisposable
                 // DotNext's default chunk is one OS page, and every chunk is a file of its own:
                 // under load the log then spends its time creating and mapping files.
                 ChunkSize = options.WalChunkBytes,
+                MemoryManagement = options.EmulatePowerLoss
+                    ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
+                    : WriteAheadLog.MemoryManagementStrategy.SharedMemory,
             }, stateMachine);
             var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
             {

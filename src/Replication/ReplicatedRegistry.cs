@@ -23,6 +23,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private readonly SemaphoreSlim restartLock = new(1, 1);
     private readonly ResiliencePipeline restartPipeline;
     private readonly ProposalPump proposals;
+    private readonly DurabilityBarrier durability;
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
     private int raftRestarts;
@@ -46,6 +47,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
             .Build();
         proposals = new ProposalPump(ReplicateEntryAsync, options.ProposalQueueCapacity, options.MaxReplicationsInFlight,
             options.MaxCommandsPerEntry);
+        durability = new DurabilityBarrier(token => ReplicateAsync([], context: null, token));
+        LostLeadership += _ => durability.FailWaiting(new NotLeaderException(Leader));
     }
 
     /// <summary>Starts this master's Raft member. Throws <see cref="ArgumentException"/> on invalid options.</summary>
@@ -101,9 +104,12 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     /// <summary>How many times the Raft member was restarted in place after a fault.</summary>
     public int RaftRestarts => Volatile.Read(ref raftRestarts);
 
+    /// <summary>Empty entries appended only to prove earlier writes flushed on a majority (see <see cref="DurabilityBarrier"/>).</summary>
+    public long DurabilityBarrierEntries => durability.BarrierEntries;
+
     /// <summary>
-    /// Proposes a command and returns its committed result (after a majority stored it durably and
-    /// this master applied it). Throws <see cref="InvalidRegistryCommandException"/> before proposing
+    /// Proposes a command and returns its committed result once a majority of masters flushed it to
+    /// disk and this master applied it. Throws <see cref="InvalidRegistryCommandException"/> before proposing
     /// a malformed command, and <see cref="NotLeaderException"/> when this master does not lead.
     /// </summary>
     public async Task<CommandResult> ProposeAsync(RegistryCommand command, CancellationToken token = default)
@@ -114,10 +120,18 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         // fail if the leader resigns), which is safe because nothing commits without one.
         if (incarnation is not { HoldsLeadership: true }) throw new NotLeaderException(Leader);
         await proposals.EnqueueAsync(pending, token).ConfigureAwait(false);
-        return await pending.Result.WaitAsync(token).ConfigureAwait(false);
+        var result = await pending.Result.WaitAsync(token).ConfigureAwait(false);
+        // Applied here means committed: a majority holds the entry, but followers may not have
+        // flushed it yet. The proposer hears back only once they have.
+        await durability.WaitAsync(token).ConfigureAwait(false);
+        return result;
     }
 
-    private async Task ReplicateEntryAsync(byte[] payload, PendingBatch batch, CancellationToken token)
+    private Task ReplicateEntryAsync(byte[] payload, PendingBatch batch, CancellationToken token) =>
+        ReplicateAsync(payload, batch, token);
+
+    /// <summary>Appends one entry in the term this master leads in and returns once it is committed and applied here.</summary>
+    private async Task ReplicateAsync(byte[] payload, object? context, CancellationToken token)
     {
         var current = incarnation;
         if (current is null || !current.HoldsLeadership) throw new NotLeaderException(Leader);
@@ -126,14 +140,21 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         // message may already have raised while this node still acts as leader: the stale entry then
         // matches the new leader's entry at the same index and term and gets committed here
         // (reproduced by PausedLeader_IsReplaced_AndCannotCommitWhenItWakesUp).
-        var entry = new BinaryLogEntry { Content = payload, Term = current.LeaderTerm, Context = batch };
+        var entry = new BinaryLogEntry { Content = payload, Term = current.LeaderTerm, Context = context };
+        var captured = durability.Capture();
+        var committed = false;
         try
         {
             await current.Node.Cluster.ReplicateAsync(entry, token).ConfigureAwait(false);
+            committed = true;
         }
         catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or InvalidOperationException or ObjectDisposedException)
         {
             throw new NotLeaderException(Leader, e);
+        }
+        finally
+        {
+            durability.Settle(captured, committed);
         }
     }
 
@@ -210,6 +231,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     {
         await lifetime.CancelAsync().ConfigureAwait(false);
         await proposals.DisposeAsync().ConfigureAwait(false);
+        await durability.DisposeAsync().ConfigureAwait(false);
         await restartLock.WaitAsync().ConfigureAwait(false);
         try
         {

@@ -62,6 +62,13 @@ public sealed record ReplicationOptions
     /// <summary>When the FASTER log outgrows this, the next checkpoint rewrites the store into a fresh generation.</summary>
     public long CompactionThresholdBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Tests only: the write-ahead log keeps pages in private memory until they are flushed (DotNext's
+    /// <c>PrivateMemory</c> strategy), so a killed process loses whatever was not flushed, as a machine
+    /// losing power would. With the default shared memory-mapped pages the kernel keeps them.
+    /// </summary>
+    public bool EmulatePowerLoss { get; init; }
+
     public FasterStoreOptions Store { get; init; } = new();
 
     public RegistryLimits Limits { get; init; } = RegistryLimits.Default;

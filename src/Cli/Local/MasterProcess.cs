@@ -49,6 +49,9 @@ public sealed class MasterProcess : IDisposable
     /// <summary>kill -9: no shutdown, no flush beyond what was already durable.</summary>
     public void Kill() => process.Kill();
 
+    /// <summary>Sends SIGKILL without waiting for the process to end (several masters killed at the same instant); <see cref="Kill"/> reaps it.</summary>
+    public void SendKill() => Signals.Send(Pid ?? throw new InvalidOperationException($"master {Id} is not running"), Signals.SigKill);
+
     /// <summary>SIGSTOP, returning once the kernel reports the process stopped (a signal is delivered asynchronously).</summary>
     public void Pause()
     {

@@ -7,6 +7,7 @@ internal static partial class Signals
 {
     public const int SigStop = 19;
     public const int SigCont = 18;
+    public const int SigKill = 9;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
