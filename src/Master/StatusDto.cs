@@ -34,7 +34,8 @@ public sealed record ReplicationBenchDto(
     [property: JsonPropertyName("ops_per_sec")] double OpsPerSec,
     [property: JsonPropertyName("p50_ms")] double P50Ms,
     [property: JsonPropertyName("p99_ms")] double P99Ms,
-    [property: JsonPropertyName("command_bytes")] int CommandBytes);
+    [property: JsonPropertyName("command_bytes")] int CommandBytes,
+    [property: JsonPropertyName("barrier_entries")] long BarrierEntries);
 
 [JsonSerializable(typeof(StatusDto))]
 [JsonSerializable(typeof(WeightDto[]))]

@@ -67,6 +67,8 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
             ["master/frameworks_connected"] = frameworks.Subscribed,
             ["registrar/applied_index"] = registry.AppliedIndex,
             ["registrar/commit_index"] = registry.CommitIndex,
+            // Empty entries appended only to prove that earlier writes were flushed on a majority.
+            ["registrar/durability_barrier_entries"] = registry.DurabilityBarrierEntries,
         };
         if (core is not null)
         {
