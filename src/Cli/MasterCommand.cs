@@ -18,6 +18,8 @@ internal static class MasterCommand
           --election-timeout-ms <lo-hi>   election timeout range (default 150-200)
           --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)
           --request-timeout-ms <n>        Raft request timeout; must cover a snapshot install (default 1000)
+          --connect-timeout-ms <n>        Raft connect timeout, below the lower election timeout (default min(50, lower/3))
+          --server-backlog <n>            Raft listen backlog (default: other members - 1, at least 1)
           --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
           --framework-heartbeat-ms <n>    HEARTBEAT period on framework event streams (default 15000)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
@@ -59,6 +61,8 @@ internal static class MasterCommand
                 UpperElectionTimeout = TimeSpan.FromMilliseconds(upper),
                 HeartbeatThreshold = threshold,
                 RequestTimeout = TimeSpan.FromMilliseconds(args.Int("request-timeout-ms", 1000, 10, 60_000)),
+                ConnectTimeout = TimeSpan.FromMilliseconds(args.Int("connect-timeout-ms", Math.Max(1, Math.Min(50, lower / 3)), 1, 60_000)),
+                ServerBacklog = args.Optional("server-backlog") is null ? null : args.Int("server-backlog", 1, 1, 1024),
                 SnapshotIntervalEntries = args.Int("snapshot-interval", 8192, 2),
                 EmulatePowerLoss = args.Flag("emulate-power-loss"),
             },

@@ -53,7 +53,13 @@ internal sealed class RaftNode : IAsyncDisposable
                 UpperElectionTimeout = (int)options.UpperElectionTimeout.TotalMilliseconds,
                 HeartbeatThreshold = options.HeartbeatThreshold,
                 RequestTimeout = options.RequestTimeout,
-                ConnectTimeout = options.LowerElectionTimeout,
+                // Connecting to a member that is cut off fails only after this; it must end well
+                // within the candidate's election timeout or the round is lost waiting for that vote.
+                ConnectTimeout = options.ConnectTimeout,
+                // The accept queue of a paused (SIGSTOP) member is served by its kernel: while it has
+                // room, connects succeed and the requests then wait the whole request timeout. A queue
+                // just large enough for the other members makes later connects fail after ConnectTimeout.
+                ServerBacklog = options.EffectiveServerBacklog,
                 ColdStart = false,
                 ConfigurationStorage = null!, // DotNext supplies its in-memory storage; we fill it below.
                 LoggerFactory = raftLoggerFactory,

@@ -15,6 +15,7 @@ public sealed partial class ReplicatedRegistry
             return;
         }
         var endPoint = member.EndPoint.ToString() ?? "";
+        CountElection(source.Node.Cluster.Term, endPoint);
         if (!member.IsRemote)
         {
             leader = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);
@@ -26,6 +27,10 @@ public sealed partial class ReplicatedRegistry
             try
             {
                 var metadata = await member.GetMetadataAsync(refresh: false, source.Stopping).ConfigureAwait(false);
+                // Close the connection the request opened: a follower holding one to its leader sends
+                // its next pre-vote and vote over it, and when the leader is paused or cut off those
+                // wait the whole request timeout instead of failing to connect (notes, section 1).
+                await member.CancelPendingRequestsAsync().ConfigureAwait(false);
                 if (metadata.TryGetValue(RaftNode.HttpMetadataKey, out var http) && leader?.RaftEndPoint == endPoint)
                     leader = new LeaderInfo(endPoint, http, IsLocal: false);
             }

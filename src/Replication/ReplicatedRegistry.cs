@@ -24,6 +24,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private readonly ResiliencePipeline restartPipeline;
     private readonly ProposalPump proposals;
     private readonly DurabilityBarrier durability;
+    private readonly RaftCandidacies candidacies;
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
     private int raftRestarts;
@@ -33,6 +34,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         this.options = options;
         logger = loggerFactory.CreateLogger<ReplicatedRegistry>();
         raftLoggers = new ObservedLoggerFactory(loggerFactory, walFaults);
+        candidacies = new RaftCandidacies(options.RaftEndPoint.ToString());
         walFaults.FaultDetected += e => _ = Task.Run(() => RecoverFromWalFaultAsync(e));
         restartPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -242,6 +244,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         finally
         {
             restartLock.Release();
+            candidacies.Dispose();
         }
     }
 

@@ -53,12 +53,18 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     {
         var core = await shell.ReadAsync(c => c.View(), token);
         var snapshot = registry.LocalRegistry;
+        var elections = registry.Elections;
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["master/elected"] = core is null ? 0 : 1,
             ["master/uptime_secs"] = Math.Round((DateTimeOffset.UtcNow - startedAt).TotalSeconds, 3),
             ["master/term"] = registry.Term,
             ["master/leader_changes"] = leaders.Changes,
+            ["master/elections_startup"] = elections.StartUp,
+            ["master/elections_step_down"] = elections.StepDown,
+            ["master/elections_timeout"] = elections.Timeout,
+            ["master/elections_total"] = elections.Total,
+            ["master/candidacies"] = elections.Candidacies,
             ["master/slaves_active"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Active),
             ["master/slaves_unreachable"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Unreachable),
             ["master/slaves_gone"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Gone),
