@@ -10,7 +10,8 @@ const string usage = """
       run [--masters H:P,...] [--cpus C] [--mem M] -- <command>            one task; exits with its exit status
       local               masters and agents on this machine: [--masters 3] [--agents 2] [--data-dir DIR]; Ctrl-C stops them
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
-      bench failover      --masters 3 --rounds N                time from killing the leader to the next committed write
+      bench failover      --masters 3 --rounds N [--fault kill|pause|partition]   time from the fault to the next committed write
+      bench stability     --seconds S                           3 masters, 2 agents, tasks running; leader changes without faults
       bench allocator     --agents A --frameworks F [--cycles N] DRF allocation cycle time
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
       bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one

@@ -4,10 +4,12 @@ using Mesos.HA.Cli.Local;
 namespace Mesos.HA.Cli.Bench;
 
 /// <summary>
-/// <c>mesos-ha bench failover</c>: each round kills the leader process with SIGKILL, measures the
-/// time until a registry write commits through a survivor, then restarts the killed master on its
-/// data directory and waits until the group has converged again. Prints
-/// <c>RESULT failover masters=.. rounds=.. min_ms=.. median_ms=.. max_ms=..</c>.
+/// <c>mesos-ha bench failover [--fault kill|pause|partition]</c>: each round injects the fault into
+/// the leader (SIGKILL; SIGSTOP; or cutting its network namespace off from the other masters),
+/// measures the time until a registry write commits through a survivor, then repairs the fault
+/// (restart on its data directory; SIGCONT; heal the link) and waits until the group has converged
+/// again. Prints <c>RESULT failover fault=.. masters=.. rounds=.. min_ms=.. median_ms=.. max_ms=..</c>.
+/// Where network namespaces cannot be made, the partition run says why and exits 0 without a RESULT.
 /// </summary>
 internal static class FailoverBench
 {
@@ -15,14 +17,26 @@ internal static class FailoverBench
     {
         var masters = args.Int("masters", 3, 3, 7);
         var rounds = args.Int("rounds", 10, 1, 1000);
+        var fault = args.Optional("fault") ?? "kill";
         var keep = args.Flag("keep");
         var timing = args.Optional("election-timeout-ms");
         var logLevel = args.Optional("master-log-level") ?? "Warning";
         args.EnsureAllUsed();
+        if (fault is not ("kill" or "pause" or "partition")) throw new UsageException("--fault must be kill, pause or partition");
 
-        var root = BenchRoot.Create("failover");
+        NetworkLab? lab = null;
+        if (fault == "partition" && (lab = NetworkLab.TryCreate(masters, out var reason)) is null)
+        {
+            Console.WriteLine($"failover fault=partition skipped: network namespaces cannot be made here ({reason})");
+            return 0;
+        }
+        var root = BenchRoot.Create("failover-" + fault);
         string[] extra = timing is null ? ["--log-level", logLevel] : ["--log-level", logLevel, "--election-timeout-ms", timing];
-        using var group = new MasterGroup(masters, root, extra);
+        var group = lab is null
+            ? new MasterGroup(masters, root, extra)
+            : new MasterGroup(root, Enumerable.Range(1, masters).Select(i => new MasterProcess(i, 7001, 5050,
+                Path.Combine(root, $"master-{i}"), Path.Combine(root, $"master-{i}.log"), lab.AddressOf(i), lab.Launcher(i))).ToArray(), extra);
+        var injector = new FaultInjector(fault, group, lab);
         var samples = new List<double>();
         try
         {
@@ -30,17 +44,17 @@ internal static class FailoverBench
             var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
             for (var round = 1; round <= rounds; round++)
             {
-                // A committed write before the kill proves the group is healthy and warms every connection.
+                // A committed write before the fault proves the group is healthy and warms every connection.
                 if (await MasterGroup.TryWriteWeightAsync(leader, "bench/before", round + 1, TimeSpan.FromSeconds(5), token) != 200)
-                    throw new InvalidOperationException($"round {round}: the leader m{leader.Id} did not accept a write before the kill");
+                    throw new InvalidOperationException($"round {round}: the leader m{leader.Id} did not accept a write before the fault");
                 var survivors = group.Masters.Where(m => m != leader).ToArray();
                 var clock = Stopwatch.StartNew();
-                Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing m{leader.Id}");
-                leader.Kill();
+                Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {fault} m{leader.Id}");
+                injector.Inject(leader);
                 var (writer, elapsed) = await WriteThroughAnySurvivorAsync(survivors, round, clock, token);
                 samples.Add(elapsed);
-                Console.WriteLine($"round {round}: killed m{leader.Id}; write committed through m{writer.Id} after {elapsed:F0} ms");
-                group.Start(leader);
+                Console.WriteLine($"round {round}: {fault} m{leader.Id}; write committed through m{writer.Id} after {elapsed:F0} ms");
+                injector.Repair();
                 leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30), token);
                 var status = await leader.TryStatusAsync(token);
                 await group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, TimeSpan.FromSeconds(60), token);
@@ -48,12 +62,14 @@ internal static class FailoverBench
             samples.Sort();
             var median = samples.Count % 2 == 1 ? samples[samples.Count / 2] : (samples[samples.Count / 2 - 1] + samples[samples.Count / 2]) / 2;
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT failover masters={masters} rounds={rounds} min_ms={samples[0]:F0} median_ms={median:F0} max_ms={samples[^1]:F0}"));
+                $"RESULT failover fault={fault} masters={masters} rounds={rounds} min_ms={samples[0]:F0} median_ms={median:F0} max_ms={samples[^1]:F0}"));
             return 0;
         }
         finally
         {
+            injector.Repair();
             group.Dispose();
+            lab?.Dispose();
             BenchRoot.Cleanup(root, keep);
         }
     }
@@ -73,5 +89,35 @@ internal static class FailoverBench
             await Task.Delay(2, token);
         }
         throw new TimeoutException($"round {round}: no survivor committed a write within {deadline}");
+    }
+
+    /// <summary>Injects one fault into a master and repairs it; remembers what it did so a failing run still repairs.</summary>
+    private sealed class FaultInjector(string fault, MasterGroup group, NetworkLab? lab)
+    {
+        private MasterProcess? victim;
+
+        public void Inject(MasterProcess master)
+        {
+            victim = master;
+            switch (fault)
+            {
+                case "kill": master.Kill(); break;
+                case "pause": master.Pause(); break;
+                default: lab!.Cut(master.Id); break;
+            }
+        }
+
+        /// <summary>Restarts the killed master, resumes the paused one (SIGCONT) or heals the cut link; no-op when nothing is injected.</summary>
+        public void Repair()
+        {
+            if (victim is not { } master) return;
+            victim = null;
+            switch (fault)
+            {
+                case "kill": if (!master.IsRunning) group.Start(master); break;
+                case "pause": if (master.IsRunning) master.Resume(); break;
+                default: lab!.Heal(master.Id); break;
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mesos.HA.Chaos.Tests;
+namespace Mesos.HA.Cli.Local;
 
 /// <summary>
 /// A private network for the masters: a bridge in this namespace and one network namespace per master,
@@ -9,7 +9,7 @@ namespace Mesos.HA.Chaos.Tests;
 /// machine refuses (no privileges, no netns support) <see cref="TryCreate"/> says why and returns null.
 /// Everything created is removed on dispose.
 /// </summary>
-internal sealed class NetworkLab : IDisposable
+public sealed class NetworkLab : IDisposable
 {
     private readonly string tag;
     private readonly List<string> namespaces = new();
