@@ -29,7 +29,7 @@ public sealed partial class ReplicatedRegistry
         get
         {
             lock (electionLock)
-                return new ElectionCounts(electionsStartUp, electionsStepDown, electionsTimeout, candidacies.Candidacies);
+                return new ElectionCounts(electionsStartUp, electionsStepDown, electionsTimeout, activity.Candidacies);
         }
     }
 

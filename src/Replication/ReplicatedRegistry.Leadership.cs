@@ -16,6 +16,7 @@ public sealed partial class ReplicatedRegistry
         }
         var endPoint = member.EndPoint.ToString() ?? "";
         CountElection(source.Node.Cluster.Term, endPoint);
+        source.LastRemoteLeader = member.IsRemote ? member.EndPoint : null;
         if (!member.IsRemote)
         {
             leader = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);

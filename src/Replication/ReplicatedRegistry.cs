@@ -24,7 +24,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private readonly ResiliencePipeline restartPipeline;
     private readonly ProposalPump proposals;
     private readonly DurabilityBarrier durability;
-    private readonly RaftCandidacies candidacies;
+    private readonly RaftActivity activity;
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
     private int raftRestarts;
@@ -34,7 +34,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         this.options = options;
         logger = loggerFactory.CreateLogger<ReplicatedRegistry>();
         raftLoggers = new ObservedLoggerFactory(loggerFactory, walFaults);
-        candidacies = new RaftCandidacies(options.RaftEndPoint.ToString());
+        activity = new RaftActivity(options.RaftEndPoint.ToString());
         walFaults.FaultDetected += e => _ = Task.Run(() => RecoverFromWalFaultAsync(e));
         restartPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -227,6 +227,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         incarnation = next;
         OnLeaderChanged(next, node.Cluster.Leader);
         next.LeadershipLoop = Task.Run(() => FollowLeadershipAsync(next));
+        next.SuspicionLoop = Task.Run(() => WatchLeaderHeartbeatsAsync(next));
     }
 
     public async ValueTask DisposeAsync()
@@ -244,7 +245,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         finally
         {
             restartLock.Release();
-            candidacies.Dispose();
+            activity.Dispose();
         }
     }
 
@@ -256,6 +257,10 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         public RaftNode Node { get; } = node;
         public CancellationToken Stopping => stopping.Token;
         public Task? LeadershipLoop { get; set; }
+        public Task? SuspicionLoop { get; set; }
+
+        /// <summary>The last leader this member followed (null while it leads itself).</summary>
+        public volatile System.Net.EndPoint? LastRemoteLeader;
         public CancellationToken LeadershipToken { get; set; } = new(canceled: true);
         public long LeaderTerm { get; set; }
 
@@ -272,6 +277,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         {
             await stopping.CancelAsync().ConfigureAwait(false);
             if (LeadershipLoop is { } loop) await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (SuspicionLoop is { } suspicion) await suspicion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await Node.DisposeAsync().ConfigureAwait(false);
             stopping.Dispose();
         }

@@ -1,37 +1,51 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Mesos.HA.Replication;
 
 /// <summary>
 /// What DotNext's Raft member reports through its published meters, for one member (several may
-/// share a process in tests, told apart by the local-address tag): how often it became a candidate,
-/// i.e. started an election round after its pre-vote passed. Thread-safe.
+/// share a process in tests, told apart by the local-address tag): when a leader's message last reset
+/// its election timer, and how often it became a candidate. Thread-safe.
 /// </summary>
 /// <remarks>
-/// DotNext counts candidacies on <c>transitions-to-candidate-count</c> of the meter
-/// <c>DotNext.Net.Cluster.Consensus.Raft.Server</c>; it has no public property for it. If a later
-/// version renames the instrument, the count stays 0.
+/// DotNext has no public property for either; its states count them on <c>incoming-heartbeats-count</c>
+/// and <c>transitions-to-candidate-count</c> of the meter <c>DotNext.Net.Cluster.Consensus.Raft.Server</c>.
+/// If a later version renames them, no heartbeat is ever seen (<see cref="SinceHeartbeat"/> stays
+/// MaxValue, so nothing is ever suspected) and the count stays 0.
 /// </remarks>
-internal sealed class RaftCandidacies : IDisposable
+internal sealed class RaftActivity : IDisposable
 {
     private const string MeterName = "DotNext.Net.Cluster.Consensus.Raft.Server";
+    private const string HeartbeatInstrument = "incoming-heartbeats-count";
     private const string CandidateInstrument = "transitions-to-candidate-count";
     private const string AddressTag = "dotnext.raft.server.address";
 
     private readonly MeterListener listener = new();
     private readonly string localAddress;
     private long candidacies;
+    private long lastHeartbeat; // Stopwatch timestamp; 0 = none yet
 
-    public RaftCandidacies(string localAddress)
+    public RaftActivity(string localAddress)
     {
         this.localAddress = localAddress;
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == MeterName && instrument.Name == CandidateInstrument)
+            if (instrument.Meter.Name == MeterName && instrument.Name is HeartbeatInstrument or CandidateInstrument)
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<int>(OnMeasurement);
         listener.Start();
+    }
+
+    /// <summary>Time since a leader's message last reset this member's election timer; MaxValue before the first.</summary>
+    public TimeSpan SinceHeartbeat
+    {
+        get
+        {
+            var last = Interlocked.Read(ref lastHeartbeat);
+            return last == 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(last);
+        }
     }
 
     /// <summary>How many times this member became a candidate (started an election round after its pre-vote passed).</summary>
@@ -40,7 +54,8 @@ internal sealed class RaftCandidacies : IDisposable
     private void OnMeasurement(Instrument instrument, int value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
         if (!IsLocal(tags)) return;
-        Interlocked.Add(ref candidacies, value);
+        if (instrument.Name == HeartbeatInstrument) Interlocked.Exchange(ref lastHeartbeat, Stopwatch.GetTimestamp());
+        else Interlocked.Add(ref candidacies, value);
     }
 
     private bool IsLocal(ReadOnlySpan<KeyValuePair<string, object?>> tags)
