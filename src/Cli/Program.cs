@@ -42,6 +42,7 @@ try
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover-e2e", .. var rest] => await FailoverEndToEndBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "stability", .. var rest] => await StabilityBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "tasks", .. var rest] => await TasksBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "launch", .. var rest] => await LaunchBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
