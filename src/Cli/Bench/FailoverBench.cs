@@ -45,8 +45,7 @@ internal static class FailoverBench
             for (var round = 1; round <= rounds; round++)
             {
                 // A committed write before the fault proves the group is healthy and warms every connection.
-                if (await MasterGroup.TryWriteWeightAsync(leader, "bench/before", round + 1, TimeSpan.FromSeconds(5), token) != 200)
-                    throw new InvalidOperationException($"round {round}: the leader m{leader.Id} did not accept a write before the fault");
+                leader = await WriteBeforeFaultAsync(group, round, token);
                 var survivors = group.Masters.Where(m => m != leader).ToArray();
                 var clock = Stopwatch.StartNew();
                 Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {fault} m{leader.Id}");
@@ -72,6 +71,19 @@ internal static class FailoverBench
             lab?.Dispose();
             BenchRoot.Cleanup(root, keep);
         }
+    }
+
+    /// <summary>Commits a write through whoever leads (retrying if leadership moves meanwhile) and returns that leader.</summary>
+    private static async Task<MasterProcess> WriteBeforeFaultAsync(MasterGroup group, int round, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30), token);
+            if (await MasterGroup.TryWriteWeightAsync(leader, "bench/before", round + 1, TimeSpan.FromSeconds(5), token) == 200) return leader;
+            Console.Error.WriteLine($"round {round}: the leader m{leader.Id} did not accept a write before the fault; asking again");
+        }
+        throw new TimeoutException($"round {round}: no leader accepted a write before the fault");
     }
 
     /// <summary>Tries every survivor in turn until one commits the write; each attempt is bounded so a dead or stale master cannot stall the loop.</summary>
