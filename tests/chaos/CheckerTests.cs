@@ -64,6 +64,64 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public void LongConcurrentHistory_OnOneKey_IsCheckedWhole_AndOneStaleReadInItIsCaught()
+    {
+        // Four clients, 1,500 operations on one key: writes of unique values overlapping each other,
+        // reads that see the latest completed write or a concurrent one, some writes of unknown outcome.
+        var random = new Random(7);
+        var good = new RegisterHistory();
+        var stale = new RegisterHistory();
+        double? current = null;
+        long t = 0;
+        var staleInjected = false;
+        for (var i = 0; i < 500; i++)
+        {
+            double value = i + 2;
+            // a write overlapping a read that still sees the previous value, then a read of the new one
+            good.Write("k", value, t, t + 10);
+            good.Read("k", current, t + 1, t + 5);
+            if (random.Next(10) == 0) good.Write("k", 100_000 + i, t + 2, completed: null); // unknown, never read: may be left out
+            stale.Write("k", value, t, t + 10);
+            stale.Read("k", current, t + 1, t + 5);
+            current = value;
+            good.Read("k", current, t + 11, t + 12);
+            // once, well after write i+2 completed, a read that still returns the value before it
+            stale.Read("k", !staleInjected && i == 400 ? value - 1 : current, t + 11, t + 12);
+            staleInjected |= i == 400;
+            t += 20;
+        }
+        var verdict = good.Linearizable();
+        Assert.True(verdict.Holds, verdict.Details);
+        Assert.Contains("1 keys", verdict.Details);
+        Assert.False(stale.Linearizable().Holds);
+    }
+
+    [Fact]
+    public void LocalReads_GoingBackOrFromTheFuture_AreCaught_LaggingOnesAreNot()
+    {
+        var history = new RegisterHistory();
+        history.Write("k", 2, 0, 10);
+        history.Write("k", 3, 20, 30);
+        history.LocalRead("m1/pid1", "k", null, 1, 2);  // not yet applied there: fine
+        history.LocalRead("m1/pid1", "k", 2, 40, 41);   // behind the leader (3 is acknowledged): fine, it may lag
+        history.LocalRead("m1/pid1", "k", 3, 50, 51);
+        history.LocalRead("m1/pid2", "k", 2, 60, 61);   // a restarted process replays its log: judged on its own
+        Assert.True(history.LocalReadsMonotonic().Holds, history.LocalReadsMonotonic().Details);
+
+        var back = new RegisterHistory();
+        back.Write("k", 2, 0, 10);
+        back.Write("k", 3, 20, 30);
+        back.LocalRead("m1/pid1", "k", 3, 40, 41);
+        back.LocalRead("m1/pid1", "k", 2, 50, 51);      // the same process went back
+        Assert.False(back.LocalReadsMonotonic().Holds);
+
+        var future = new RegisterHistory();
+        future.LocalRead("m2/pid1", "k", 4, 0, 1);
+        future.Write("k", 4, 10, 20);                   // written after the read completed
+        Assert.False(future.LocalReadsMonotonic().Holds);
+    }
+
+    [Fact]
     public void DuplicateLaunch_AndMissingFinalState_AreCaught()
     {
         var history = new TaskHistory();

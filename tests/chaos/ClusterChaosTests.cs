@@ -18,6 +18,7 @@ namespace Mesos.HA.Chaos.Tests;
 public sealed class ClusterChaosTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Heal = TimeSpan.FromSeconds(60);
+    private const int MinRegistryOperationsPerRound = 20;
     private static readonly string[] Faults = ["kill-leader", "pause-leader", "kill-follower", "kill-agent", "kill-framework"];
 
     [Fact]
@@ -62,12 +63,13 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
             var frameworkInfo = new FrameworkInfo { Name = "chaos", FailoverTimeout = TimeSpan.FromMinutes(10) };
             driver = new MesosSchedulerDriver(scheduler, frameworkInfo, cluster.MasterAddresses);
             driver.Start();
-            var workload = Task.Run(() => RegistryWorkload.RunAsync(cluster.Group, registerOps, clock, stop.Token));
+            var registryClients = new RegistryWorkload(cluster.Group, registerOps, clock, seed);
+            var workload = registryClients.RunAsync(stop.Token);
             var observer = Task.Run(() => ObserveAsync(cluster.Group, leaders, stop.Token));
 
             for (var round = 1; round <= rounds; round++)
             {
-                await HealAsync(cluster, agents, driver, $"before round {round}");
+                await HealAsync(cluster, agents, driver, $"before round {round}", registryClients);
                 var finishedBefore = Volatile.Read(ref scheduler.Finished);
                 var fault = faults[random.Next(faults.Length)];
                 var leader = await cluster.LeaderAsync();
@@ -119,29 +121,41 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                         driver.Start();
                         break;
                 }
-                await HealAsync(cluster, agents, driver, $"after round {round} ({fault})");
+                await HealAsync(cluster, agents, driver, $"after round {round} ({fault})", registryClients);
                 await PollAsync($"round {round}: tasks progress after {fault}", () => Volatile.Read(ref scheduler.Finished) > finishedBefore + 3, Heal);
+                // The registry must keep serving too: a round in which no operation completes proves nothing about it.
+                var completedBefore = registryClients.CompletedOperations;
+                await PollAsync($"round {round}: registry operations complete after {fault}",
+                    () => registryClients.CompletedOperations >= completedBefore + MinRegistryOperationsPerRound, Heal);
             }
 
             // Drain: no new launches; every launched task must end and reach the framework.
             scheduler.Launching = false;
-            await HealAsync(cluster, agents, driver, "at the end");
+            await HealAsync(cluster, agents, driver, "at the end", registryClients);
             await PollAsync("all launched tasks ended", () => scheduler.Live == 0, Heal);
             await stop.CancelAsync();
             await workload;
             await observer;
             var final = await FinalWeightsAsync(cluster);
+            // After the workload stopped: every master's own copy, not only the leader's, holds every acknowledged write.
+            var leaderNow = await cluster.LeaderAsync();
+            await cluster.Group.WaitForConvergenceAsync((await leaderNow.TryStatusAsync())?.CommitIndex ?? 0, Heal);
+            var copies = new List<CheckResult>();
+            foreach (var master in cluster.Group.Masters)
+                copies.Add(registerOps.NoAcknowledgedWriteLost(await LocalWeightsAsync(master)) with { Invariant = $"no acknowledged write lost in m{master.Id}'s copy" });
             foreach (var agent in agents) RecordRuns(agent, tasks);
 
-            var results = new[]
-            {
+            CheckResult[] results =
+            [
                 leaders.AtMostOneLeaderPerTerm(),
                 registerOps.NoAcknowledgedWriteLost(final),
+                .. copies,
                 registerOps.Linearizable(),
+                registerOps.LocalReadsMonotonic(),
                 tasks.NoTaskLaunchedTwice(),
                 tasks.EveryFinalStateReachedTheFramework(),
                 await RegisteredWithTheLeaderAsync(cluster, agents, driver),
-            };
+            ];
             failovers.Sort();
             output.WriteLine("faults injected:");
             foreach (var line in report) output.WriteLine("  " + line);
@@ -149,6 +163,9 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                 output.WriteLine($"failover ms: min {failovers[0]:F0} median {failovers[failovers.Count / 2]:F0} max {failovers[^1]:F0} ({failovers.Count} leader faults)");
             output.WriteLine($"workload: {registerOps.Count} registry operations, {tasks.LaunchCount} tasks launched, {scheduler.Finished} finished, " +
                 $"{scheduler.Subscriptions} subscriptions, {leaders.Terms} terms");
+            output.WriteLine("registry operations per key (acknowledged writes / unknown outcomes / linearizable reads / local reads):");
+            foreach (var (key, acked, unknown, reads, locals) in registerOps.Counts())
+                output.WriteLine($"  {key}: {acked} / {unknown} / {reads} / {locals}");
             output.WriteLine("invariants:");
             foreach (var result in results) output.WriteLine("  " + result);
             output.WriteLine($"seed {seed}");
@@ -163,12 +180,22 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>Every master up and agreeing on a leader, every agent and the framework registered with it.</summary>
-    private static async Task HealAsync(ClusterHarness cluster, AgentProcess[] agents, MesosSchedulerDriver driver, string phase)
+    private static async Task HealAsync(ClusterHarness cluster, AgentProcess[] agents, MesosSchedulerDriver driver, string phase,
+        RegistryWorkload registryClients)
     {
         foreach (var m in cluster.Group.Masters.Where(m => !m.IsRunning)) cluster.Group.Start(m);
         var leader = await cluster.Group.WaitForLeaderAsync(Heal);
-        var status = await leader.TryStatusAsync();
-        await cluster.Group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, Heal);
+        // The masters are compared at rest: the registry clients wait meanwhile.
+        await registryClients.PauseAsync();
+        try
+        {
+            var status = await leader.TryStatusAsync();
+            await cluster.Group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, Heal);
+        }
+        finally
+        {
+            registryClients.Resume();
+        }
         leader = await cluster.Group.WaitForLeaderAsync(Heal);
         var result = await PollAsync(phase + ": agents and framework with the leader",
             async () => (await RegisteredWithTheLeaderAsync(cluster, agents, driver)).Holds, Heal);
@@ -206,6 +233,13 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
             await Task.Delay(20);
         }
         throw new TimeoutException("no final linearizable read succeeded");
+    }
+
+    private static async Task<IReadOnlyDictionary<string, double>> LocalWeightsAsync(MasterProcess master)
+    {
+        var text = await MasterProcess.Client.GetStringAsync($"http://{master.HttpAddress}/master/weights?local=true");
+        var weights = System.Text.Json.JsonSerializer.Deserialize(text, Mesos.HA.Master.MasterJsonContext.Default.WeightDtoArray) ?? [];
+        return weights.ToDictionary(w => w.Role, w => w.Weight);
     }
 
     private static async Task ObserveAsync(MasterGroup group, LeaderHistory leaders, CancellationToken token)

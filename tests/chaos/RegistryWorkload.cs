@@ -1,38 +1,176 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
 using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Master;
 
 namespace Mesos.HA.Chaos.Tests;
 
 /// <summary>
-/// A registry client for the chaos run: writes role weights and reads them back linearizably through
-/// whichever master answers, recording each operation's invocation and completion. A write that
-/// timed out is recorded with an unknown outcome; a refused one (redirect, no leader) is not recorded.
-/// Bounded: stops when told to, or after 100,000 operations.
+/// The registry workload as Jepsen would run it: several concurrent clients on a few keys (role
+/// weights), every write a value never written before, reads through the leader's linearizable path
+/// and through a master's own copy (<c>?local=true</c>, judged by its weaker promise). Clients follow
+/// the 307 a follower answers. A write answered anything but 200 after it was sent (307, 503, 500, a
+/// timeout, a reset connection) is recorded with an unknown outcome: the master may have appended it
+/// before it lost leadership. Only a write that never reached a master (connection refused) is left
+/// out. Bounded: stops when told to, or after <see cref="MaxOperationsPerClient"/> operations per client.
 /// </summary>
-internal static class RegistryWorkload
+internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory history, Stopwatch clock, int seed,
+    int clients = 4, int keys = 5)
 {
-    public static async Task RunAsync(MasterGroup group, RegisterHistory history, Stopwatch clock, CancellationToken token)
+    public const int MaxOperationsPerClient = 50_000;
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(1);
+    private long nextValue = 1; // 1 is the default weight (writing it deletes the key): values start at 2
+    private long completedOperations;
+    private volatile TaskCompletionSource? paused;
+    private int active;
+
+    /// <summary>Operations that completed with a definite answer (acknowledged writes and successful reads).</summary>
+    public long CompletedOperations => Interlocked.Read(ref completedOperations);
+
+    /// <summary>
+    /// Holds every client before its next operation and waits (bounded) for those in flight to end, so
+    /// the masters can be compared at rest. Operations already running are bounded by their timeout.
+    /// </summary>
+    public async Task PauseAsync()
     {
-        for (var n = 0; n < 100_000 && !token.IsCancellationRequested; n++)
+        paused ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deadline = DateTime.UtcNow + OperationTimeout * 5;
+        while (Volatile.Read(ref active) > 0 && DateTime.UtcNow < deadline) await Task.Delay(5);
+    }
+
+    public void Resume() => Interlocked.Exchange(ref paused, null)?.TrySetResult();
+
+    public Task RunAsync(CancellationToken token) =>
+        Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(new Random(seed * 31 + c), token), token)));
+
+    private async Task ClientAsync(Random random, CancellationToken token)
+    {
+        var target = group.Masters[random.Next(group.Masters.Count)];
+        for (var n = 0; n < MaxOperationsPerClient && !token.IsCancellationRequested; n++)
         {
-            var master = group.Masters[(n / 3 + n) % group.Masters.Count]; // reads and writes both visit every master
-            if (!master.IsRunning) continue;
-            // Few operations per key (2,000 keys in rotation): each key's history is checked whole, from its absence.
-            var role = $"chaos/r{n / 3 % 2000}";
-            if (n % 3 == 2)
+            if (paused is { } gate)
             {
-                var invoked = clock.ElapsedTicks;
-                if (await MasterGroup.TryReadWeightsAsync(master, token) is { } weights)
-                    history.Read(role, weights.FirstOrDefault(w => w.Role == role)?.Weight, invoked, clock.ElapsedTicks);
+                await gate.Task.WaitAsync(token);
                 continue;
             }
-            var weight = 2 + n % 1000; // 1 is the default weight: writing it removes the entry
-            var started = clock.ElapsedTicks;
-            var status = await MasterGroup.TryWriteWeightAsync(master, role, weight, TimeSpan.FromSeconds(1), token);
-            if (status == 200) history.Write(role, weight, started, clock.ElapsedTicks);
-            else if (status == 0) history.Write(role, weight, started, null); // timed out or cut off: unknown
-            if (status != 200) await Task.Delay(5, CancellationToken.None);
+            Interlocked.Increment(ref active);
+            MasterProcess? next;
+            try
+            {
+                if (paused is not null) continue; // paused between the check and the count: do not start
+                var key = $"chaos/k{random.Next(keys)}";
+                next = random.Next(10) switch
+                {
+                    < 5 => await WriteAsync(target, key, token),
+                    < 8 => await ReadAsync(target, key, token),
+                    _ => await ReadLocalAsync(group.Masters[random.Next(group.Masters.Count)], key, token),
+                };
+            }
+            finally
+            {
+                Interlocked.Decrement(ref active);
+            }
+            if (next is null)
+            {
+                // No answer worth following: try another master after a short pause.
+                target = group.Masters[random.Next(group.Masters.Count)];
+                await Task.Delay(5, CancellationToken.None);
+            }
+            else
+            {
+                target = next;
+            }
         }
+    }
+
+    /// <summary>Returns the master to use next: the same one, the leader it redirected to, or null to pick another.</summary>
+    private async Task<MasterProcess?> WriteAsync(MasterProcess master, string key, CancellationToken token)
+    {
+        if (!master.IsRunning) return null;
+        var value = (double)Interlocked.Increment(ref nextValue);
+        var invoked = clock.ElapsedTicks;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        cts.CancelAfter(OperationTimeout);
+        try
+        {
+            using var response = await MasterProcess.Client.PutAsJsonAsync($"http://{master.HttpAddress}/master/weights",
+                new[] { new WeightDto(key, value) }, MasterJsonContext.Default.WeightDtoArray, cts.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                history.Write(key, value, invoked, clock.ElapsedTicks);
+                Interlocked.Increment(ref completedOperations);
+                return master;
+            }
+            history.Write(key, value, invoked, completed: null);
+            return RedirectTarget(response);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return null; // never reached a master
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            if (token.IsCancellationRequested && !cts.IsCancellationRequested) throw;
+            history.Write(key, value, invoked, completed: null); // sent, no answer: unknown
+            return null;
+        }
+    }
+
+    private async Task<MasterProcess?> ReadAsync(MasterProcess master, string key, CancellationToken token)
+    {
+        if (!master.IsRunning) return null;
+        var invoked = clock.ElapsedTicks;
+        var (status, weights, response) = await GetAsync(master, "/master/weights", token);
+        using (response)
+        {
+            if (status != HttpStatusCode.OK || weights is null) return response is null ? null : RedirectTarget(response);
+            history.Read(key, weights.FirstOrDefault(w => w.Role == key)?.Weight, invoked, clock.ElapsedTicks);
+            Interlocked.Increment(ref completedOperations);
+            return master;
+        }
+    }
+
+    private async Task<MasterProcess?> ReadLocalAsync(MasterProcess master, string key, CancellationToken token)
+    {
+        if (!master.IsRunning || master.Pid is not { } pid) return null;
+        var invoked = clock.ElapsedTicks;
+        var (status, weights, response) = await GetAsync(master, "/master/weights?local=true", token);
+        response?.Dispose();
+        if (status == HttpStatusCode.OK && weights is not null)
+        {
+            history.LocalRead($"m{master.Id}/pid{pid}", key, weights.FirstOrDefault(w => w.Role == key)?.Weight, invoked, clock.ElapsedTicks);
+            Interlocked.Increment(ref completedOperations);
+        }
+        return null; // local reads do not move the client's leader guess
+    }
+
+    private static async Task<(HttpStatusCode? Status, WeightDto[]? Weights, HttpResponseMessage? Response)> GetAsync(
+        MasterProcess master, string path, CancellationToken token)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        cts.CancelAfter(OperationTimeout);
+        try
+        {
+            var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}{path}", cts.Token);
+            if (response.StatusCode != HttpStatusCode.OK) return (response.StatusCode, null, response);
+            var weights = await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, cts.Token);
+            return (response.StatusCode, weights, response);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            return (null, null, null);
+        }
+    }
+
+    /// <summary>The master a 307 names (its Location is <c>//host:port/path</c>), or null.</summary>
+    private MasterProcess? RedirectTarget(HttpResponseMessage response)
+    {
+        if (response.StatusCode != HttpStatusCode.TemporaryRedirect || response.Headers.Location is not { } location) return null;
+        var text = location.OriginalString.TrimStart('/');
+        var authority = text.Split('/')[0];
+        return group.Masters.FirstOrDefault(m => m.HttpAddress == authority);
     }
 }
