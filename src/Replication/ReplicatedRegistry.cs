@@ -24,6 +24,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private readonly ResiliencePipeline restartPipeline;
     private readonly ProposalPump proposals;
     private readonly DurabilityBarrier durability;
+    private readonly LeadershipJournal journal;
     private readonly RaftActivity activity;
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
@@ -51,6 +52,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
             options.MaxCommandsPerEntry);
         durability = new DurabilityBarrier(token => ReplicateAsync([], context: null, token));
         LostLeadership += _ => durability.FailWaiting(new NotLeaderException(Leader));
+        journal = new LeadershipJournal(options.DataDirectory);
+        BecameLeader += t => journal.Record(t.Term, leader: true);
+        LostLeadership += term => journal.Record(term, leader: false);
     }
 
     /// <summary>Starts this master's Raft member. Throws <see cref="ArgumentException"/> on invalid options.</summary>
@@ -246,6 +250,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         {
             restartLock.Release();
             activity.Dispose();
+            journal.Dispose();
         }
     }
 

@@ -21,6 +21,28 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public void TwoLeadersInOneTerm_InTheMastersJournals_AreCaught()
+    {
+        var dir = Directory.CreateTempSubdirectory("journals-");
+        try
+        {
+            File.WriteAllLines(Path.Combine(dir.FullName, "m1"), ["100 1 leader", "900 1 follower", "950 3 leader"]);
+            File.WriteAllLines(Path.Combine(dir.FullName, "m2"), ["800 2 leader", "990 2 follower"]);
+            var journals = new[] { ("m1", Path.Combine(dir.FullName, "m1")), ("m2", Path.Combine(dir.FullName, "m2")) };
+            Assert.True(LeaderHistory.FromJournals(journals).AtMostOneLeaderPerTerm().Holds);
+
+            File.AppendAllLines(Path.Combine(dir.FullName, "m2"), ["1000 3 leader"]); // m2 claims term 3 too
+            var result = LeaderHistory.FromJournals(journals).AtMostOneLeaderPerTerm();
+            Assert.False(result.Holds);
+            Assert.Contains("term 3: m1, m2", result.Details);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void LostWrite_IsCaught_OverwrittenOrUnknownOnesAreNot()
     {
         var history = new RegisterHistory();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Replication;
 using Mesos.HA.SchedulerDriver;
 using Mesos.HA.Tests.Support;
 using Xunit;
@@ -147,7 +148,9 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
 
             CheckResult[] results =
             [
-                leaders.AtMostOneLeaderPerTerm(),
+                LeaderHistory.FromJournals(cluster.Group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, LeadershipJournal.FileName))))
+                    .AtMostOneLeaderPerTerm() with { Invariant = "at most one leader per term, from every master's journal" },
+                leaders.AtMostOneLeaderPerTerm() with { Invariant = "at most one leader per term, as sampled through /health" },
                 registerOps.NoAcknowledgedWriteLost(final),
                 .. copies,
                 registerOps.Linearizable(),

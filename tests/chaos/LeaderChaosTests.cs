@@ -96,6 +96,10 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
             output.WriteLine($"terms observed {leadersByTerm.Count}, terms with two leaders {doubleLeaders.Length}");
             Assert.True(lost.Length == 0, $"seed {seed}: acknowledged writes lost: {string.Join(",", lost.Take(20))}");
             Assert.True(doubleLeaders.Length == 0, $"seed {seed}: two leaders in one term: {string.Join("; ", doubleLeaders)}");
+            var journals = Checkers.LeaderHistory.FromJournals(group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, Mesos.HA.Replication.LeadershipJournal.FileName))))
+                .AtMostOneLeaderPerTerm();
+            output.WriteLine($"journals: {journals}");
+            Assert.True(journals.Holds, $"seed {seed}: {journals}");
         }
         finally
         {

@@ -11,6 +11,26 @@ public sealed class LeaderHistory
 
     public int Terms => leadersByTerm.Count;
 
+    /// <summary>
+    /// The leadership journals the masters wrote (<c>leadership.log</c> in each data directory: lines of
+    /// <c>&lt;monotonic µs&gt; &lt;term&gt; leader|follower</c>): every claim each master made, including
+    /// those made while observers could not reach it.
+    /// </summary>
+    public static LeaderHistory FromJournals(IEnumerable<(string Master, string Path)> journals)
+    {
+        var history = new LeaderHistory();
+        foreach (var (master, path) in journals)
+        {
+            if (!File.Exists(path)) continue;
+            foreach (var line in File.ReadLines(path))
+            {
+                var parts = line.Split(' ');
+                if (parts.Length == 3 && parts[2] == "leader" && long.TryParse(parts[1], out var term)) history.Observe(term, master);
+            }
+        }
+        return history;
+    }
+
     /// <summary>Raft's election safety: at most one leader per term.</summary>
     public CheckResult AtMostOneLeaderPerTerm()
     {
