@@ -1,6 +1,6 @@
 using System.Net;
 using DotNext.Net.Cluster.Consensus.Raft;
-using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using Mesos.HA.Replication.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 
@@ -11,18 +11,20 @@ namespace Mesos.HA.Replication;
 /// log, and the registry state machine over FASTER. Built and torn down as a unit so that a faulty
 /// member can be restarted in place (see <see cref="WalFaultDetector"/>).
 /// </summary>
-internal sealed class RaftNode : IAsyncDisposable
+internal sealed partial class RaftNode : IAsyncDisposable
 {
     public const string HttpMetadataKey = "mesos-ha-http";
 
-    private RaftNode(RaftCluster cluster, WriteAheadLog log, RegistryStateMachine stateMachine)
+    private RaftNode(RaftCluster cluster, WriteAheadLog log, RegistryStateMachine stateMachine, MembershipStorage membership)
     {
         Cluster = cluster;
         Log = log;
         StateMachine = stateMachine;
+        Membership = membership;
     }
 
     public RaftCluster Cluster { get; }
+    public MembershipStorage Membership { get; }
     public WriteAheadLog Log { get; }
     public RegistryStateMachine StateMachine { get; }
 
@@ -34,8 +36,13 @@ internal sealed class RaftNode : IAsyncDisposable
         var stateMachine = RegistryStateMachine.Open(Path.Combine(options.DataDirectory, "registry"), options, logger);
         WriteAheadLog? log = null;
         RaftCluster? cluster = null;
+        var membership = new MembershipStorage(Path.Combine(options.DataDirectory, MembershipStorage.FileName));
         try
         {
+            // The flags only seed a brand-new group; a stored membership (changed online since) wins.
+            // A joining master stores nothing and starts frozen until a configuration naming it arrives.
+            if (!options.Join && !await membership.SeedIfEmptyAsync(options.Members, token).ConfigureAwait(false))
+                LogStoredMembership(logger, string.Join(",", (await membership.ReadAsync(token).ConfigureAwait(false)).Select(m => m.ToString())));
             log = new WriteAheadLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "raft"),
@@ -61,7 +68,8 @@ internal sealed class RaftNode : IAsyncDisposable
                 // just large enough for the other members makes later connects fail after ConnectTimeout.
                 ServerBacklog = options.EffectiveServerBacklog,
                 ColdStart = false,
-                ConfigurationStorage = null!, // DotNext supplies its in-memory storage; we fill it below.
+                ConfigurationStorage = membership,
+                WarmupRounds = options.WarmupRounds,
                 LoggerFactory = raftLoggerFactory,
                 MaxReplicationLag = options.MaxReplicationLag,
                 // The lease (renewed by every heartbeat round a majority answers) is how a leader
@@ -73,19 +81,16 @@ internal sealed class RaftNode : IAsyncDisposable
                 // pre-vote from the leader and cause one extra election.
             };
             configuration.Metadata[HttpMetadataKey] = options.HttpAddress;
-            var members = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage)
-                .CreateInitialConfigurationBuilder();
-            foreach (var member in options.Members) members.Add(member);
-            members.Build();
             cluster = new RaftCluster(configuration) { AuditTrail = log };
             await cluster.StartAsync(token).ConfigureAwait(false);
-            return new RaftNode(cluster, log, stateMachine);
+            return new RaftNode(cluster, log, stateMachine, membership);
         }
         catch
         {
             cluster?.Dispose();
             if (log is not null) await log.DisposeAsync().ConfigureAwait(false);
             stateMachine.Dispose();
+            membership.Dispose();
             throw;
         }
     }
@@ -101,5 +106,9 @@ internal sealed class RaftNode : IAsyncDisposable
         Cluster.Dispose();
         await Log.DisposeAsync().ConfigureAwait(false);
         StateMachine.Dispose();
+        Membership.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Using the stored Raft membership {Members} (the peers given at start only seed a new group)")]
+    private static partial void LogStoredMembership(ILogger logger, string members);
 }

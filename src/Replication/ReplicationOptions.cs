@@ -7,11 +7,31 @@ namespace Mesos.HA.Replication;
 /// <summary>How one master takes part in the Raft group. Validated by <see cref="Validate"/> at start.</summary>
 public sealed record ReplicationOptions
 {
-    /// <summary>This member's Raft endpoint (must be one of <see cref="Members"/>).</summary>
+    /// <summary>This member's Raft endpoint (one of <see cref="Members"/> unless it <see cref="Join"/>s).</summary>
     public required IPEndPoint RaftEndPoint { get; init; }
 
-    /// <summary>Every member of the static group, this one included: 3 or 5 endpoints (1 is allowed for development).</summary>
+    /// <summary>
+    /// The group's members, this one included, for a brand-new group: 3 or 5 endpoints (1 is allowed
+    /// for development). Only a seed: once a membership is stored in the data directory, that one is
+    /// used and this list is ignored. Empty or informational when <see cref="Join"/> is set.
+    /// </summary>
     public required IReadOnlyList<IPEndPoint> Members { get; init; }
+
+    /// <summary>
+    /// This master is new to an existing group: with nothing stored it starts frozen (standby, no
+    /// vote, no election) and waits until the leader adds it (<c>POST /master/members</c>).
+    /// </summary>
+    public bool Join { get; init; }
+
+    /// <summary>Replication rounds the leader spends catching a member up before it joins the configuration (DotNext's WarmupRounds).</summary>
+    public int WarmupRounds { get; init; } = 10;
+
+    /// <summary>
+    /// After a requested step-down the old leader stays out of elections (standby) until another
+    /// leader is known or this long has passed, so that it does not win the next election itself.
+    /// Zero resigns without holding back.
+    /// </summary>
+    public TimeSpan StepDownHoldOff { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Where the Raft log and the registry store live.</summary>
     public required string DataDirectory { get; init; }
@@ -93,10 +113,22 @@ public sealed record ReplicationOptions
     /// <summary>Returns null when the options are usable, otherwise what is wrong.</summary>
     public string? Validate()
     {
-        if (Members.Count == 0) return "no Raft members given";
         if (Members.Distinct().Count() != Members.Count) return "a Raft member is listed twice";
-        if (!Members.Contains(RaftEndPoint)) return $"this master's Raft endpoint {RaftEndPoint} is not among the members";
-        if (Members.Count % 2 == 0) return $"{Members.Count} members: use an odd number (3 or 5) so a majority survives a split";
+        if (Join)
+        {
+            // A listed master starts as a member of the seed; joining is for one the group does not know yet.
+            if (Members.Contains(RaftEndPoint))
+                return $"this master's Raft endpoint {RaftEndPoint} is among the peers: a listed master is a member already (drop --join)";
+        }
+        else
+        {
+            if (Members.Count == 0) return "no Raft members given";
+            if (!Members.Contains(RaftEndPoint))
+                return $"this master's Raft endpoint {RaftEndPoint} is not among the peers (a new master joining a running group needs --join)";
+            if (Members.Count % 2 == 0) return $"{Members.Count} members: use an odd number (3 or 5) so a majority survives a split";
+        }
+        if (WarmupRounds < 1) return "warm-up rounds must be at least 1";
+        if (StepDownHoldOff < TimeSpan.Zero) return "step-down hold-off must not be negative";
         if (LowerElectionTimeout <= TimeSpan.Zero || UpperElectionTimeout <= LowerElectionTimeout)
             return "election timeouts must be positive with lower < upper";
         if (HeartbeatThreshold is <= 0 or >= 1) return "heartbeat threshold must be between 0 and 1";
