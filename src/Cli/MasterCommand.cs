@@ -9,10 +9,13 @@ namespace Mesos.HA.Cli;
 internal static class MasterCommand
 {
     public const string Usage = """
-        mesos-ha master --id <n> --raft <host:port> --peers <host:port,...> --http <host:port> --data-dir <dir>
+        mesos-ha master --id <n> --raft <host:port> --peers <host:port,...> --http <host:port> --data-dir <dir> [--join]
           --id                 this master's number (for logs and status)
-          --raft               this master's Raft endpoint; must be one of --peers
-          --peers              every master's Raft endpoint, this one included (3 or 5; 1 for development)
+          --raft               this master's Raft endpoint; must be one of --peers (unless --join)
+          --peers              a new group's masters' Raft endpoints, this one included (3 or 5; 1 for development);
+                               only a seed: a master whose data directory holds a membership uses that one
+          --join               a new master for a running group: starts frozen until the leader adds it
+                               (mesos-ha masters add <raft>); --peers is then optional and must not name it
           --http               where this master serves HTTP (health, redirect, APIs)
           --data-dir           Raft log and registry store; keep it on a durable disk
           --election-timeout-ms <lo-hi>   election timeout range (default 150-200)
@@ -31,7 +34,9 @@ internal static class MasterCommand
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
     {
         var raft = EndPoints.Parse(args.Required("raft"), "--raft");
-        var peers = args.Required("peers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var join = args.Flag("join");
+        var peers = (join ? args.Optional("peers") ?? "" : args.Required("peers"))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => EndPoints.Parse(p, "--peers entry")).ToArray();
         var http = EndPoints.Parse(args.Required("http"), "--http");
         var (lower, upper) = ParseRange(args.Optional("election-timeout-ms") ?? "150-200");
@@ -55,6 +60,7 @@ internal static class MasterCommand
             {
                 RaftEndPoint = raft,
                 Members = peers,
+                Join = join,
                 DataDirectory = Path.GetFullPath(args.Required("data-dir")),
                 HttpAddress = $"{http.Address}:{http.Port}",
                 LowerElectionTimeout = TimeSpan.FromMilliseconds(lower),

@@ -7,6 +7,8 @@ const string usage = """
       demo                a local cluster, a framework running 40 tasks, the leader killed halfway; a timeline and a summary
       agent               run one agent (mesos-ha agent --help)
       state|leader|agents|frameworks|tasks [--masters H:P,...] [--json]   the cluster as its leader sees it
+      masters list|add <raft>|remove <raft> [--masters H:P,...] [--json]  the Raft group's members; add or remove one master
+      leader step-down [--masters H:P,...]                                 hand leadership to another master (well under a second)
       run [--masters H:P,...] [--cpus C] [--mem M] -- <command>            one task; exits with its exit status
       local               masters and agents on this machine: [--masters 3] [--agents 2] [--data-dir DIR]; Ctrl-C stops them
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
@@ -31,10 +33,12 @@ try
     return args switch
     {
         ["master", "--help"] => Print(MasterCommand.Usage, 0),
-        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench", "emulate-power-loss" }, "master"), cancel.Token),
+        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench", "emulate-power-loss", "join" }, "master"), cancel.Token),
         ["agent", "--help"] => Print(AgentCommand.Usage, 0),
         ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }, "agent"), cancel.Token),
         ["demo", .. var rest] => await DemoCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "keep" }), cancel.Token),
+        ["masters", .. var rest] => await Mesos.HA.Cli.Operator.MembershipCommands.RunMastersAsync(rest, cancel.Token),
+        ["leader", "step-down", .. var rest] => await Mesos.HA.Cli.Operator.MembershipCommands.StepDownAsync(new ArgReader(rest, new HashSet<string> { "json" }), cancel.Token),
         [var verb and ("state" or "leader" or "agents" or "frameworks" or "tasks"), .. var rest] =>
             await Mesos.HA.Cli.Operator.StateCommands.RunAsync(verb, new ArgReader(rest, new HashSet<string> { "json" }), cancel.Token),
         ["run", .. var rest] => await RunCommand.RunAsync(rest, cancel.Token),

@@ -45,6 +45,7 @@ public static class MasterHost
         var scheduler = new SchedulerEndpoint(frameworks, shell, registry, TimeProvider.System, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
         await using var leaders = new Operator.LeaderWatch(registry);
         new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, DateTimeOffset.UtcNow).Map(app);
+        Operator.MembershipEndpoints.Map(app, registry);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);
         app.MapGet(AgentChannel.Path, (HttpContext http) => AgentChannel.AcceptAsync(http, agents, stop.Token));
@@ -128,11 +129,11 @@ public static class MasterHost
         }
     }
 
-    private static IResult BadRequest(string message) =>
+    internal static IResult BadRequest(string message) =>
         Results.Json(new ErrorDto(message), MasterJsonContext.Default.ErrorDto, statusCode: 400);
 
     /// <summary>307 to the leader when one is known (as Mesos redirects), 503 otherwise.</summary>
-    private static IResult NotLeader(NotLeaderException e, string path) => e.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
+    internal static IResult NotLeader(NotLeaderException e, string path) => e.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
         ? Results.Redirect($"//{leader.HttpAddress}{path}", permanent: false, preserveMethod: true)
         : Results.Json(new ErrorDto("no leader is known"), MasterJsonContext.Default.ErrorDto, statusCode: 503);
 
@@ -149,6 +150,7 @@ public static class MasterHost
             leading ? "leader" : "follower", term, leader?.RaftEndPoint,
             leader is { HttpAddress.Length: > 0 } ? leader.HttpAddress : null,
             registry.AppliedIndex, registry.CommitIndex, registry.CheckpointIndex, registry.SnapshotsInstalled,
-            registry.Compactions, registry.RaftRestarts, RegistryCodec.Digest(local), local.Weights.Count);
+            registry.Compactions, registry.RaftRestarts, RegistryCodec.Digest(local), local.Weights.Count,
+            registry.IsVoting, registry.IsStandby, [.. registry.Members.Select(m => m.RaftEndPoint)]);
     }
 }

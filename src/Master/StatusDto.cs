@@ -18,7 +18,26 @@ public sealed record StatusDto(
     [property: JsonPropertyName("compactions")] int Compactions,
     [property: JsonPropertyName("raft_restarts")] int RaftRestarts,
     [property: JsonPropertyName("registry_digest")] string RegistryDigest,
-    [property: JsonPropertyName("weights")] int Weights);
+    [property: JsonPropertyName("weights")] int Weights,
+    [property: JsonPropertyName("voting")] bool Voting = true,
+    [property: JsonPropertyName("standby")] bool Standby = false,
+    [property: JsonPropertyName("members")] string[]? Members = null);
+
+/// <summary>One master of the Raft configuration in <c>GET /master/members</c>.</summary>
+public sealed record MemberDto(
+    [property: JsonPropertyName("raft")] string Raft,
+    [property: JsonPropertyName("leader")] bool Leader,
+    [property: JsonPropertyName("status")] string Status);
+
+/// <summary><c>GET /master/members</c> (the leader's configuration) and the answer to a change.</summary>
+public sealed record MembersDto(
+    [property: JsonPropertyName("members")] MemberDto[] Members,
+    [property: JsonPropertyName("message")] string? Message = null);
+
+/// <summary>The answer to <c>POST /master/step-down</c>.</summary>
+public sealed record StepDownDto(
+    [property: JsonPropertyName("resigned")] string Resigned,
+    [property: JsonPropertyName("term")] long Term);
 
 /// <summary>One role's weight in <c>/master/weights</c> (the Mesos shape).</summary>
 public sealed record WeightDto(
@@ -41,6 +60,8 @@ public sealed record ReplicationBenchDto(
 [JsonSerializable(typeof(WeightDto[]))]
 [JsonSerializable(typeof(ReplicationBenchDto))]
 [JsonSerializable(typeof(ErrorDto))]
+[JsonSerializable(typeof(MembersDto))]
+[JsonSerializable(typeof(StepDownDto))]
 public sealed partial class MasterJsonContext : JsonSerializerContext;
 
 /// <summary>A readable error body.</summary>

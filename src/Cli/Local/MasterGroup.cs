@@ -11,16 +11,20 @@ namespace Mesos.HA.Cli.Local;
 public sealed class MasterGroup : IDisposable
 {
     private readonly string[] extraArgs;
+    private readonly List<MasterProcess> masters;
+    private readonly string[] seed;
+    private readonly HashSet<MasterProcess> joined = [];
 
     public MasterGroup(int size, string root, IEnumerable<string>? extraArgs = null)
     {
         Root = root;
         this.extraArgs = extraArgs?.ToArray() ?? [];
         Directory.CreateDirectory(root);
-        Masters = Enumerable.Range(1, size)
+        masters = Enumerable.Range(1, size)
             .Select(i => new MasterProcess(i, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(root, $"master-{i}"),
                 Path.Combine(root, $"master-{i}.log")))
-            .ToArray();
+            .ToList();
+        seed = [.. masters.Select(m => m.RaftAddress)];
     }
 
     /// <summary>A group whose masters are given (own addresses, launchers): network namespaces in chaos tests.</summary>
@@ -29,19 +33,39 @@ public sealed class MasterGroup : IDisposable
         Root = root;
         this.extraArgs = extraArgs?.ToArray() ?? [];
         Directory.CreateDirectory(root);
-        Masters = masters;
+        this.masters = [.. masters];
+        seed = [.. masters.Select(m => m.RaftAddress)];
     }
 
     public string Root { get; }
-    public IReadOnlyList<MasterProcess> Masters { get; }
-    public IEnumerable<string> Peers => Masters.Select(m => m.RaftAddress);
+
+    /// <summary>Every master this group started or created, those added later (<see cref="AddMaster"/>) included.</summary>
+    public IReadOnlyList<MasterProcess> Masters => masters;
+
+    /// <summary>The Raft endpoints the group was created with: the seed every original master is started with (also after membership changes).</summary>
+    public IEnumerable<string> Peers => seed;
 
     public void StartAll()
     {
         foreach (var m in Masters) Start(m);
     }
 
-    public void Start(MasterProcess master) => master.Start(Peers, extraArgs);
+    /// <summary>Starts (or restarts) a master with its original flags: the seed peers, or <c>--join</c> for one added later.</summary>
+    public void Start(MasterProcess master) => master.Start(joined.Contains(master) ? [] : Peers, extraArgs, join: joined.Contains(master));
+
+    /// <summary>
+    /// A new master with fresh ports and an empty data directory, not started: <see cref="Start"/>
+    /// runs it with <c>--join</c>, frozen until the leader adds it (<c>POST /master/members</c>).
+    /// </summary>
+    public MasterProcess AddMaster()
+    {
+        var id = masters.Max(m => m.Id) + 1;
+        var master = new MasterProcess(id, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(Root, $"master-{id}"),
+            Path.Combine(Root, $"master-{id}.log"));
+        masters.Add(master);
+        joined.Add(master);
+        return master;
+    }
 
     /// <summary>Waits until one running master leads and every running master answering agrees on it.</summary>
     public async Task<MasterProcess> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token = default)
@@ -56,7 +80,8 @@ public sealed class MasterGroup : IDisposable
             if (leaders.Length == 1)
             {
                 var leader = leaders[0];
-                var agree = statuses.Where(s => s.Status is not null)
+                // Masters outside the configuration (joining, removed) may know no leader or a stale one.
+                var agree = statuses.Where(s => s.Status is { Voting: true })
                     .All(s => s.Status!.LeaderRaft == leader.Master.RaftAddress);
                 if (agree) return leader.Master;
             }

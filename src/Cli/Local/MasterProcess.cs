@@ -36,14 +36,15 @@ public sealed class MasterProcess : IDisposable
     public int? Pid => process.Pid;
     public bool IsRunning => process.IsRunning;
 
-    public void Start(IEnumerable<string> peers, IEnumerable<string> extraArgs)
+    /// <summary>Starts the master as a member of <paramref name="peers"/>, or with <paramref name="join"/> as a new master for a running group (no peers needed).</summary>
+    public void Start(IEnumerable<string> peers, IEnumerable<string> extraArgs, bool join = false)
     {
         if (IsRunning) throw new InvalidOperationException($"master {Id} is already running");
-        process.Start(new[]
-        {
-            "master", "--id", Id.ToString(), "--raft", RaftAddress, "--peers", string.Join(',', peers),
-            "--http", HttpAddress, "--data-dir", DataDirectory,
-        }.Concat(extraArgs));
+        var peerList = string.Join(',', peers);
+        process.Start(new[] { "master", "--id", Id.ToString(), "--raft", RaftAddress, "--http", HttpAddress, "--data-dir", DataDirectory }
+            .Concat(peerList.Length > 0 ? ["--peers", peerList] : [])
+            .Concat(join ? ["--join"] : [])
+            .Concat(extraArgs));
     }
 
     /// <summary>kill -9: no shutdown, no flush beyond what was already durable.</summary>

@@ -37,6 +37,56 @@ internal static class OperatorClient
         throw new UsageException($"no leading master answered ({string.Join("; ", errors)})");
     }
 
+    /// <summary>
+    /// Sends a leader-only request through the masters in turn, following a follower's 307 to the
+    /// leader (a few hops at most). Returns the first answer that is neither a redirect nor 503; throws
+    /// a one-line error when no master leads or answers.
+    /// </summary>
+    public static async Task<(int Status, string Body)> SendToLeaderAsync(IReadOnlyList<string> masters, HttpMethod method,
+        string pathAndQuery, CancellationToken token)
+    {
+        var errors = new List<string>();
+        foreach (var master in masters)
+        {
+            var target = $"http://{master}{pathAndQuery}";
+            try
+            {
+                for (var hop = 0; hop < 3; hop++)
+                {
+                    using var response = await Http.SendAsync(new HttpRequestMessage(method, target), token);
+                    var body = await response.Content.ReadAsStringAsync(token);
+                    var status = (int)response.StatusCode;
+                    if (status is 307 or 308 && response.Headers.Location is { } location)
+                    {
+                        target = location.IsAbsoluteUri ? location.ToString() : "http:" + location.OriginalString;
+                        continue;
+                    }
+                    if (status == 503) { errors.Add($"{master}: no leader known"); break; }
+                    return (status, body);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                errors.Add($"{master}: {e.Message}");
+            }
+        }
+        throw new UsageException($"no leading master answered ({string.Join("; ", errors)})");
+    }
+
+    /// <summary>A master's <c>/health</c>, or null when it does not answer.</summary>
+    public static async Task<JsonObject?> TryHealthAsync(string master, CancellationToken token)
+    {
+        try
+        {
+            using var response = await Http.GetAsync($"http://{master}/health", token);
+            return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(token)) as JsonObject : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<JsonObject> GetStateAsync(string master, CancellationToken token)
     {
         using var response = await Http.GetAsync($"http://{master}/master/state", token);

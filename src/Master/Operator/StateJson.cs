@@ -29,6 +29,7 @@ public static class StateJson
             json.WriteString("pid", $"master@{options.HttpHost}:{options.HttpPort}");
             json.WriteString("role", core is null ? "follower" : "leader");
             json.WriteNumber("term", registry.Term);
+            json.WriteBoolean("voting", registry.IsVoting);
             json.WriteNumber("start_time", startedAt.ToUnixTimeMilliseconds() / 1000.0);
             if (core is not null && electedAt is { } elected) json.WriteNumber("elected_time", elected.ToUnixTimeMilliseconds() / 1000.0);
             if (leader is { HttpAddress.Length: > 0 })
@@ -42,11 +43,14 @@ public static class StateJson
                 json.WriteEndObject();
             }
             json.WriteStartArray("masters");
-            foreach (var member in options.Replication.Members.Select(m => m.ToString()).Order(StringComparer.Ordinal))
+            // The configuration this master applied (it changes online), not the peers it was started with.
+            foreach (var member in registry.Members)
             {
                 json.WriteStartObject();
-                json.WriteString("raft", member);
-                json.WriteBoolean("leader", leader?.RaftEndPoint == member);
+                json.WriteString("raft", member.RaftEndPoint);
+                json.WriteBoolean("leader", leader?.RaftEndPoint == member.RaftEndPoint);
+                json.WriteBoolean("voting", true);
+                json.WriteString("status", member.Status);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

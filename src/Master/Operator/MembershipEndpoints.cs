@@ -1,0 +1,76 @@
+using System.Net;
+using Mesos.HA.Replication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesos.HA.Master.Operator;
+
+/// <summary>
+/// The Raft group's membership and leader hand-off, served by the leader (followers answer 307 to
+/// it, 503 when no leader is known):
+/// <c>GET /master/members</c>, <c>POST /master/members?raft=ip:port</c> (add a master started with
+/// <c>--join</c>), <c>DELETE /master/members?raft=ip:port</c>, <c>POST /master/step-down</c>.
+/// One change at a time: a change while another runs is 409 and changes nothing.
+/// </summary>
+public static class MembershipEndpoints
+{
+    public const string MembersPath = "/master/members";
+    public const string StepDownPath = "/master/step-down";
+
+    public static void Map(WebApplication app, ReplicatedRegistry registry)
+    {
+        app.MapGet(MembersPath, (HttpContext http) =>
+        {
+            // ?local=true: this master's own applied configuration (any master, also a joining one).
+            if (http.Request.Query["local"] != "true" && !registry.IsLeader)
+                return MasterHost.NotLeader(new NotLeaderException(registry.Leader), MembersPath);
+            return Results.Json(new MembersDto(Members(registry)), MasterJsonContext.Default.MembersDto);
+        });
+        app.MapPost(MembersPath, async (HttpContext http) => await ChangeAsync(http, registry, add: true));
+        app.MapDelete(MembersPath, async (HttpContext http) => await ChangeAsync(http, registry, add: false));
+        app.MapPost(StepDownPath, async (HttpContext http) =>
+        {
+            try
+            {
+                var term = registry.LeadershipTerm ?? registry.Term;
+                await registry.StepDownAsync(http.RequestAborted);
+                return Results.Json(new StepDownDto(registry.Options.RaftEndPoint.ToString(), term), MasterJsonContext.Default.StepDownDto);
+            }
+            catch (NotLeaderException e)
+            {
+                return MasterHost.NotLeader(e, StepDownPath);
+            }
+        });
+    }
+
+    private static async Task<IResult> ChangeAsync(HttpContext http, ReplicatedRegistry registry, bool add)
+    {
+        var text = http.Request.Query["raft"].ToString();
+        if (string.IsNullOrWhiteSpace(text)) return MasterHost.BadRequest("give the master's Raft endpoint as ?raft=ip:port");
+        if (!IPEndPoint.TryParse(text, out var endPoint) || endPoint.Port == 0)
+            return MasterHost.BadRequest($"'{text}' is not ip:port (a Raft endpoint by IP address, as the masters' --raft)");
+        try
+        {
+            var result = add
+                ? await registry.AddMemberAsync(endPoint, http.RequestAborted)
+                : await registry.RemoveMemberAsync(endPoint, http.RequestAborted);
+            var status = result.Status switch
+            {
+                MembershipChangeStatus.Done => StatusCodes.Status200OK,
+                MembershipChangeStatus.NotMember => StatusCodes.Status404NotFound,
+                MembershipChangeStatus.NotCaughtUp => StatusCodes.Status504GatewayTimeout,
+                _ => StatusCodes.Status409Conflict,
+            };
+            return status == StatusCodes.Status200OK
+                ? Results.Json(new MembersDto(Members(registry), result.Message), MasterJsonContext.Default.MembersDto)
+                : Results.Json(new ErrorDto(result.Message), MasterJsonContext.Default.ErrorDto, statusCode: status);
+        }
+        catch (NotLeaderException e)
+        {
+            return MasterHost.NotLeader(e, $"{MembersPath}?raft={Uri.EscapeDataString(text)}");
+        }
+    }
+
+    private static MemberDto[] Members(ReplicatedRegistry registry) =>
+        [.. registry.Members.Select(m => new MemberDto(m.RaftEndPoint, m.IsLeader, m.Status))];
+}
