@@ -11,10 +11,10 @@ internal sealed class InProcessGroup : IAsyncDisposable
 
     private InProcessGroup(ReplicationOptions[] options) => Options = options;
 
-    public ReplicationOptions[] Options { get; }
+    public ReplicationOptions[] Options { get; private set; }
     public ReplicatedRegistry?[] Members { get; private set; } = [];
 
-    public static async Task<InProcessGroup> StartAsync(int size)
+    public static async Task<InProcessGroup> StartAsync(int size, Func<ReplicationOptions, ReplicationOptions>? configure = null)
     {
         var endpoints = Enumerable.Range(0, size).Select(_ => new IPEndPoint(IPAddress.Loopback, EndPoints.FreePort())).ToArray();
         var group = new InProcessGroup([]);
@@ -25,7 +25,7 @@ internal sealed class InProcessGroup : IAsyncDisposable
             DataDirectory = Path.Combine(group.root, $"m{i}"),
             HttpAddress = $"127.0.0.1:{10000 + i}",
             SnapshotIntervalEntries = 16,
-        }).ToArray();
+        }).Select(o => configure?.Invoke(o) ?? o).ToArray();
         group = new InProcessGroup(options);
         group.Members = await Task.WhenAll(options.Select(o => ReplicatedRegistry.StartAsync(o, NullLoggerFactory.Instance)));
         return group;
@@ -60,6 +60,30 @@ internal sealed class InProcessGroup : IAsyncDisposable
                 await Task.Delay(10);
             }
         }
+    }
+
+    /// <summary>Starts a new member with <c>Join</c> and an empty data directory: frozen until the leader adds it. Returns its index.</summary>
+    public async Task<int> StartJoiningAsync()
+    {
+        var index = Options.Length;
+        var options = Options[0] with
+        {
+            RaftEndPoint = new IPEndPoint(IPAddress.Loopback, EndPoints.FreePort()),
+            Members = [],
+            Join = true,
+            DataDirectory = Path.Combine(root, $"m{index}"),
+            HttpAddress = $"127.0.0.1:{10000 + index}",
+        };
+        Options = [.. Options, options];
+        Members = [.. Members, await ReplicatedRegistry.StartAsync(options, NullLoggerFactory.Instance)];
+        return index;
+    }
+
+    /// <summary>Starts member <paramref name="index"/> again on its data directory with its original options.</summary>
+    public async Task RestartAsync(int index)
+    {
+        await StopAsync(index);
+        Members[index] = await ReplicatedRegistry.StartAsync(Options[index], NullLoggerFactory.Instance);
     }
 
     public async Task StopAsync(int index)
