@@ -26,8 +26,9 @@ public static class MembershipEndpoints
                 return MasterHost.NotLeader(new NotLeaderException(registry.Leader), MembersPath);
             return Results.Json(new MembersDto(Members(registry)), MasterJsonContext.Default.MembersDto);
         });
-        app.MapPost(MembersPath, async (HttpContext http) => await ChangeAsync(http, registry, add: true));
-        app.MapDelete(MembersPath, async (HttpContext http) => await ChangeAsync(http, registry, add: false));
+        // Typed as Func so that the IResult is written (as a RequestDelegate it would be discarded).
+        app.MapPost(MembersPath, (Func<HttpContext, Task<IResult>>)(http => ChangeAsync(http, registry, add: true)));
+        app.MapDelete(MembersPath, (Func<HttpContext, Task<IResult>>)(http => ChangeAsync(http, registry, add: false)));
         app.MapPost(StepDownPath, async (HttpContext http) =>
         {
             try
