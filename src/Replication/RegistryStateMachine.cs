@@ -77,8 +77,10 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
         {
             await InstallSnapshotAsync(entry, token).ConfigureAwait(false);
         }
-        else if (!entry.IsConfiguration)
+        else if (!entry.IsConfiguration && entry.Length is not 0)
         {
+            // A configuration entry reaches the state machine emptied (DotNext's WriteAheadLog gives
+            // its content to the membership storage and passes on a payload-less entry at its index).
             ApplyBatch(entry);
             if (entry.Index - latest.Index >= options.SnapshotIntervalEntries)
                 await CheckpointAsync(entry.Index, entry.Term, token).ConfigureAwait(false);

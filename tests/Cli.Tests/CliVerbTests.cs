@@ -45,8 +45,57 @@ public sealed class CliVerbTests(ITestOutputHelper output)
         Assert.Contains("1 agents active", state.Out);
     }
 
+    [Fact]
+    public async Task MastersVerbs_ListAddRemove_AndLeaderStepDown_HandsLeadershipOver()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var old = await cluster.LeaderAsync();
+        // Any master will do: followers redirect to the leader.
+        var masters = string.Join(',', cluster.MasterAddresses.Reverse());
+
+        var list = await CliRunner.RunAsync(Wait, "masters", "list", "--masters", masters);
+        Assert.Equal(0, list.Exit);
+        Assert.StartsWith("RAFT", list.Out);
+        foreach (var m in cluster.Group.Masters) Assert.Contains(m.RaftAddress, list.Out);
+        Assert.Contains("leader", list.Out);
+
+        var fresh = cluster.Group.AddMaster();
+        cluster.Group.Start(fresh);
+        var up = DateTime.UtcNow + Wait;
+        while (await fresh.TryStatusAsync() is not { Standby: true })
+        {
+            Assert.True(DateTime.UtcNow < up, "the joining master did not answer /health");
+            await Task.Delay(50);
+        }
+        var added = await CliRunner.RunAsync(Wait, "masters", "add", fresh.RaftAddress, "--masters", masters, "--json");
+        Assert.True(added.Exit == 0, added.Err);
+        Assert.Equal(4, JsonNode.Parse(added.Out)!["members"]!.AsArray().Count);
+        var twice = await CliRunner.RunAsync(Wait, "masters", "add", fresh.RaftAddress, "--masters", masters);
+        Assert.Equal(1, twice.Exit);
+        Assert.Contains("already a member (409)", twice.Err);
+        var unknown = await CliRunner.RunAsync(Wait, "masters", "remove", "127.0.0.1:1", "--masters", masters);
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("not a member (404)", unknown.Err);
+        var garbage = await CliRunner.RunAsync(Wait, "masters", "add", "nonsense", "--masters", masters);
+        Assert.Equal(2, garbage.Exit);
+        var removed = await CliRunner.RunAsync(Wait, "masters", "remove", fresh.RaftAddress, "--masters", masters);
+        Assert.True(removed.Exit == 0, removed.Err);
+        Assert.DoesNotContain(fresh.RaftAddress, removed.Out.Split('\n').Skip(1).Aggregate("", string.Concat));
+        fresh.Kill();
+
+        var stepDown = await CliRunner.RunAsync(Wait, "leader", "step-down", "--masters", masters, "--json");
+        Assert.True(stepDown.Exit == 0, stepDown.Err);
+        var handOff = JsonNode.Parse(stepDown.Out)!;
+        Assert.Equal(old.RaftAddress, handOff["resigned"]!.GetValue<string>());
+        Assert.NotEqual(old.RaftAddress, handOff["leader_raft"]!.GetValue<string>());
+        output.WriteLine($"step-down hand-off seen by the CLI: {handOff["ms"]} ms");
+    }
+
     [Theory]
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --bogus 1", "unknown")]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:3 --http 127.0.0.1:2 --data-dir /tmp/x", "--join")]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --join", "drop --join")]
+    [InlineData("masters add --masters 127.0.0.1:1", "usage")]
     [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --resources cpus:lots", "--resources")]
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers no-such-host.invalid:1 --http 127.0.0.1:2 --data-dir /tmp/x", "cannot be resolved")]
     [InlineData("state --masters 127.0.0.1:1", "no leading master answered")]
