@@ -82,6 +82,7 @@ public sealed partial class ReplicatedRegistry
         if (current is not { HoldsLeadership: true }) throw new NotLeaderException(Leader);
         var cluster = current.Node.Cluster;
         LogSteppingDown(logger, current.LeaderTerm);
+        NoteStepDownRequested();
         bool resigned;
         try
         {
