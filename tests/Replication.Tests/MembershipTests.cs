@@ -134,13 +134,23 @@ public sealed class MembershipTests(ITestOutputHelper output)
         await using var group = await InProcessGroup.StartAsync(3, o => holdOff ? o : o with { StepDownHoldOff = TimeSpan.Zero });
         var times = new List<double>();
         var rewon = 0;
+        var moved = 0;
         const int tries = 10;
         for (var attempt = 0; attempt < tries; attempt++)
         {
             var old = await group.LeaderAsync();
             await group.ProposeAsync(Admit($"before-{attempt}"));
             var clock = Stopwatch.StartNew();
-            await old.StepDownAsync();
+            try
+            {
+                await old.StepDownAsync();
+            }
+            catch (NotLeaderException) when (++moved <= tries)
+            {
+                // Leadership moved on its own (a timeout election on a loaded machine): not a hand-off to measure.
+                attempt--;
+                continue;
+            }
             var next = await PollAsync("a leader after the step-down", () => group.Members.FirstOrDefault(m => m is { IsLeader: true }),
                 TimeSpan.FromSeconds(5));
             times.Add(clock.Elapsed.TotalMilliseconds);
