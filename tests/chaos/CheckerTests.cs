@@ -166,4 +166,23 @@ public sealed class CheckerTests
         history.Launched("t1");
         Assert.Contains("t1 launched 2x", history.NoTaskLaunchedTwice().Details);
     }
+
+    [Fact]
+    public void FrameworkHearingLost_ForATaskThatFinishedOnItsAgent_IsCaught()
+    {
+        var history = new TaskHistory();
+        history.Launched("t1");
+        history.Launched("t2");
+        history.Update("t1", "TASK_RUNNING");
+        history.Update("t1", "TASK_LOST");      // the agent was away...
+        history.Update("t1", "TASK_FINISHED");  // ...and its own update arrived after all
+        history.Update("t2", "TASK_RUNNING");
+        history.Update("t2", "TASK_LOST");
+        history.EndedOnAgent("t1", "TASK_FINISHED");
+        history.EndedOnAgent("t2", "TASK_FINISHED"); // but the framework only ever heard LOST
+        var result = history.FrameworkHeardWhatAgentsRecorded();
+        Assert.False(result.Holds);
+        Assert.Contains("t2: agent TASK_FINISHED", result.Details);
+        Assert.DoesNotContain("t1", result.Details);
+    }
 }

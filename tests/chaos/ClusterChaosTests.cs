@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 using Mesos.HA.Replication;
 using Mesos.HA.SchedulerDriver;
 using Mesos.HA.Tests.Support;
@@ -146,6 +147,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                 copies.Add(registerOps.NoAcknowledgedWriteLost(await LocalWeightsAsync(master)) with { Invariant = $"no acknowledged write lost in m{master.Id}'s copy" });
             foreach (var agent in agents) RecordRuns(agent, tasks);
 
+            var checking = Stopwatch.StartNew();
             CheckResult[] results =
             [
                 LeaderHistory.FromJournals(cluster.Group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, LeadershipJournal.FileName))))
@@ -157,8 +159,10 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                 registerOps.LocalReadsMonotonic(),
                 tasks.NoTaskLaunchedTwice(),
                 tasks.EveryFinalStateReachedTheFramework(),
+                tasks.FrameworkHeardWhatAgentsRecorded(),
                 await RegisteredWithTheLeaderAsync(cluster, agents, driver),
             ];
+            output.WriteLine($"checks took {checking.ElapsedMilliseconds} ms");
             failovers.Sort();
             output.WriteLine("faults injected:");
             foreach (var line in report) output.WriteLine("  " + line);
@@ -222,8 +226,16 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
         var meta = Path.Combine(agent.WorkDirectory, "meta");
         if (!Directory.Exists(meta)) return;
         foreach (var runs in Directory.EnumerateDirectories(meta, "runs", SearchOption.AllDirectories))
-            foreach (var _ in Directory.EnumerateDirectories(runs))
-                tasks.RanOnAgent(Path.GetFileName(Path.GetDirectoryName(runs)!));
+            foreach (var run in Directory.EnumerateDirectories(runs))
+            {
+                var task = Path.GetFileName(Path.GetDirectoryName(runs)!);
+                tasks.RanOnAgent(task);
+                var log = Path.Combine(run, Mesos.HA.Agent.Tasks.TaskRun.UpdatesFile);
+                if (!File.Exists(log)) continue;
+                var ended = Mesos.HA.Agent.Updates.UpdateLog.ReadAll(log)
+                    .LastOrDefault(r => r.Update is { } u && TaskHistory.IsTerminal(u.State.MesosName()))?.Update;
+                if (ended is not null) tasks.EndedOnAgent(task, ended.State.MesosName());
+            }
     }
 
     private static async Task<IReadOnlyDictionary<string, double>> FinalWeightsAsync(ClusterHarness cluster)

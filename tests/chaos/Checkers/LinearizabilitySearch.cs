@@ -9,7 +9,8 @@ namespace Mesos.HA.Chaos.Tests.Checkers;
 /// Writes of unknown outcome (no completion) may take effect at any point after their invocation or
 /// never. One whose value no read returned can always be left out (it explains no read and could only
 /// contradict some), so it is dropped before the search: without that, every such write doubles the
-/// states to visit. Reads that failed are not in the history at all.
+/// states to visit. One whose value was read (and nobody else wrote) took effect before that read
+/// completed, so it is searched as if it completed then. Reads that failed are not in the history.
 /// </remarks>
 internal static class LinearizabilitySearch
 {
@@ -19,8 +20,14 @@ internal static class LinearizabilitySearch
 
     public static Verdict Check(IReadOnlyList<RegisterHistory.Operation> history)
     {
-        var readValues = history.Where(o => !o.IsWrite).Select(o => o.Value).ToHashSet();
-        var ops = history.Where(o => !o.IsWrite || o.Completed is not null || readValues.Contains(o.Value))
+        // The first completion of a read that returned each value: a write of unknown outcome whose
+        // value was read took effect before that read, so it is placed as if it completed then (with
+        // unique values this keeps every write's window bounded; otherwise it only narrows the search).
+        var firstReadOf = history.Where(o => !o.IsWrite && o.Value is not null).GroupBy(o => o.Value!.Value)
+            .ToDictionary(g => g.Key, g => g.Min(o => o.Completed!.Value));
+        var ops = history
+            .Where(o => !o.IsWrite || o.Completed is not null || (o.Value is { } v && firstReadOf.ContainsKey(v)))
+            .Select(o => o.IsWrite && o.Completed is null && UniqueWriter(history, o) ? o with { Completed = firstReadOf[o.Value!.Value] } : o)
             .OrderBy(o => o.Invoked).ToArray();
         var required = ops.Count(o => o.Completed is not null);
         if (required == 0) return Verdict.Linearizable;
@@ -53,6 +60,10 @@ internal static class LinearizabilitySearch
         }
         return Verdict.NotLinearizable;
     }
+
+    /// <summary>No other write of the key wrote the same value (then a read of it can only have seen this one).</summary>
+    private static bool UniqueWriter(IReadOnlyList<RegisterHistory.Operation> history, RegisterHistory.Operation write) =>
+        history.Count(o => o.IsWrite && Equals(o.Value, write.Value)) == 1;
 
     private readonly record struct Frame(Bits Done, double? Value, int Remaining, int Next);
 

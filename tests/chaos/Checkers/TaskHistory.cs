@@ -16,6 +16,11 @@ public sealed class TaskHistory
     /// <summary>An agent ran the task once more (one run directory).</summary>
     public void RanOnAgent(string task) => runsOnAgents.AddOrUpdate(task, 1, (_, n) => n + 1);
 
+    private readonly ConcurrentDictionary<string, string> terminalOnAgents = new();
+
+    /// <summary>The terminal state an agent recorded for the task in its own update log.</summary>
+    public void EndedOnAgent(string task, string state) => terminalOnAgents[task] = state;
+
     public int LaunchCount => launches.Count;
 
     public static bool IsTerminal(string state) =>
@@ -39,5 +44,20 @@ public sealed class TaskHistory
             ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
             : CheckResult.Fail("every launched task's final state reached its framework",
                 $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{string.Join(">", updates.GetValueOrDefault(t) ?? new())}]"))}");
+    }
+
+    /// <summary>
+    /// Where an agent's own update log says how a task ended, the framework heard exactly that (it may
+    /// also have heard TASK_LOST or TASK_UNREACHABLE while the agent was away, but not only that).
+    /// </summary>
+    public CheckResult FrameworkHeardWhatAgentsRecorded()
+    {
+        var conflicts = terminalOnAgents.Where(t => launches.ContainsKey(t.Key)
+                && !(updates.TryGetValue(t.Key, out var heard) && heard.Contains(t.Value)))
+            .OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => $"{t.Key}: agent {t.Value}, framework [{string.Join(">", updates.GetValueOrDefault(t.Key) ?? new())}]").ToArray();
+        return conflicts.Length == 0
+            ? CheckResult.Pass("the framework heard how each task ended on its agent", $"{terminalOnAgents.Count} tasks ended on agents")
+            : CheckResult.Fail("the framework heard how each task ended on its agent", $"{conflicts.Length} conflicts: {string.Join(", ", conflicts.Take(20))}");
     }
 }
