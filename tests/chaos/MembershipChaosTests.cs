@@ -88,6 +88,11 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
             output.WriteLine(string.Join("\n", events));
             output.WriteLine($"acknowledged writes {acks.Value}, stored roles {stored.Count}, lost {lost.Length}");
             Assert.True(lost.Length == 0, $"seed {seed}: acknowledged writes lost: {string.Join(",", lost.Take(20))}");
+            // Every master that ever ran, removed ones included, journaled its leaderships.
+            var journals = Checkers.LeaderHistory.FromJournals(group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, Mesos.HA.Replication.LeadershipJournal.FileName))))
+                .AtMostOneLeaderPerTerm();
+            output.WriteLine($"journals: {journals}");
+            Assert.True(journals.Holds, $"seed {seed}: {journals}");
         }
         finally
         {

@@ -43,8 +43,19 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
 
     public void Resume() => Interlocked.Exchange(ref paused, null)?.TrySetResult();
 
+    /// <summary>Runs the clients until <paramref name="token"/> is cancelled; ends quietly then.</summary>
     public Task RunAsync(CancellationToken token) =>
-        Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(new Random(seed * 31 + c), token), token)));
+        Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            try
+            {
+                await ClientAsync(new Random(seed * 31 + c), token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Stopped mid-operation: that operation stays as recorded (a write sent is an unknown outcome).
+            }
+        }, CancellationToken.None)));
 
     private async Task ClientAsync(Random random, CancellationToken token)
     {
@@ -159,7 +170,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
             var weights = await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, cts.Token);
             return (response.StatusCode, weights, response);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !token.IsCancellationRequested)
+        catch (Exception e) when ((e is HttpRequestException or OperationCanceledException) && !token.IsCancellationRequested)
         {
             return (null, null, null);
         }
