@@ -22,6 +22,8 @@ public sealed partial class MasterCore
     /// The agent resends an update until the acknowledgement reaches it: a resend of the update in
     /// flight is forwarded again (the framework may have lost it with its connection); a resend of
     /// one acknowledged gets the acknowledgement again (it was lost on the way); one waiting is dropped.
+    /// A task the master holds as terminal stays terminal: a later non-terminal update is forwarded
+    /// (the framework must still acknowledge it) but does not make the task hold resources again.
     /// </summary>
     public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message)
     {
@@ -33,7 +35,11 @@ public sealed partial class MasterCore
         // Acknowledged already: the acknowledgement was lost on its way to the agent; send it again.
         if (lastAcknowledged.TryGetValue(key, out var done) && done == uuid) return [new ForwardAcknowledgement(agent, framework, task, uuid)];
         if (waiting.TryGetValue(key, out var queued) && queued.Any(u => u.Uuid == uuid)) return [];
-        if (tasks.TryGetValue(key, out var tracked))
+        // An update is the oldest the agent has not had acknowledged, not its latest state: after a
+        // failover the agent reports a task TASK_FINISHED and then resends its TASK_RUNNING. A task the
+        // master holds as terminal has had its resources offered again; a stale update must not bring
+        // it back to life, or the agent's holdings exceed its total (Mesos ignores such updates too).
+        if (tasks.TryGetValue(key, out var tracked) && !(tracked.State.IsTerminal() && !state.IsTerminal()))
             tasks[key] = tracked with { State = state };
         var update = new ForwardUpdate(framework, agent, task, state, uuid, message);
         if (unacknowledged.ContainsKey(key))

@@ -1,0 +1,63 @@
+using Mesos.HA.Master.Allocation;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
+using Xunit;
+
+namespace Mesos.HA.Master.Tests;
+
+/// <summary>
+/// The core never hands out more of an agent than the agent has (offers plus live tasks within its
+/// total), whatever order failovers, re-registrations and resent status updates come in.
+/// </summary>
+public class MasterCoreOvercommitTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 0, 14, 46, TimeSpan.Zero);
+    private static readonly FrameworkId F1 = new("f1");
+    private static readonly AgentId A1 = new("a1");
+    private static readonly TaskId T1 = new("t1"), T2 = new("t2");
+    private static readonly IReadOnlyDictionary<string, double> NoWeights = new Dictionary<string, double>();
+    private static readonly IReadOnlyDictionary<string, RoleQuota> NoQuotas = new Dictionary<string, RoleQuota>();
+    private static Resources R(string text) => ResourceText.Parse(text);
+
+    private static readonly AgentInfo Agent =
+        new(A1, "h", "127.0.0.1:5051", "cpus:4;mem:1024;disk:1024;ports:[31000-31099]", new Dictionary<string, string>());
+
+    /// <summary>
+    /// Chaos seed 4633570 (term 16): short tasks finish while the leader changes, so the agent
+    /// re-registers with tasks whose latest state is TASK_FINISHED while the oldest update it has not
+    /// had acknowledged (the one it resends first) is still TASK_RUNNING. The new leader frees their
+    /// resources and offers them; the resent TASK_RUNNING then brought the tasks back to life and the
+    /// next periodic pass threw "cannot take cpus:4.2;...mem:1056 from cpus:4;...mem:1024".
+    /// </summary>
+    [Fact]
+    public void NewLeader_StaleRunningUpdateOfATaskTheAgentReportedFinished_DoesNotReviveItsResources()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
+        core.StartReregistrationWindow([A1], TimeSpan.FromSeconds(10), T0);
+        core.RecoverFramework(F1, ["web"], partitionAware: true, TimeSpan.FromMinutes(1), disconnectedAt: null, T0);
+        core.ReconnectFramework(F1, T0);
+        var perTask = R("cpus:0.1;mem:16");
+        core.ReregisterAgent(Agent,
+        [
+            new ReportedTask(T1, F1, "web", perTask, TaskState.Finished),
+            new ReportedTask(T2, F1, "web", perTask, TaskState.Finished),
+        ], wasUnreachable: false, T0);
+
+        var offer = core.Allocate(NoWeights, NoQuotas, T0).OfType<SendOffers>().Single().Offers.Single();
+        Assert.Equal(R(Agent.Resources), offer.Resources); // finished tasks hold nothing
+
+        // The agent resends the head of each task's update stream: TASK_RUNNING, never acknowledged.
+        Guid running1 = Guid.NewGuid(), running2 = Guid.NewGuid();
+        var forwarded1 = Assert.IsType<ForwardUpdate>(Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Running, running1, "")));
+        var forwarded2 = Assert.IsType<ForwardUpdate>(Assert.Single(core.StatusUpdate(A1, F1, T2, TaskState.Running, running2, "")));
+        Assert.Equal((TaskState.Running, TaskState.Running), (forwarded1.State, forwarded2.State)); // the framework still hears them, in order
+
+        Assert.All(core.Tasks, t => Assert.Equal(TaskState.Finished, t.State));
+        Assert.Equal(Resources.Empty, core.AvailableOn(A1));
+        Assert.Empty(core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(1))); // the periodic pass: nothing more to offer, no throw
+        var view = Assert.Single(core.View().Agents);
+        Assert.True(view.Total.Contains(view.Used.Add(view.Offered)), $"{view.Used} used + {view.Offered} offered > {view.Total}");
+    }
+}
