@@ -60,4 +60,25 @@ public class MasterCoreOvercommitTests
         var view = Assert.Single(core.View().Agents);
         Assert.True(view.Total.Contains(view.Used.Add(view.Offered)), $"{view.Used} used + {view.Offered} offered > {view.Total}");
     }
+
+    /// <summary>
+    /// An agent reconnecting to the same leader reports a task the leader did not count (its launch
+    /// raced the previous re-registration and was dropped): the offers cut from the old view go.
+    /// </summary>
+    [Fact]
+    public void ReregisteringAgent_ReportingATaskTheLeaderDidNotCount_HasItsOutstandingOffersRescinded()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
+        core.AddFramework(F1, ["web"]);
+        core.RegisterAgent(Agent, T0);
+        var offer = core.Allocate(NoWeights, NoQuotas, T0).OfType<SendOffers>().Single().Offers.Single();
+
+        var effects = core.ReregisterAgent(Agent, [new ReportedTask(T1, F1, "web", R("cpus:0.1;mem:16"), TaskState.Running)],
+            wasUnreachable: false, T0.AddSeconds(1));
+
+        Assert.Equal(new RescindOffer(F1, offer.Id), Assert.Single(effects));
+        Assert.Empty(core.Offers);
+        var again = core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(1)).OfType<SendOffers>().Single().Offers.Single();
+        Assert.Equal(R(Agent.Resources).Subtract(R("cpus:0.1;mem:16")), again.Resources);
+    }
 }

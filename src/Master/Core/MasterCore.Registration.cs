@@ -32,6 +32,8 @@ public sealed partial class MasterCore
     /// Live tasks this master placed on the agent that the agent does not report never reached it
     /// (the launch was lost with a connection): they become TASK_DROPPED for partition-aware
     /// frameworks and TASK_LOST for the others, as Mesos reconciles a re-registering agent.
+    /// The agent's outstanding offers are rescinded: they were cut from what the master believed the
+    /// agent held, and the agent's report (its tasks, its total) replaces that belief.
     /// </summary>
     public IReadOnlyList<Effect> ReregisterAgent(AgentInfo info, IReadOnlyList<ReportedTask> running, bool wasUnreachable, DateTimeOffset now)
     {
@@ -39,8 +41,8 @@ public sealed partial class MasterCore
         var reported = running.Select(t => (t.Framework, t.Id)).ToHashSet();
         var missing = tasks.Values.Where(t => t.Agent == info.Id && IsLive(t.State) && !reported.Contains((t.Framework, t.Id)))
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
+        var effects = new List<Effect>(RescindWhere(o => o.Agent == info.Id));
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now);
-        var effects = new List<Effect>();
         if (wasUnreachable) effects.Add(new ProposeRegistry(new ReadmitAgent(info, now.ToUnixTimeMilliseconds())));
         foreach (var task in missing)
         {
