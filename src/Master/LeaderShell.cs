@@ -209,7 +209,11 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             if (leadership.Stopped.IsCancellationRequested) return; // a deposed leader sends nothing more
             LogEffect(logger, leadership.Term, effect);
-            if (effect is ProposeRegistry write)
+            if (effect is AgentOvercommitted over)
+            {
+                LogOvercommitted(logger, leadership.Term, over.Agent.Value, over.Held.ToString(), over.Total.ToString());
+            }
+            else if (effect is ProposeRegistry write)
             {
                 try
                 {
@@ -273,6 +277,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The leader's periodic pass failed")]
     private static partial void LogPeriodicFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Term {Term}: agent {Agent} holds {Held} in offers and live tasks, more than its {Total}; nothing more is offered from it")]
+    private static partial void LogOvercommitted(ILogger logger, long term, string agent, string held, string total);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The registry refused {Command}: {Reason}")]
     private static partial void LogRegistryRejected(ILogger logger, string command, string reason);

@@ -81,4 +81,28 @@ public class MasterCoreOvercommitTests
         var again = core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(1)).OfType<SendOffers>().Single().Offers.Single();
         Assert.Equal(R(Agent.Resources).Subtract(R("cpus:0.1;mem:16")), again.Resources);
     }
+
+    /// <summary>
+    /// An agent that comes back running more than its total (restarted with fewer resources) is a
+    /// fact the master must count, not a reason to stop the periodic pass: it offers nothing from
+    /// that agent, reports it once, and keeps allocating the other agents.
+    /// </summary>
+    [Fact]
+    public void AgentHoldingMoreThanItsTotal_IsReportedOnce_OffersNothing_AndOtherAgentsStillGetOffers()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
+        core.AddFramework(F1, ["web"]);
+        core.ReregisterAgent(Agent with { Resources = "cpus:1;mem:64" },
+            [new ReportedTask(T1, F1, "web", R("cpus:2;mem:32"), TaskState.Running)], wasUnreachable: false, T0);
+        core.AddAgent(new AgentId("a2"), R("cpus:1;mem:64"), T0);
+
+        var first = core.Allocate(NoWeights, NoQuotas, T0);
+        var over = Assert.IsType<AgentOvercommitted>(first[0]);
+        Assert.Equal((A1, R("cpus:1;mem:64"), R("cpus:2;mem:32")), (over.Agent, over.Total, over.Held));
+        Assert.Equal(new AgentId("a2"), Assert.IsType<SendOffers>(Assert.Single(first.Skip(1))).Offers.Single().Agent);
+        Assert.Empty(core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(1))); // reported once, not every pass
+
+        core.StatusUpdate(A1, F1, T1, TaskState.Finished, Guid.NewGuid(), ""); // back within its total
+        Assert.Equal(A1, Assert.IsType<SendOffers>(Assert.Single(core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(2)))).Offers.Single().Agent);
+    }
 }

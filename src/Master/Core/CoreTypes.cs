@@ -50,3 +50,9 @@ public sealed record AgentLost(AgentId Agent) : Effect;
 
 /// <summary>Pass a framework's message to an executor on the agent (the MESSAGE call).</summary>
 public sealed record SendExecutorMessage(AgentId Agent, FrameworkId Framework, string Executor, byte[] Data) : Effect;
+
+/// <summary>
+/// The agent's outstanding offers and live tasks exceed its total: the core's books are wrong (or the
+/// agent came back with less than it runs). Nothing more is offered from it; the shell logs it as an error.
+/// </summary>
+public sealed record AgentOvercommitted(AgentId Agent, Resources Total, Resources Held) : Effect;

@@ -6,7 +6,11 @@ namespace Mesos.HA.Master.Core;
 
 public sealed partial class MasterCore
 {
-    /// <summary>Runs an allocation cycle over what is free now and turns its decisions into offers.</summary>
+    /// <summary>
+    /// Runs an allocation cycle over what is free now and turns its decisions into offers. An agent
+    /// whose offers and live tasks exceed its total (a bug, or an agent that came back smaller than
+    /// what it runs) offers nothing and is reported once with <see cref="AgentOvercommitted"/>.
+    /// </summary>
     public IReadOnlyList<Effect> Allocate(IReadOnlyDictionary<string, double> weights, IReadOnlyDictionary<string, RoleQuota> quotas,
         DateTimeOffset now)
     {
@@ -22,8 +26,24 @@ public sealed partial class MasterCore
                 heldByFramework[framework] = byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
             byRole[role] = byRole.GetValueOrDefault(role, Resources.Empty).Add(resources);
         }
-        var free = agents.Values.Select(a => new AllocatorAgent(a.Id,
-            takenByAgent.TryGetValue(a.Id, out var taken) ? a.Total.Subtract(taken) : a.Total)).ToArray();
+        var effects = new List<Effect>();
+        var free = new List<AllocatorAgent>();
+        foreach (var a in agents.Values)
+        {
+            var taken = takenByAgent.GetValueOrDefault(a.Id, Resources.Empty);
+            if (a.Total.Contains(taken))
+            {
+                free.Add(new AllocatorAgent(a.Id, a.Total.Subtract(taken)));
+                a.OvercommitReported = false;
+            }
+            else if (!a.OvercommitReported)
+            {
+                // A broken invariant, reported once, not thrown: one agent's books must not stop
+                // allocation, the ping and failover checks of the whole pass. Nothing more is offered from it.
+                effects.Add(new AgentOvercommitted(a.Id, a.Total, taken));
+                a.OvercommitReported = true;
+            }
+        }
         var total = agents.Values.Aggregate(Resources.Empty, (sum, a) => sum.Add(a.Total));
         var connected = frameworks.Values.Where(f => f.Connected).Select(f => new AllocatorFramework(
             f.Id, f.Roles, f.Suppressed,
@@ -31,8 +51,9 @@ public sealed partial class MasterCore
         var decisions = allocator.Allocate(new AllocationInput(free, connected, total, weights, filters, now) { Quotas = quotas });
         var made = decisions.Select(d => new Offer(NextOfferId(), d.Framework, d.Agent, d.Role, d.Resources, now)).ToArray();
         foreach (var offer in made) offers[offer.Id] = offer;
-        return [.. made.GroupBy(o => o.Framework.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new SendOffers(g.First().Framework, [.. g]))];
+        effects.AddRange(made.GroupBy(o => o.Framework.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new SendOffers(g.First().Framework, [.. g])));
+        return effects;
     }
 
     /// <summary>DECLINE: the offers' resources return to the pool; the framework is kept off those agents for the refuse time.</summary>

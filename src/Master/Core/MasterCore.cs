@@ -66,6 +66,7 @@ public sealed partial class MasterCore(MasterCoreOptions options)
         public AgentId Id { get; } = id;
         public Resources Total { get; } = total;
         public DateTimeOffset LastSeen { get; set; }
+        public bool OvercommitReported { get; set; }
     }
 
     private sealed class FrameworkEntry(FrameworkId id, IReadOnlyList<string> roles)
