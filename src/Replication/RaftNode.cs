@@ -50,6 +50,8 @@ internal sealed partial class RaftNode : IAsyncDisposable
                 // DotNext's default chunk is one OS page, and every chunk is a file of its own:
                 // under load the log then spends its time creating and mapping files.
                 ChunkSize = options.WalChunkBytes,
+                // Tagged like DotNext's Raft measurements so RaftActivity tells this member's flushes apart.
+                MeasurementTags = new System.Diagnostics.TagList { { RaftActivity.AddressTag, options.RaftEndPoint.ToString() } },
                 MemoryManagement = options.EmulatePowerLoss
                     ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
                     : WriteAheadLog.MemoryManagementStrategy.SharedMemory,

@@ -35,7 +35,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         this.options = options;
         logger = loggerFactory.CreateLogger<ReplicatedRegistry>();
         raftLoggers = new ObservedLoggerFactory(loggerFactory, walFaults);
-        activity = new RaftActivity(options.RaftEndPoint.ToString());
+        activity = new RaftActivity(options.RaftEndPoint.ToString(), options.LowerElectionTimeout / 2,
+            (what, ms) => LogSlow(logger, what, (long)ms));
         walFaults.FaultDetected += e => _ = Task.Run(() => RecoverFromWalFaultAsync(e));
         restartPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -109,6 +110,12 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     /// <summary>How many times the Raft member was restarted in place after a fault.</summary>
     public int RaftRestarts => Volatile.Read(ref raftRestarts);
+
+    /// <summary>Heartbeat rounds led here that took at least half the lower election timeout (followers' timers nearly ran out).</summary>
+    public long SlowHeartbeatRounds => activity.SlowRounds;
+
+    /// <summary>Write-ahead-log flushes here that took at least half the lower election timeout (a leader sends no heartbeat meanwhile).</summary>
+    public long SlowLogFlushes => activity.SlowFlushes;
 
     /// <summary>Empty entries appended only to prove earlier writes flushed on a majority (see <see cref="DurabilityBarrier"/>).</summary>
     public long DurabilityBarrierEntries => durability.BarrierEntries;
@@ -311,6 +318,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The Raft member could not be restarted")]
     private static partial void LogRestartFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slow {What}: {ElapsedMs} ms")]
+    private static partial void LogSlow(ILogger logger, string what, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Leader {EndPoint} did not give its metadata: {Reason}")]
     private static partial void LogMetadataUnavailable(ILogger logger, string endPoint, string reason);
