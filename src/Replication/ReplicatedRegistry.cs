@@ -304,8 +304,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Leader lease expired in term {Term}: not taking proposals until a majority answers")]
     private static partial void LogLeaseExpired(ILogger logger, long term);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No majority renewed the leader lease in term {Term}: resigning")]
-    private static partial void LogLeaseLost(ILogger logger, long term);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No majority renewed the leader lease in term {Term} for {CountedMs} ms of running time ({ElapsedMs} ms elapsed): resigning")]
+    private static partial void LogLeaseLost(ILogger logger, long term, long countedMs, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lost leadership of term {Term}")]
     private static partial void LogLostLeadership(ILogger logger, long term);

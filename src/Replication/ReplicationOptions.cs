@@ -75,6 +75,13 @@ public sealed record ReplicationOptions
     /// </summary>
     public TimeSpan LeaseGrace { get; init; } = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>
+    /// How long after winning an election a leader whose lease expires waits <see cref="RequestTimeout"/>
+    /// instead of <see cref="LeaseGrace"/> before it resigns: the first rounds of a term are slow
+    /// (first write, first flush, code running for the first time) without anything being wrong.
+    /// </summary>
+    public TimeSpan LeaderSettling { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Replication rounds that may queue for one follower before it is reported slow (DotNext's default of 16 is too low for 64 concurrent writers).</summary>
     public int MaxReplicationLag { get; init; } = 1024;
 
