@@ -34,7 +34,7 @@ try
     return args switch
     {
         ["master", "--help"] => Print(MasterCommand.Usage, 0),
-        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench", "emulate-power-loss", "join" }, "master"), cancel.Token),
+        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench", "emulate-power-loss", "join", "no-warm-up" }, "master"), cancel.Token),
         ["agent", "--help"] => Print(AgentCommand.Usage, 0),
         ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }, "agent"), cancel.Token),
         ["demo", .. var rest] => await DemoCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "keep" }), cancel.Token),

@@ -62,10 +62,35 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     public static async Task<ReplicatedRegistry> StartAsync(ReplicationOptions options, ILoggerFactory loggerFactory,
         CancellationToken token = default)
     {
-        if (options.Validate() is { } error) throw new ArgumentException(error, nameof(options));
-        var registry = new ReplicatedRegistry(options, loggerFactory);
-        await registry.StartIncarnationAsync(token).ConfigureAwait(false);
+        var registry = Create(options, loggerFactory);
+        await registry.StartRaftAsync(token).ConfigureAwait(false);
         return registry;
+    }
+
+    /// <summary>
+    /// A registry whose Raft member is not started yet: subscribe to its events and bring up the rest
+    /// of the process first, then call <see cref="StartRaftAsync"/>. Until then it is a follower that
+    /// knows no leader. Throws <see cref="ArgumentException"/> on invalid options.
+    /// </summary>
+    public static ReplicatedRegistry Create(ReplicationOptions options, ILoggerFactory loggerFactory)
+    {
+        if (options.Validate() is { } error) throw new ArgumentException(error, nameof(options));
+        return new ReplicatedRegistry(options, loggerFactory);
+    }
+
+    /// <summary>Starts the Raft member (once). It may take part in an election as soon as this returns.</summary>
+    public async Task StartRaftAsync(CancellationToken token = default)
+    {
+        await restartLock.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (incarnation is not null) throw new InvalidOperationException("the Raft member is already started");
+            await StartIncarnationAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            restartLock.Release();
+        }
     }
 
     /// <summary>Raised when this master becomes leader, after every committed entry has been applied.</summary>
@@ -232,6 +257,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     private async Task StartIncarnationAsync(CancellationToken token)
     {
+        if (incarnation is null && raftRestarts == 0 && options.WarmUp)
+            await RaftNode.WarmUpAsync(options, logger, TimeSpan.FromSeconds(10), token).ConfigureAwait(false);
         var node = await RaftNode.StartAsync(options, raftLoggers, logger, token).ConfigureAwait(false);
         var next = new Incarnation(node);
         node.Cluster.LeaderChanged += (_, member) => OnLeaderChanged(next, member);

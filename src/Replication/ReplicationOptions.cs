@@ -104,6 +104,13 @@ public sealed record ReplicationOptions
     public long CompactionThresholdBytes { get; init; } = 64L << 20;
 
     /// <summary>
+    /// Before the Raft member first starts, run a throw-away two-member group in this process until it
+    /// commits an entry (see <see cref="RaftNode.WarmUpAsync"/>), so this member's first rounds are not
+    /// slow enough to trigger an election. Off for in-process test groups that start many members.
+    /// </summary>
+    public bool WarmUp { get; init; }
+
+    /// <summary>
     /// Tests only: the write-ahead log keeps pages in private memory until they are flushed (DotNext's
     /// <c>PrivateMemory</c> strategy), so a killed process loses whatever was not flushed, as a machine
     /// losing power would. With the default shared memory-mapped pages the kernel keeps them.
