@@ -29,6 +29,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
     private int raftRestarts;
+    private bool warmedUp; // under restartLock
 
     private ReplicatedRegistry(ReplicationOptions options, ILoggerFactory loggerFactory)
     {
@@ -257,8 +258,12 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     private async Task StartIncarnationAsync(CancellationToken token)
     {
-        if (incarnation is null && raftRestarts == 0 && options.WarmUp)
+        if (options.WarmUp && !warmedUp)
+        {
+            // Once per process: an in-place restart after a fault finds the code already compiled.
+            warmedUp = true;
             await RaftNode.WarmUpAsync(options, logger, TimeSpan.FromSeconds(10), token).ConfigureAwait(false);
+        }
         var node = await RaftNode.StartAsync(options, raftLoggers, logger, token).ConfigureAwait(false);
         var next = new Incarnation(node);
         node.Cluster.LeaderChanged += (_, member) => OnLeaderChanged(next, member);
