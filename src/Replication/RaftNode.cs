@@ -129,6 +129,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
                     Members = members,
                     DataDirectory = Path.Combine(root, member.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     HttpAddress = "",
+                    Join = false, // the scratch pair seeds its own membership
                 };
                 nodes.Add(await StartAsync(scratch, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
                     Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, timeout.Token).ConfigureAwait(false));
