@@ -26,6 +26,7 @@ internal static class MasterCommand
           --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
           --framework-heartbeat-ms <n>    HEARTBEAT period on framework event streams (default 15000)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
+          --no-warm-up                    skip the start-up warm-up of the replication path (a throw-away group)
           --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
           --emulate-power-loss            tests only: the write-ahead log keeps pages not yet flushed in private
                                           memory, so killing the master loses them as a power cut would
@@ -71,14 +72,30 @@ internal static class MasterCommand
                 ServerBacklog = args.Optional("server-backlog") is null ? null : args.Int("server-backlog", 1, 1, 1024),
                 SnapshotIntervalEntries = args.Int("snapshot-interval", 8192, 2),
                 EmulatePowerLoss = args.Flag("emulate-power-loss"),
+                WarmUp = !args.Flag("no-warm-up"),
             },
         };
         args.EnsureAllUsed();
         if (options.Replication.Validate() is { } error) throw new UsageException(error);
 
+        RaiseThreadPoolMinimum();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         if (parentPid > 0) _ = ParentWatch.ExitWithAsync(parentPid, stop);
         return await MasterHost.RunAsync(options, logging => Logging.Configure(logging, level), stop.Token);
+    }
+
+    /// <summary>
+    /// The thread pool starts with one worker per core and, once those are busy, adds about one thread
+    /// per half second. FASTER and the write-ahead log block pool threads in synchronous I/O (checkpoints,
+    /// msync), and start-up compiles on them; on a 2-core machine two such threads left the Raft
+    /// heartbeat and vote continuations queued for longer than an election timeout. A few more
+    /// threads created on demand cost a little memory and nothing while idle.
+    /// </summary>
+    private static void RaiseThreadPoolMinimum()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = Math.Max(workers, Math.Max(16, 4 * Environment.ProcessorCount));
+        ThreadPool.SetMinThreads(wanted, Math.Max(io, wanted));
     }
 
     private static (int Lower, int Upper) ParseRange(string text)

@@ -14,6 +14,7 @@ const string usage = """
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
       bench failover      --masters 3 --rounds N [--fault kill|pause|partition]   time from the fault to the next committed write
       bench stability     --seconds S                           3 masters, 2 agents, tasks running; leader changes without faults
+      bench startup       --runs N [--settle-ms M]              start a 3-master group N times; elections beyond the first are spurious
       bench allocator     --agents A --frameworks F [--cycles N] DRF allocation cycle time
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
       bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one
@@ -33,7 +34,7 @@ try
     return args switch
     {
         ["master", "--help"] => Print(MasterCommand.Usage, 0),
-        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench", "emulate-power-loss", "join" }, "master"), cancel.Token),
+        ["master", .. var rest] => await MasterCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "enable-bench", "emulate-power-loss", "join", "no-warm-up" }, "master"), cancel.Token),
         ["agent", "--help"] => Print(AgentCommand.Usage, 0),
         ["agent", .. var rest] => await AgentCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "no-cgroups" }, "agent"), cancel.Token),
         ["demo", .. var rest] => await DemoCommand.RunAsync(new ArgReader(rest, new HashSet<string> { "keep" }), cancel.Token),
@@ -47,6 +48,7 @@ try
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover-e2e", .. var rest] => await FailoverEndToEndBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "stability", .. var rest] => await StabilityBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "startup", .. var rest] => await StartupBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "tasks", .. var rest] => await TasksBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "launch", .. var rest] => await LaunchBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),

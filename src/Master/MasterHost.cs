@@ -31,7 +31,7 @@ public static class MasterHost
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MasterJsonContext.Default));
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
-        await using var registry = await ReplicatedRegistry.StartAsync(options.Replication, loggerFactory, token);
+        await using var registry = ReplicatedRegistry.Create(options.Replication, loggerFactory);
         // SIGTERM and Ctrl-C reach us through the host's lifetime (which keeps the runtime from exiting until we stop).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, app.Lifetime.ApplicationStopping);
         var exitCode = 0;
@@ -49,7 +49,12 @@ public static class MasterHost
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);
         app.MapGet(AgentChannel.Path, (HttpContext http) => AgentChannel.AcceptAsync(http, agents, stop.Token));
+        // HTTP first, Raft last: Kestrel's start and first requests cost a few hundred ms of CPU (JIT)
+        // on a busy machine. Paid while the Raft member runs, they stalled a new leader's heartbeats and
+        // its followers elected again; paid before it starts, this master simply joins later.
         await app.StartAsync(stop.Token);
+        await WarmUpHttpAsync(options, stop.Token);
+        await registry.StartRaftAsync(stop.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -58,6 +63,18 @@ public static class MasterHost
         using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(shutdown.Token);
         return exitCode;
+    }
+
+    /// <summary>Asks this master's own <c>/health</c> once, so the request pipeline is compiled before the Raft member starts. Best effort.</summary>
+    private static async Task WarmUpHttpAsync(MasterOptions options, CancellationToken token)
+    {
+        var host = ParseAddress(options.HttpHost) is { } ip && !ip.Equals(IPAddress.Any) ? ip.ToString() : "127.0.0.1";
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await client.GetAsync(new UriBuilder("http", host, options.HttpPort, "/health").Uri, token);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
     }
 
     private static IPAddress ParseAddress(string host) =>

@@ -90,14 +90,25 @@ public sealed partial class ReplicatedRegistry
 
     /// <summary>
     /// Runs while this master leads: when the leader lease expires (no majority answered a heartbeat
-    /// round in time) the master stops taking proposals, and if the lease is not renewed within
-    /// <see cref="ReplicationOptions.LeaseGrace"/> it resigns, so a cut-off leader steps down in
-    /// about an election timeout (etcd calls this CheckQuorum). Returns when leadership ends.
+    /// round in time) the master stops taking proposals, and if the lease is not renewed within the
+    /// grace (<see cref="ReplicationOptions.LeaseGrace"/>; <see cref="ReplicationOptions.RequestTimeout"/>
+    /// during the term's first <see cref="ReplicationOptions.LeaderSettling"/>) it resigns, so a cut-off
+    /// leader steps down in about an election timeout (etcd calls this CheckQuorum). Returns when leadership ends.
     /// </summary>
+    /// <remarks>
+    /// The grace counts only time in which this process ran on schedule (<see cref="GraceClock"/>): a
+    /// leader whose own timers fire late was starved of CPU (start-up JIT, a loaded machine, a GC pause),
+    /// and its followers' answers waited in its socket buffers meanwhile; that is no evidence they are
+    /// gone. The first rounds of a term are slow on every member (the new term's first entry is the
+    /// first write and flush since start, and much of the code runs for the first time), and resigning
+    /// over them only caused the next election: the longer grace then is DotNext's own bound on a round,
+    /// after which it steps down by itself if no majority answered.
+    /// </remarks>
     private async Task WatchLeaseAsync(Incarnation source, CancellationToken leadership)
     {
         var cluster = source.Node.Cluster;
         var tick = options.LowerElectionTimeout * options.HeartbeatThreshold;
+        var termStarted = System.Diagnostics.Stopwatch.StartNew();
         while (!leadership.IsCancellationRequested && !source.Stopping.IsCancellationRequested)
         {
             if (cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested)
@@ -108,15 +119,17 @@ public sealed partial class ReplicatedRegistry
             }
             source.LeaseExpired = true;
             LogLeaseExpired(logger, cluster.Term);
-            var expiredAt = DateTime.UtcNow;
-            while (DateTime.UtcNow - expiredAt < options.LeaseGrace && !leadership.IsCancellationRequested
+            var grace = termStarted.Elapsed < options.LeaderSettling ? options.RequestTimeout : options.LeaseGrace;
+            var clock = new GraceClock(tick);
+            while (clock.Counted < grace && !leadership.IsCancellationRequested
                    && !(cluster.TryGetLeaseToken(out var renewed) && !renewed.IsCancellationRequested))
             {
                 await WaitAsync(tick, leadership, source.Stopping).ConfigureAwait(false);
+                clock.Tick();
             }
             if (leadership.IsCancellationRequested || source.Stopping.IsCancellationRequested) break;
             if (cluster.TryGetLeaseToken(out var current) && !current.IsCancellationRequested) continue;
-            LogLeaseLost(logger, cluster.Term);
+            LogLeaseLost(logger, cluster.Term, (long)clock.Counted.TotalMilliseconds, (long)clock.Elapsed.TotalMilliseconds);
             try
             {
                 await ((DotNext.Net.Cluster.ICluster)cluster).ResignAsync(source.Stopping).ConfigureAwait(false);

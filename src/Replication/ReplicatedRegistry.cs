@@ -29,13 +29,15 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private volatile Incarnation? incarnation;
     private volatile LeaderInfo? leader;
     private int raftRestarts;
+    private bool warmedUp; // under restartLock
 
     private ReplicatedRegistry(ReplicationOptions options, ILoggerFactory loggerFactory)
     {
         this.options = options;
         logger = loggerFactory.CreateLogger<ReplicatedRegistry>();
         raftLoggers = new ObservedLoggerFactory(loggerFactory, walFaults);
-        activity = new RaftActivity(options.RaftEndPoint.ToString());
+        activity = new RaftActivity(options.RaftEndPoint.ToString(), options.LowerElectionTimeout / 2,
+            (what, ms) => LogSlow(logger, what, (long)ms));
         walFaults.FaultDetected += e => _ = Task.Run(() => RecoverFromWalFaultAsync(e));
         restartPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -61,10 +63,35 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     public static async Task<ReplicatedRegistry> StartAsync(ReplicationOptions options, ILoggerFactory loggerFactory,
         CancellationToken token = default)
     {
-        if (options.Validate() is { } error) throw new ArgumentException(error, nameof(options));
-        var registry = new ReplicatedRegistry(options, loggerFactory);
-        await registry.StartIncarnationAsync(token).ConfigureAwait(false);
+        var registry = Create(options, loggerFactory);
+        await registry.StartRaftAsync(token).ConfigureAwait(false);
         return registry;
+    }
+
+    /// <summary>
+    /// A registry whose Raft member is not started yet: subscribe to its events and bring up the rest
+    /// of the process first, then call <see cref="StartRaftAsync"/>. Until then it is a follower that
+    /// knows no leader. Throws <see cref="ArgumentException"/> on invalid options.
+    /// </summary>
+    public static ReplicatedRegistry Create(ReplicationOptions options, ILoggerFactory loggerFactory)
+    {
+        if (options.Validate() is { } error) throw new ArgumentException(error, nameof(options));
+        return new ReplicatedRegistry(options, loggerFactory);
+    }
+
+    /// <summary>Starts the Raft member (once). It may take part in an election as soon as this returns.</summary>
+    public async Task StartRaftAsync(CancellationToken token = default)
+    {
+        await restartLock.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (incarnation is not null) throw new InvalidOperationException("the Raft member is already started");
+            await StartIncarnationAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            restartLock.Release();
+        }
     }
 
     /// <summary>Raised when this master becomes leader, after every committed entry has been applied.</summary>
@@ -109,6 +136,12 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     /// <summary>How many times the Raft member was restarted in place after a fault.</summary>
     public int RaftRestarts => Volatile.Read(ref raftRestarts);
+
+    /// <summary>Heartbeat rounds led here that took at least half the lower election timeout (followers' timers nearly ran out).</summary>
+    public long SlowHeartbeatRounds => activity.SlowRounds;
+
+    /// <summary>Write-ahead-log flushes here that took at least half the lower election timeout (a leader sends no heartbeat meanwhile).</summary>
+    public long SlowLogFlushes => activity.SlowFlushes;
 
     /// <summary>Empty entries appended only to prove earlier writes flushed on a majority (see <see cref="DurabilityBarrier"/>).</summary>
     public long DurabilityBarrierEntries => durability.BarrierEntries;
@@ -225,6 +258,12 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     private async Task StartIncarnationAsync(CancellationToken token)
     {
+        if (options.WarmUp && !warmedUp)
+        {
+            // Once per process: an in-place restart after a fault finds the code already compiled.
+            warmedUp = true;
+            await RaftNode.WarmUpAsync(options, logger, TimeSpan.FromSeconds(10), token).ConfigureAwait(false);
+        }
         var node = await RaftNode.StartAsync(options, raftLoggers, logger, token).ConfigureAwait(false);
         var next = new Incarnation(node);
         node.Cluster.LeaderChanged += (_, member) => OnLeaderChanged(next, member);
@@ -297,8 +336,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Leader lease expired in term {Term}: not taking proposals until a majority answers")]
     private static partial void LogLeaseExpired(ILogger logger, long term);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No majority renewed the leader lease in term {Term}: resigning")]
-    private static partial void LogLeaseLost(ILogger logger, long term);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No majority renewed the leader lease in term {Term} for {CountedMs} ms of running time ({ElapsedMs} ms elapsed): resigning")]
+    private static partial void LogLeaseLost(ILogger logger, long term, long countedMs, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lost leadership of term {Term}")]
     private static partial void LogLostLeadership(ILogger logger, long term);
@@ -311,6 +350,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The Raft member could not be restarted")]
     private static partial void LogRestartFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slow {What}: {ElapsedMs} ms")]
+    private static partial void LogSlow(ILogger logger, string what, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Leader {EndPoint} did not give its metadata: {Reason}")]
     private static partial void LogMetadataUnavailable(ILogger logger, string endPoint, string reason);

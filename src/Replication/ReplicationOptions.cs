@@ -75,6 +75,13 @@ public sealed record ReplicationOptions
     /// </summary>
     public TimeSpan LeaseGrace { get; init; } = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>
+    /// How long after winning an election a leader whose lease expires waits <see cref="RequestTimeout"/>
+    /// instead of <see cref="LeaseGrace"/> before it resigns: the first rounds of a term are slow
+    /// (first write, first flush, code running for the first time) without anything being wrong.
+    /// </summary>
+    public TimeSpan LeaderSettling { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Replication rounds that may queue for one follower before it is reported slow (DotNext's default of 16 is too low for 64 concurrent writers).</summary>
     public int MaxReplicationLag { get; init; } = 1024;
 
@@ -95,6 +102,13 @@ public sealed record ReplicationOptions
 
     /// <summary>When the FASTER log outgrows this, the next checkpoint rewrites the store into a fresh generation.</summary>
     public long CompactionThresholdBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Before the Raft member first starts, run a throw-away two-member group in this process until it
+    /// commits an entry (see <see cref="RaftNode.WarmUpAsync"/>), so this member's first rounds are not
+    /// slow enough to trigger an election. Off for in-process test groups that start many members.
+    /// </summary>
+    public bool WarmUp { get; init; }
 
     /// <summary>
     /// Tests only: the write-ahead log keeps pages in private memory until they are flushed (DotNext's

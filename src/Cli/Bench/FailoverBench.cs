@@ -10,6 +10,7 @@ namespace Mesos.HA.Cli.Bench;
 /// (restart on its data directory; SIGCONT; heal the link) and waits until the group has converged
 /// again. Prints <c>RESULT failover fault=.. masters=.. rounds=.. min_ms=.. median_ms=.. max_ms=..</c>.
 /// Where network namespaces cannot be made, the partition run says why and exits 0 without a RESULT.
+/// <c>--master-args "..."</c> passes further options to every master (e.g. <c>--connect-timeout-ms 150</c>).
 /// </summary>
 internal static class FailoverBench
 {
@@ -21,6 +22,7 @@ internal static class FailoverBench
         var keep = args.Flag("keep");
         var timing = args.Optional("election-timeout-ms");
         var logLevel = args.Optional("master-log-level") ?? "Warning";
+        var masterArgs = args.Optional("master-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         args.EnsureAllUsed();
         if (fault is not ("kill" or "pause" or "partition")) throw new UsageException("--fault must be kill, pause or partition");
 
@@ -31,7 +33,7 @@ internal static class FailoverBench
             return 0;
         }
         var root = BenchRoot.Create("failover-" + fault);
-        string[] extra = timing is null ? ["--log-level", logLevel] : ["--log-level", logLevel, "--election-timeout-ms", timing];
+        string[] extra = timing is null ? ["--log-level", logLevel, .. masterArgs] : ["--log-level", logLevel, "--election-timeout-ms", timing, .. masterArgs];
         var group = lab is null
             ? new MasterGroup(masters, root, extra)
             : new MasterGroup(root, Enumerable.Range(1, masters).Select(i => new MasterProcess(i, 7001, 5050,

@@ -67,7 +67,10 @@ public sealed class MasterGroup : IDisposable
         return master;
     }
 
-    /// <summary>Waits until one running master leads and every running master answering agrees on it.</summary>
+    /// <summary>
+    /// Waits until one running master leads and every running master answering agrees on it, its HTTP
+    /// address included (a follower learns that a moment after the leader, and redirects only then).
+    /// </summary>
     public async Task<MasterProcess> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token = default)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -82,7 +85,7 @@ public sealed class MasterGroup : IDisposable
                 var leader = leaders[0];
                 // Masters outside the configuration (joining, removed) may know no leader or a stale one.
                 var agree = statuses.Where(s => s.Status is { Voting: true })
-                    .All(s => s.Status!.LeaderRaft == leader.Master.RaftAddress);
+                    .All(s => s.Status!.LeaderRaft == leader.Master.RaftAddress && s.Status.LeaderHttp == leader.Master.HttpAddress);
                 if (agree) return leader.Master;
             }
             seen = Describe(statuses);

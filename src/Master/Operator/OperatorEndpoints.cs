@@ -65,6 +65,8 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
             ["master/elections_timeout"] = elections.Timeout,
             ["master/elections_total"] = elections.Total,
             ["master/candidacies"] = elections.Candidacies,
+            ["master/raft_slow_heartbeat_rounds"] = registry.SlowHeartbeatRounds,
+            ["master/raft_slow_log_flushes"] = registry.SlowLogFlushes,
             ["master/slaves_active"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Active),
             ["master/slaves_unreachable"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Unreachable),
             ["master/slaves_gone"] = snapshot.Agents.Values.Count(a => a.Status == AgentStatus.Gone),
