@@ -61,8 +61,10 @@ public sealed class MembershipGroupTests(ITestOutputHelper output)
         foreach (var m in h.Masters.Where(m => m.IsRunning)) m.Kill();
         foreach (var m in h.Masters.Where(m => m != dead)) h.Group.Start(m);
         await h.LeaderAsync();
+        // A master serves HTTP while its Raft member is still warming up (no membership yet): wait for the member.
         foreach (var m in h.Masters.Where(m => m != dead))
-            Assert.Equal(members, (await h.PollAsync($"m{m.Id} answers", () => m.TryStatusAsync())).Members);
+            Assert.Equal(members, (await h.PollAsync($"m{m.Id} runs its Raft member",
+                async () => await m.TryStatusAsync() is { Members.Length: > 0 } s ? s : null)).Members);
         await h.WriteManyAsync("restarted", 5);
         await h.ConvergeAsync();
         Assert.Equal(25, (await h.StatusAsync(fresh)).Weights);
