@@ -32,10 +32,17 @@ internal sealed class DurabilityBarrier : IAsyncDisposable
     private long released;
     private long barrierEntries;
 
+    /// <summary>How long tickets may wait on proposals that are queued but not yet appended before an empty entry is appended anyway.</summary>
+    public static readonly TimeSpan QueuedProposalsGrace = TimeSpan.FromMilliseconds(20);
+
+    private readonly Func<bool> proposalsQueued;
+
     /// <param name="appendEmptyEntry">Appends an entry without payload in this leader's term and returns once it is committed; throws <see cref="NotLeaderException"/> when this master does not lead.</param>
-    public DurabilityBarrier(Func<CancellationToken, Task> appendEmptyEntry)
+    /// <param name="proposalsQueued">True while proposals wait to be packed into an entry: that entry, appended after the tickets waiting now, will release them.</param>
+    public DurabilityBarrier(Func<CancellationToken, Task> appendEmptyEntry, Func<bool>? proposalsQueued = null)
     {
         this.appendEmptyEntry = appendEmptyEntry;
+        this.proposalsQueued = proposalsQueued ?? (() => false);
         pump = Task.Run(PumpAsync);
     }
 
@@ -103,8 +110,10 @@ internal sealed class DurabilityBarrier : IAsyncDisposable
         {
             while (true)
             {
-                await wake.WaitAsync(token).ConfigureAwait(false);
-                while (NeedsEmptyEntry(out var captured))
+                // Woken by a new ticket or a failed entry; on a quiet timeout, tickets still waiting get
+                // an empty entry even if proposals are queued (whatever keeps them from being appended).
+                var woken = await wake.WaitAsync(QueuedProposalsGrace, token).ConfigureAwait(false);
+                while (NeedsEmptyEntry(deferToQueuedProposals: woken, out var captured))
                 {
                     var committed = false;
                     try
@@ -133,16 +142,18 @@ internal sealed class DurabilityBarrier : IAsyncDisposable
     }
 
     /// <summary>
-    /// True when a ticket waits that no entry in flight will release; then captures for the empty
-    /// entry about to be appended. A ticket some batch in flight already covers is left to it.
+    /// True when a ticket waits that no entry in flight or queued will release; then captures for the
+    /// empty entry about to be appended. A ticket some batch in flight already covers is left to it.
     /// </summary>
-    private bool NeedsEmptyEntry(out long captured)
+    private bool NeedsEmptyEntry(bool deferToQueuedProposals, out long captured)
     {
         lock (gate)
         {
             captured = 0;
             if (!waiting.TryPeek(out _) || issued <= released) return false;
             if (inFlight.Count > 0 && inFlight.Max() >= issued) return false;
+            // Queued proposals will be appended after these tickets were issued: their entry releases them.
+            if (deferToQueuedProposals && proposalsQueued()) return false;
             inFlight.Add(issued);
             captured = issued;
             return true;

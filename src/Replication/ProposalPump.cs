@@ -34,6 +34,9 @@ internal sealed class ProposalPump : IAsyncDisposable
 
     public ValueTask EnqueueAsync(PendingCommand command, CancellationToken token) => queue.Writer.WriteAsync(command, token);
 
+    /// <summary>Proposals wait to be packed into an entry (one will be appended after this moment).</summary>
+    public bool HasQueued => queue.Reader.Count > 0;
+
     private async Task PumpAsync()
     {
         var reader = queue.Reader;

@@ -52,7 +52,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
             .Build();
         proposals = new ProposalPump(ReplicateEntryAsync, options.ProposalQueueCapacity, options.MaxReplicationsInFlight,
             options.MaxCommandsPerEntry);
-        durability = new DurabilityBarrier(token => ReplicateAsync([], context: null, token));
+        durability = new DurabilityBarrier(token => ReplicateAsync([], context: null, token), () => proposals.HasQueued);
         LostLeadership += _ => durability.FailWaiting(new NotLeaderException(Leader));
         journal = new LeadershipJournal(options.DataDirectory);
         BecameLeader += t => journal.Record(t.Term, leader: true);
