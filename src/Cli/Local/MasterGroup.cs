@@ -83,9 +83,11 @@ public sealed class MasterGroup : IDisposable
             if (leaders.Length == 1)
             {
                 var leader = leaders[0];
-                // Masters outside the configuration (joining, removed) may know no leader or a stale one.
-                var agree = statuses.Where(s => s.Status is { Voting: true })
-                    .All(s => s.Status!.LeaderRaft == leader.Master.RaftAddress && s.Status.LeaderHttp == leader.Master.HttpAddress);
+                // A joining master (standby) knows no leader until it is added. Every other master that
+                // answers must be voting and name the leader: one that serves HTTP while its Raft member
+                // still warms up is neither voting nor standby yet, and does not agree.
+                var agree = statuses.Where(s => s.Status is { Standby: false })
+                    .All(s => s.Status!.Voting && s.Status.LeaderRaft == leader.Master.RaftAddress && s.Status.LeaderHttp == leader.Master.HttpAddress);
                 if (agree) return leader.Master;
             }
             seen = Describe(statuses);
