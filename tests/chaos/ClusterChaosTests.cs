@@ -258,12 +258,9 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
         throw new TimeoutException("no final linearizable read succeeded");
     }
 
-    private static async Task<IReadOnlyDictionary<string, double>> LocalWeightsAsync(MasterProcess master)
-    {
-        var text = await MasterProcess.Client.GetStringAsync($"http://{master.HttpAddress}/master/weights?local=true");
-        var weights = System.Text.Json.JsonSerializer.Deserialize(text, Mesos.HA.Master.MasterJsonContext.Default.WeightDtoArray) ?? [];
-        return weights.ToDictionary(w => w.Role, w => w.Weight);
-    }
+    private static async Task<IReadOnlyDictionary<string, double>> LocalWeightsAsync(MasterProcess master) =>
+        (await MasterGroup.TryReadWeightsAsync(master, local: true) ?? throw new InvalidOperationException($"m{master.Id} did not show its own copy"))
+        .ToDictionary(w => w.Role, w => w.Weight);
 
     private static async Task ObserveAsync(MasterGroup group, LeaderHistory leaders, CancellationToken token)
     {

@@ -141,12 +141,9 @@ public sealed class PowerLossTests(ITestOutputHelper output)
         throw new TimeoutException($"{phase}: no linearizable read succeeded within 30 s");
     }
 
-    private static async Task<Dictionary<string, double>> ReadLocalAsync(MasterProcess master)
-    {
-        var text = await MasterProcess.Client.GetStringAsync($"http://{master.HttpAddress}/master/weights?local=true");
-        var weights = System.Text.Json.JsonSerializer.Deserialize(text, Mesos.HA.Master.MasterJsonContext.Default.WeightDtoArray) ?? [];
-        return weights.ToDictionary(w => w.Role, w => w.Weight);
-    }
+    private static async Task<Dictionary<string, double>> ReadLocalAsync(MasterProcess master) =>
+        (await MasterGroup.TryReadWeightsAsync(master, local: true) ?? throw new InvalidOperationException($"m{master.Id} did not show its own copy"))
+        .ToDictionary(w => w.Role, w => w.Weight);
 
     private static void AssertAllAcknowledged(double[] acknowledged, Dictionary<string, double> registry, string phase)
     {

@@ -155,11 +155,12 @@ public sealed class MasterGroup : IDisposable
         }
     }
 
-    public static async Task<WeightDto[]?> TryReadWeightsAsync(MasterProcess master, CancellationToken token = default)
+    /// <summary>The weights read linearizably through <paramref name="master"/> (it must lead), or its own applied copy when <paramref name="local"/>; null when it does not answer 200.</summary>
+    public static async Task<WeightDto[]?> TryReadWeightsAsync(MasterProcess master, CancellationToken token = default, bool local = false)
     {
         try
         {
-            using var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}/master/weights", token);
+            using var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}/master/weights{(local ? "?local=true" : "")}", token);
             if (!response.IsSuccessStatusCode) return null;
             return await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, token);
         }
