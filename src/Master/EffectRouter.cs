@@ -18,8 +18,12 @@ public sealed class EffectRouter : IEffectSink
             case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage:
                 Agents?.Deliver(term, effect);
                 break;
-            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate or AgentLost:
+            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate:
                 Frameworks?.Deliver(term, effect);
+                break;
+            case AgentLost:
+                Frameworks?.Deliver(term, effect);
+                Agents?.Deliver(term, effect); // a session still open is ended: the agent must re-register to count again
                 break;
             // CallRejected is answered by the call that caused it; ProposeRegistry never reaches a sink.
         }

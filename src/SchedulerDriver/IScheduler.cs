@@ -70,5 +70,13 @@ public interface ISchedulerDriver : IAsyncDisposable
     /// <summary>Explicit reconciliation of the given tasks; an empty list asks for every task the master knows (implicit).</summary>
     DriverStatus ReconcileTasks(IReadOnlyList<string> taskIds);
 
+    /// <summary>
+    /// Explicit reconciliation of tasks with the agents the framework believes they are on, as a
+    /// framework back from a failover reconciles what it had launched (a launch lost with the old
+    /// process is answered TASK_LOST or TASK_UNKNOWN). The driver keeps reconciling these tasks after
+    /// later re-subscriptions until it hears a terminal state.
+    /// </summary>
+    DriverStatus ReconcileTasks(IReadOnlyList<(string TaskId, string? AgentId)> tasks);
+
     DriverStatus SendFrameworkMessage(string executorId, string agentId, byte[] data);
 }

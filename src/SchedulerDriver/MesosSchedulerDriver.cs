@@ -352,6 +352,14 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             return Enqueue(SchedulerJson.Reconcile(taskIds.Select(t => (t, liveTasks.GetValueOrDefault(t)))));
     }
 
+    public DriverStatus ReconcileTasks(IReadOnlyList<(string TaskId, string? AgentId)> tasks)
+    {
+        lock (liveTasks)
+            foreach (var (task, agent) in tasks)
+                liveTasks[task] = agent ?? liveTasks.GetValueOrDefault(task);
+        return Enqueue(SchedulerJson.Reconcile(tasks));
+    }
+
     public DriverStatus SendFrameworkMessage(string executorId, string agentId, byte[] data) =>
         Enqueue(SchedulerJson.Message(executorId, agentId, data));
 

@@ -92,23 +92,30 @@ public sealed class SchedulerConnection : IAsyncDisposable
                 response.Dispose();
                 throw new SchedulerCallException(response.StatusCode, message);
             }
-            var streamId = response.Headers.TryGetValues("Mesos-Stream-Id", out var ids) ? ids.First() : "";
-            var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-            var records = new RecordIOReader(stream);
-            var first = await records.ReadAsync(token).ConfigureAwait(false);
-            var opening = first is null ? null : JsonNode.Parse(first) as JsonObject;
-            if (opening?["type"]?.GetValue<string>() == "ERROR")
+            try
             {
-                response.Dispose();
-                throw new SubscriptionRefusedException(opening["error"]?["message"]?.GetValue<string>() ?? "refused");
+                return await OpenStreamAsync(http, response, master, token).ConfigureAwait(false);
             }
-            if (opening is not { } subscribed || subscribed["type"]?.GetValue<string>() != "SUBSCRIBED")
+            catch
             {
-                response.Dispose();
-                throw new InvalidDataException("the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
+                response.Dispose(); // a refused, malformed or timed-out opening must not keep its connection
+                throw;
             }
-            return new SchedulerConnection(http, response, master, streamId, records, subscribed);
         }
+    }
+
+    private static async Task<SchedulerConnection> OpenStreamAsync(HttpClient http, HttpResponseMessage response, string master, CancellationToken token)
+    {
+        var streamId = response.Headers.TryGetValues("Mesos-Stream-Id", out var ids) ? ids.First() : "";
+        var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        var records = new RecordIOReader(stream);
+        var first = await records.ReadAsync(token).ConfigureAwait(false);
+        var opening = first is null ? null : JsonNode.Parse(first) as JsonObject;
+        if (opening?["type"]?.GetValue<string>() == "ERROR")
+            throw new SubscriptionRefusedException(opening["error"]?["message"]?.GetValue<string>() ?? "refused");
+        if (opening is not { } subscribed || subscribed["type"]?.GetValue<string>() != "SUBSCRIBED")
+            throw new InvalidDataException("the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
+        return new SchedulerConnection(http, response, master, streamId, records, subscribed);
     }
 
     /// <summary>A 307's <c>Location</c> (<c>//host:port/api/v1/scheduler</c>) as host:port.</summary>

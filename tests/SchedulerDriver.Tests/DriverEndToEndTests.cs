@@ -93,6 +93,12 @@ public sealed class DriverEndToEndTests(ITestOutputHelper output)
         await second.WaitAsync("re-subscribed with the same id", () => second.FrameworkId == id, Wait);
         // Reconciliation after subscribing tells the new instance its task is still running.
         await second.WaitAsync("the task reported running", () => second.StatesOf("keeper").Contains(TaskState.Running), Wait);
+        // A launch the old process queued but never sent is unknown to the master: reconciling it,
+        // with the agent the framework chose, is answered TASK_LOST (it holds no slot forever).
+        var agentId = first.UpdatesOf("keeper")[0].AgentId;
+        again.ReconcileTasks([("never-sent", agentId)]);
+        await second.WaitAsync("the lost launch reconciled", () => second.StatesOf("never-sent").Contains(TaskState.Lost), Wait);
+        Assert.Equal("REASON_RECONCILIATION", second.UpdatesOf("never-sent")[0].Reason);
         await File.WriteAllTextAsync(release, "");
         await second.WaitAsync("its final state", () => second.StatesOf("keeper").Contains(TaskState.Finished), Wait);
     }

@@ -7,12 +7,15 @@ namespace Mesos.HA.Chaos.Tests;
 
 /// <summary>
 /// The chaos run's framework: keeps up to <c>concurrency</c> short tasks in flight, each with a
-/// fresh id, while launching is on; records every launch and every update it receives.
+/// fresh id, while launching is on; records every launch and every update it receives. Like any
+/// framework that fails over, it reconciles every task it launched and has not seen end whenever it
+/// (re-)registers: a launch lost with a killed framework process or a deposed master is then
+/// answered TASK_LOST instead of holding a slot forever.
 /// </summary>
 internal sealed class ChaosScheduler(TaskHistory history, int concurrency) : IScheduler
 {
     private static readonly Resources PerTask = ResourceText.Parse("cpus:0.1;mem:16");
-    private readonly HashSet<string> live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> live = new(StringComparer.Ordinal); // task -> agent
     private int next;
 
     public volatile bool Launching = true;
@@ -32,7 +35,7 @@ internal sealed class ChaosScheduler(TaskHistory history, int concurrency) : ISc
                 while (Launching && live.Count < concurrency && left.Contains(PerTask))
                 {
                     var id = $"chaos-{next++:D5}";
-                    live.Add(id);
+                    live.Add(id, offer.AgentId);
                     history.Launched(id);
                     batch.Add(new TaskInfo(id, id, offer.AgentId, PerTask, "sleep 0.3"));
                     left = left.Subtract(PerTask);
@@ -51,8 +54,19 @@ internal sealed class ChaosScheduler(TaskHistory history, int concurrency) : ISc
             if (live.Remove(status.TaskId) && status.State == TaskState.Finished) Interlocked.Increment(ref Finished);
     }
 
-    public void Registered(ISchedulerDriver driver, string frameworkId, MasterInfo master) => Interlocked.Increment(ref Subscriptions);
-    public void Reregistered(ISchedulerDriver driver, MasterInfo master) => Interlocked.Increment(ref Subscriptions);
+    public void Registered(ISchedulerDriver driver, string frameworkId, MasterInfo master) => Subscribed(driver);
+    public void Reregistered(ISchedulerDriver driver, MasterInfo master) => Subscribed(driver);
+
+    /// <summary>The tasks launched and not yet seen to end, with their agents (for a report when progress stalls).</summary>
+    public IReadOnlyList<(string Task, string Agent)> LiveTasks() { lock (live) return [.. live.Select(l => (l.Key, l.Value))]; }
+
+    private void Subscribed(ISchedulerDriver driver)
+    {
+        Interlocked.Increment(ref Subscriptions);
+        (string, string?)[] launched;
+        lock (live) launched = [.. live.Select(l => (l.Key, (string?)l.Value))];
+        if (launched.Length > 0) driver.ReconcileTasks(launched);
+    }
     public void Disconnected(ISchedulerDriver driver) { }
     public void OfferRescinded(ISchedulerDriver driver, string offerId) { }
     public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) { }

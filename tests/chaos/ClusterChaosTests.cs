@@ -132,7 +132,9 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
                         break;
                 }
                 await HealAsync(cluster, agents, driver, $"after round {round} ({fault})", registryClients);
-                await PollAsync($"round {round}: tasks progress after {fault}", () => Volatile.Read(ref scheduler.Finished) > finishedBefore + 3, Heal);
+                await PollAsync($"round {round}: tasks progress after {fault}", () => Volatile.Read(ref scheduler.Finished) > finishedBefore + 3, Heal,
+                    () => $"finished {scheduler.Finished} (before {finishedBefore}), subscriptions {scheduler.Subscriptions}, framework on {driver.Master ?? "none"}, live: " +
+                        string.Join(", ", scheduler.LiveTasks().Select(t => $"{t.Task} on {t.Agent} [{tasks.UpdatesOf(t.Task)}]")));
                 // The registry must keep serving too: a round in which no operation completes proves nothing about it.
                 var completedBefore = registryClients.CompletedOperations;
                 await PollAsync($"round {round}: registry operations complete after {fault}",
@@ -272,10 +274,10 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
         }
     }
 
-    private static Task<bool> PollAsync(string phase, Func<bool> condition, TimeSpan timeout) =>
-        PollAsync(phase, () => Task.FromResult(condition()), timeout);
+    private static Task<bool> PollAsync(string phase, Func<bool> condition, TimeSpan timeout, Func<string>? seen = null) =>
+        PollAsync(phase, () => Task.FromResult(condition()), timeout, seen);
 
-    private static async Task<bool> PollAsync(string phase, Func<Task<bool>> condition, TimeSpan timeout)
+    private static async Task<bool> PollAsync(string phase, Func<Task<bool>> condition, TimeSpan timeout, Func<string>? seen = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -283,7 +285,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
             if (await condition()) return true;
             await Task.Delay(20);
         }
-        throw new TimeoutException($"{phase}: not reached within {timeout}");
+        throw new TimeoutException($"{phase}: not reached within {timeout}" + (seen is null ? "" : "; seen: " + seen()));
     }
 }
 

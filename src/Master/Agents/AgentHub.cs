@@ -49,8 +49,24 @@ public sealed partial class AgentHub : IDisposable
         Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
         ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
         SendExecutorMessage m => Send(term, m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
+        AgentLost lost => EndSession(term, lost.Agent),
         _ => false,
     };
+
+    /// <summary>
+    /// The core marked the agent unreachable (it missed its pings) while its connection may still be
+    /// open, as when the agent or this master stalled: the session is ended so that the agent
+    /// re-registers with its tasks and is readmitted, instead of believing itself registered with a
+    /// master that no longer offers its resources.
+    /// </summary>
+    private bool EndSession(long term, AgentId agent)
+    {
+        if (!sessions.TryGetValue(agent, out var session) || session.Term != term) return false;
+        if (!sessions.TryRemove(KeyValuePair.Create(agent, session))) return false;
+        LogEndedUnreachable(logger, agent.Value);
+        _ = session.Channel.CloseAsync(TimeSpan.FromMilliseconds(200));
+        return true;
+    }
 
     /// <summary>Serves one agent connection until it ends.</summary>
     public async Task ServeAsync(Stream stream, string remote, CancellationToken token)
@@ -285,6 +301,9 @@ public sealed partial class AgentHub : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping agent connection {Remote}: it sent a {Length}-byte frame (limit {Limit})")]
     private static partial void LogOversized(ILogger logger, string remote, long length, int limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} missed its pings and was marked unreachable; ended its session so that it re-registers")]
+    private static partial void LogEndedUnreachable(ILogger logger, string agent);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} is gone; told it to shut down")]
     private static partial void LogGone(ILogger logger, string agent);

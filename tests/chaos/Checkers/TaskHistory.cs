@@ -23,6 +23,9 @@ public sealed class TaskHistory
 
     public int LaunchCount => launches.Count;
 
+    /// <summary>The updates the framework received for a task, in order, as "A>B>C" (for reports).</summary>
+    public string UpdatesOf(string task) => string.Join(">", updates.GetValueOrDefault(task) ?? new());
+
     public static bool IsTerminal(string state) =>
         state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_LOST" or "TASK_DROPPED" or "TASK_GONE";
 

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Sockets;
+using Mesos.HA.Master.Agents;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Mesos.HA.Master.Tests;
+
+/// <summary>The leader's agent hub over a real socket and a real (single-member) registry, with fake time for the core's checks.</summary>
+public sealed class AgentHubTests : IAsyncLifetime
+{
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "hub-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 30, 2, 0, 0, TimeSpan.Zero));
+    private ReplicatedRegistry registry = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var endpoint = (IPEndPoint)listener.LocalEndpoint;
+        listener.Stop();
+        registry = await ReplicatedRegistry.StartAsync(new ReplicationOptions
+        {
+            RaftEndPoint = endpoint, Members = [endpoint], DataDirectory = dir, HttpAddress = "127.0.0.1:5050",
+        }, NullLoggerFactory.Instance);
+        await Until("the registry leads", () => registry.IsLeader);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await registry.DisposeAsync();
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task AgentMarkedUnreachable_WhileItsConnectionStaysOpen_HasItsSessionEnded_SoItReregisters()
+    {
+        var router = new EffectRouter();
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, router, NullLogger.Instance);
+        using var hub = new AgentHub(registry, shell, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        router.Agents = hub;
+        await Until("the shell leads", () => shell.Term is not null);
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        using var client = new TcpClient();
+        await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        using var server = await listener.AcceptTcpClientAsync();
+        var serving = hub.ServeAsync(server.GetStream(), "127.0.0.1:40000", stop.Token);
+        await using var agent = new FrameChannel(client.GetStream());
+        try
+        {
+            agent.TrySend(0, new RegisterAgent("host-a", "cpus:2;mem:512", new Dictionary<string, string>(), 5051));
+            var id = await ReadUntilAsync<AgentRegistered>(agent, "registration");
+            Assert.Equal(AgentStatus.Active, registry.LocalRegistry.Agents[id.Agent].Status);
+
+            // The agent stalls: it answers no ping, but its connection stays open. The core's clock
+            // runs past the ping timeouts, so the core marks it unreachable.
+            await Until("the core marks the silent agent unreachable",
+                () => registry.LocalRegistry.Agents[id.Agent].Status == AgentStatus.Unreachable,
+                () => time.Advance(TimeSpan.FromMilliseconds(500)));
+
+            // Its session must end: otherwise the agent believes itself registered with a master that
+            // will never offer its resources again (the chaos suite's stalls).
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (true)
+            {
+                FrameRead read;
+                try { read = await agent.ReadAsync(deadline.Token); }
+                catch (OperationCanceledException) { throw new TimeoutException("the hub kept the unreachable agent's session open"); }
+                catch (IOException) { break; }
+                if (read is not FrameRead.Ok) break; // closed by the master
+            }
+            Assert.Equal(0, hub.Connected);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            listener.Stop();
+        }
+    }
+
+    private static async Task<T> ReadUntilAsync<T>(FrameChannel channel, string phase) where T : AgentMessage
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            FrameRead read;
+            try { read = await channel.ReadAsync(deadline.Token); }
+            catch (OperationCanceledException) { throw new TimeoutException($"{phase}: no {typeof(T).Name} within 20 s"); }
+            switch (read)
+            {
+                case FrameRead.Ok { Frame.Message: T wanted }: return wanted;
+                case FrameRead.Ok: continue;
+                default: throw new InvalidOperationException($"{phase}: the channel ended ({read.GetType().Name})");
+            }
+        }
+    }
+
+    private static async Task Until(string phase, Func<bool> condition, Action? step = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{phase}: gave up after 20 s");
+            step?.Invoke();
+            await Task.Delay(10);
+        }
+    }
+}
