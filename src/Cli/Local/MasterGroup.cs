@@ -170,6 +170,31 @@ public sealed class MasterGroup : IDisposable
         }
     }
 
+    /// <summary>
+    /// Who <paramref name="master"/>'s leading core counts as with it, from its <c>/master/state</c>:
+    /// the ids of the agents it holds as active and of the frameworks it holds as connected; null when
+    /// it does not answer 200 or does not lead.
+    /// </summary>
+    public static async Task<(HashSet<string> ActiveAgents, HashSet<string> ConnectedFrameworks)?> TryLeaderViewAsync(MasterProcess master,
+        CancellationToken token = default)
+    {
+        try
+        {
+            using var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}/master/state", token);
+            if (!response.IsSuccessStatusCode) return null;
+            using var state = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(token), cancellationToken: token);
+            var root = state.RootElement;
+            if (root.GetProperty("role").GetString() != "leader") return null;
+            HashSet<string> Ids(string array, string flag) => [.. root.GetProperty(array).EnumerateArray()
+                .Where(e => e.GetProperty(flag).GetBoolean()).Select(e => e.GetProperty("id").GetString()!)];
+            return (Ids("slaves", "active"), Ids("frameworks", "connected"));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private static string Describe((MasterProcess Master, StatusDto? Status)[] statuses) =>
         string.Join("; ", statuses.Select(s => s.Status is { } st
             ? $"m{s.Master.Id}: {st.Role} term {st.Term} leader {st.LeaderRaft ?? "none"} applied {st.AppliedIndex} digest {st.RegistryDigest}"

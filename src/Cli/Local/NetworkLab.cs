@@ -5,7 +5,8 @@ namespace Mesos.HA.Cli.Local;
 /// <summary>
 /// A private network for the masters: a bridge in this namespace and one network namespace per master,
 /// joined to the bridge by a veth pair, on a /24 of its own. Cutting a master's link partitions it from
-/// every other process (masters, agents, clients) until it is healed. Needs root and iproute2; when the
+/// every other process (masters, agents, clients) until it is healed; cutting it from the members
+/// partitions it from the other masters only. Needs root and iproute2; when the
 /// machine refuses (no privileges, no netns support) <see cref="TryCreate"/> says why and returns null.
 /// Everything created is removed on dispose.
 /// </summary>
@@ -65,6 +66,34 @@ public sealed class NetworkLab : IDisposable
     public void Cut(int member) => Ip($"link set {tag}h{member} down");
 
     public void Heal(int member) => Ip($"link set {tag}h{member} up");
+
+    /// <summary>
+    /// Cuts the member off from the other members only, silently, both ways: each side's neighbour
+    /// entry for the other points at a link address nobody has, so frames between them are dropped
+    /// on the bridge, while agents and clients (on the host side of the bridge) still reach it — the
+    /// classic stale leader that clients can still talk to.
+    /// </summary>
+    public void CutFromMembers(int member)
+    {
+        foreach (var other in Enumerable.Range(1, namespaces.Count).Where(o => o != member))
+        {
+            Ip($"netns exec {tag}-{member} ip neigh replace {AddressOf(other)} lladdr {Nowhere} dev {tag}n{member} nud permanent");
+            Ip($"netns exec {tag}-{other} ip neigh replace {AddressOf(member)} lladdr {Nowhere} dev {tag}n{other} nud permanent");
+        }
+    }
+
+    /// <summary>Undoes <see cref="CutFromMembers"/>: the neighbour entries are resolved again.</summary>
+    public void HealFromMembers(int member)
+    {
+        foreach (var other in Enumerable.Range(1, namespaces.Count).Where(o => o != member))
+        {
+            Ip($"netns exec {tag}-{member} ip neigh del {AddressOf(other)} dev {tag}n{member}");
+            Ip($"netns exec {tag}-{other} ip neigh del {AddressOf(member)} dev {tag}n{other}");
+        }
+    }
+
+    // A locally administered unicast address no interface of the lab uses.
+    private const string Nowhere = "02:00:5e:00:de:ad";
 
     private void Ip(string arguments)
     {
