@@ -22,24 +22,42 @@ public sealed partial class ReplicatedRegistry
             leader = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);
             return;
         }
-        leader = new LeaderInfo(endPoint, HttpAddress: "", IsLocal: false);
-        _ = Task.Run(async () =>
+        var learning = new LeaderInfo(endPoint, HttpAddress: "", IsLocal: false);
+        leader = learning;
+        _ = Task.Run(() => LearnLeaderHttpAsync(source, member, learning));
+    }
+
+    /// <summary>
+    /// Asks the new leader for its HTTP address (its Raft metadata), again after a failure, for as long
+    /// as it still leads: until this master knows it, it answers clients 503 instead of redirecting.
+    /// </summary>
+    private async Task LearnLeaderHttpAsync(Incarnation source, RaftClusterMember member, LeaderInfo learning)
+    {
+        var endPoint = learning.RaftEndPoint;
+        for (var attempt = 1; ReferenceEquals(leader, learning) && !source.Stopping.IsCancellationRequested; attempt++)
         {
             try
             {
-                var metadata = await member.GetMetadataAsync(refresh: false, source.Stopping).ConfigureAwait(false);
+                var metadata = await member.GetMetadataAsync(refresh: attempt > 1, source.Stopping).ConfigureAwait(false);
                 // Close the connection the request opened: a follower holding one to its leader sends
                 // its next pre-vote and vote over it, and when the leader is paused or cut off those
                 // wait the whole request timeout instead of failing to connect (notes, section 1).
                 await member.CancelPendingRequestsAsync().ConfigureAwait(false);
-                if (metadata.TryGetValue(RaftNode.HttpMetadataKey, out var http) && leader?.RaftEndPoint == endPoint)
-                    leader = new LeaderInfo(endPoint, http, IsLocal: false);
+                if (metadata.TryGetValue(RaftNode.HttpMetadataKey, out var http))
+                    Interlocked.CompareExchange(ref leader, learning with { HttpAddress = http }, learning);
+                return;
+            }
+            catch (OperationCanceledException) when (source.Stopping.IsCancellationRequested)
+            {
+                return;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 LogMetadataUnavailable(logger, endPoint, e.Message);
             }
-        });
+            // A bounded pause between attempts, longer after repeated failures (a heartbeat period up to a second).
+            await WaitAsync(TimeSpan.FromMilliseconds(Math.Min(1000, 50 * attempt)), source.Stopping).ConfigureAwait(false);
+        }
     }
 
     private async Task FollowLeadershipAsync(Incarnation source)

@@ -52,6 +52,28 @@ public sealed partial class ReplicatedRegistry
     }
 
     /// <summary>
+    /// The HTTP address a member announced in its Raft metadata, or null when it is not a member of
+    /// this leader's configuration or does not answer within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<string?> HttpAddressOfMemberAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken token = default)
+    {
+        var member = LeadingCluster().Members.FirstOrDefault(m => endPoint.Equals(m.EndPoint));
+        if (member is null) return null;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            var metadata = await member.GetMetadataAsync(refresh: false, bounded.Token).ConfigureAwait(false);
+            return metadata.TryGetValue(RaftNode.HttpMetadataKey, out var http) ? http : null;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException
+                                      or DotNext.Net.Cluster.MemberUnavailableException)
+        {
+            return token.IsCancellationRequested ? throw new OperationCanceledException(token) : null;
+        }
+    }
+
+    /// <summary>
     /// Removes <paramref name="endPoint"/> from the group. The leader itself cannot be removed this
     /// way: step it down first. Throws <see cref="NotLeaderException"/> when this master does not lead.
     /// </summary>

@@ -1,21 +1,25 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
+using System.Diagnostics;
+using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Replication;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Mesos.HA.Chaos.Tests;
 
 /// <summary>
-/// Seeded membership chaos against real master processes: while a client writes, each round either
-/// replaces a master (a fresh one joins and is added, an old non-leader is removed and stopped),
-/// grows the group to five and shrinks it back, or kills the leader and restarts it. Afterwards
-/// every acknowledged write is in the registry and all masters hold the same registry.
-/// CHAOS_ROUNDS and CHAOS_SEED override the smoke defaults (3 rounds).
+/// Seeded membership chaos against real master processes: while the registry clients (the Jepsen-style
+/// <see cref="RegistryWorkload"/>) write and read, each round replaces a master (a fresh one joins and
+/// is added, an old non-leader is removed and stopped; half the time the leader is killed between the
+/// two changes), grows the group to five and shrinks it back, or kills the leader and restarts it.
+/// Afterwards: every member's own copy holds every acknowledged write, the history is linearizable,
+/// local reads never go back, one leader per term in every master's journal, the leader's membership is
+/// the expected one. CHAOS_ROUNDS and CHAOS_SEED override the smoke defaults (3 rounds).
 /// </summary>
 public sealed class MembershipChaosTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private const int MinRegistryOperationsPerRound = 20;
 
     [Fact]
     public async Task ReplaceGrowShrinkAndLeaderKills_UnderWrites_LoseNoAcknowledgedWrite()
@@ -26,8 +30,7 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
         var random = new Random(seed);
         var root = Path.Combine(Path.GetTempPath(), "mesos-ha-chaos", $"members-{seed}-{Guid.NewGuid():N}"[..40]);
         using var group = new MasterGroup(3, root, ["--log-level", "Warning"]);
-        var acknowledged = new ConcurrentDictionary<string, double>();
-        var acks = new StrongBox<long>();
+        var history = new RegisterHistory();
         var members = new List<MasterProcess>();
         var events = new List<string>();
         using var stop = new CancellationTokenSource();
@@ -36,22 +39,32 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
             group.StartAll();
             members.AddRange(group.Masters);
             await group.WaitForLeaderAsync(Deadline);
-            var writer = Task.Run(() => WriteLoopAsync(group, acknowledged, acks, stop.Token));
+            var clients = new RegistryWorkload(group, history, Stopwatch.StartNew(), seed);
+            var workload = clients.RunAsync(stop.Token);
             for (var round = 1; round <= rounds; round++)
             {
                 var leader = await group.WaitForLeaderAsync(Deadline);
-                var before = Volatile.Read(ref acks.Value);
+                var before = clients.CompletedOperations;
                 switch ((round - 1 + random.Next(3)) % 3)
                 {
                     case 0:
                         var fresh = await JoinAsync(group);
                         await ChangeAsync(group, HttpMethod.Post, fresh);
                         members.Add(fresh);
+                        var killed = random.Next(2) == 0;
+                        if (killed)
+                        {
+                            // A leader change between the two membership changes: the removal goes through the new leader.
+                            leader.Kill();
+                            await group.WaitForLeaderOtherThanAsync(leader, Deadline);
+                            group.Start(leader);
+                        }
+                        leader = await group.WaitForLeaderAsync(Deadline);
                         var old = members.Where(m => m != fresh && m != leader).OrderBy(_ => random.Next()).First();
                         await ChangeAsync(group, HttpMethod.Delete, old);
                         old.Kill();
                         members.Remove(old);
-                        events.Add($"round {round}: replaced m{old.Id} by m{fresh.Id}");
+                        events.Add($"round {round}: replaced m{old.Id} by m{fresh.Id}{(killed ? ", the leader killed between add and remove" : "")}");
                         break;
                     case 1:
                         var added = new[] { await JoinAsync(group), await JoinAsync(group) };
@@ -73,26 +86,34 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
                         events.Add($"round {round}: killed leader m{leader.Id} and restarted it");
                         break;
                 }
-                await PollAsync($"round {round}: writes resume", () => Volatile.Read(ref acks.Value) > before + 5);
+                await PollAsync($"round {round}: registry operations complete",
+                    () => clients.CompletedOperations >= before + MinRegistryOperationsPerRound);
             }
 
             await stop.CancelAsync();
-            await writer;
+            await workload;
             var leaderNow = await group.WaitForLeaderAsync(Deadline);
             var status = await leaderNow.TryStatusAsync() ?? throw new InvalidOperationException("leader silent");
             await group.WaitForConvergenceAsync(status.CommitIndex, Deadline);
             Assert.Equal(members.Select(m => m.RaftAddress).Order(StringComparer.Ordinal), (await leaderNow.TryStatusAsync())!.Members!);
-            var weights = await MasterGroup.TryReadWeightsAsync(leaderNow) ?? throw new InvalidOperationException("read failed");
-            var stored = weights.ToDictionary(w => w.Role, w => w.Weight);
-            var lost = acknowledged.Where(a => !stored.TryGetValue(a.Key, out var w) || w != a.Value).Select(a => a.Key).ToArray();
-            output.WriteLine(string.Join("\n", events));
-            output.WriteLine($"acknowledged writes {acks.Value}, stored roles {stored.Count}, lost {lost.Length}");
-            Assert.True(lost.Length == 0, $"seed {seed}: acknowledged writes lost: {string.Join(",", lost.Take(20))}");
+            var results = new List<CheckResult>();
+            foreach (var member in members)
+            {
+                var copy = await MasterGroup.TryReadWeightsAsync(member, local: true) ?? throw new InvalidOperationException($"m{member.Id} did not show its own copy");
+                results.Add(history.NoAcknowledgedWriteLost(copy.ToDictionary(w => w.Role, w => w.Weight)) with { Invariant = $"no acknowledged write lost in m{member.Id}'s copy" });
+            }
+            results.Add(history.Linearizable());
+            results.Add(history.LocalReadsMonotonic());
             // Every master that ever ran, removed ones included, journaled its leaderships.
-            var journals = Checkers.LeaderHistory.FromJournals(group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, Mesos.HA.Replication.LeadershipJournal.FileName))))
-                .AtMostOneLeaderPerTerm();
-            output.WriteLine($"journals: {journals}");
-            Assert.True(journals.Holds, $"seed {seed}: {journals}");
+            results.Add(LeaderHistory.FromJournals(group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, LeadershipJournal.FileName))))
+                .AtMostOneLeaderPerTerm() with { Invariant = "at most one leader per term, from every master's journal" });
+            output.WriteLine(string.Join("\n", events));
+            output.WriteLine($"workload: {history.Count} registry operations; per key (acknowledged writes / unknown outcomes / linearizable reads / local reads):");
+            foreach (var (key, acked, unknown, reads, locals) in history.Counts())
+                output.WriteLine($"  {key}: {acked} / {unknown} / {reads} / {locals}");
+            output.WriteLine("invariants:");
+            foreach (var result in results) output.WriteLine("  " + result);
+            Assert.True(results.All(x => x.Holds), $"seed {seed}: " + string.Join("; ", results.Where(x => !x.Holds)));
         }
         finally
         {
@@ -135,30 +156,6 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         throw new TimeoutException($"{method} m{target.Id}: gave up; last answer {last}");
-    }
-
-    private static async Task WriteLoopAsync(MasterGroup group, ConcurrentDictionary<string, double> acknowledged, StrongBox<long> acks,
-        CancellationToken token)
-    {
-        for (var n = 0; !token.IsCancellationRequested && n < 1_000_000; n++)
-        {
-            var role = $"chaos/m{n % 4000}";
-            var weight = 2 + n % 97;
-            var written = false;
-            while (!written && !token.IsCancellationRequested)
-            {
-                foreach (var master in group.Masters.Where(m => m.IsRunning).ToArray())
-                {
-                    if (token.IsCancellationRequested) return;
-                    if (await MasterGroup.TryWriteWeightAsync(master, role, weight, TimeSpan.FromSeconds(1)) != 200) continue;
-                    acknowledged[role] = weight;
-                    Interlocked.Increment(ref acks.Value);
-                    written = true;
-                    break;
-                }
-                if (!written) await Task.Delay(5, CancellationToken.None);
-            }
-        }
     }
 
     private static Task PollAsync(string phase, Func<bool> condition) => PollAsync(phase, () => Task.FromResult(condition()));

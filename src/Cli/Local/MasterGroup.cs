@@ -11,7 +11,7 @@ namespace Mesos.HA.Cli.Local;
 public sealed class MasterGroup : IDisposable
 {
     private readonly string[] extraArgs;
-    private readonly List<MasterProcess> masters;
+    private MasterProcess[] masters; // replaced, never changed in place: readers on other threads see a whole list
     private readonly string[] seed;
     private readonly HashSet<MasterProcess> joined = [];
 
@@ -23,7 +23,7 @@ public sealed class MasterGroup : IDisposable
         masters = Enumerable.Range(1, size)
             .Select(i => new MasterProcess(i, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(root, $"master-{i}"),
                 Path.Combine(root, $"master-{i}.log")))
-            .ToList();
+            .ToArray();
         seed = [.. masters.Select(m => m.RaftAddress)];
     }
 
@@ -40,7 +40,7 @@ public sealed class MasterGroup : IDisposable
     public string Root { get; }
 
     /// <summary>Every master this group started or created, those added later (<see cref="AddMaster"/>) included.</summary>
-    public IReadOnlyList<MasterProcess> Masters => masters;
+    public IReadOnlyList<MasterProcess> Masters => Volatile.Read(ref masters);
 
     /// <summary>The Raft endpoints the group was created with: the seed every original master is started with (also after membership changes).</summary>
     public IEnumerable<string> Peers => seed;
@@ -62,7 +62,7 @@ public sealed class MasterGroup : IDisposable
         var id = masters.Max(m => m.Id) + 1;
         var master = new MasterProcess(id, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(Root, $"master-{id}"),
             Path.Combine(Root, $"master-{id}.log"));
-        masters.Add(master);
+        Volatile.Write(ref masters, [.. masters, master]);
         joined.Add(master);
         return master;
     }
@@ -110,7 +110,7 @@ public sealed class MasterGroup : IDisposable
                 if (await m.TryStatusAsync(token) is { Role: "leader" }) return m;
             await Task.Delay(5, token);
         }
-        throw new TimeoutException($"no new leader replaced m{old.Id} within {timeout}");
+        throw new TimeoutException($"no new leader replaced m{old.Id} within {timeout}; last seen: {Describe(await StatusesAsync(token))}");
     }
 
     /// <summary>Waits until every running master has applied at least <paramref name="index"/> and holds the same registry.</summary>
@@ -197,7 +197,7 @@ public sealed class MasterGroup : IDisposable
 
     private static string Describe((MasterProcess Master, StatusDto? Status)[] statuses) =>
         string.Join("; ", statuses.Select(s => s.Status is { } st
-            ? $"m{s.Master.Id}: {st.Role} term {st.Term} leader {st.LeaderRaft ?? "none"} applied {st.AppliedIndex} digest {st.RegistryDigest}"
+            ? $"m{s.Master.Id}: {st.Role}{(st.Standby ? " (standby)" : "")}{(st.Voting ? "" : " (not voting)")} term {st.Term} leader {st.LeaderRaft ?? "none"} ({st.LeaderHttp ?? "no http"}) applied {st.AppliedIndex} digest {st.RegistryDigest} members [{string.Join(",", st.Members ?? [])}]"
             : $"m{s.Master.Id}: {(s.Master.IsRunning ? "no answer" : "down")}"));
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Mesos.HA.Replication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -55,6 +56,8 @@ public static class MembershipEndpoints
             var result = add
                 ? await registry.AddMemberAsync(endPoint, http.RequestAborted)
                 : await registry.RemoveMemberAsync(endPoint, http.RequestAborted);
+            if (add && result.Status == MembershipChangeStatus.Done)
+                result = await ConfirmVotingAsync(registry, endPoint, http.RequestAborted);
             var status = result.Status switch
             {
                 MembershipChangeStatus.Done => StatusCodes.Status200OK,
@@ -69,6 +72,52 @@ public static class MembershipEndpoints
         catch (NotLeaderException e)
         {
             return MasterHost.NotLeader(e, $"{MembersPath}?raft={Uri.EscapeDataString(text)}");
+        }
+    }
+
+    /// <summary>
+    /// The new configuration is committed, but the new master cannot vote until it has learned it
+    /// (DotNext grants votes only to members of the configuration it holds): until then, losing the
+    /// leader can leave the group without a majority of voters. The add is answered only once the new
+    /// master reports itself voting, or says that it has not yet.
+    /// </summary>
+    private static async Task<MembershipChangeResult> ConfirmVotingAsync(ReplicatedRegistry registry, IPEndPoint endPoint, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + VotingConfirmation;
+        string? address = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                address ??= await registry.HttpAddressOfMemberAsync(endPoint, TimeSpan.FromSeconds(1), token);
+                if (address is not null && await VotingAsync(address, token)) return new(MembershipChangeStatus.Done, $"{endPoint} added and voting");
+            }
+            catch (NotLeaderException)
+            {
+                break; // the change is committed; the new leader's heartbeats carry the configuration to it
+            }
+            await Task.Delay(20, token);
+        }
+        return new(MembershipChangeStatus.NotCaughtUp,
+            $"{endPoint} was added, but has not confirmed that it votes within {VotingConfirmation.TotalSeconds:F0} s (until it does, the group tolerates one failure fewer); check its /health");
+    }
+
+    private static readonly TimeSpan VotingConfirmation = TimeSpan.FromSeconds(5);
+    private static readonly HttpClient Probe = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromMilliseconds(500), UseProxy = false })
+    {
+        Timeout = TimeSpan.FromSeconds(1),
+    };
+
+    private static async Task<bool> VotingAsync(string httpAddress, CancellationToken token)
+    {
+        try
+        {
+            var status = await Probe.GetFromJsonAsync($"http://{httpAddress}/health", MasterJsonContext.Default.StatusDto, token);
+            return status is { Voting: true };
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return false;
         }
     }
 
