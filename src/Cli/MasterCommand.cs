@@ -72,6 +72,7 @@ internal static class MasterCommand
                 ServerBacklog = args.Optional("server-backlog") is null ? null : args.Int("server-backlog", 1, 1, 1024),
                 SnapshotIntervalEntries = args.Int("snapshot-interval", 8192, 2),
                 EmulatePowerLoss = args.Flag("emulate-power-loss"),
+                InjectedBugs = InjectedBugsOf(args),
                 WarmUp = !args.Flag("no-warm-up"),
             },
         };
@@ -82,6 +83,19 @@ internal static class MasterCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         if (parentPid > 0) _ = ParentWatch.ExitWithAsync(parentPid, stop);
         return await MasterHost.RunAsync(options, logging => Logging.Configure(logging, level), stop.Token);
+    }
+
+    /// <summary>
+    /// <c>--inject-bug name[,name]</c>, deliberately left out of the usage text: known bugs for the chaos
+    /// suite's own tests (<see cref="InjectedBugs"/>). Refused unless MESOS_HA_ALLOW_BUG_INJECTION=1, so
+    /// no configuration file or stray variable can turn one on in a real deployment.
+    /// </summary>
+    private static InjectedBugs InjectedBugsOf(ArgReader args)
+    {
+        if (args.Optional("inject-bug") is not { } names) return InjectedBugs.None;
+        if (Environment.GetEnvironmentVariable(InjectedBugNames.AllowVariable) != "1")
+            throw new UsageException($"--inject-bug is for tests only and needs {InjectedBugNames.AllowVariable}=1");
+        return InjectedBugNames.Parse(names, out var error) ?? throw new UsageException("--inject-bug: " + error);
     }
 
     /// <summary>

@@ -111,6 +111,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             OfferIdPrefix = prefix, OfferTimeout = options.OfferTimeout,
             AgentPingTimeout = options.AgentPingInterval, MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
+            DropTerminalUpdates = registry.Options.InjectedBugs.HasFlag(InjectedBugs.DropTerminalUpdates),
         });
         var now = time.GetUtcNow();
         var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id).ToArray();
@@ -136,6 +137,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
     {
         var leadership = Volatile.Read(ref current);
         if (leadership is null || leadership.Term != term) return;
+        if (registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: keeps leading
         Interlocked.CompareExchange(ref current, null, leadership);
         leadership.Stop();
         LogStopped(logger, term);

@@ -20,7 +20,7 @@ namespace Mesos.HA.Master;
 /// that runs the master's decisions while it leads, and its HTTP endpoints: health, leader redirect,
 /// weights, the scheduler API and the agent channel.
 /// </summary>
-public static class MasterHost
+public static partial class MasterHost
 {
     public static async Task<int> RunAsync(MasterOptions options, Action<ILoggingBuilder> configureLogging, CancellationToken token)
     {
@@ -31,6 +31,8 @@ public static class MasterHost
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MasterJsonContext.Default));
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        if (options.Replication.InjectedBugs != InjectedBugs.None)
+            LogBugsInjected(loggerFactory.CreateLogger("Mesos.HA.Master"), InjectedBugNames.Describe(options.Replication.InjectedBugs));
         await using var registry = ReplicatedRegistry.Create(options.Replication, loggerFactory);
         // SIGTERM and Ctrl-C reach us through the host's lifetime (which keeps the runtime from exiting until we stop).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, app.Lifetime.ApplicationStopping);
@@ -170,4 +172,7 @@ public static class MasterHost
             registry.Compactions, registry.RaftRestarts, RegistryCodec.Digest(local), local.Weights.Count,
             registry.IsVoting, registry.IsStandby, [.. registry.Members.Select(m => m.RaftEndPoint)]);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "THIS MASTER RUNS WITH INJECTED BUGS ({Bugs}): it breaks guarantees on purpose, for the chaos suite's own tests; never use it for anything else")]
+    private static partial void LogBugsInjected(ILogger logger, string bugs);
 }

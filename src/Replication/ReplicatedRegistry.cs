@@ -159,6 +159,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         // fail if the leader resigns), which is safe because nothing commits without one.
         if (incarnation is not { HoldsLeadership: true }) throw new NotLeaderException(Leader);
         await proposals.EnqueueAsync(pending, token).ConfigureAwait(false);
+        if (options.InjectedBugs.HasFlag(InjectedBugs.AckBeforeCommit)) return LocalRegistry.Apply(command).Result; // injected bug: answered before commit
         var result = await pending.Result.WaitAsync(token).ConfigureAwait(false);
         // Applied here means committed: a majority holds the entry, but followers may not have
         // flushed it yet. The proposer hears back only once they have.
@@ -201,7 +202,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     public async Task<Registry.Registry> ReadAsync(ReadConsistency consistency, CancellationToken token = default)
     {
         var current = incarnation;
-        if (consistency == ReadConsistency.LocalStale)
+        if (consistency == ReadConsistency.LocalStale || options.InjectedBugs.HasFlag(InjectedBugs.SkipReadBarrier)) // injected bug: no barrier
             return current?.Node.StateMachine.Current ?? Registry.Registry.Empty;
         if (current is null || !current.IsLeader) throw new NotLeaderException(Leader);
         try

@@ -117,6 +117,9 @@ public sealed record ReplicationOptions
     /// </summary>
     public bool EmulatePowerLoss { get; init; }
 
+    /// <summary>Tests only: the known bugs this master runs with (see <see cref="InjectedBugs"/>). None unless a test asks.</summary>
+    public InjectedBugs InjectedBugs { get; init; }
+
     public FasterStoreOptions Store { get; init; } = new();
 
     public RegistryLimits Limits { get; init; } = RegistryLimits.Default;

@@ -45,7 +45,8 @@ public sealed partial class AgentHub : IDisposable
     /// <summary>Carries the leader's agent-bound effects to the agents.</summary>
     public bool Deliver(long term, Effect effect) => effect switch
     {
-        LaunchTask l => Send(term, l.Agent, new RunTask(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command)),
+        LaunchTask l when registry.Options.InjectedBugs.HasFlag(InjectedBugs.RetryLaunches) => SendTwice(term, l), // injected bug
+        LaunchTask l => Send(term, l.Agent, RunTaskOf(l)),
         Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
         ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
         SendExecutorMessage m => Send(term, m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
@@ -67,6 +68,22 @@ public sealed partial class AgentHub : IDisposable
         _ = session.Channel.CloseAsync(TimeSpan.FromMilliseconds(200));
         return true;
     }
+
+    private static RunTask RunTaskOf(LaunchTask l) =>
+        new(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command);
+
+    /// <summary>
+    /// Injected bug <see cref="InjectedBugs.RetryLaunches"/>: the launch goes out, and again after
+    /// <see cref="LaunchRetryDelay"/> as if the first might have been lost, whatever became of the task.
+    /// </summary>
+    private bool SendTwice(long term, LaunchTask launch)
+    {
+        _ = Task.Delay(LaunchRetryDelay).ContinueWith(_ => Send(term, launch.Agent, RunTaskOf(launch)), TaskScheduler.Default);
+        return Send(term, launch.Agent, RunTaskOf(launch));
+    }
+
+    /// <summary>How long the injected launch retry waits: longer than a chaos task runs, so the first run has ended.</summary>
+    private static readonly TimeSpan LaunchRetryDelay = TimeSpan.FromSeconds(2);
 
     /// <summary>Serves one agent connection until it ends.</summary>
     public async Task ServeAsync(Stream stream, string remote, CancellationToken token)

@@ -41,6 +41,7 @@ public sealed partial class MasterCore
         // it back to life, or the agent's holdings exceed its total (Mesos ignores such updates too).
         if (tasks.TryGetValue(key, out var tracked) && !(tracked.State.IsTerminal() && !state.IsTerminal()))
             tasks[key] = tracked with { State = state };
+        if (options.DropTerminalUpdates && state.IsTerminal()) return [new ForwardAcknowledgement(agent, framework, task, uuid)]; // injected bug
         var update = new ForwardUpdate(framework, agent, task, state, uuid, message);
         if (unacknowledged.ContainsKey(key))
         {

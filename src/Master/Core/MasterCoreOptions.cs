@@ -21,4 +21,10 @@ public sealed record MasterCoreOptions
 
     /// <summary>Missed pings before an agent is marked unreachable (Mesos: 5).</summary>
     public int MaxAgentPingTimeouts { get; init; } = 5;
+
+    /// <summary>
+    /// Tests only, an injected bug (<c>InjectedBugs.DropTerminalUpdates</c>): an agent's terminal
+    /// update is acknowledged to the agent and never forwarded to the framework. Always false otherwise.
+    /// </summary>
+    public bool DropTerminalUpdates { get; init; }
 }

@@ -87,6 +87,7 @@ public sealed partial class FrameworkHub : IDisposable
 
     private void OnLostLeadership(long term)
     {
+        if (registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: streams stay open
         foreach (var subscriber in subscribers.Values.Where(s => s.Term <= term))
         {
             subscribers.TryRemove(KeyValuePair.Create(subscriber.Framework, subscriber));
