@@ -7,12 +7,13 @@ namespace Mesos.HA.Chaos.Tests;
 
 /// <summary>
 /// The chaos run's framework: keeps up to <c>concurrency</c> short tasks in flight, each with a
-/// fresh id, while launching is on; records every launch and every update it receives. Like any
+/// fresh id, while launching is on; records every launch and every update it receives, and every
+/// offer with when it arrived. Like any
 /// framework that fails over, it reconciles every task it launched and has not seen end whenever it
 /// (re-)registers: a launch lost with a killed framework process or a deposed master is then
 /// answered TASK_LOST instead of holding a slot forever.
 /// </summary>
-internal sealed class ChaosScheduler(TaskHistory history, int concurrency) : IScheduler
+internal sealed class ChaosScheduler(TaskHistory history, int concurrency, OfferHistory? offerHistory = null) : IScheduler
 {
     private static readonly Resources PerTask = ResourceText.Parse("cpus:0.1;mem:16");
     private readonly Dictionary<string, string> live = new(StringComparer.Ordinal); // task -> agent
@@ -26,8 +27,10 @@ internal sealed class ChaosScheduler(TaskHistory history, int concurrency) : ISc
 
     public void ResourceOffers(ISchedulerDriver driver, IReadOnlyList<Offer> offers)
     {
+        var now = Mesos.HA.Replication.LeadershipJournal.MonotonicMicros();
         foreach (var offer in offers)
         {
+            offerHistory?.Received(offer.Id, now);
             var batch = new List<TaskInfo>();
             lock (live)
             {

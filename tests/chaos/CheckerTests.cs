@@ -185,4 +185,37 @@ public sealed class CheckerTests
         Assert.Contains("t2: agent TASK_FINISHED", result.Details);
         Assert.DoesNotContain("t1", result.Details);
     }
+
+    [Fact]
+    public void OfferFromADeposedLeader_IsCaught_OnesInFlightWhenItLostAreNot()
+    {
+        const long second = 1_000_000;
+        JournalLine[] journals =
+        [
+            new("m1", 10 * second, 1, Leader: true),
+            new("m1", 20 * second, 1, Leader: false), // m1 stepped down at 20 s...
+            new("m2", 21 * second, 2, Leader: true),  // ...and m2 led term 2 from 21 s
+        ];
+        var good = new OfferHistory();
+        good.Received("t1-abcd1234-O1", 15 * second);
+        good.Received("t1-abcd1234-O2", 20 * second + second / 2); // made before m1 stepped down, still on its way
+        good.Received("t2-0123abcd-O1", 40 * second);               // term 2's leader still leads
+        var verdict = good.NoOfferFromADeposedLeader(journals);
+        Assert.True(verdict.Holds, verdict.Details);
+
+        var deposed = new OfferHistory();
+        deposed.Received("t1-abcd1234-O7", 23 * second);            // m1 kept offering after it stepped down
+        var result = deposed.NoOfferFromADeposedLeader(journals);
+        Assert.False(result.Holds);
+        Assert.Contains("t1-abcd1234-O7 of term 1 received 3000 ms after", result.Details);
+
+        // A leader killed without a journal line is deposed when a newer term's leader appears.
+        var killed = new OfferHistory();
+        killed.Received("t1-abcd1234-O8", 23 * second);
+        Assert.False(killed.NoOfferFromADeposedLeader([journals[0], journals[2]]).Holds);
+
+        var unknown = new OfferHistory();
+        unknown.Received("t9-ffffffff-O1", 15 * second);
+        Assert.False(unknown.NoOfferFromADeposedLeader(journals).Holds);
+    }
 }

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Mesos.HA.Chaos.Tests.Checkers;
+
+/// <summary>One line of a master's leadership journal: <c>&lt;monotonic µs&gt; &lt;term&gt; leader|follower</c>.</summary>
+public sealed record JournalLine(string Master, long Micros, long Term, bool Leader)
+{
+    /// <summary>Every well-formed line of the given journals (missing files are skipped).</summary>
+    public static IReadOnlyList<JournalLine> Read(IEnumerable<(string Master, string Path)> journals)
+    {
+        var lines = new List<JournalLine>();
+        foreach (var (master, path) in journals)
+        {
+            if (!File.Exists(path)) continue;
+            foreach (var line in File.ReadLines(path))
+            {
+                var parts = line.Split(' ');
+                if (parts.Length == 3 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var micros)
+                    && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var term) && parts[2] is "leader" or "follower")
+                    lines.Add(new JournalLine(master, micros, term, parts[2] == "leader"));
+            }
+        }
+        return lines;
+    }
+}
+
+/// <summary>
+/// The offers a framework received, with when (the machine's monotonic clock, as the masters'
+/// leadership journals), judged against the journals: a master that stopped leading sends no more offers.
+/// </summary>
+public sealed partial class OfferHistory
+{
+    /// <summary>
+    /// How long after its master stopped leading an offer may still reach the framework: one made just
+    /// before, on its way or waiting in the framework's driver. A deposed leader that keeps offering does
+    /// so for as long as it keeps running, well past this.
+    /// </summary>
+    public static readonly TimeSpan InFlight = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentQueue<(string Offer, long Micros)> received = new();
+
+    public int Count => received.Count;
+
+    /// <summary>The framework received offer <paramref name="offerId"/> at <paramref name="micros"/> (monotonic µs).</summary>
+    public void Received(string offerId, long micros) => received.Enqueue((offerId, micros));
+
+    /// <summary>
+    /// Every offer comes from the leader of the term its id names (<c>t&lt;term&gt;-...</c>) while it led:
+    /// received no later than <see cref="InFlight"/> after that master's next journal line (it stopped
+    /// leading) or after a leader of a newer term appeared, whichever came first.
+    /// </summary>
+    public CheckResult NoOfferFromADeposedLeader(IReadOnlyList<JournalLine> journals)
+    {
+        const string invariant = "no offer from a master after it stopped leading the offer's term";
+        var slack = (long)InFlight.TotalMicroseconds;
+        var problems = new List<string>();
+        foreach (var (offer, at) in received.OrderBy(r => r.Micros))
+        {
+            if (TermOf(offer) is not { } term)
+            {
+                problems.Add($"offer {offer}: no term in its id");
+                continue;
+            }
+            var claims = journals.Where(j => j.Leader && j.Term == term).ToArray();
+            if (claims.Length == 0)
+            {
+                problems.Add($"offer {offer} of term {term}: no master journaled leading it");
+                continue;
+            }
+            var newer = journals.Where(j => j.Leader && j.Term > term).Select(j => (long?)j.Micros).Min();
+            // The offer's sender is one of the term's claimants (two would be a broken election, judged elsewhere): the latest end counts.
+            var ends = claims.Select(c => Min(journals.Where(j => j.Master == c.Master && j.Micros > c.Micros).Select(j => (long?)j.Micros).Min(), newer)).ToArray();
+            if (ends.All(e => e is not null) && ends.Max() is { } end && at > end + slack)
+                problems.Add($"offer {offer} of term {term} received {(at - end) / 1000} ms after its leader was deposed");
+        }
+        return problems.Count == 0
+            ? CheckResult.Pass(invariant, $"{received.Count} offers")
+            : CheckResult.Fail(invariant, $"{problems.Count} offers: {string.Join("; ", problems.Take(10))}");
+    }
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    private static long? TermOf(string offer) =>
+        TermPattern().Match(offer) is { Success: true } m && long.TryParse(m.Groups[1].Value, CultureInfo.InvariantCulture, out var t) ? t : null;
+
+    [GeneratedRegex("^t([0-9]+)-")]
+    private static partial Regex TermPattern();
+}
