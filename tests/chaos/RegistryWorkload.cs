@@ -75,8 +75,8 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
                 var key = $"chaos/k{random.Next(keys)}";
                 next = random.Next(10) switch
                 {
-                    < 5 => await WriteAsync(target, key, token),
-                    < 8 => await ReadAsync(target, key, token),
+                    < 5 => (await WriteAsync(target, key, token)).Next,
+                    < 8 => (await ReadAsync(target, key, token)).Next,
                     _ => await ReadLocalAsync(group.Masters[random.Next(group.Masters.Count)], key, token),
                 };
             }
@@ -97,10 +97,15 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
         }
     }
 
-    /// <summary>Returns the master to use next: the same one, the leader it redirected to, or null to pick another.</summary>
-    private async Task<MasterProcess?> WriteAsync(MasterProcess master, string key, CancellationToken token)
+    /// <summary>
+    /// One write of a fresh value to <paramref name="key"/> through <paramref name="master"/>, recorded
+    /// as the clients' are (a scripted fault's own operation; use keys the clients do not touch). Returns
+    /// whether it was acknowledged, and the master to use next: the same one, the leader it redirected
+    /// to, or null to pick another.
+    /// </summary>
+    public async Task<(bool Acknowledged, MasterProcess? Next)> WriteAsync(MasterProcess master, string key, CancellationToken token)
     {
-        if (!master.IsRunning) return null;
+        if (!master.IsRunning) return (false, null);
         var value = (double)Interlocked.Increment(ref nextValue);
         var invoked = clock.ElapsedTicks;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -113,34 +118,38 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
             {
                 history.Write(key, value, invoked, clock.ElapsedTicks);
                 Interlocked.Increment(ref completedOperations);
-                return master;
+                return (true, master);
             }
             history.Write(key, value, invoked, completed: null);
-            return RedirectTarget(response);
+            return (false, RedirectTarget(response));
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
         {
-            return null; // never reached a master
+            return (false, null); // never reached a master
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             if (token.IsCancellationRequested && !cts.IsCancellationRequested) throw;
             history.Write(key, value, invoked, completed: null); // sent, no answer: unknown
-            return null;
+            return (false, null);
         }
     }
 
-    private async Task<MasterProcess?> ReadAsync(MasterProcess master, string key, CancellationToken token)
+    /// <summary>
+    /// One linearizable read of <paramref name="key"/> through <paramref name="master"/>, recorded when
+    /// answered. Returns whether it was, and the master to use next (as <see cref="WriteAsync"/>).
+    /// </summary>
+    public async Task<(bool Read, MasterProcess? Next)> ReadAsync(MasterProcess master, string key, CancellationToken token)
     {
-        if (!master.IsRunning) return null;
+        if (!master.IsRunning) return (false, null);
         var invoked = clock.ElapsedTicks;
         var (status, weights, response) = await GetAsync(master, "/master/weights", token);
         using (response)
         {
-            if (status != HttpStatusCode.OK || weights is null) return response is null ? null : RedirectTarget(response);
+            if (status != HttpStatusCode.OK || weights is null) return (false, response is null ? null : RedirectTarget(response));
             history.Read(key, weights.FirstOrDefault(w => w.Role == key)?.Weight, invoked, clock.ElapsedTicks);
             Interlocked.Increment(ref completedOperations);
-            return master;
+            return (true, master);
         }
     }
 
