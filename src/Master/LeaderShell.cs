@@ -121,7 +121,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
             recovered.AddRange(core.RecoverFramework(f.Id, f.Info.Roles, f.Info.Capabilities.Contains("PARTITION_AWARE"),
                 TimeSpan.FromMilliseconds(f.FailoverTimeoutMs),
                 f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, now));
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(term.Token);
+        var stop = registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
+            ? new CancellationTokenSource() // injected bug: this leadership outlives the Raft term
+            : CancellationTokenSource.CreateLinkedTokenSource(term.Token);
         var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow() };
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
