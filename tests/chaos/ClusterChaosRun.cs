@@ -80,10 +80,10 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
     /// <item><c>kill-follower-read-on-restart</c>: a follower is killed, a fresh key written through the
     /// leader; the follower is restarted and read from as soon as it answers HTTP (before its Raft member
     /// caught up, or even started): a master must not answer a linearizable read from its own copy.</item>
-    /// <item><c>pause-followers-write-kill-leader</c>: both followers are paused, a fresh key written
-    /// through the leader (it cannot commit), the leader killed, the followers resumed (they elect one of
-    /// them, without the write) and the key read through the new leader: the write must not have been
-    /// acknowledged.</item>
+    /// <item><c>pause-followers-write-kill-all</c>: both followers are paused, a fresh key written
+    /// through the leader (it cannot commit), the leader killed, then the paused followers killed too (what
+    /// they received unread dies with them) and restarted (they elect one of them, without the write);
+    /// the key is read through the new leader: the write must not have been acknowledged.</item>
     /// </list>
     /// </summary>
     public async Task InjectAsync(string fault, int round, Random random, NetworkLab? lab = null)
@@ -115,7 +115,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             case "kill-follower-read-on-restart":
                 await KillFollowerReadOnRestartAsync(round, leader, random);
                 break;
-            case "pause-followers-write-kill-leader":
+            case "pause-followers-write-kill-all":
                 await PauseFollowersWriteKillLeaderAsync(round, leader, started);
                 break;
             default:
@@ -155,14 +155,18 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             // Without a majority the write cannot commit: its outcome is unknown unless the leader acknowledges it anyway.
             var (acknowledged, _) = await Registry.WriteAsync(leader, key, stop.Token);
             leader.Kill();
-            foreach (var f in followers) f.Resume();
+            foreach (var f in followers)
+            {
+                f.Kill(); // still paused: the leader's requests waiting unread in its sockets are lost
+                cluster.Group.Start(f);
+            }
             var next = await cluster.Group.WaitForLeaderOtherThanAsync(leader, Heal);
             failovers.Add(started.Elapsed.TotalMilliseconds);
             cluster.Group.Start(leader);
             await PollAsync($"round {round}: read {key} after the failover", async () =>
                 (await Registry.ReadAsync(await cluster.LeaderAsync(), key, stop.Token)).Read, Heal);
             Report.Add($"round {round}: SIGSTOP both followers; wrote {key} through leader m{leader.Id} " +
-                $"({(acknowledged ? "acknowledged" : "not acknowledged")}); SIGKILL m{leader.Id}; SIGCONT followers; m{next.Id} leads; read {key}");
+                $"({(acknowledged ? "acknowledged" : "not acknowledged")}); SIGKILL m{leader.Id}, then both followers; restarted them; m{next.Id} leads; read {key}");
         }
         finally
         {

@@ -39,7 +39,7 @@ public sealed class InjectedBugTests(ITestOutputHelper output)
         var results = await RunAsync("ack-before-commit", tasks: false, async (_, run, random) =>
         {
             await run.HealAsync("before round 1");
-            await run.InjectAsync("pause-followers-write-kill-leader", 1, random);
+            await run.InjectAsync("pause-followers-write-kill-all", 1, random);
             await run.HealAsync("after round 1");
         });
         AssertCaught(results, "no acknowledged write lost");
