@@ -214,6 +214,14 @@ public sealed class CheckerTests
         killed.Received("t1-abcd1234-O8", 23 * second);
         Assert.False(killed.NoOfferFromADeposedLeader([journals[0], journals[2]]).Holds);
 
+        // Held up by a partition of m1 healed at 22.5 s: it arrives with TCP's retransmission, not a bug.
+        var heldUp = new OfferHistory();
+        heldUp.PartitionHealed("m1", 22 * second + second / 2);
+        heldUp.Received("t1-abcd1234-O3", 24 * second);
+        Assert.True(heldUp.NoOfferFromADeposedLeader(journals).Holds);
+        heldUp.Received("t1-abcd1234-O9", 30 * second); // long after the heal: still caught
+        Assert.False(heldUp.NoOfferFromADeposedLeader(journals).Holds);
+
         var unknown = new OfferHistory();
         unknown.Received("t9-ffffffff-O1", 15 * second);
         Assert.False(unknown.NoOfferFromADeposedLeader(journals).Holds);

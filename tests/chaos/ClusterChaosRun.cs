@@ -95,6 +95,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             case var master when MasterFaults.Handles(master):
                 var injected = await MasterFaults.InjectAsync(master, cluster.Group, leader, lab, random, Heal);
                 if (injected.FailoverMs is { } ms) failovers.Add(ms);
+                if (injected.Reconnected is { } healed) Offers.PartitionHealed($"m{healed.Id}", LeadershipJournal.MonotonicMicros());
                 Report.Add($"round {round}: {injected.Report}");
                 break;
             case "kill-agent":

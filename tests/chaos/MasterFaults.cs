@@ -19,8 +19,12 @@ internal static class MasterFaults
 
     public static bool Handles(string fault) => Local.Contains(fault) || Partitions.Contains(fault);
 
-    /// <summary>What was done, for the report; <c>FailoverMs</c> when the fault forced a new leader.</summary>
-    public sealed record Injected(string Report, double? FailoverMs);
+    /// <summary>
+    /// What was done, for the report; <c>FailoverMs</c> when the fault forced a new leader;
+    /// <c>Reconnected</c>: the master cut off from everyone (clients and frameworks included) whose link
+    /// was just restored, so that what it sent before arrives only now.
+    /// </summary>
+    public sealed record Injected(string Report, double? FailoverMs, MasterProcess? Reconnected = null);
 
     public static async Task<Injected> InjectAsync(string fault, MasterGroup group, MasterProcess leader, NetworkLab? lab, Random random, TimeSpan heal)
     {
@@ -94,7 +98,7 @@ internal static class MasterFaults
                 var ms = await NewLeaderAsync(group, leader, heal, started);
                 await Task.Delay(random.Next(200, 1500)); // the majority works on while the old leader is cut off
                 lab.Heal(leader.Id);
-                return new($"partitioned leader m{leader.Id} from everyone; new leader after {ms:F0} ms; healed", ms);
+                return new($"partitioned leader m{leader.Id} from everyone; new leader after {ms:F0} ms; healed", ms, leader);
             }
             case "partition-leader-from-masters":
             {
@@ -110,7 +114,7 @@ internal static class MasterFaults
                 lab!.Cut(follower.Id);
                 await Task.Delay(random.Next(300, 1500));
                 lab.Heal(follower.Id);
-                return new($"partitioned follower m{follower.Id} from everyone; healed", null);
+                return new($"partitioned follower m{follower.Id} from everyone; healed", null, follower);
             default:
                 throw new ArgumentException($"unknown master fault {fault}", nameof(fault));
         }

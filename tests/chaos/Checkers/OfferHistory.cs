@@ -34,12 +34,31 @@ public sealed partial class OfferHistory
 {
     /// <summary>
     /// How long after its master stopped leading an offer may still reach the framework: one made just
-    /// before, on its way or waiting in the framework's driver. A deposed leader that keeps offering does
-    /// so for as long as it keeps running, well past this.
+    /// before, on its way or waiting in the framework's driver. A deposed leader that keeps offering
+    /// does so for as long as agents stay with it, past this.
     /// </summary>
     public static readonly TimeSpan InFlight = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long after a partition of its master healed an offer may still arrive: one sent before the
+    /// master was deposed waits for TCP's next retransmission, which backs off to seconds (a 1 s
+    /// allowance failed the partition run on an offer that arrived 1.6 s after the new leader's election).
+    /// </summary>
+    public static readonly TimeSpan AfterHeal = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentQueue<(string Master, long Micros)> heals = new();
+
+    /// <summary>The link of <paramref name="master"/> (a journal's name, e.g. m2) was restored at <paramref name="micros"/>.</summary>
+    public void PartitionHealed(string master, long micros) => heals.Enqueue((master, micros));
+
     private readonly ConcurrentQueue<(string Offer, long Micros)> received = new();
+
+    /// <summary>
+    /// An offer that a partition held up: its master's link was restored after it was deposed and no
+    /// longer than <see cref="AfterHeal"/> before the offer arrived (nothing it sent could arrive while cut).
+    /// </summary>
+    private bool HeldUpByAPartition(JournalLine[] claims, long deposed, long at) =>
+        heals.Any(h => claims.Any(c => c.Master == h.Master) && h.Micros >= deposed && at - h.Micros <= (long)AfterHeal.TotalMicroseconds);
 
     public int Count => received.Count;
 
@@ -49,7 +68,9 @@ public sealed partial class OfferHistory
     /// <summary>
     /// Every offer comes from the leader of the term its id names (<c>t&lt;term&gt;-...</c>) while it led:
     /// received no later than <see cref="InFlight"/> after that master's next journal line (it stopped
-    /// leading) or after a leader of a newer term appeared, whichever came first.
+    /// leading) or after a leader of a newer term appeared, whichever came first — or, when that
+    /// master was cut off from everyone and healed after it was deposed, no later than
+    /// <see cref="AfterHeal"/> after the heal.
     /// </summary>
     public CheckResult NoOfferFromADeposedLeader(IReadOnlyList<JournalLine> journals)
     {
@@ -72,7 +93,7 @@ public sealed partial class OfferHistory
             var newer = journals.Where(j => j.Leader && j.Term > term).Select(j => (long?)j.Micros).Min();
             // The offer's sender is one of the term's claimants (two would be a broken election, judged elsewhere): the latest end counts.
             var ends = claims.Select(c => Min(journals.Where(j => j.Master == c.Master && j.Micros > c.Micros).Select(j => (long?)j.Micros).Min(), newer)).ToArray();
-            if (ends.All(e => e is not null) && ends.Max() is { } end && at > end + slack)
+            if (ends.All(e => e is not null) && ends.Max() is { } end && at > end + slack && !HeldUpByAPartition(claims, end, at))
                 problems.Add($"offer {offer} of term {term} received {(at - end) / 1000} ms after its leader was deposed");
         }
         return problems.Count == 0
