@@ -15,7 +15,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
 {
     public const string HttpMetadataKey = "mesos-ha-http";
 
-    private RaftNode(RaftCluster cluster, WriteAheadLog log, RegistryStateMachine stateMachine, MembershipStorage membership)
+    private RaftNode(RaftCluster cluster, FlushBeforeAckLog log, RegistryStateMachine stateMachine, MembershipStorage membership)
     {
         Cluster = cluster;
         Log = log;
@@ -25,7 +25,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
 
     public RaftCluster Cluster { get; }
     public MembershipStorage Membership { get; }
-    public WriteAheadLog Log { get; }
+    public FlushBeforeAckLog Log { get; }
     public RegistryStateMachine StateMachine { get; }
 
     public static async Task<RaftNode> StartAsync(ReplicationOptions options, ILoggerFactory raftLoggerFactory,
@@ -34,7 +34,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
         // The state machine restores its checkpoint before the log is built: the log reads the
         // snapshot index in its constructor to decide where replay starts.
         var stateMachine = RegistryStateMachine.Open(Path.Combine(options.DataDirectory, "registry"), options, logger);
-        WriteAheadLog? log = null;
+        FlushBeforeAckLog? log = null;
         RaftCluster? cluster = null;
         var membership = new MembershipStorage(Path.Combine(options.DataDirectory, MembershipStorage.FileName));
         try
@@ -43,7 +43,8 @@ internal sealed partial class RaftNode : IAsyncDisposable
             // A joining master stores nothing and starts frozen until a configuration naming it arrives.
             if (!options.Join && !await membership.SeedIfEmptyAsync(options.Members, token).ConfigureAwait(false))
                 LogStoredMembership(logger, string.Join(",", (await membership.ReadAsync(token).ConfigureAwait(false)).Select(m => m.ToString())));
-            log = new WriteAheadLog(new WriteAheadLog.Options
+            // Followers answer AppendEntries only once the new entries are flushed (see FlushBeforeAckLog).
+            log = new FlushBeforeAckLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "raft"),
                 ConcurrencyLevel = 256,
