@@ -32,7 +32,10 @@ internal sealed class FlushBeforeAckLog : WriteAheadLog, IAuditTrail<IRaftLogEnt
     {
     }
 
-    /// <summary>Raised (on the append path, before the follower answers) when the leader's entry at an index committed here has another term.</summary>
+    /// <summary>
+    /// Raised on the append path when the leader's entry at an index committed here has another term; the
+    /// append then throws <see cref="CommittedEntryConflictException"/> instead of returning, so the follower does not acknowledge.
+    /// </summary>
     public event Action<CommittedEntryConflict>? ConflictDetected;
 
     /// <summary>Follower appends that waited for their entries to be flushed before the answer.</summary>
@@ -62,7 +65,9 @@ internal sealed class FlushBeforeAckLog : WriteAheadLog, IAuditTrail<IRaftLogEnt
             foreach (var entry in reader)
                 if (entry.Index == index && !entry.IsSnapshot) local.Add((index, entry.Term));
         }
-        if (CommittedEntryConflict.Find(received, local) is { } conflict) ConflictDetected?.Invoke(conflict);
+        if (CommittedEntryConflict.Find(received, local) is not { } conflict) return;
+        ConflictDetected?.Invoke(conflict);
+        throw new CommittedEntryConflictException(conflict);
     }
 
     /// <summary>Passes entries through and notes the index and term of those at indexes committed here when the append began.</summary>

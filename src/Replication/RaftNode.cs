@@ -33,7 +33,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
     {
         // The state machine restores its checkpoint before the log is built: the log reads the
         // snapshot index in its constructor to decide where replay starts.
-        var stateMachine = RegistryStateMachine.Open(Path.Combine(options.DataDirectory, "registry"), options, logger);
+        var stateMachine = RegistryStateMachine.Open(Path.Combine(options.DataDirectory, RegistryDirectoryName), options, logger);
         FlushBeforeAckLog? log = null;
         RaftCluster? cluster = null;
         var membership = new MembershipStorage(Path.Combine(options.DataDirectory, MembershipStorage.FileName));
@@ -44,19 +44,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
             if (!options.Join && !await membership.SeedIfEmptyAsync(options.Members, token).ConfigureAwait(false))
                 LogStoredMembership(logger, string.Join(",", (await membership.ReadAsync(token).ConfigureAwait(false)).Select(m => m.ToString())));
             // Followers answer AppendEntries only once the new entries are flushed (see FlushBeforeAckLog).
-            log = new FlushBeforeAckLog(new WriteAheadLog.Options
-            {
-                Location = Path.Combine(options.DataDirectory, "raft"),
-                ConcurrencyLevel = 256,
-                // DotNext's default chunk is one OS page, and every chunk is a file of its own:
-                // under load the log then spends its time creating and mapping files.
-                ChunkSize = options.WalChunkBytes,
-                // Tagged like DotNext's Raft measurements so RaftActivity tells this member's flushes apart.
-                MeasurementTags = new System.Diagnostics.TagList { { RaftActivity.AddressTag, options.RaftEndPoint.ToString() } },
-                MemoryManagement = options.EmulatePowerLoss
-                    ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
-                    : WriteAheadLog.MemoryManagementStrategy.SharedMemory,
-            }, stateMachine);
+            log = new FlushBeforeAckLog(LogOptions(options), stateMachine);
             var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
             {
                 LowerElectionTimeout = (int)options.LowerElectionTimeout.TotalMilliseconds,
@@ -97,6 +85,21 @@ internal sealed partial class RaftNode : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The options of this master's write-ahead log (<paramref name="options"/>' data directory).</summary>
+    internal static WriteAheadLog.Options LogOptions(ReplicationOptions options) => new()
+    {
+        Location = Path.Combine(options.DataDirectory, LogDirectoryName),
+        ConcurrencyLevel = 256,
+        // DotNext's default chunk is one OS page, and every chunk is a file of its own:
+        // under load the log then spends its time creating and mapping files.
+        ChunkSize = options.WalChunkBytes,
+        // Tagged like DotNext's Raft measurements so RaftActivity tells this member's flushes apart.
+        MeasurementTags = new System.Diagnostics.TagList { { RaftActivity.AddressTag, options.RaftEndPoint.ToString() } },
+        MemoryManagement = options.EmulatePowerLoss
+            ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
+            : WriteAheadLog.MemoryManagementStrategy.SharedMemory,
+    };
 
     /// <summary>
     /// Runs a throw-away two-member group on loopback in this process, with scratch data under
@@ -162,6 +165,29 @@ internal sealed partial class RaftNode : IAsyncDisposable
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return (IPEndPoint)probe.LocalEndPoint!;
     }
+
+    /// <summary>
+    /// Deletes this master's Raft log and registry store, keeping the Raft term and vote (a member must
+    /// never vote twice in a term) and the membership. The next start is that of a wiped member: the
+    /// leader sends it a snapshot and the log after it. Call only while no node runs on the directory.
+    /// </summary>
+    public static void DiscardLocalState(ReplicationOptions options)
+    {
+        var raft = new DirectoryInfo(Path.Combine(options.DataDirectory, LogDirectoryName));
+        if (raft.Exists)
+        {
+            foreach (var file in raft.EnumerateFiles().Where(f => f.Name != NodeStateFileName)) file.Delete();
+            foreach (var directory in raft.EnumerateDirectories()) directory.Delete(recursive: true);
+        }
+        var registry = Path.Combine(options.DataDirectory, RegistryDirectoryName);
+        if (Directory.Exists(registry)) Directory.Delete(registry, recursive: true);
+    }
+
+    private const string LogDirectoryName = "raft";
+    private const string RegistryDirectoryName = "registry";
+
+    /// <summary>The file in which DotNext's write-ahead log keeps the term and the vote.</summary>
+    private const string NodeStateFileName = "state";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Raft replication path warmed up in {ElapsedMs} ms")]
     private static partial void LogWarmedUp(ILogger logger, long elapsedMs);

@@ -218,20 +218,31 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     }
 
     /// <summary>Stops the Raft member and starts it again from its data directory (what recovers the write-ahead-log fault).</summary>
-    public async Task RestartRaftNodeAsync(string reason, CancellationToken token = default)
+    public Task RestartRaftNodeAsync(string reason, CancellationToken token = default) =>
+        RestartRaftNodeAsync(reason, discarding: null, token);
+
+    /// <summary>
+    /// Restarts the Raft member; when <paramref name="discarding"/> is given, only if it is still the running
+    /// incarnation, and with its log and registry thrown away in between (see <see cref="RaftNode.DiscardLocalState"/>).
+    /// Returns false when <paramref name="discarding"/> was already replaced.
+    /// </summary>
+    private async Task<bool> RestartRaftNodeAsync(string reason, Incarnation? discarding, CancellationToken token)
     {
         await restartLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
+            if (discarding is not null && incarnation != discarding) return false;
             LogRestarting(logger, reason);
             var old = incarnation;
             incarnation = null;
             leader = null;
             if (old is not null) await old.DisposeAsync().ConfigureAwait(false);
+            if (discarding is not null) RaftNode.DiscardLocalState(options);
             await restartPipeline.ExecuteAsync(async ct => await StartIncarnationAsync(ct).ConfigureAwait(false), token)
                 .ConfigureAwait(false);
             Interlocked.Increment(ref raftRestarts);
             walFaults.Rearm();
+            return true;
         }
         finally
         {
@@ -268,6 +279,7 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         var node = await RaftNode.StartAsync(options, raftLoggers, logger, token).ConfigureAwait(false);
         var next = new Incarnation(node);
         node.Cluster.LeaderChanged += (_, member) => OnLeaderChanged(next, member);
+        node.Log.ConflictDetected += conflict => OnCommittedEntryConflict(next, conflict);
         incarnation = next;
         OnLeaderChanged(next, node.Cluster.Leader);
         next.LeadershipLoop = Task.Run(() => FollowLeadershipAsync(next));
@@ -308,6 +320,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         public volatile System.Net.EndPoint? LastRemoteLeader;
         public CancellationToken LeadershipToken { get; set; } = new(canceled: true);
         public long LeaderTerm { get; set; }
+
+        /// <summary>Set once a committed-entry conflict was seen: this incarnation's state is being thrown away.</summary>
+        public int ConflictSeen;
 
         /// <summary>True while the leader lease has lapsed: no majority confirmed this leader recently.</summary>
         public volatile bool LeaseExpired;

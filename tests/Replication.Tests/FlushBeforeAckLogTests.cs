@@ -49,7 +49,7 @@ public sealed class FlushBeforeAckLogTests : IDisposable
     }
 
     [Fact]
-    public async Task FollowerAppend_LeaderEntryOfAnotherTermAtACommittedIndex_IsReported()
+    public async Task FollowerAppend_LeaderEntryOfAnotherTermAtACommittedIndex_IsReportedAndRefused()
     {
         await using var log = new FlushBeforeAckLog(Options(Dir("old-leader")), new AppliedIndexOnly());
         CommittedEntryConflict? seen = null;
@@ -59,9 +59,10 @@ public sealed class FlushBeforeAckLogTests : IDisposable
         await log.CommitAsync(3);
         BinaryLogEntry[] fromNewLeader = [.. Entries(1, term: 1, bytes: 16), .. Entries(2, term: 2, bytes: 16)];
 
-        await FollowerAppendAsync(log, fromNewLeader, startIndex: 2);
+        var refused = await Assert.ThrowsAsync<CommittedEntryConflictException>(() => FollowerAppendAsync(log, fromNewLeader, startIndex: 2).AsTask());
 
         Assert.Equal(new CommittedEntryConflict(Index: 3, LocalTerm: 1, LeaderTerm: 2), seen);
+        Assert.Equal(seen, refused.Conflict);
     }
 
     [Fact]
