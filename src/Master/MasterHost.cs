@@ -170,7 +170,7 @@ public static partial class MasterHost
             leader is { HttpAddress.Length: > 0 } ? leader.HttpAddress : null,
             registry.AppliedIndex, registry.CommitIndex, registry.CheckpointIndex, registry.SnapshotsInstalled,
             registry.Compactions, registry.RaftRestarts, RegistryCodec.Digest(local), local.Weights.Count,
-            registry.IsVoting, registry.IsStandby, [.. registry.Members.Select(m => m.RaftEndPoint)]);
+            registry.IsVoting, registry.IsStandby, [.. registry.Members.Select(m => m.RaftEndPoint)], registry.StateReinstalls);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "THIS MASTER RUNS WITH INJECTED BUGS ({Bugs}): it breaks guarantees on purpose, for the chaos suite's own tests; never use it for anything else")]

@@ -21,7 +21,8 @@ public sealed record StatusDto(
     [property: JsonPropertyName("weights")] int Weights,
     [property: JsonPropertyName("voting")] bool Voting = true,
     [property: JsonPropertyName("standby")] bool Standby = false,
-    [property: JsonPropertyName("members")] string[]? Members = null);
+    [property: JsonPropertyName("members")] string[]? Members = null,
+    [property: JsonPropertyName("state_reinstalls")] int StateReinstalls = 0);
 
 /// <summary>One master of the Raft configuration in <c>GET /master/members</c>.</summary>
 public sealed record MemberDto(

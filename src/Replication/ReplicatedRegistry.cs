@@ -143,6 +143,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     /// <summary>Write-ahead-log flushes here that took at least half the lower election timeout (a leader sends no heartbeat meanwhile).</summary>
     public long SlowLogFlushes => activity.SlowFlushes;
 
+    /// <summary>Appends this master answered as a follower only after flushing their entries, since its Raft member last started (see <see cref="FlushBeforeAckLog"/>).</summary>
+    public long FollowerFlushedAppends => incarnation?.Node.Log.FlushedAppends ?? 0;
+
     /// <summary>Empty entries appended only to prove earlier writes flushed on a majority (see <see cref="DurabilityBarrier"/>).</summary>
     public long DurabilityBarrierEntries => durability.BarrierEntries;
 
