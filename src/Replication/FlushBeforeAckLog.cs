@@ -38,7 +38,7 @@ internal sealed class FlushBeforeAckLog : WriteAheadLog, IAuditTrail<IRaftLogEnt
     /// </summary>
     public event Action<CommittedEntryConflict>? ConflictDetected;
 
-    /// <summary>Follower appends that waited for their entries to be flushed before the answer.</summary>
+    /// <summary>Follower appends carrying entries that waited for them to be flushed before the answer.</summary>
     public long FlushedAppends => Interlocked.Read(ref flushedAppends);
 
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex,
@@ -50,9 +50,10 @@ internal sealed class FlushBeforeAckLog : WriteAheadLog, IAuditTrail<IRaftLogEnt
         await AppendAsync(recorder ?? entries, startIndex, skipCommitted, token).ConfigureAwait(false);
         if (recorder is { Received.Count: > 0 })
             await CheckCommittedAsync(recorder.Received, token).ConfigureAwait(false);
-        if (empty) return; // a heartbeat: everything appended before was flushed by its own append
+        // Also after a heartbeat: an earlier append whose flush was cancelled left entries that its answer
+        // (prevLogIndex) would now acknowledge. When all is flushed already this returns at once.
         await FlushAsync(token).ConfigureAwait(false);
-        Interlocked.Increment(ref flushedAppends);
+        if (!empty) Interlocked.Increment(ref flushedAppends);
     }
 
     private async ValueTask CheckCommittedAsync(IReadOnlyList<(long Index, long Term)> received, CancellationToken token)
