@@ -25,6 +25,7 @@ public sealed class PowerLossTests(ITestOutputHelper output)
 {
     private const int Writers = 64;
     private const int MinAcknowledgedPerRound = 64;
+    private const int MaxWriteAttemptsPerRound = 3;
 
     [Fact]
     public async Task WholeClusterPowerLoss_FollowersElectFirst_EveryAcknowledgedWriteSurvives()
@@ -40,9 +41,18 @@ public sealed class PowerLossTests(ITestOutputHelper output)
             group.StartAll();
             for (var round = 1; round <= rounds; round++)
             {
-                var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-                var followers = group.Masters.Where(m => m != leader).ToArray();
-                var acks = await WriteThenKillAllAsync(group, leader, followers, acknowledged, next);
+                MasterProcess leader;
+                MasterProcess[] followers;
+                long acks;
+                for (var attempt = 1; ; attempt++)
+                {
+                    leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+                    followers = group.Masters.Where(m => m != leader).ToArray();
+                    acks = await WriteThenKillAllAsync(leader, followers, acknowledged, next);
+                    if (acks >= MinAcknowledgedPerRound || attempt == MaxWriteAttemptsPerRound) break;
+                    // An election under load (a lapsed leader lease) leaves the writers talking to a former leader.
+                    output.WriteLine($"round {round}: m{leader.Id} acknowledged only {acks} writes in time (leadership moved?); writing through whoever leads now");
+                }
                 output.WriteLine($"round {round}: m{leader.Id} led; {acks} writes acknowledged before all three were killed");
                 Assert.True(acks >= MinAcknowledgedPerRound,
                     $"round {round}: only {acks} writes were acknowledged before the power loss; the round proves nothing");
@@ -78,10 +88,11 @@ public sealed class PowerLossTests(ITestOutputHelper output)
 
     /// <summary>
     /// 64 closed-loop writers, each on its own role with ever larger weights, until enough writes were
-    /// acknowledged (bounded by time); then SIGKILL to both followers and the leader back to back.
-    /// Returns how many writes were acknowledged in this round.
+    /// acknowledged (bounded by time); then SIGKILL to both followers and the leader back to back, unless
+    /// fewer than <see cref="MinAcknowledgedPerRound"/> were: then the writers stop and nothing is killed.
+    /// Returns how many writes were acknowledged.
     /// </summary>
-    private static async Task<long> WriteThenKillAllAsync(MasterGroup group, MasterProcess leader, MasterProcess[] followers,
+    private static async Task<long> WriteThenKillAllAsync(MasterProcess leader, MasterProcess[] followers,
         double[] acknowledged, double[] next)
     {
         long acks = 0;
@@ -101,9 +112,12 @@ public sealed class PowerLossTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         // Enough load to be mid-stream at the kill; bounded so a slow machine still ends the round.
         while (Interlocked.Read(ref acks) < 2_000 && clock.Elapsed < TimeSpan.FromSeconds(4)) await Task.Delay(10);
-        foreach (var m in followers) m.SendKill();
-        leader.SendKill();
-        foreach (var m in followers.Append(leader)) m.Kill();
+        if (Interlocked.Read(ref acks) >= MinAcknowledgedPerRound)
+        {
+            foreach (var m in followers) m.SendKill();
+            leader.SendKill();
+            foreach (var m in followers.Append(leader)) m.Kill();
+        }
         await stop.CancelAsync();
         await Task.WhenAll(writers);
         return Interlocked.Read(ref acks);
