@@ -54,8 +54,7 @@ public sealed record ReplicationBenchDto(
     [property: JsonPropertyName("ops_per_sec")] double OpsPerSec,
     [property: JsonPropertyName("p50_ms")] double P50Ms,
     [property: JsonPropertyName("p99_ms")] double P99Ms,
-    [property: JsonPropertyName("command_bytes")] int CommandBytes,
-    [property: JsonPropertyName("barrier_entries")] long BarrierEntries);
+    [property: JsonPropertyName("command_bytes")] int CommandBytes);
 
 [JsonSerializable(typeof(StatusDto))]
 [JsonSerializable(typeof(WeightDto[]))]

@@ -23,7 +23,6 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     private readonly SemaphoreSlim restartLock = new(1, 1);
     private readonly ResiliencePipeline restartPipeline;
     private readonly ProposalPump proposals;
-    private readonly DurabilityBarrier durability;
     private readonly LeadershipJournal journal;
     private readonly RaftActivity activity;
     private volatile Incarnation? incarnation;
@@ -52,8 +51,6 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
             .Build();
         proposals = new ProposalPump(ReplicateEntryAsync, options.ProposalQueueCapacity, options.MaxReplicationsInFlight,
             options.MaxCommandsPerEntry);
-        durability = new DurabilityBarrier(token => ReplicateAsync([], context: null, token), () => proposals.HasQueued);
-        LostLeadership += _ => durability.FailWaiting(new NotLeaderException(Leader));
         journal = new LeadershipJournal(options.DataDirectory);
         BecameLeader += t => journal.Record(t.Term, leader: true);
         LostLeadership += term => journal.Record(term, leader: false);
@@ -146,9 +143,6 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     /// <summary>Appends this master answered as a follower only after flushing their entries, since its Raft member last started (see <see cref="FlushBeforeAckLog"/>).</summary>
     public long FollowerFlushedAppends => incarnation?.Node.Log.FlushedAppends ?? 0;
 
-    /// <summary>Empty entries appended only to prove earlier writes flushed on a majority (see <see cref="DurabilityBarrier"/>).</summary>
-    public long DurabilityBarrierEntries => durability.BarrierEntries;
-
     /// <summary>
     /// Proposes a command and returns its committed result once a majority of masters flushed it to
     /// disk and this master applied it. Throws <see cref="InvalidRegistryCommandException"/> before proposing
@@ -163,11 +157,9 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         if (incarnation is not { HoldsLeadership: true }) throw new NotLeaderException(Leader);
         await proposals.EnqueueAsync(pending, token).ConfigureAwait(false);
         if (options.InjectedBugs.HasFlag(InjectedBugs.AckBeforeCommit)) return LocalRegistry.Apply(command).Result; // injected bug: answered before commit
-        var result = await pending.Result.WaitAsync(token).ConfigureAwait(false);
-        // Applied here means committed: a majority holds the entry, but followers may not have
-        // flushed it yet. The proposer hears back only once they have.
-        await durability.WaitAsync(token).ConfigureAwait(false);
-        return result;
+        // Applied here means committed, and a committed entry is on disk on a majority: the leader
+        // flushes before it commits, and followers flush before they answer (FlushBeforeAckLog).
+        return await pending.Result.WaitAsync(token).ConfigureAwait(false);
     }
 
     private Task ReplicateEntryAsync(byte[] payload, PendingBatch batch, CancellationToken token) =>
@@ -184,20 +176,13 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
         // matches the new leader's entry at the same index and term and gets committed here
         // (reproduced by PausedLeader_IsReplaced_AndCannotCommitWhenItWakesUp).
         var entry = new BinaryLogEntry { Content = payload, Term = current.LeaderTerm, Context = context };
-        var captured = durability.Capture();
-        var committed = false;
         try
         {
             await current.Node.Cluster.ReplicateAsync(entry, token).ConfigureAwait(false);
-            committed = true;
         }
         catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or InvalidOperationException or ObjectDisposedException)
         {
             throw new NotLeaderException(Leader, e);
-        }
-        finally
-        {
-            durability.Settle(captured, committed);
         }
     }
 
@@ -293,7 +278,6 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     {
         await lifetime.CancelAsync().ConfigureAwait(false);
         await proposals.DisposeAsync().ConfigureAwait(false);
-        await durability.DisposeAsync().ConfigureAwait(false);
         await restartLock.WaitAsync().ConfigureAwait(false);
         try
         {

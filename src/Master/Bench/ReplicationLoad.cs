@@ -19,7 +19,6 @@ public static class ReplicationLoad
         var samples = new List<double>[writers];
         var errors = 0L;
         var padding = Math.Max(1, commandBytes - 60);
-        var barriersBefore = registry.DurabilityBarrierEntries;
         var started = Stopwatch.GetTimestamp();
         var deadline = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
@@ -48,7 +47,7 @@ public static class ReplicationLoad
         var size = RegistryCommandCodec.Encode(new CommandEnvelope(RegistryCommandCodec.CurrentVersion, Guid.Empty,
             new SetWeights([new RoleWeight("bench/w000/" + new string('x', padding), 2)]))).Length;
         return new ReplicationBenchDto(writers, all.Length, errors, elapsed, all.Length / elapsed,
-            Percentile(all, 0.50), Percentile(all, 0.99), size, registry.DurabilityBarrierEntries - barriersBefore);
+            Percentile(all, 0.50), Percentile(all, 0.99), size);
     }
 
     private static double Percentile(double[] sorted, double p) =>

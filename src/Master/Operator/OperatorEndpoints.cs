@@ -75,8 +75,6 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
             ["master/frameworks_connected"] = frameworks.Subscribed,
             ["registrar/applied_index"] = registry.AppliedIndex,
             ["registrar/commit_index"] = registry.CommitIndex,
-            // Empty entries appended only to prove that earlier writes were flushed on a majority.
-            ["registrar/durability_barrier_entries"] = registry.DurabilityBarrierEntries,
             // Follower appends that waited for their entries to be flushed before answering (since the Raft member started).
             ["registrar/follower_flushed_appends"] = registry.FollowerFlushedAppends,
             // Times this master threw its registry away because a leader contradicted an entry it had committed.
