@@ -41,6 +41,12 @@ internal static class ReplicationBench
                 $"RESULT replication masters={masters} writers={writers} ops_per_sec={result.OpsPerSec:F0} p50_ms={result.P50Ms:F2} p99_ms={result.P99Ms:F2}"));
             return 0;
         }
+        catch (InvalidOperationException e)
+        {
+            // The leader moved or faulted before the load ran: no figure, and a one-line reason.
+            Console.Error.WriteLine($"bench replication: {e.Message}; no result");
+            return 1;
+        }
         finally
         {
             group.Dispose();
