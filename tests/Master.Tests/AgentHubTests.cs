@@ -14,28 +14,18 @@ namespace Mesos.HA.Master.Tests;
 /// <summary>The leader's agent hub over a real socket and a real (single-member) registry, with fake time for the core's checks.</summary>
 public sealed class AgentHubTests : IAsyncLifetime
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "hub-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 30, 2, 0, 0, TimeSpan.Zero));
     private ReplicatedRegistry registry = null!;
 
+    private SingleMemberRegistry single = null!;
+
     public async Task InitializeAsync()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var endpoint = (IPEndPoint)listener.LocalEndpoint;
-        listener.Stop();
-        registry = await ReplicatedRegistry.StartAsync(new ReplicationOptions
-        {
-            RaftEndPoint = endpoint, Members = [endpoint], DataDirectory = dir, HttpAddress = "127.0.0.1:5050",
-        }, NullLoggerFactory.Instance);
-        await Until("the registry leads", () => registry.IsLeader);
+        single = await SingleMemberRegistry.StartAsync("hub");
+        registry = single.Registry;
     }
 
-    public async Task DisposeAsync()
-    {
-        await registry.DisposeAsync();
-        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await single.DisposeAsync();
 
     [Fact]
     public async Task AgentMarkedUnreachable_WhileItsConnectionStaysOpen_HasItsSessionEnded_SoItReregisters()
@@ -104,14 +94,5 @@ public sealed class AgentHubTests : IAsyncLifetime
         }
     }
 
-    private static async Task Until(string phase, Func<bool> condition, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{phase}: gave up after 20 s");
-            step?.Invoke();
-            await Task.Delay(10);
-        }
-    }
+    private static Task Until(string phase, Func<bool> condition, Action? step = null) => SingleMemberRegistry.Until(phase, condition, step);
 }

@@ -16,43 +16,24 @@ public sealed class LeaderShellTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
     private static readonly FrameworkId F1 = new("f1");
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "shell-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly FakeTimeProvider time = new(T0);
     private readonly RecordingSink sink = new();
     private ReplicatedRegistry registry = null!;
 
+    private SingleMemberRegistry single = null!;
+
     public async Task InitializeAsync()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var endpoint = (IPEndPoint)listener.LocalEndpoint;
-        listener.Stop();
-        registry = await ReplicatedRegistry.StartAsync(new ReplicationOptions
-        {
-            RaftEndPoint = endpoint, Members = [endpoint], DataDirectory = dir, HttpAddress = "127.0.0.1:5050",
-        }, NullLoggerFactory.Instance);
-        await Until("the registry leads", () => registry.IsLeader);
+        single = await SingleMemberRegistry.StartAsync("shell");
+        registry = single.Registry;
     }
 
-    public async Task DisposeAsync()
-    {
-        await registry.DisposeAsync();
-        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await single.DisposeAsync();
 
     private static AgentInfo Agent(string id) =>
         new(new AgentId(id), $"host-{id}", "10.0.0.1:5051", "cpus:2;mem:512", new Dictionary<string, string>());
 
-    private static async Task Until(string phase, Func<bool> condition, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{phase}: gave up after 20 s");
-            step?.Invoke();
-            await Task.Delay(10);
-        }
-    }
+    private static Task Until(string phase, Func<bool> condition, Action? step = null) => SingleMemberRegistry.Until(phase, condition, step);
 
     [Fact]
     public async Task Leading_WritesRegistryEffects_AllocatesEachInterval_AndClosesTheReregistrationWindow()
