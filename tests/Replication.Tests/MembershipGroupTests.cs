@@ -70,6 +70,29 @@ public sealed class MembershipGroupTests(ITestOutputHelper output)
         Assert.Equal(25, (await h.StatusAsync(fresh)).Weights);
     }
 
+    /// <summary>
+    /// Regression (found by the membership chaos run): DotNext grants votes only to members of the
+    /// configuration a node holds, so a master added to the group cannot vote until it has learned the
+    /// new configuration. An add answered before that, followed at once by the leader's death, left three
+    /// of four voters without a majority. The add now answers only once the new master votes.
+    /// </summary>
+    [Fact]
+    public async Task AddAnswered_TheNewMasterVotes_SoKillingTheLeaderAtOnceStillElectsOne()
+    {
+        using var h = new GroupHarness(3, output);
+        await h.WriteManyAsync("before", 10);
+        var fresh = h.Group.AddMaster();
+        h.Group.Start(fresh);
+        await h.PollAsync("the new master answers, frozen", async () => await fresh.TryStatusAsync() is { Standby: true } s ? s : null);
+        var leader = await h.LeaderAsync();
+        await AddAsync(h, fresh);
+        Assert.True((await h.StatusAsync(fresh)).Voting, "the add answered 200 before the new master voted");
+        leader.Kill(); // at once: the three left (the new master among them) must elect without it
+        var next = await h.Group.WaitForLeaderOtherThanAsync(leader, GroupHarness.Deadline);
+        output.WriteLine($"m{next.Id} leads after m{leader.Id} was killed right after the add");
+        await h.WriteManyAsync("after", 5);
+    }
+
     [Fact]
     public async Task StepDown_AnotherMasterLeads_AndCommitsAWrite()
     {
