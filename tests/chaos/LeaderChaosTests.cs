@@ -10,7 +10,9 @@ namespace Mesos.HA.Chaos.Tests;
 /// <see cref="RegistryWorkload"/>: concurrent clients, few keys, every write a fresh value, reads
 /// linearizable and local) run, the nemesis kills or pauses the leader, kills a follower, kills the
 /// leader and then a survivor during the election, pauses the leader while a restarted follower
-/// catches up, and kills every master at once — each at least once per run. Afterwards: one leader
+/// catches up, and kills every master at once — each at least once per run. The masters run with
+/// the power-loss emulation (unflushed write-ahead-log pages die with the process), so every SIGKILL
+/// is a power cut of that machine and killing every master is a whole-cluster power loss. Afterwards: one leader
 /// per term (journals and samples), no acknowledged write lost in any master's copy, the history
 /// linearizable, local reads monotonic. CHAOS_ROUNDS and CHAOS_SEED override the smoke defaults.
 /// </summary>
@@ -29,7 +31,7 @@ public sealed class LeaderChaosTests(ITestOutputHelper output)
         var schedule = ClusterChaosTests.FaultSchedule(faults, rounds, random);
         output.WriteLine("fault schedule: " + string.Join(", ", schedule));
         var root = Path.Combine(Path.GetTempPath(), "mesos-ha-chaos", $"leader-{seed}-{Guid.NewGuid():N}"[..40]);
-        await using var cluster = new ClusterHarness(new MasterGroup(3, root, ["--log-level", "Warning"]), output);
+        await using var cluster = new ClusterHarness(new MasterGroup(3, root, ["--log-level", "Warning", "--emulate-power-loss"]), output);
         await using var run = await ClusterChaosRun.StartAsync(cluster, output, seed, tasks: false);
         for (var round = 1; round <= rounds; round++)
         {
