@@ -67,14 +67,18 @@ public interface ISchedulerDriver : IAsyncDisposable
     /// <summary>Acknowledges an update (only needed when the driver was created without implicit acknowledgements).</summary>
     DriverStatus AcknowledgeStatusUpdate(TaskUpdate status);
 
-    /// <summary>Explicit reconciliation of the given tasks; an empty list asks for every task the master knows (implicit).</summary>
+    /// <summary>
+    /// Explicit reconciliation of the given tasks, asked again with backoff while the master leaves some
+    /// unanswered; an empty list asks once for every task the master knows (implicit).
+    /// </summary>
     DriverStatus ReconcileTasks(IReadOnlyList<string> taskIds);
 
     /// <summary>
     /// Explicit reconciliation of tasks with the agents the framework believes they are on, as a
     /// framework back from a failover reconciles what it had launched (a launch lost with the old
-    /// process is answered TASK_LOST or TASK_UNKNOWN). The driver keeps reconciling these tasks after
-    /// later re-subscriptions until it hears a terminal state.
+    /// process is answered TASK_LOST or TASK_UNKNOWN). Tasks left unanswered (their agent may still
+    /// re-register after a failover) are asked about again with backoff; the driver keeps reconciling
+    /// these tasks after later re-subscriptions until it hears a terminal state.
     /// </summary>
     DriverStatus ReconcileTasks(IReadOnlyList<(string TaskId, string? AgentId)> tasks);
 

@@ -15,7 +15,7 @@ namespace Mesos.HA.SchedulerDriver;
 /// event stream ends or falls silent for missed heartbeats it calls <see cref="IScheduler.Disconnected"/>
 /// and re-subscribes with its FrameworkId through a Polly pipeline (jittered exponential backoff,
 /// small first delay, capped, until it gets through or is stopped), then reconciles the tasks it
-/// knows. Calls are queued and sent in order on the current subscription; while there is none they
+/// knows, asking again with backoff for those the master leaves unanswered. Calls are queued and sent in order on the current subscription; while there is none they
 /// are dropped (offers die with the subscription; updates are resent by agents until acknowledged).
 /// </summary>
 public sealed partial class MesosSchedulerDriver : ISchedulerDriver
@@ -28,6 +28,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     private readonly HttpClient http;
     private readonly bool ownsHttp;
     private readonly ResiliencePipeline resubscribe;
+    private readonly ResiliencePipeline<(string TaskId, string? AgentId)[]> reconcileRetry;
     private readonly Channel<JsonObject> calls = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource<DriverStatus> finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -73,6 +74,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
                 },
             })
             .Build();
+        reconcileRetry = BuildReconcileRetry();
     }
 
     public DriverStatus Status => (DriverStatus)Volatile.Read(ref status);
@@ -152,12 +154,14 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             }
             Volatile.Write(ref frameworkId, subscribed.FrameworkId);
             Volatile.Write(ref connection, subscribed);
+            var scope = BeginSubscriptionScope(token);
             var master = new MasterInfo(subscribed.Master);
             LogSubscribed(logger, subscribed.FrameworkId, subscribed.Master, subscriptions);
             if (subscriptions++ == 0) scheduler.Registered(this, subscribed.FrameworkId, master);
             else scheduler.Reregistered(this, master);
             ReconcileKnownTasks();
             var ended = await ServeAsync(subscribed, token).ConfigureAwait(false);
+            EndSubscriptionScope(scope);
             Interlocked.CompareExchange(ref connection, null, subscribed);
             await subscribed.DisposeAsync().ConfigureAwait(false);
             if (ended || token.IsCancellationRequested) return;
@@ -234,6 +238,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
                     if (status.State.IsTerminal()) liveTasks.Remove(status.TaskId);
                     else liveTasks[status.TaskId] = status.AgentId ?? liveTasks.GetValueOrDefault(status.TaskId);
                 }
+                Answered(status.TaskId);
                 scheduler.StatusUpdate(this, status);
                 if (options.ImplicitAcknowledgements && status.Uuid is not null && status.AgentId is not null) AcknowledgeStatusUpdate(status);
                 break;
@@ -270,7 +275,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     {
         (string, string?)[] known;
         lock (liveTasks) known = [.. liveTasks.Select(t => (t.Key, t.Value))];
-        if (known.Length > 0) Enqueue(SchedulerJson.Reconcile(known));
+        if (known.Length > 0) ReconcileUntilAnswered(known);
         Enqueue(SchedulerJson.Reconcile([])); // and whatever the master knows that we do not
     }
 
@@ -348,8 +353,9 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
 
     public DriverStatus ReconcileTasks(IReadOnlyList<string> taskIds)
     {
-        lock (liveTasks)
-            return Enqueue(SchedulerJson.Reconcile(taskIds.Select(t => (t, liveTasks.GetValueOrDefault(t)))));
+        (string, string?)[] tasks;
+        lock (liveTasks) tasks = [.. taskIds.Select(t => (t, liveTasks.GetValueOrDefault(t)))];
+        return ReconcileUntilAnswered(tasks);
     }
 
     public DriverStatus ReconcileTasks(IReadOnlyList<(string TaskId, string? AgentId)> tasks)
@@ -357,7 +363,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         lock (liveTasks)
             foreach (var (task, agent) in tasks)
                 liveTasks[task] = agent ?? liveTasks.GetValueOrDefault(task);
-        return Enqueue(SchedulerJson.Reconcile(tasks));
+        return ReconcileUntilAnswered(tasks);
     }
 
     public DriverStatus SendFrameworkMessage(string executorId, string agentId, byte[] data) =>

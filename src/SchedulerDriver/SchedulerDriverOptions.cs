@@ -20,6 +20,14 @@ public sealed record SchedulerDriverOptions
     /// <summary>Acknowledgements sent at once (other calls go one at a time, in order).</summary>
     public int ConcurrentAcknowledgements { get; init; } = 64;
 
+    /// <summary>
+    /// An explicit reconciliation still unanswered after this is sent again (the master does not answer
+    /// for an unknown task whose agent may yet re-register); doubles with jitter up to <see cref="ReconcileRetryMaxDelay"/>.
+    /// </summary>
+    public TimeSpan ReconcileRetryFirstDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan ReconcileRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The HTTP client to use (no automatic redirects: the driver follows 307s itself); null makes one.</summary>
     public HttpClient? Http { get; init; }
 }

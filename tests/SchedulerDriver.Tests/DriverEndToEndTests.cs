@@ -104,6 +104,42 @@ public sealed class DriverEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ReconciliationLeftUnansweredAfterAFailover_IsAskedAgain_AndAnsweredOnceTheAgentIsBack()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var master = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        var scheduler = new RecordingScheduler();
+        scheduler.Launch("keeper", "sleep 300");
+        await using var driver = new MesosSchedulerDriver(scheduler,
+            new FrameworkInfo { Name = "asks-again", FailoverTimeout = TimeSpan.FromMinutes(1) }, cluster.MasterAddresses);
+        driver.Start();
+        await scheduler.WaitAsync("running", () => scheduler.StatesOf("keeper").Contains(TaskState.Running), Wait);
+        var agentId = scheduler.UpdatesOf("keeper")[0].AgentId;
+
+        // The agent is down while the master fails over: the new leader waits for it to re-register.
+        agent.Kill();
+        master.Kill();
+        cluster.Group.Start(master);
+        await cluster.LeaderAsync();
+        await scheduler.WaitAsync("re-subscribed", () => scheduler.Reregistrations >= 1, Wait);
+        // A launch lost with the old leader: the new one does not know it, and its agent may yet come
+        // back with it, so the query is left unanswered. A kill of an unknown task, sent after it on the
+        // same ordered call stream, is answered at once: once its answer is in, the query was handled.
+        driver.ReconcileTasks([("lost-launch", agentId)]);
+        driver.KillTask("probe");
+        await scheduler.WaitAsync("the probe answered", () => scheduler.StatesOf("probe").Contains(TaskState.Lost), Wait);
+        Assert.Empty(scheduler.UpdatesOf("lost-launch"));
+
+        // The agent comes back without the task: only a second query, which the driver sends by itself, settles it.
+        agent.Start();
+        await cluster.WaitForRegistrationAsync(agent, "the agent back");
+        await scheduler.WaitAsync("the lost launch answered", () => scheduler.StatesOf("lost-launch").Contains(TaskState.Lost), Wait);
+        Assert.Equal("REASON_RECONCILIATION", scheduler.UpdatesOf("lost-launch")[0].Reason);
+        await scheduler.WaitAsync("the keeper answered", () => scheduler.StatesOf("keeper").Count(s => s == TaskState.Running) >= 2, Wait);
+    }
+
+    [Fact]
     public async Task FrameworkThatDoesNotReturn_HasItsTasksKilled()
     {
         await using var cluster = new ClusterHarness(1, output);

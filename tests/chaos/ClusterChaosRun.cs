@@ -222,7 +222,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
         if (settle)
         {
             await HealAsync("at the end");
-            await PollAsync("all launched tasks ended", () => Task.FromResult(Scheduler.Live == 0), Heal);
+            await PollAsync("all launched tasks ended", () => Task.FromResult(Scheduler.Live == 0), Heal, FrameworkSeen);
         }
         else
         {
@@ -272,6 +272,11 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
         output.WriteLine($"seed {Seed}");
         return results;
     }
+
+    /// <summary>What the framework sees, for a timeout's report: its subscriptions, its master, every task it still waits on and what it heard of each.</summary>
+    public string FrameworkSeen() =>
+        $"subscriptions {Scheduler.Subscriptions}, framework on {Driver?.Master ?? "none"}, live: " +
+        string.Join(", ", Scheduler.LiveTasks().Select(t => $"{t.Task} on {t.Agent} [{Tasks.UpdatesOf(t.Task)}]"));
 
     /// <summary>
     /// Judged from the leader's own view (its <c>/master/state</c>): every agent active in its core and
