@@ -86,8 +86,19 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
                         events.Add($"round {round}: killed leader m{leader.Id} and restarted it");
                         break;
                 }
-                await PollAsync($"round {round}: registry operations complete",
-                    () => clients.CompletedOperations >= before + MinRegistryOperationsPerRound);
+                try
+                {
+                    await PollAsync($"round {round}: registry operations complete",
+                        () => clients.CompletedOperations >= before + MinRegistryOperationsPerRound);
+                }
+                catch (TimeoutException e)
+                {
+                    // Say what the running masters showed: no leader, a member that does not vote, or clients that missed them.
+                    var seen = (await group.StatusesAsync()).Where(x => x.Master.IsRunning).Select(x => x.Status is { } st
+                        ? $"m{x.Master.Id} {st.Role}{(st.Standby ? " standby" : "")}{(st.Voting ? "" : " not voting")} term {st.Term} leader {st.LeaderRaft ?? "none"} applied {st.AppliedIndex} members [{string.Join(",", st.Members ?? [])}]"
+                        : $"m{x.Master.Id} silent");
+                    throw new TimeoutException($"{e.Message} ({clients.CompletedOperations - before} completed); {string.Join("; ", events.TakeLast(2))}; running: {string.Join("; ", seen)}", e);
+                }
             }
 
             await stop.CancelAsync();

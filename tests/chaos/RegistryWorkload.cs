@@ -59,7 +59,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
 
     private async Task ClientAsync(Random random, CancellationToken token)
     {
-        var target = group.Masters[random.Next(group.Masters.Count)];
+        var target = AnyMaster(random);
         for (var n = 0; n < MaxOperationsPerClient && !token.IsCancellationRequested; n++)
         {
             if (paused is { } gate)
@@ -77,7 +77,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
                 {
                     < 5 => (await WriteAsync(target, key, token)).Next,
                     < 8 => (await ReadAsync(target, key, token)).Next,
-                    _ => await ReadLocalAsync(group.Masters[random.Next(group.Masters.Count)], key, token),
+                    _ => await ReadLocalAsync(AnyMaster(random), key, token),
                 };
             }
             finally
@@ -87,7 +87,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
             if (next is null)
             {
                 // No answer worth following: try another master after a short pause.
-                target = group.Masters[random.Next(group.Masters.Count)];
+                target = AnyMaster(random);
                 await Task.Delay(5, CancellationToken.None);
             }
             else
@@ -95,6 +95,17 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
                 target = next;
             }
         }
+    }
+
+    /// <summary>
+    /// A master to try: one of those running (a membership run ends up with dozens of removed, stopped
+    /// masters and three running ones), or any when none runs.
+    /// </summary>
+    private MasterProcess AnyMaster(Random random)
+    {
+        var all = group.Masters;
+        var running = all.Where(m => m.IsRunning).ToArray();
+        return running.Length > 0 ? running[random.Next(running.Length)] : all[random.Next(all.Count)];
     }
 
     /// <summary>
