@@ -20,7 +20,7 @@ public static class AgentHost
         builder.WebHost.ConfigureKestrel(k => k.Listen(ip, options.HttpPort));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentJsonContext.Default));
         await using var app = builder.Build();
-        await using var agent = new AgentService(options, app.Services.GetRequiredService<ILoggerFactory>());
+        await using var agent = new AgentService(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
         app.MapGet("/health", () => Results.Json(new AgentHealthDto(agent.Id?.Value, agent.Registered, agent.Leader), AgentJsonContext.Default.AgentHealthDto));
         app.MapGet("/state", () => Results.Json(agent.Tasks().Select(t => new AgentTaskDto(t.Framework.Value, t.Task.Value,
             Protocol.TaskStates.MesosName(t.State), t.Sandbox, t.PendingUpdates)).ToArray(), AgentJsonContext.Default.AgentTaskDtoArray));

@@ -75,7 +75,7 @@ public sealed partial class AgentService
     {
         try
         {
-            while (ProcessGroup.Alive(process)) await Task.Delay(100, token).ConfigureAwait(false);
+            while (ProcessGroup.Alive(process)) await Task.Delay(TimeSpan.FromMilliseconds(100), time, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -76,7 +76,7 @@ public sealed partial class AgentService
         {
             try
             {
-                await updatesWanted.WaitAsync(tick, token).ConfigureAwait(false);
+                await WokenOrTickAsync(tick, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -94,6 +94,18 @@ public sealed partial class AgentService
                 }
             }
         }
+    }
+
+    /// <summary>Returns when an update is wanted (<see cref="WakeUpdates"/>) or <paramref name="tick"/> has passed on the agent's clock.</summary>
+    private async Task WokenOrTickAsync(TimeSpan tick, CancellationToken token)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var woken = updatesWanted.WaitAsync(either.Token);
+        var ticked = Task.Delay(tick, time, either.Token);
+        await Task.WhenAny(woken, ticked).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(woken, ticked).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        token.ThrowIfCancellationRequested();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring acknowledgement {Uuid} for task {Task} of framework {Framework}: no such update is waiting")]

@@ -33,14 +33,14 @@ public sealed partial class AgentService : IAsyncDisposable
     private readonly List<Task> loops = new();
     private AgentInfo? info;
 
-    public AgentService(AgentOptions options, ILoggerFactory loggers, TimeProvider? time = null)
+    public AgentService(AgentOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         this.options = options;
         paths = new AgentPaths(options.WorkDirectory);
         logger = loggers.CreateLogger("Mesos.HA.Agent");
-        this.time = time ?? TimeProvider.System;
+        this.time = time;
         cgroups = Cgroups.Detect(options.UseCgroups);
-        link = new MasterLink(options, this, loggers.CreateLogger("Mesos.HA.Agent.MasterLink"));
+        link = new MasterLink(options, this, time, loggers.CreateLogger("Mesos.HA.Agent.MasterLink"));
     }
 
     /// <summary>This agent's id once a master registered it (kept across restarts).</summary>
@@ -144,7 +144,7 @@ public sealed partial class AgentService : IAsyncDisposable
         // Until every task's end is recorded (its TASK_KILLED is on disk and goes out if a master still listens).
         bool Ended() { lock (gate) return live.All(r => r.State.IsTerminal()); }
         while (time.GetUtcNow() < deadline && !Ended())
-            await Task.Delay(50).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time).ConfigureAwait(false);
         shutdown.TrySetResult();
     }
 

@@ -160,12 +160,12 @@ public sealed partial class LeaderShell : IAsyncDisposable
                     await either.CancelAsync().ConfigureAwait(false);
                     await Task.WhenAll(interval, wanted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     token.ThrowIfCancellationRequested();
-                    // A short real-time pause (not the decision clock): it only gathers more into one pass.
+                    // A short pause that only gathers more into one pass (on the shell's clock, so a simulation controls it too).
                     if (first == wanted && options.AllocationBatchDelay > TimeSpan.Zero)
-                        await Task.Delay(options.AllocationBatchDelay, token).ConfigureAwait(false);
+                        await Task.Delay(options.AllocationBatchDelay, time, token).ConfigureAwait(false);
                 }
                 var registryNow = registry.LocalRegistry;
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var started = time.GetTimestamp();
                 await DecideAsync(leadership, (core, now) =>
                 [
                     .. core.CheckReregistration(now),
@@ -174,7 +174,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                     .. core.ExpireOffers(now),
                     .. core.Allocate(registryNow.Weights, Quotas(registryNow), now),
                 ], token).ConfigureAwait(false);
-                Metrics.AllocationRuns.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                Metrics.AllocationRuns.Record(time.GetElapsedTime(started));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -221,9 +221,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
             {
                 try
                 {
-                    var proposed = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var proposed = time.GetTimestamp();
                     var result = await registry.ProposeAsync(write.Command, leadership.Stopped.Token).ConfigureAwait(false);
-                    Metrics.RegistryWrites.Record(System.Diagnostics.Stopwatch.GetElapsedTime(proposed));
+                    Metrics.RegistryWrites.Record(time.GetElapsedTime(proposed));
                     if (!result.Succeeded) LogRegistryRejected(logger, write.Command.GetType().Name, result.Message);
                 }
                 catch (Exception e) when (e is NotLeaderException or OperationCanceledException)

@@ -10,17 +10,19 @@ namespace Mesos.HA.Master;
 public static class LeaderWait
 {
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>True when this master leads now; otherwise the leader it learned of (null if none within the bound).</summary>
-    public static async Task<(bool Leading, LeaderInfo? Leader)> ResolveAsync(ReplicatedRegistry registry, LeaderShell shell, CancellationToken token)
+    public static async Task<(bool Leading, LeaderInfo? Leader)> ResolveAsync(ReplicatedRegistry registry, LeaderShell shell, TimeProvider time,
+        CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + Bound;
+        var deadline = time.GetUtcNow() + Bound;
         while (true)
         {
             if (shell.Term is not null) return (true, null);
             if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader) return (false, leader);
-            if (DateTime.UtcNow >= deadline) return (false, null);
-            await Task.Delay(10, token).ConfigureAwait(false);
+            if (time.GetUtcNow() >= deadline) return (false, null);
+            await Task.Delay(Interval, time, token).ConfigureAwait(false);
         }
     }
 }

@@ -39,15 +39,17 @@ public static partial class MasterHost
         var exitCode = 0;
         registry.Faulted += _ => { exitCode = 3; stop.Cancel(); };
         var router = new EffectRouter();
-        await using var shell = new LeaderShell(registry, options.Leader, TimeProvider.System, router, loggerFactory.CreateLogger("Mesos.HA.Master.Leader"));
-        using var agents = new AgentHub(registry, shell, loggerFactory.CreateLogger("Mesos.HA.Master.Agents"), options.Leader.AgentPingInterval);
-        using var frameworks = new FrameworkHub(registry, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), TimeProvider.System, options.SchedulerApi);
+        // The composition root: the only place the master's shells get the real clock.
+        var time = TimeProvider.System;
+        await using var shell = new LeaderShell(registry, options.Leader, time, router, loggerFactory.CreateLogger("Mesos.HA.Master.Leader"));
+        using var agents = new AgentHub(registry, shell, time, loggerFactory.CreateLogger("Mesos.HA.Master.Agents"), options.Leader.AgentPingInterval);
+        using var frameworks = new FrameworkHub(registry, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), time, options.SchedulerApi);
         router.Agents = agents;
         router.Frameworks = frameworks;
-        var scheduler = new SchedulerEndpoint(frameworks, shell, registry, TimeProvider.System, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
-        await using var leaders = new Operator.LeaderWatch(registry);
-        new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, DateTimeOffset.UtcNow).Map(app);
-        Operator.MembershipEndpoints.Map(app, registry);
+        var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
+        await using var leaders = new Operator.LeaderWatch(registry, time);
+        new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, time).Map(app);
+        Operator.MembershipEndpoints.Map(app, registry, time);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);
         app.MapGet(AgentChannel.Path, (HttpContext http) => AgentChannel.AcceptAsync(http, agents, stop.Token));

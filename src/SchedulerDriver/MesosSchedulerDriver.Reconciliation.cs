@@ -18,7 +18,7 @@ public sealed partial class MesosSchedulerDriver
     private CancellationTokenSource? subscriptionScope;
 
     private ResiliencePipeline<(string TaskId, string? AgentId)[]> BuildReconcileRetry() =>
-        new ResiliencePipelineBuilder<(string TaskId, string? AgentId)[]>()
+        new ResiliencePipelineBuilder<(string TaskId, string? AgentId)[]> { TimeProvider = options.Time }
             .AddRetry(new RetryStrategyOptions<(string TaskId, string? AgentId)[]>
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Length: > 0 }),

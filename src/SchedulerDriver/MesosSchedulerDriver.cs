@@ -57,7 +57,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1), UseProxy = false, MaxConnectionsPerServer = 64,
         }) { Timeout = Timeout.InfiniteTimeSpan };
         acknowledgements = new SemaphoreSlim(this.options.ConcurrentAcknowledgements);
-        resubscribe = new ResiliencePipelineBuilder()
+        resubscribe = new ResiliencePipelineBuilder { TimeProvider = this.options.Time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is HttpRequestException or IOException or InvalidDataException
@@ -102,11 +102,14 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         if (!failover && Volatile.Read(ref connection) is { } current)
         {
             // TEARDOWN goes out before the stream closes; bounded, so Stop never hangs on a dead master.
-            try { current.CallAsync(new JsonObject { ["type"] = "TEARDOWN" }, CancellationToken.None).Wait(TimeSpan.FromSeconds(5)); }
+            try { current.CallAsync(new JsonObject { ["type"] = "TEARDOWN" }, CancellationToken.None).WaitAsync(TeardownBound, options.Time).Wait(); }
             catch (AggregateException e) { LogCallFailed(logger, "TEARDOWN", e.InnerException?.Message ?? e.Message); }
         }
         return End(DriverStatus.Stopped);
     }
+
+    /// <summary>How long <see cref="Stop"/> waits for the TEARDOWN to be answered.</summary>
+    private static readonly TimeSpan TeardownBound = TimeSpan.FromSeconds(5);
 
     public DriverStatus Abort() => Status == DriverStatus.Running ? End(DriverStatus.Aborted) : Status;
 
@@ -176,8 +179,8 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     private async ValueTask<SchedulerConnection> SubscribeOnceAsync(CancellationToken token)
     {
         var master = masters[nextMaster++ % masters.Count];
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-        attempt.CancelAfter(options.SubscribeTimeout);
+        using var due = new CancellationTokenSource(options.SubscribeTimeout, options.Time);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token, due.Token);
         try
         {
             return await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, Volatile.Read(ref frameworkId)), attempt.Token)
@@ -196,8 +199,8 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         var silence = subscribed.HeartbeatInterval * options.MissedHeartbeats + TimeSpan.FromSeconds(1);
         while (!token.IsCancellationRequested)
         {
-            using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(token);
-            watchdog.CancelAfter(silence);
+            using var silent = new CancellationTokenSource(silence, options.Time);
+            using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(token, silent.Token);
             try
             {
                 if (!await subscribed.Events.WaitToReadAsync(watchdog.Token).ConfigureAwait(false)) return false;

@@ -28,6 +28,13 @@ public sealed record SchedulerDriverOptions
 
     public TimeSpan ReconcileRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The driver's clock: re-subscription and reconciliation backoff, the subscription timeout, the heartbeat watchdog
+    /// and the bound on the TEARDOWN sent by <see cref="MesosSchedulerDriver.Stop"/>. The real clock
+    /// unless a test or simulation gives its own (a framework's program is its composition root).
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The HTTP client to use (no automatic redirects: the driver follows 307s itself); null makes one.</summary>
     public HttpClient? Http { get; init; }
 }

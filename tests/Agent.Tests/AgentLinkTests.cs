@@ -24,7 +24,7 @@ public sealed class AgentLinkTests : IAsyncLifetime
         {
             Masters = [master.Address], WorkDirectory = workDir, Resources = ResourceText.Parse("cpus:1;mem:64"),
             Hostname = "127.0.0.1", HttpPort = 1, UseCgroups = false, ReconnectFirstDelay = TimeSpan.FromMilliseconds(10),
-        }, loggers);
+        }, loggers, TimeProvider.System);
         await agent.StartAsync();
     }
 

@@ -32,7 +32,7 @@ public sealed class AgentHubTests : IAsyncLifetime
     {
         var router = new EffectRouter();
         await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, router, NullLogger.Instance);
-        using var hub = new AgentHub(registry, shell, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        using var hub = new AgentHub(registry, shell, time, NullLogger.Instance, TimeSpan.FromSeconds(1));
         router.Agents = hub;
         await Until("the shell leads", () => shell.Term is not null);
 
@@ -43,7 +43,7 @@ public sealed class AgentHubTests : IAsyncLifetime
         await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
         using var server = await listener.AcceptTcpClientAsync();
         var serving = hub.ServeAsync(server.GetStream(), "127.0.0.1:40000", stop.Token);
-        await using var agent = new FrameChannel(client.GetStream());
+        await using var agent = new FrameChannel(client.GetStream(), TimeProvider.System);
         try
         {
             agent.TrySend(0, new RegisterAgent("host-a", "cpus:2;mem:512", new Dictionary<string, string>(), 5051));

@@ -40,7 +40,11 @@ public sealed class LeaderShellTests : IAsyncLifetime
     {
         await registry.ProposeAsync(new AdmitAgent(Agent("old"), 0)); // known from before "the failover"
         await using var shell = new LeaderShell(registry,
-            new LeaderShellOptions { AllocationInterval = TimeSpan.FromSeconds(1), AgentReregisterTimeout = TimeSpan.FromSeconds(10) },
+            // No batching pause: on the fake clock it would wait for the test to advance time.
+            new LeaderShellOptions
+            {
+                AllocationInterval = TimeSpan.FromSeconds(1), AgentReregisterTimeout = TimeSpan.FromSeconds(10), AllocationBatchDelay = TimeSpan.Zero,
+            },
             time, sink, NullLogger.Instance);
         await Until("the shell leads", () => shell.Term is not null);
 

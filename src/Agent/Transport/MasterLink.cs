@@ -18,6 +18,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
 {
     private readonly AgentOptions options;
     private readonly AgentService agent;
+    private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly HttpMessageInvoker http;
     private readonly ResiliencePipeline reconnect;
@@ -28,10 +29,11 @@ internal sealed partial class MasterLink : IAsyncDisposable
     private long currentTerm;
     private int nextMaster;
 
-    public MasterLink(AgentOptions options, AgentService agent, ILogger logger)
+    public MasterLink(AgentOptions options, AgentService agent, TimeProvider time, ILogger logger)
     {
         this.options = options;
         this.agent = agent;
+        this.time = time;
         this.logger = logger;
         http = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -39,7 +41,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
             PooledConnectionLifetime = TimeSpan.Zero,
             UseProxy = false,
         });
-        reconnect = new ResiliencePipelineBuilder()
+        reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (OperationCanceledException or AgentShutDownException)),
@@ -112,8 +114,8 @@ internal sealed partial class MasterLink : IAsyncDisposable
     /// </summary>
     private async ValueTask<(Connected Channel, long Term, string Address)> ConnectAsync(CancellationToken token)
     {
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-        attempt.CancelAfter(options.PingInterval * options.MaxMissedPings + LeaderWaitAllowance);
+        using var due = new CancellationTokenSource(options.PingInterval * options.MaxMissedPings + LeaderWaitAllowance, time);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token, due.Token);
         try
         {
             return await ConnectOnceAsync(attempt.Token).ConfigureAwait(false);
@@ -133,7 +135,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
         for (var hop = 0; ; hop++)
         {
             var stream = await UpgradeAsync(address, token).ConfigureAwait(false);
-            var frames = new FrameChannel(stream);
+            var frames = new FrameChannel(stream, time);
             var registered = false;
             try
             {
@@ -190,8 +192,8 @@ internal sealed partial class MasterLink : IAsyncDisposable
         {
             while (!session.IsCancellationRequested)
             {
-                using var silence = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
-                silence.CancelAfter(options.PingInterval * options.MaxMissedPings);
+                using var silent = new CancellationTokenSource(options.PingInterval * options.MaxMissedPings, time);
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(session.Token, silent.Token);
                 FrameRead read;
                 try
                 {

@@ -19,7 +19,7 @@ internal sealed class SimulatedAgent(string name, string resources)
     public async Task RunAsync(HttpMessageInvoker http, string master, CancellationToken token)
     {
         var stream = await AgentChannelClient.OpenAsync(http, master, token);
-        await using var channel = new FrameChannel(stream);
+        await using var channel = new FrameChannel(stream, TimeProvider.System);
         channel.TrySend(0, new RegisterAgent(name, resources, new Dictionary<string, string>(), 0));
         try
         {

@@ -22,14 +22,16 @@ public sealed partial class AgentHub : IDisposable
 {
     private readonly ReplicatedRegistry registry;
     private readonly LeaderShell shell;
+    private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly TimeSpan pingInterval;
     private readonly ConcurrentDictionary<AgentId, AgentSession> sessions = new();
 
-    public AgentHub(ReplicatedRegistry registry, LeaderShell shell, ILogger logger, TimeSpan pingInterval)
+    public AgentHub(ReplicatedRegistry registry, LeaderShell shell, TimeProvider time, ILogger logger, TimeSpan pingInterval)
     {
         this.registry = registry;
         this.shell = shell;
+        this.time = time;
         this.logger = logger;
         this.pingInterval = pingInterval;
         registry.LostLeadership += OnLostLeadership;
@@ -78,7 +80,7 @@ public sealed partial class AgentHub : IDisposable
     /// </summary>
     private bool SendTwice(long term, LaunchTask launch)
     {
-        _ = Task.Delay(LaunchRetryDelay).ContinueWith(_ => Send(term, launch.Agent, RunTaskOf(launch)), TaskScheduler.Default);
+        _ = Task.Delay(LaunchRetryDelay, time).ContinueWith(_ => Send(term, launch.Agent, RunTaskOf(launch)), TaskScheduler.Default);
         return Send(term, launch.Agent, RunTaskOf(launch));
     }
 
@@ -88,7 +90,7 @@ public sealed partial class AgentHub : IDisposable
     /// <summary>Serves one agent connection until it ends.</summary>
     public async Task ServeAsync(Stream stream, string remote, CancellationToken token)
     {
-        var channel = new FrameChannel(stream);
+        var channel = new FrameChannel(stream, time);
         try
         {
             await ServeAsync(channel, remote, token).ConfigureAwait(false);
@@ -103,8 +105,8 @@ public sealed partial class AgentHub : IDisposable
     private async Task ServeAsync(FrameChannel channel, string remote, CancellationToken token)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, channel.Closed);
-        using var first = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-        first.CancelAfter(TimeSpan.FromSeconds(10));
+        using var firstDue = new CancellationTokenSource(FirstFrameTimeout, time);
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, firstDue.Token);
         FrameRead read;
         try
         {
@@ -126,6 +128,9 @@ public sealed partial class AgentHub : IDisposable
             sessions.TryRemove(KeyValuePair.Create(session.Agent, session));
         }
     }
+
+    /// <summary>How long a new connection may take to send its registration.</summary>
+    private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(10);
 
     private bool TryRegistrationOf(FrameRead read, FrameChannel channel, string remote, out AgentMessage registration)
     {
@@ -157,7 +162,7 @@ public sealed partial class AgentHub : IDisposable
 
     private async Task<AgentSession?> RegisterAsync(AgentMessage registration, FrameChannel channel, string remote, CancellationToken token)
     {
-        var (leading, leader) = await LeaderWait.ResolveAsync(registry, shell, token).ConfigureAwait(false);
+        var (leading, leader) = await LeaderWait.ResolveAsync(registry, shell, time, token).ConfigureAwait(false);
         var term = shell.Term;
         if (!leading || term is null)
         {

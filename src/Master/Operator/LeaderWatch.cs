@@ -9,12 +9,12 @@ public sealed class LeaderWatch : IAsyncDisposable
     private readonly Task loop;
     private long changes;
 
-    public LeaderWatch(ReplicatedRegistry registry)
+    public LeaderWatch(ReplicatedRegistry registry, TimeProvider time)
     {
         loop = Task.Run(async () =>
         {
             string? last = null;
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), time);
             try
             {
                 while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))

@@ -18,7 +18,7 @@ public static class MembershipEndpoints
     public const string MembersPath = "/master/members";
     public const string StepDownPath = "/master/step-down";
 
-    public static void Map(WebApplication app, ReplicatedRegistry registry)
+    public static void Map(WebApplication app, ReplicatedRegistry registry, TimeProvider time)
     {
         app.MapGet(MembersPath, (HttpContext http) =>
         {
@@ -28,8 +28,8 @@ public static class MembershipEndpoints
             return Results.Json(new MembersDto(Members(registry)), MasterJsonContext.Default.MembersDto);
         });
         // Typed as Func so that the IResult is written (as a RequestDelegate it would be discarded).
-        app.MapPost(MembersPath, (Func<HttpContext, Task<IResult>>)(http => ChangeAsync(http, registry, add: true)));
-        app.MapDelete(MembersPath, (Func<HttpContext, Task<IResult>>)(http => ChangeAsync(http, registry, add: false)));
+        app.MapPost(MembersPath, (Func<HttpContext, Task<IResult>>)(http => ChangeAsync(http, registry, time, add: true)));
+        app.MapDelete(MembersPath, (Func<HttpContext, Task<IResult>>)(http => ChangeAsync(http, registry, time, add: false)));
         app.MapPost(StepDownPath, async (HttpContext http) =>
         {
             try
@@ -45,7 +45,7 @@ public static class MembershipEndpoints
         });
     }
 
-    private static async Task<IResult> ChangeAsync(HttpContext http, ReplicatedRegistry registry, bool add)
+    private static async Task<IResult> ChangeAsync(HttpContext http, ReplicatedRegistry registry, TimeProvider time, bool add)
     {
         var text = http.Request.Query["raft"].ToString();
         if (string.IsNullOrWhiteSpace(text)) return MasterHost.BadRequest("give the master's Raft endpoint as ?raft=ip:port");
@@ -57,7 +57,7 @@ public static class MembershipEndpoints
                 ? await registry.AddMemberAsync(endPoint, http.RequestAborted)
                 : await registry.RemoveMemberAsync(endPoint, http.RequestAborted);
             if (add && result.Status == MembershipChangeStatus.Done)
-                result = await ConfirmVotingAsync(registry, endPoint, http.RequestAborted);
+                result = await ConfirmVotingAsync(registry, endPoint, time, http.RequestAborted);
             var status = result.Status switch
             {
                 MembershipChangeStatus.Done => StatusCodes.Status200OK,
@@ -81,11 +81,12 @@ public static class MembershipEndpoints
     /// leader can leave the group without a majority of voters. The add is answered only once the new
     /// master reports itself voting, or says that it has not yet.
     /// </summary>
-    private static async Task<MembershipChangeResult> ConfirmVotingAsync(ReplicatedRegistry registry, IPEndPoint endPoint, CancellationToken token)
+    private static async Task<MembershipChangeResult> ConfirmVotingAsync(ReplicatedRegistry registry, IPEndPoint endPoint, TimeProvider time,
+        CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + VotingConfirmation;
+        var deadline = time.GetUtcNow() + VotingConfirmation;
         string? address = null;
-        while (DateTime.UtcNow < deadline)
+        while (time.GetUtcNow() < deadline)
         {
             try
             {
@@ -96,7 +97,7 @@ public static class MembershipEndpoints
             {
                 break; // the change is committed; the new leader's heartbeats carry the configuration to it
             }
-            await Task.Delay(20, token);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time, token);
         }
         return new(MembershipChangeStatus.NotCaughtUp,
             $"{endPoint} was added, but has not confirmed that it votes within {VotingConfirmation.TotalSeconds:F0} s (until it does, the group tolerates one failure fewer); check its /health");

@@ -14,8 +14,10 @@ namespace Mesos.HA.Master.Operator;
 
 /// <summary>The operator's endpoints: <c>/master/state</c>, <c>/metrics/snapshot</c> (JSON) and <c>/metrics</c> (Prometheus text).</summary>
 public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry registry, LeaderShell shell, AgentHub agents,
-    FrameworkHub frameworks, LeaderWatch leaders, DateTimeOffset startedAt)
+    FrameworkHub frameworks, LeaderWatch leaders, TimeProvider time)
 {
+    private readonly DateTimeOffset startedAt = time.GetUtcNow();
+
     public void Map(WebApplication app)
     {
         app.MapGet("/", () => Results.Content(WebPage.Html, "text/html; charset=utf-8"));
@@ -57,7 +59,7 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["master/elected"] = core is null ? 0 : 1,
-            ["master/uptime_secs"] = Math.Round((DateTimeOffset.UtcNow - startedAt).TotalSeconds, 3),
+            ["master/uptime_secs"] = Math.Round((time.GetUtcNow() - startedAt).TotalSeconds, 3),
             ["master/term"] = registry.Term,
             ["master/leader_changes"] = leaders.Changes,
             ["master/elections_startup"] = elections.StartUp,

@@ -41,7 +41,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await ErrorAsync(http, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
             return;
         }
-        var (leading, _) = await LeaderWait.ResolveAsync(registry, shell, http.RequestAborted).ConfigureAwait(false);
+        var (leading, _) = await LeaderWait.ResolveAsync(registry, shell, time, http.RequestAborted).ConfigureAwait(false);
         var term = shell.Term;
         if (!leading || term is null)
         {

@@ -10,13 +10,16 @@ namespace Mesos.HA.Protocol.Agent;
 public sealed class FrameChannel : IAsyncDisposable
 {
     private readonly Stream stream;
+    private readonly TimeProvider time;
     private readonly Channel<byte[]> outgoing;
     private readonly CancellationTokenSource closed = new();
     private readonly Task writer;
 
-    public FrameChannel(Stream stream, int outgoingCapacity = 65_536)
+    /// <param name="time">The clock of the pings and of the drain bound on close.</param>
+    public FrameChannel(Stream stream, TimeProvider time, int outgoingCapacity = 65_536)
     {
         this.stream = stream;
+        this.time = time;
         outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(outgoingCapacity)
         {
             SingleReader = true, FullMode = BoundedChannelFullMode.Wait,
@@ -36,7 +39,7 @@ public sealed class FrameChannel : IAsyncDisposable
     /// <summary>Sends a <see cref="Ping"/> every <paramref name="interval"/> until cancelled or the channel refuses one.</summary>
     public async Task PingEveryAsync(long term, TimeSpan interval, CancellationToken token)
     {
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(interval, time);
         long sequence = 0;
         try
         {
@@ -50,7 +53,7 @@ public sealed class FrameChannel : IAsyncDisposable
     public async Task CloseAsync(TimeSpan drain)
     {
         outgoing.Writer.TryComplete();
-        await Task.WhenAny(writer, Task.Delay(drain)).ConfigureAwait(false);
+        await Task.WhenAny(writer, Task.Delay(drain, time)).ConfigureAwait(false);
         await DisposeAsync().ConfigureAwait(false);
     }
 
