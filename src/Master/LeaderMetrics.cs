@@ -1,3 +1,5 @@
+using Mesos.HA.Protocol;
+
 namespace Mesos.HA.Master;
 
 /// <summary>Durations of the leader's recurring work, kept as a bounded window of recent samples.</summary>
@@ -28,13 +30,13 @@ public sealed class LatencyWindow
         }
     }
 
-    /// <summary>The given percentiles (0-100) in milliseconds over the window; zeros when nothing was recorded.</summary>
+    /// <summary>The given nearest-rank percentiles (0-100, see <see cref="Samples.Percentile"/>) in milliseconds over the window; zeros when nothing was recorded.</summary>
     public double[] Percentiles(params double[] wanted)
     {
         double[] window;
         lock (samples) window = samples[..(int)Math.Min(count, Capacity)];
         if (window.Length == 0) return new double[wanted.Length];
-        Array.Sort(window);
-        return [.. wanted.Select(p => window[Math.Clamp((int)Math.Ceiling(p / 100 * window.Length) - 1, 0, window.Length - 1)])];
+        var sorted = Samples.Of(window);
+        return [.. wanted.Select(sorted.Percentile)];
     }
 }

@@ -257,11 +257,13 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             await RegisteredWithTheLeaderAsync(),
         ];
         output.WriteLine($"checks took {checking.ElapsedMilliseconds} ms");
-        failovers.Sort();
         output.WriteLine("faults injected:");
         foreach (var line in Report) output.WriteLine("  " + line);
         if (failovers.Count > 0)
-            output.WriteLine($"failover ms: min {failovers[0]:F0} median {failovers[failovers.Count / 2]:F0} max {failovers[^1]:F0} ({failovers.Count} leader faults)");
+        {
+            var failover = Samples.Of(failovers);
+            output.WriteLine($"failover ms: min {failover.Min:F0} median {failover.Median:F0} max {failover.Max:F0} ({failover.Count} leader faults)");
+        }
         output.WriteLine($"workload: {RegisterOps.Count} registry operations, {Tasks.LaunchCount} tasks launched, {Scheduler.Finished} finished, " +
             $"{Scheduler.Subscriptions} subscriptions, {Offers.Count} offers, {Leaders.Terms} terms");
         output.WriteLine("registry operations per key (acknowledged writes / unknown outcomes / linearizable reads / local reads):");

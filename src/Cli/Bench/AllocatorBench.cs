@@ -35,11 +35,10 @@ internal static class AllocatorBench
             offers = allocator.Allocate(input).Count;
             samples.Add(clock.Elapsed.TotalMilliseconds);
         }
-        samples.Sort();
-        var median = samples.Count % 2 == 1 ? samples[samples.Count / 2] : (samples[samples.Count / 2 - 1] + samples[samples.Count / 2]) / 2;
-        Console.WriteLine($"offers per cycle={offers} cycles={samples.Count}");
+        var stats = Samples.Of(samples);
+        Console.WriteLine($"offers per cycle={offers} cycles={stats.Count}");
         Console.WriteLine(FormattableString.Invariant(
-            $"RESULT allocator agents={agentCount} frameworks={frameworkCount} cycle_ms_median={median:F1} cycle_ms_max={samples[^1]:F1}"));
+            $"RESULT allocator agents={agentCount} frameworks={frameworkCount} cycle_ms_median={stats.Median:F1} cycle_ms_max={stats.Max:F1}"));
         return Task.FromResult(0);
     }
 

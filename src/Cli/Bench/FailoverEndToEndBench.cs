@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 using Mesos.HA.SchedulerDriver;
 
 namespace Mesos.HA.Cli.Bench;
@@ -55,10 +56,9 @@ internal static class FailoverEndToEndBench
                 var status = await next.TryStatusAsync(token);
                 await group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, TimeSpan.FromSeconds(60), token);
             }
-            samples.Sort();
-            var median = samples.Count % 2 == 1 ? samples[samples.Count / 2] : (samples[samples.Count / 2 - 1] + samples[samples.Count / 2]) / 2;
+            var stats = Samples.Of(samples);
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT failover-e2e rounds={rounds} min_ms={samples[0]:F0} median_ms={median:F0} max_ms={samples[^1]:F0}"));
+                $"RESULT failover-e2e rounds={rounds} min_ms={stats.Min:F0} median_ms={stats.Median:F0} max_ms={stats.Max:F0}"));
             return 0;
         }
         finally

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Registry;
 using Mesos.HA.Replication;
 
@@ -43,13 +44,10 @@ public static class ReplicationLoad
         }, token)).ToArray();
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var all = samples.SelectMany(s => s ?? []).Order().ToArray();
+        var all = Samples.Of(samples.SelectMany(s => s ?? []));
         var size = RegistryCommandCodec.Encode(new CommandEnvelope(RegistryCommandCodec.CurrentVersion, Guid.Empty,
             new SetWeights([new RoleWeight("bench/w000/" + new string('x', padding), 2)]))).Length;
-        return new ReplicationBenchDto(writers, all.Length, errors, elapsed, all.Length / elapsed,
-            Percentile(all, 0.50), Percentile(all, 0.99), size);
+        return new ReplicationBenchDto(writers, all.Count, errors, elapsed, all.Count / elapsed,
+            all.Count == 0 ? 0 : all.Percentile(50), all.Count == 0 ? 0 : all.Percentile(99), size);
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }
