@@ -28,7 +28,7 @@ public class PureCoreTests
         Assert.True(offences.Length == 0, string.Join("\n", offences));
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Mesos.HA.sln"))) return dir.FullName;
