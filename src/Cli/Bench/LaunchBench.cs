@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 using Mesos.HA.SchedulerDriver;
 
 namespace Mesos.HA.Cli.Bench;
@@ -32,12 +33,8 @@ internal static class LaunchBench
             group.StartAll();
             var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
             agent.Start();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (await agent.TryHealthAsync(token) is not { Registered: true })
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("the agent did not register within 60 s");
-                await Task.Delay(20, token);
-            }
+            await Poll.UntilAsync("the agent registers", async () => await agent.TryHealthAsync(token) is { Registered: true },
+                TimeSpan.FromSeconds(60), token: token);
             using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 8 }) { Timeout = Timeout.InfiniteTimeSpan };
             await using var framework = await SchedulerConnection.SubscribeAsync(http, leader.HttpAddress,
                 new JsonObject { ["user"] = "bench", ["name"] = "launch-bench" }, token);

@@ -1,3 +1,5 @@
+using Mesos.HA.Protocol;
+
 namespace Mesos.HA.Cli.Local;
 
 /// <summary>
@@ -29,16 +31,14 @@ public sealed class LocalCluster : IDisposable
     /// <summary>Waits until every agent is registered with a leader (with <paramref name="leader"/> when given); says which were not on timeout.</summary>
     public async Task WaitForAgentsAsync(TimeSpan timeout, CancellationToken token, string? leader = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var health = await Task.WhenAll(Agents.Select(a => a.TryHealthAsync(token)));
-            if (health.All(h => h is { Registered: true } && (leader is null || h.Leader == leader))) return;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"agents not registered within {timeout}: " +
-                    string.Join(", ", Agents.Zip(health).Where(p => p.Second is not { Registered: true }).Select(p => p.First.Name)));
-            await Task.Delay(50, token);
-        }
+        Mesos.HA.Agent.AgentHealthDto?[] health = [];
+        await Poll.UntilAsync("every agent registers", async () =>
+            {
+                health = await Task.WhenAll(Agents.Select(a => a.TryHealthAsync(token)));
+                return health.All(h => h is { Registered: true } && (leader is null || h.Leader == leader));
+            }, timeout,
+            () => "not registered: " + string.Join(", ", Agents.Zip(health).Where(p => p.Second is not { Registered: true }).Select(p => p.First.Name)),
+            TimeSpan.FromMilliseconds(50), token: token);
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Mesos.HA.Master;
+using Mesos.HA.Protocol;
 
 namespace Mesos.HA.Cli.Local;
 
@@ -71,13 +72,11 @@ public sealed class MasterGroup : IDisposable
     /// Waits until one running master leads and every running master answering agrees on it, its HTTP
     /// address included (a follower learns that a moment after the leader, and redirects only then).
     /// </summary>
-    public async Task<MasterProcess> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token = default)
+    public Task<MasterProcess> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        string seen = "nothing yet";
-        while (DateTime.UtcNow < deadline)
+        var seen = "nothing yet";
+        return Poll.ForAsync("an agreed leader", async () =>
         {
-            token.ThrowIfCancellationRequested();
             var statuses = await StatusesAsync(token);
             var leaders = statuses.Where(s => s.Status?.Role == "leader").ToArray();
             if (leaders.Length == 1)
@@ -91,9 +90,8 @@ public sealed class MasterGroup : IDisposable
                 if (agree) return leader.Master;
             }
             seen = Describe(statuses);
-            await Task.Delay(20, token);
-        }
-        throw new TimeoutException($"no agreed leader within {timeout}; last seen: {seen}");
+            return null;
+        }, timeout, () => seen, token: token);
     }
 
     /// <summary>
@@ -103,22 +101,27 @@ public sealed class MasterGroup : IDisposable
     public async Task<MasterProcess> WaitForLeaderOtherThanAsync(MasterProcess old, TimeSpan timeout, CancellationToken token = default)
     {
         var others = Masters.Where(m => m != old).ToArray();
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            foreach (var m in others)
-                if (await m.TryStatusAsync(token) is { Role: "leader" }) return m;
-            await Task.Delay(5, token);
+            return await Poll.ForAsync($"a new leader replaces m{old.Id}", async () =>
+            {
+                foreach (var m in others)
+                    if (await m.TryStatusAsync(token) is { Role: "leader" }) return m;
+                return null;
+            }, timeout, interval: TimeSpan.FromMilliseconds(5), token: token);
         }
-        throw new TimeoutException($"no new leader replaced m{old.Id} within {timeout}; last seen: {Describe(await StatusesAsync(token))}");
+        catch (TimeoutException e)
+        {
+            // Every master is asked only now: the old leader may stall a request, which must not delay the polling.
+            throw new TimeoutException($"{e.Message}; seen: {Describe(await StatusesAsync(token))}");
+        }
     }
 
     /// <summary>Waits until every running master has applied at least <paramref name="index"/> and holds the same registry.</summary>
     public async Task<string> WaitForConvergenceAsync(long index, TimeSpan timeout, CancellationToken token = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        string seen = "nothing yet";
-        while (DateTime.UtcNow < deadline)
+        var seen = "nothing yet";
+        return await Poll.ForAsync($"the masters converge on index {index}", async () =>
         {
             var statuses = await StatusesAsync(token);
             var running = statuses.Where(s => s.Master.IsRunning).ToArray();
@@ -126,9 +129,8 @@ public sealed class MasterGroup : IDisposable
                 && running.Select(s => s.Status!.RegistryDigest).Distinct().Count() == 1)
                 return running[0].Status!.RegistryDigest;
             seen = Describe(statuses);
-            await Task.Delay(50, token);
-        }
-        throw new TimeoutException($"masters did not converge on index {index} within {timeout}; last seen: {seen}");
+            return null;
+        }, timeout, () => seen, TimeSpan.FromMilliseconds(50), token: token);
     }
 
     public async Task<(MasterProcess Master, StatusDto? Status)[]> StatusesAsync(CancellationToken token = default)

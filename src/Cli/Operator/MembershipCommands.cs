@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mesos.HA.Protocol;
 
 namespace Mesos.HA.Cli.Operator;
 
@@ -72,26 +73,34 @@ internal static class MembershipCommands
         }
         var resigned = answer?["resigned"]?.GetValue<string>() ?? "";
         var deadline = TimeSpan.FromSeconds(5);
-        while (clock.Elapsed < deadline)
+        (string Raft, string? Http)? next = null;
+        if (!await Poll.TryUntilAsync(async () => (next = await NewLeaderAsync(masters, resigned, token)) is not null, deadline,
+                TimeSpan.FromMilliseconds(10), token: token))
         {
-            foreach (var master in masters)
-            {
-                var health = await OperatorClient.TryHealthAsync(master, token);
-                if (health?["leader_raft"]?.GetValue<string>() is not { } leader || leader == resigned) continue;
-                if (health["role"]?.GetValue<string>() != "leader" && health["leader_http"] is null) continue;
-                var http = health["role"]?.GetValue<string>() == "leader" ? health["http"]?.GetValue<string>() : health["leader_http"]?.GetValue<string>();
-                var elapsed = clock.Elapsed.TotalMilliseconds;
-                if (json)
-                    Console.WriteLine(new JsonObject { ["resigned"] = resigned, ["leader_raft"] = leader, ["leader_http"] = http, ["ms"] = Math.Round(elapsed) }
-                        .ToJsonString(Indented));
-                else
-                    Console.WriteLine($"{resigned} stepped down; {http} (raft {leader}) leads after {elapsed:F0} ms");
-                return 0;
-            }
-            await Task.Delay(10, token);
+            Console.Error.WriteLine($"mesos-ha: {resigned} stepped down, but no other leader was seen within {deadline.TotalSeconds:F0} s");
+            return 1;
         }
-        Console.Error.WriteLine($"mesos-ha: {resigned} stepped down, but no other leader was seen within {deadline.TotalSeconds:F0} s");
-        return 1;
+        var (leader, http) = next!.Value;
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        if (json)
+            Console.WriteLine(new JsonObject { ["resigned"] = resigned, ["leader_raft"] = leader, ["leader_http"] = http, ["ms"] = Math.Round(elapsed) }
+                .ToJsonString(Indented));
+        else
+            Console.WriteLine($"{resigned} stepped down; {http} (raft {leader}) leads after {elapsed:F0} ms");
+        return 0;
+    }
+
+    /// <summary>A leader other than <paramref name="resigned"/> that some master reports, with its HTTP address; null if none yet.</summary>
+    private static async Task<(string Raft, string? Http)?> NewLeaderAsync(IReadOnlyList<string> masters, string resigned, CancellationToken token)
+    {
+        foreach (var master in masters)
+        {
+            var health = await OperatorClient.TryHealthAsync(master, token);
+            if (health?["leader_raft"]?.GetValue<string>() is not { } leader || leader == resigned) continue;
+            if (health["role"]?.GetValue<string>() != "leader" && health["leader_http"] is null) continue;
+            return (leader, health["role"]?.GetValue<string>() == "leader" ? health["http"]?.GetValue<string>() : health["leader_http"]?.GetValue<string>());
+        }
+        return null;
     }
 
     private static JsonObject? Parse(string body)
