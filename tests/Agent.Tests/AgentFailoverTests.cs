@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using Mesos.HA.Tests.Support;
 using Mesos.HA.Agent.Tasks;
 using Xunit;
@@ -29,12 +30,9 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
         leader.Kill();
         var next = await cluster.LeaderAsync();
         Assert.NotEqual(leader.Id, next.Id);
-        var deadline = DateTime.UtcNow + Wait;
-        while (await agent.TryHealthAsync() is not { Registered: true } health || health.Leader != next.HttpAddress)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"agent did not re-register with the new leader {next.HttpAddress}; health {await agent.TryHealthAsync()}");
-            await Task.Delay(20);
-        }
+        AgentHealthDto? health = null;
+        await Poll.UntilAsync($"the agent re-registers with the new leader {next.HttpAddress}",
+            async () => (health = await agent.TryHealthAsync()) is { Registered: true } h && h.Leader == next.HttpAddress, Wait, () => $"health {health}");
         Assert.All(processes, p => Assert.True(ProcessGroup.Alive(p), $"task process {p.Pid} did not survive the failover"));
 
         await File.WriteAllTextAsync(release, "");
@@ -58,19 +56,14 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
         // Two of three masters down: no quorum, no leader.
         var stopped = cluster.Group.Masters.Take(2).ToArray();
         foreach (var m in stopped) m.Kill();
-        var deadline = DateTime.UtcNow + Wait;
-        while (await agent.TryHealthAsync() is { Registered: true })
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the agent still believes it is registered without a quorum");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync("the agent stops believing it is registered without a quorum",
+            async () => await agent.TryHealthAsync() is not { Registered: true }, Wait);
         await File.WriteAllTextAsync(release, "");
         // The agent records the end (its update waits, unacknowledged, for a leader).
-        while (await agent.TryTasksAsync() is not [{ State: "TASK_FINISHED", PendingUpdates: > 0 }])
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the agent did not record the task's end; it reports {string.Join(",", (await agent.TryTasksAsync() ?? []).Select(t => t.State))}");
-            await Task.Delay(20);
-        }
+        AgentTaskDto[]? tasks = null;
+        await Poll.UntilAsync("the agent records the task's end",
+            async () => (tasks = await agent.TryTasksAsync()) is [{ State: "TASK_FINISHED", PendingUpdates: > 0 }], Wait,
+            () => $"it reports {string.Join(",", (tasks ?? []).Select(t => t.State))}");
         Assert.DoesNotContain(agent.TaskProcesses(), ProcessGroup.Alive);
         Assert.DoesNotContain("TASK_FINISHED", framework.States("orphan"));
 
@@ -100,12 +93,7 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
 
         agent.Kill();
         ProcessGroup.Signal(victim.Value, ProcessGroup.SigKill); // dies while the agent is down
-        var deadline = DateTime.UtcNow + Wait;
-        while (ProcessGroup.GroupAlive(victim.Value))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the victim did not die");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync("the victim dies", () => !ProcessGroup.GroupAlive(victim.Value), Wait);
         agent.Start();
         await cluster.WaitForRegistrationAsync(agent, "agent restart");
         Assert.Equal(id, (await agent.TryHealthAsync())!.Id);
@@ -127,12 +115,10 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
         leader.Pause(); // the connection stays open; only the missing pings tell
         try
         {
-            var deadline = DateTime.UtcNow + Wait;
-            while (await agent.TryHealthAsync() is not { Registered: true } health || health.Leader == leader.HttpAddress)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"the agent did not move off the paused leader; health {await agent.TryHealthAsync()}");
-                await Task.Delay(50);
-            }
+            AgentHealthDto? health = null;
+            await Poll.UntilAsync("the agent moves off the paused leader",
+                async () => (health = await agent.TryHealthAsync()) is { Registered: true } h && h.Leader != leader.HttpAddress, Wait,
+                () => $"health {health}", TimeSpan.FromMilliseconds(50));
             Assert.Contains("silent for 3 ping periods", await File.ReadAllTextAsync(agent.LogFile));
         }
         finally

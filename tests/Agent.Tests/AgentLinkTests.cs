@@ -34,8 +34,7 @@ public sealed class AgentLinkTests : IAsyncLifetime
         var first = Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait));
         Assert.True(first.Frame.Message is RegisterAgent or ReregisterAgent, $"got {first.Frame.Message}");
         await connection.SendAsync(term, new AgentRegistered(new AgentId("a1")));
-        var deadline = DateTime.UtcNow + Wait;
-        while (!agent.Registered) { Assert.True(DateTime.UtcNow < deadline, "agent did not register"); await Task.Delay(10); }
+        await Poll.UntilAsync("the agent registers", () => agent.Registered, Wait, interval: TimeSpan.FromMilliseconds(10));
         return connection;
     }
 

@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using Mesos.HA.Tests.Support;
 using Mesos.HA.Agent.Tasks;
 using Xunit;
@@ -51,12 +52,7 @@ public sealed class TaskLifecycleTests(ITestOutputHelper output)
 
         await framework.KillAsync("stubborn");
         await framework.WaitForStateAsync("stubborn", "TASK_KILLED", Wait, "kill");
-        var deadline = DateTime.UtcNow + Wait;
-        while (ProcessGroup.GroupAlive(process))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"process group {process.Pid} still has members after TASK_KILLED");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync($"process group {process.Pid} empties after TASK_KILLED", () => !ProcessGroup.GroupAlive(process), Wait);
         Assert.Equal(["TASK_RUNNING", "TASK_KILLED"], framework.States("stubborn"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Mesos.HA.Protocol;
 using Mesos.HA.Replication;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -33,17 +34,14 @@ internal sealed class SingleMemberRegistry : IAsyncDisposable
         return new SingleMemberRegistry(dir, registry);
     }
 
-    /// <summary>Polls <paramref name="condition"/> (running <paramref name="step"/> between polls) for up to 20 s; throws naming the phase.</summary>
-    public static async Task Until(string phase, Func<bool> condition, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
+    /// <summary>Polls <paramref name="condition"/> on the real clock for up to 20 s, running <paramref name="step"/> (advancing a fake clock) after each miss; throws naming the phase.</summary>
+    public static Task Until(string phase, Func<bool> condition, Action? step = null) =>
+        Poll.UntilAsync(phase, () =>
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{phase}: gave up after 20 s");
+            if (condition()) return true;
             step?.Invoke();
-            await Task.Delay(10);
-        }
-    }
+            return false;
+        }, TimeSpan.FromSeconds(20), interval: TimeSpan.FromMilliseconds(10));
 
     public async ValueTask DisposeAsync()
     {

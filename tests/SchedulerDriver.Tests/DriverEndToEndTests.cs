@@ -154,17 +154,15 @@ public sealed class DriverEndToEndTests(ITestOutputHelper output)
         await driver.DisposeAsync();
 
         // The master kills the tasks once the failover timeout runs out; the agent records TASK_KILLED.
-        var deadline = DateTime.UtcNow + Wait;
-        while (KilledOnAgent(agent, "orphan") is false)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the orphan was not killed; agent reports {string.Join(",", (await agent.TryTasksAsync() ?? []).Select(t => t.TaskId + ":" + t.State))}");
-            await Task.Delay(50);
-        }
-        while (agent.TaskProcesses().Any(Mesos.HA.Agent.Tasks.ProcessGroup.GroupAlive)) // SIGKILL is delivered asynchronously
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the orphan's processes outlived TASK_KILLED");
-            await Task.Delay(20);
-        }
+        Mesos.HA.Agent.AgentTaskDto[]? tasks = null;
+        await Poll.UntilAsync("the orphan is killed", async () =>
+            {
+                tasks = await agent.TryTasksAsync();
+                return KilledOnAgent(agent, "orphan");
+            }, Wait, () => $"agent reports {string.Join(",", (tasks ?? []).Select(t => t.TaskId + ":" + t.State))}", TimeSpan.FromMilliseconds(50));
+        // SIGKILL is delivered asynchronously.
+        await Poll.UntilAsync("the orphan's processes end after TASK_KILLED",
+            () => !agent.TaskProcesses().Any(Mesos.HA.Agent.Tasks.ProcessGroup.GroupAlive), Wait);
     }
 
     [Fact]

@@ -79,15 +79,7 @@ public sealed class RecordingScheduler : IScheduler
     }
 
     /// <summary>Polls until the condition holds; on timeout says what the scheduler saw.</summary>
-    public async Task WaitAsync(string phase, Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{phase}: not reached within {timeout}; events [{string.Join("; ", Events.TakeLast(10))}], "
-                    + $"updates [{string.Join("; ", updates.Select(u => $"{u.Key}:{string.Join(">", u.Value.Select(s => s.State))}"))}], offers {offers.Count}");
-            await Task.Delay(20);
-        }
-    }
+    public Task WaitAsync(string phase, Func<bool> condition, TimeSpan timeout) =>
+        Poll.UntilAsync(phase, condition, timeout, () => $"events [{string.Join("; ", Events.TakeLast(10))}], "
+            + $"updates [{string.Join("; ", updates.Select(u => $"{u.Key}:{string.Join(">", u.Value.Select(s => s.State))}"))}], offers {offers.Count}");
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Mesos.HA.Protocol;
 using Mesos.HA.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -183,12 +184,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
 
         // MESSAGE to an executor: accepted and handed to the agent (the command executor drops it, and says so).
         driver.SendFrameworkMessage("victim", agentId, "hello"u8.ToArray());
-        var deadline = DateTime.UtcNow + Wait;
-        while (!File.ReadAllText(agent.LogFile).Contains("5-byte framework message for executor victim"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the agent never got the message");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync("the agent gets the message", () => File.ReadAllText(agent.LogFile).Contains("5-byte framework message for executor victim"), Wait);
         var toNowhere = new JsonObject
         {
             ["type"] = "MESSAGE", ["framework_id"] = new JsonObject { ["value"] = probe.FrameworkId },

@@ -1,5 +1,6 @@
 using Mesos.HA.Cli;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 using Xunit.Abstractions;
 
 namespace Mesos.HA.Tests.Support;
@@ -54,13 +55,9 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public async Task WaitForRegistrationAsync(AgentProcess agent, string phase)
     {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (await agent.TryHealthAsync() is not { Registered: true })
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{phase}: {agent.Name} did not register within {Deadline}; health: {await agent.TryHealthAsync()}");
-            await Task.Delay(20);
-        }
+        Mesos.HA.Agent.AgentHealthDto? health = null;
+        await Poll.UntilAsync($"{phase}: {agent.Name} registers", async () => (health = await agent.TryHealthAsync()) is { Registered: true },
+            Deadline, () => $"health: {health}");
     }
 
     public async Task<TestFramework> StartFrameworkAsync()

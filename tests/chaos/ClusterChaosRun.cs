@@ -365,16 +365,8 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
     /// Polls <paramref name="condition"/> until it holds; throws naming <paramref name="phase"/> after
     /// <paramref name="timeout"/>, with what <paramref name="seen"/> describes.
     /// </summary>
-    public static async Task PollAsync(string phase, Func<Task<bool>> condition, TimeSpan timeout, Func<string>? seen = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"{phase}: not reached within {timeout}" + (seen is null ? "" : "; seen: " + seen()));
-    }
+    public static Task PollAsync(string phase, Func<Task<bool>> condition, TimeSpan timeout, Func<string>? seen = null) =>
+        Poll.UntilAsync(phase, condition, timeout, seen);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 using Mesos.HA.Replication;
 using Mesos.HA.Tests.Support;
 using Xunit;
@@ -101,11 +102,8 @@ public sealed class InjectedBugTests(ITestOutputHelper output)
         ClusterChaosRun.PollAsync($"{phase}: tasks finish", () => Task.FromResult(Volatile.Read(ref run.Scheduler.Finished) >= 3), Bounded);
 
     /// <summary>Waits until <paramref name="condition"/> holds or <paramref name="timeout"/> passes, without failing: the checkers judge afterwards.</summary>
-    private static async Task UntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(50);
-    }
+    private static Task UntilAsync(Func<bool> condition, TimeSpan timeout) =>
+        Poll.TryUntilAsync(condition, timeout, TimeSpan.FromMilliseconds(50));
 
     private static void AssertCaught(CheckResult[] results, string invariant)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 
 namespace Mesos.HA.Chaos.Tests;
 
@@ -128,11 +129,6 @@ internal static class MasterFaults
 
     private static async Task WaitAnsweringAsync(MasterProcess master, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (await master.TryStatusAsync() is null)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"m{master.Id} did not answer within {timeout} after its restart");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync($"m{master.Id} answers after its restart", async () => await master.TryStatusAsync() is not null, timeout);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
 using Mesos.HA.Replication;
 using Xunit;
 using Xunit.Abstractions;
@@ -171,14 +172,6 @@ public sealed class MembershipChaosTests(ITestOutputHelper output)
 
     private static Task PollAsync(string phase, Func<bool> condition) => PollAsync(phase, () => Task.FromResult(condition()));
 
-    private static async Task PollAsync(string phase, Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(10);
-        }
-        throw new TimeoutException($"{phase}: gave up after {Deadline}");
-    }
+    private static Task PollAsync(string phase, Func<Task<bool>> condition) =>
+        Poll.UntilAsync(phase, condition, Deadline, interval: TimeSpan.FromMilliseconds(10));
 }
