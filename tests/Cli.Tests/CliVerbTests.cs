@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Mesos.HA.Protocol;
 using Mesos.HA.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -22,7 +23,7 @@ public sealed class CliVerbTests(ITestOutputHelper output)
         Assert.Equal(7, failing.Exit);
         Assert.Contains("TASK_FAILED: Command exited with status 7", failing.Err);
         var ok = await CliRunner.RunAsync(Wait, "run", "--masters", masters, "--cpus", "0.2", "--", "true");
-        Assert.Equal(0, ok.Exit);
+        Assert.True(ok.Exit == 0, $"exit {ok.Exit}: {ok.Err}");
         Assert.Contains("TASK_FINISHED", ok.Err);
 
         var framework = await cluster.StartFrameworkAsync();
@@ -61,12 +62,8 @@ public sealed class CliVerbTests(ITestOutputHelper output)
 
         var fresh = cluster.Group.AddMaster();
         cluster.Group.Start(fresh);
-        var up = DateTime.UtcNow + Wait;
-        while (await fresh.TryStatusAsync() is not { Standby: true })
-        {
-            Assert.True(DateTime.UtcNow < up, "the joining master did not answer /health");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync("the joining master answers /health", async () => await fresh.TryStatusAsync() is { Standby: true }, Wait,
+            interval: TimeSpan.FromMilliseconds(50));
         var added = await CliRunner.RunAsync(Wait, "masters", "add", fresh.RaftAddress, "--masters", masters, "--json");
         Assert.True(added.Exit == 0, added.Err);
         Assert.Equal(4, JsonNode.Parse(added.Out)!["members"]!.AsArray().Count);

@@ -335,17 +335,10 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             : Mesos.HA.Agent.Updates.UpdateLog.ReadAll(updateLog)
                 .LastOrDefault(r => r.Update is { } u && TaskHistory.IsTerminal(u.State.MesosName()))?.Update?.State.MesosName();
 
-    private async Task<IReadOnlyDictionary<string, double>> FinalWeightsAsync()
-    {
-        var deadline = DateTime.UtcNow + Heal;
-        while (DateTime.UtcNow < deadline)
-        {
-            var leader = await cluster.LeaderAsync();
-            if (await MasterGroup.TryReadWeightsAsync(leader) is { } weights) return weights.ToDictionary(w => w.Role, w => w.Weight);
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("no final linearizable read succeeded");
-    }
+    private Task<IReadOnlyDictionary<string, double>> FinalWeightsAsync() =>
+        Poll.ForAsync<IReadOnlyDictionary<string, double>>("a final linearizable read", async () =>
+            await MasterGroup.TryReadWeightsAsync(await cluster.LeaderAsync()) is { } weights ? weights.ToDictionary(w => w.Role, w => w.Weight) : null,
+            Heal);
 
     private static async Task<IReadOnlyDictionary<string, double>> LocalWeightsAsync(MasterProcess master) =>
         (await MasterGroup.TryReadWeightsAsync(master, local: true) ?? throw new InvalidOperationException($"m{master.Id} did not show its own copy"))

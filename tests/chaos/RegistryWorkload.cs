@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Mesos.HA.Chaos.Tests.Checkers;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Master;
+using Mesos.HA.Protocol;
 
 namespace Mesos.HA.Chaos.Tests;
 
@@ -37,8 +38,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
     public async Task PauseAsync()
     {
         paused ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var deadline = DateTime.UtcNow + OperationTimeout * 5;
-        while (Volatile.Read(ref active) > 0 && DateTime.UtcNow < deadline) await Task.Delay(5);
+        await Poll.TryUntilAsync(() => Volatile.Read(ref active) <= 0, OperationTimeout * 5, TimeSpan.FromMilliseconds(5));
     }
 
     public void Resume() => Interlocked.Exchange(ref paused, null)?.TrySetResult();
