@@ -4,7 +4,8 @@ namespace Mesos.HA.Master;
 
 /// <summary>
 /// Where the leader's messages to agents and frameworks go (the agent and scheduler transports).
-/// Called from the leader's single decision loop; implementations must not block.
+/// Called by the leadership's one sender, one effect at a time, in the order the core decided them;
+/// implementations must not block.
 /// </summary>
 public interface IEffectSink
 {

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Mesos.HA.Master.Allocation;
 using Mesos.HA.Master.Core;
 using Mesos.HA.Protocol.Registry;
@@ -9,12 +10,19 @@ namespace Mesos.HA.Master;
 
 /// <summary>
 /// Hosts the <see cref="MasterCore"/> while this master leads. On becoming leader it builds a fresh
-/// core (offer ids prefixed by the term), opens the agent re-registration window for the agents the
-/// registry holds, and runs the periodic work: allocation, ping and failover-timeout checks, offer
-/// expiry. Registry effects are written through Raft; the rest goes to the <see cref="IEffectSink"/>.
-/// On losing leadership everything leader-only stops at once and the core is dropped. All access to
-/// the core is serialised through one lock, so the core is never called concurrently.
+/// core (offer ids prefixed by the term) and feeds it <see cref="LeadershipStarted"/> (the agents the
+/// registry holds get the re-registration window, its frameworks are recovered), then runs the periodic
+/// <see cref="Tick"/>. On losing leadership everything leader-only stops at once and the core is dropped.
 /// </summary>
+/// <remarks>
+/// What is guaranteed: the core handles one input at a time (a lock), and the effects of its decisions
+/// leave in decision order through one sender per leadership: every effect of a decision before any of
+/// the next one's, in the order the core returned them. A registry write is awaited before the effects
+/// after it leave (a message that depends on a lifecycle change is sent once the change is committed),
+/// so a slow commit holds back later messages rather than letting them overtake it. A caller of
+/// <see cref="RunInTermAsync"/> returns once its decision's effects have left. A deposed leader's sender
+/// stops at once: nothing more leaves, and callers still waiting are released.
+/// </remarks>
 public sealed partial class LeaderShell : IAsyncDisposable
 {
     private readonly ReplicatedRegistry registry;
@@ -23,8 +31,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
     private readonly IEffectSink sink;
     private readonly ILogger logger;
     private readonly SemaphoreSlim gate = new(1, 1);
-    // Signalled after each decision: agents added, resources recovered, frameworks subscribed or
-    // revived all make an allocation worth running now rather than at the next interval.
+    // Set by AllocationWanted: the core asks for an allocation before the next interval (requests coalesce).
     private readonly SemaphoreSlim allocationWanted = new(0, 1);
     private Leadership? current;
     private int leaderships;
@@ -48,28 +55,21 @@ public sealed partial class LeaderShell : IAsyncDisposable
     public long? Term => Volatile.Read(ref current)?.Term;
 
     /// <summary>
-    /// Runs one decision on the core (a message from an agent or framework) and carries out its
-    /// effects. Throws <see cref="NotLeaderException"/> when this master does not lead.
+    /// Feeds one input to the core and returns its effects once they have left. Throws
+    /// <see cref="NotLeaderException"/> when this master does not lead.
     /// </summary>
-    public async Task<IReadOnlyList<Effect>> RunAsync(Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision,
-        CancellationToken token = default, bool allocate = true)
+    public async Task<IReadOnlyList<Effect>> RunAsync(MasterInput input, CancellationToken token = default)
     {
         var leadership = Volatile.Read(ref current) ?? throw new NotLeaderException(registry.Leader);
-        var effects = await DecideAsync(leadership, decision, token).ConfigureAwait(false)
-            ?? throw new NotLeaderException(registry.Leader);
-        if (allocate) RequestAllocation();
-        return effects;
+        return await DecideAsync(leadership, input, token).ConfigureAwait(false) ?? throw new NotLeaderException(registry.Leader);
     }
 
-    /// <summary>Runs a decision only if this master still leads in <paramref name="term"/>; null otherwise.</summary>
-    public async Task<IReadOnlyList<Effect>?> RunInTermAsync(long term, Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision,
-        CancellationToken token = default, bool allocate = true)
+    /// <summary>Feeds one input to the core only if this master still leads in <paramref name="term"/>; null otherwise.</summary>
+    public async Task<IReadOnlyList<Effect>?> RunInTermAsync(long term, MasterInput input, CancellationToken token = default)
     {
         var leadership = Volatile.Read(ref current);
         if (leadership is null || leadership.Term != term) return null;
-        var effects = await DecideAsync(leadership, decision, token).ConfigureAwait(false);
-        if (effects is not null && allocate) RequestAllocation();
-        return effects;
+        return await DecideAsync(leadership, input, token).ConfigureAwait(false);
     }
 
     /// <summary>A read of the core under the lock (no effects); null when this master does not lead.</summary>
@@ -95,7 +95,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
     public LeaderMetrics Metrics { get; } = new();
 
     /// <summary>Runs an allocation soon instead of at the next interval (requests coalesce).</summary>
-    public void RequestAllocation()
+    private void RequestAllocation()
     {
         try { allocationWanted.Release(); }
         catch (SemaphoreFullException) { /* one is already pending */ }
@@ -113,26 +113,23 @@ public sealed partial class LeaderShell : IAsyncDisposable
             AgentPingTimeout = options.AgentPingInterval, MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
             DropTerminalUpdates = registry.Options.InjectedBugs.HasFlag(InjectedBugs.DropTerminalUpdates),
         });
-        var now = time.GetUtcNow();
         var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id).ToArray();
-        core.StartReregistrationWindow(active, options.AgentReregisterTimeout, now);
-        var recovered = new List<Effect>();
-        foreach (var f in snapshot.Frameworks.Values.OrderBy(f => f.Id.Value, StringComparer.Ordinal))
-            recovered.AddRange(core.RecoverFramework(f.Id, f.Info.Roles, f.Info.Capabilities.Contains("PARTITION_AWARE"),
-                TimeSpan.FromMilliseconds(f.FailoverTimeoutMs),
-                f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, now));
+        var started = new LeadershipStarted(active, options.AgentReregisterTimeout,
+        [
+            .. snapshot.Frameworks.Values.Select(f => new RecoveredFramework(f.Id, f.Info.Roles, f.Info.Capabilities.Contains("PARTITION_AWARE"),
+                TimeSpan.FromMilliseconds(f.FailoverTimeoutMs), f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null)),
+        ]);
         var stop = registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
             ? new CancellationTokenSource() // injected bug: this leadership outlives the Raft term
             : CancellationTokenSource.CreateLinkedTokenSource(term.Token);
         var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow() };
+        // The first decision, before anyone else can reach the core: nothing else is queued ahead of its effects.
+        LogInput(logger, term.Term, started);
+        leadership.Outbox.Writer.TryWrite(new Decided(core.Handle(started, leadership.ElectedAt), null));
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
         LogLeading(logger, term.Term, active.Length);
-        leadership.Loop = Task.Run(async () =>
-        {
-            await DispatchAsync(leadership, recovered).ConfigureAwait(false);
-            await PeriodicWorkAsync(leadership).ConfigureAwait(false);
-        });
+        leadership.Loop = Task.WhenAll(Task.Run(() => SendLoopAsync(leadership)), Task.Run(() => PeriodicWorkAsync(leadership)));
     }
 
     private void OnLostLeadership(long term)
@@ -166,14 +163,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                 }
                 var registryNow = registry.LocalRegistry;
                 var started = time.GetTimestamp();
-                await DecideAsync(leadership, (core, now) =>
-                [
-                    .. core.CheckReregistration(now),
-                    .. core.CheckAgents(now),
-                    .. core.CheckFrameworks(now),
-                    .. core.ExpireOffers(now),
-                    .. core.Allocate(registryNow.Weights, Quotas(registryNow), now),
-                ], token).ConfigureAwait(false);
+                await DecideAsync(leadership, new Tick(registryNow.Weights, Quotas(registryNow)), token).ConfigureAwait(false);
                 Metrics.AllocationRuns.Record(time.GetElapsedTime(started));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -188,23 +178,53 @@ public sealed partial class LeaderShell : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one decision under the lock and carries out its effects; null when this leadership has ended.</summary>
-    private async Task<IReadOnlyList<Effect>?> DecideAsync(Leadership leadership,
-        Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision, CancellationToken token)
+    /// <summary>
+    /// Feeds one input to the core under the lock and queues its effects for the sender before the lock
+    /// is released (so they keep decision order); returns them once they have left, or null when this
+    /// leadership has ended.
+    /// </summary>
+    private async Task<IReadOnlyList<Effect>?> DecideAsync(Leadership leadership, MasterInput input, CancellationToken token)
     {
-        IReadOnlyList<Effect> effects;
+        Decided decided;
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
             if (leadership.Stopped.IsCancellationRequested) return null;
-            effects = decision(leadership.Core, time.GetUtcNow());
+            LogInput(logger, leadership.Term, input);
+            decided = new Decided(leadership.Core.Handle(input, time.GetUtcNow()),
+                new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (!leadership.Outbox.Writer.TryWrite(decided)) return null; // the sender has stopped: this leadership ended
         }
         finally
         {
             gate.Release();
         }
-        await DispatchAsync(leadership, effects).ConfigureAwait(false);
-        return effects;
+        await decided.Sent!.Task.WaitAsync(token).ConfigureAwait(false);
+        return leadership.Stopped.IsCancellationRequested ? null : decided.Effects;
+    }
+
+    /// <summary>The leadership's one sender: carries out each decision's effects, in decision order, until the leadership ends.</summary>
+    private async Task SendLoopAsync(Leadership leadership)
+    {
+        var reader = leadership.Outbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(leadership.Stopped.Token).ConfigureAwait(false))
+                while (reader.TryRead(out var decided))
+                {
+                    await DispatchAsync(leadership, decided.Effects).ConfigureAwait(false);
+                    decided.Sent?.TrySetResult();
+                }
+        }
+        catch (OperationCanceledException) when (leadership.Stopped.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Deposed: nothing more leaves; whoever waits for a decision is released (and told the leadership ended).
+            leadership.Outbox.Writer.TryComplete();
+            while (reader.TryRead(out var abandoned)) abandoned.Sent?.TrySetResult();
+        }
     }
 
     private async Task DispatchAsync(Leadership leadership, IReadOnlyList<Effect> effects)
@@ -213,27 +233,30 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             if (leadership.Stopped.IsCancellationRequested) return; // a deposed leader sends nothing more
             LogEffect(logger, leadership.Term, effect);
-            if (effect is AgentOvercommitted over)
+            switch (effect)
             {
-                LogOvercommitted(logger, leadership.Term, over.Agent.Value, over.Held.ToString(), over.Total.ToString());
-            }
-            else if (effect is ProposeRegistry write)
-            {
-                try
-                {
-                    var proposed = time.GetTimestamp();
-                    var result = await registry.ProposeAsync(write.Command, leadership.Stopped.Token).ConfigureAwait(false);
-                    Metrics.RegistryWrites.Record(time.GetElapsedTime(proposed));
-                    if (!result.Succeeded) LogRegistryRejected(logger, write.Command.GetType().Name, result.Message);
-                }
-                catch (Exception e) when (e is NotLeaderException or OperationCanceledException)
-                {
-                    return;
-                }
-            }
-            else
-            {
-                sink.Publish(leadership.Term, effect);
+                case AllocationWanted:
+                    RequestAllocation();
+                    break;
+                case AgentOvercommitted over:
+                    LogOvercommitted(logger, leadership.Term, over.Agent.Value, over.Held.ToString(), over.Total.ToString());
+                    break;
+                case ProposeRegistry write:
+                    try
+                    {
+                        var proposed = time.GetTimestamp();
+                        var result = await registry.ProposeAsync(write.Command, leadership.Stopped.Token).ConfigureAwait(false);
+                        Metrics.RegistryWrites.Record(time.GetElapsedTime(proposed));
+                        if (!result.Succeeded) LogRegistryRejected(logger, write.Command.GetType().Name, result.Message);
+                    }
+                    catch (Exception e) when (e is NotLeaderException or OperationCanceledException)
+                    {
+                        return;
+                    }
+                    break;
+                default:
+                    sink.Publish(leadership.Term, effect);
+                    break;
             }
         }
     }
@@ -255,11 +278,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
         }
     }
 
-    /// <summary>One term of leadership: its core and the token that ends all of its work.</summary>
+    /// <summary>A decision's effects, waiting for the sender; <see cref="Sent"/> (if anyone waits) completes once they have left.</summary>
+    private sealed record Decided(IReadOnlyList<Effect> Effects, TaskCompletionSource? Sent);
+
+    /// <summary>One term of leadership: its core, its decisions waiting to be sent, and the token that ends all of its work.</summary>
     private sealed class Leadership(long term, MasterCore core, CancellationTokenSource stopped)
     {
         public long Term { get; } = term;
         public MasterCore Core { get; } = core;
+        public Channel<Decided> Outbox { get; } = Channel.CreateUnbounded<Decided>(new UnboundedChannelOptions { SingleReader = true });
         public CancellationTokenSource Stopped { get; } = stopped;
         public Task? Loop { get; set; }
         public DateTimeOffset ElectedAt { get; init; }
@@ -275,6 +302,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped acting as leader of term {Term}")]
     private static partial void LogStopped(ILogger logger, long term);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Term {Term} input: {Input}")]
+    private static partial void LogInput(ILogger logger, long term, MasterInput input);
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Term {Term}: {Effect}")]
     private static partial void LogEffect(ILogger logger, long term, Effect effect);

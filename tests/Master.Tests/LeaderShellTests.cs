@@ -48,10 +48,10 @@ public sealed class LeaderShellTests : IAsyncLifetime
             time, sink, NullLogger.Instance);
         await Until("the shell leads", () => shell.Term is not null);
 
-        await shell.RunAsync((core, now) => core.RegisterAgent(Agent("a1"), now));
+        await shell.RunAsync(new AgentRegistering(Agent("a1")));
         Assert.Equal(AgentStatus.Active, registry.LocalRegistry.Agents[new AgentId("a1")].Status);
         var info = new FrameworkInfo("fw", "root", ["web"], ["PARTITION_AWARE"], null, null, null);
-        await shell.RunAsync((core, now) => core.Subscribe(F1, info, TimeSpan.FromMinutes(1), known: false, now));
+        await shell.RunAsync(new SubscribeFramework(F1, info, TimeSpan.FromMinutes(1), Known: false));
         Assert.True(registry.LocalRegistry.Frameworks.ContainsKey(F1));
 
         await Until("the subscription triggers an allocation without waiting for the interval",
@@ -60,7 +60,7 @@ public sealed class LeaderShellTests : IAsyncLifetime
         // a1 answers its pings as time passes; "old" never re-registers.
         async Task TickAsync(TimeSpan by)
         {
-            await shell.RunAsync((core, now) => { core.AgentSeen(new AgentId("a1"), now); return []; });
+            await shell.RunAsync(new AgentHeartbeat(new AgentId("a1")));
             time.Advance(by);
         }
         await Until("the agent that did not come back is marked unreachable",
@@ -75,14 +75,13 @@ public sealed class LeaderShellTests : IAsyncLifetime
         await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, sink, NullLogger.Instance);
         await Until("the shell leads", () => shell.Term is not null);
         Assert.Equal(1, shell.LeadershipsStarted);
-        await shell.RunAsync((core, now) => core.RegisterAgent(Agent("a1"), now));
+        await shell.RunAsync(new AgentRegistering(Agent("a1")));
 
         await registry.RestartRaftNodeAsync("test: lose and regain leadership");
         await Until("the shell leads again", () => shell.LeadershipsStarted == 2 && shell.Term is not null);
         // The new core starts empty: a1 must re-register with the new leader before it is offered.
-        var offers = await shell.RunAsync((core, now) => core.Allocate(registry.LocalRegistry.Weights,
-            new Dictionary<string, Allocation.RoleQuota>(), now));
-        Assert.Empty(offers);
+        var effects = await shell.RunAsync(new Tick(registry.LocalRegistry.Weights, new Dictionary<string, Allocation.RoleQuota>()));
+        Assert.Empty(effects.OfType<SendOffers>());
     }
 
     [Fact]
@@ -105,11 +104,36 @@ public sealed class LeaderShellTests : IAsyncLifetime
         Assert.True(time.GetUtcNow() - T0 < TimeSpan.FromSeconds(50));
     }
 
+    [Fact]
+    public async Task EffectsLeaveInDecisionOrder_ALaterDecisionDoesNotOvertakeAnEarlierOnesRegistryWrite()
+    {
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions { AllocationBatchDelay = TimeSpan.Zero }, time, sink, NullLogger.Instance);
+        await Until("the shell leads", () => shell.Term is not null);
+        await shell.RunAsync(new AgentRegistering(Agent("a1")));
+        var info = new FrameworkInfo("fw", "root", ["web"], ["PARTITION_AWARE"], null, null, null);
+        await shell.RunAsync(new SubscribeFramework(F1, info, TimeSpan.FromMinutes(1), Known: false));
+        await Until("f1 holds an offer", () => sink.Offers.Any(o => o.Framework == F1));
+
+        // First decision: f1 disconnects, which writes the registry and then rescinds f1's offer. Second,
+        // decided while that write is still committing: a kill of an unknown task, answered at once.
+        var disconnect = shell.RunAsync(new FrameworkDisconnected(F1));
+        var kill = shell.RunAsync(new KillTaskCall(new FrameworkId("f2"), new TaskId("probe")));
+        await Task.WhenAll(disconnect, kill);
+
+        var order = sink.All;
+        var rescind = order.FindIndex(e => e is RescindOffer { Framework.Value: "f1" });
+        var answer = order.FindIndex(e => e is SendUpdate { Task.Value: "probe" });
+        Assert.True(rescind >= 0 && answer >= 0, $"both effects leave: {string.Join(", ", order)}");
+        Assert.True(rescind < answer, $"the first decision's rescind leaves before the second's answer: {string.Join(", ", order)}");
+    }
+
     private sealed class RecordingSink : IEffectSink
     {
         private readonly ConcurrentQueue<Effect> effects = new();
 
         public IEnumerable<Offer> Offers => effects.OfType<SendOffers>().SelectMany(s => s.Offers);
+
+        public List<Effect> All => [.. effects];
 
         public void Publish(long term, Effect effect) => effects.Enqueue(effect);
     }

@@ -170,7 +170,7 @@ public sealed partial class AgentHub : IDisposable
             return null;
         }
         AgentInfo info;
-        Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision;
+        MasterInput input;
         switch (registration)
         {
             case RegisterAgent fresh:
@@ -180,7 +180,7 @@ public sealed partial class AgentHub : IDisposable
                     return null;
                 }
                 info = new AgentInfo(new AgentId($"{Guid.NewGuid():N}-S0"), fresh.Hostname, Endpoint(remote, fresh.HttpPort), fresh.Resources, fresh.Attributes);
-                decision = (core, now) => core.RegisterAgent(info, now);
+                input = new AgentRegistering(info);
                 break;
             case ReregisterAgent back:
                 if (!ResourceText.TryParse(back.Info.Resources, out _, out var bad) || back.Tasks.Any(t => !ResourceText.TryParse(t.Resources, out _, out bad)))
@@ -197,14 +197,12 @@ public sealed partial class AgentHub : IDisposable
                     return null;
                 }
                 var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State)).ToArray();
-                decision = known is null
-                    ? (core, now) => [.. core.RegisterAgent(info, now), .. core.ReregisterAgent(info, reported, wasUnreachable: false, now)]
-                    : (core, now) => core.ReregisterAgent(info, reported, known.Status == AgentStatus.Unreachable, now);
+                input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
                 break;
             default:
                 return null;
         }
-        if (await shell.RunInTermAsync(term.Value, decision, token).ConfigureAwait(false) is null)
+        if (await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false) is null)
         {
             channel.TrySend(term.Value, new NotLeader(null));
             return null;
@@ -271,26 +269,20 @@ public sealed partial class AgentHub : IDisposable
     /// <summary>One message of a registered agent; false when the session must end.</summary>
     private async Task<bool> HandleAsync(AgentSession session, AgentMessage message, CancellationToken token)
     {
-        Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> decision;
-        var allocate = false;
+        MasterInput input;
         switch (message)
         {
             case Ping ping:
                 session.TrySend(new Pong(ping.Sequence));
-                decision = (core, now) => { core.AgentSeen(session.Agent, now); return []; };
+                input = new AgentHeartbeat(session.Agent);
                 break;
             case Pong:
-                decision = (core, now) => { core.AgentSeen(session.Agent, now); return []; };
+                input = new AgentHeartbeat(session.Agent);
                 break;
             case StatusUpdate update:
-                allocate = update.State.IsTerminal(); // resources came back
                 if (!registry.LocalRegistry.Frameworks.ContainsKey(update.Framework))
                     LogUnknownFramework(logger, update.Framework.Value, update.Task.Value, session.Agent.Value);
-                decision = (core, now) =>
-                {
-                    core.AgentSeen(session.Agent, now);
-                    return core.StatusUpdate(session.Agent, update.Framework, update.Task, update.State, update.Uuid, update.Message);
-                };
+                input = new AgentStatusUpdate(session.Agent, update.Framework, update.Task, update.State, update.Uuid, update.Message);
                 break;
             case ProtocolError error:
                 LogPeerError(logger, session.Agent.Value, error.Message);
@@ -300,7 +292,7 @@ public sealed partial class AgentHub : IDisposable
                 session.TrySend(new ProtocolError($"unexpected {message.GetType().Name}"));
                 return true;
         }
-        return await shell.RunInTermAsync(session.Term, decision, token, allocate).ConfigureAwait(false) is not null;
+        return await shell.RunInTermAsync(session.Term, input, token).ConfigureAwait(false) is not null;
     }
 
     private void OnLostLeadership(long term)

@@ -56,3 +56,9 @@ public sealed record SendExecutorMessage(AgentId Agent, FrameworkId Framework, s
 /// agent came back with less than it runs). Nothing more is offered from it; the shell logs it as an error.
 /// </summary>
 public sealed record AgentOvercommitted(AgentId Agent, Resources Total, Resources Held) : Effect;
+
+/// <summary>Something changed that an allocation should see before the next tick (resources freed, an agent or framework added, offers declined).</summary>
+public sealed record AllocationWanted : Effect
+{
+    public static readonly AllocationWanted Instance = new();
+}

@@ -75,9 +75,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await ErrorAsync(http, StatusCodes.Status400BadRequest, $"'{StreamIdHeader}' does not match the framework's current subscription").ConfigureAwait(false);
             return;
         }
-        // Only calls that can free or unblock resources are worth an allocation run before the next interval.
-        var allocate = call is SchedulerCall.Accept or SchedulerCall.Decline or SchedulerCall.Revive or SchedulerCall.Teardown;
-        var effects = await shell.RunInTermAsync(term.Value, Decision(call), http.RequestAborted, allocate).ConfigureAwait(false);
+        var effects = await shell.RunInTermAsync(term.Value, Input(call), http.RequestAborted).ConfigureAwait(false);
         if (effects is null)
         {
             await NotLeaderAsync(http).ConfigureAwait(false);
@@ -92,21 +90,21 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         http.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 
-    private Func<MasterCore, DateTimeOffset, IReadOnlyList<Effect>> Decision(SchedulerCall call) => call switch
+    /// <summary>The call as the core's input (roles a REVIVE or SUPPRESS leaves out are the framework's own).</summary>
+    private MasterInput Input(SchedulerCall call) => call switch
     {
-        SchedulerCall.Teardown t => (core, _) => core.Teardown(t.Id),
-        SchedulerCall.Accept a => (core, now) => core.Accept(a.Id, a.Offers, a.Launches, a.Refuse, now),
-        SchedulerCall.Decline d => (core, now) => core.Decline(d.Id, d.Offers, d.Refuse, now),
-        SchedulerCall.Revive r => (core, _) => { foreach (var role in RolesOf(r.Id, r.Roles)) core.Revive(r.Id, role); return []; },
-        SchedulerCall.Suppress s => (core, _) => { foreach (var role in RolesOf(s.Id, s.Roles)) core.Suppress(s.Id, role); return []; },
-        SchedulerCall.Kill k => (core, _) => core.Kill(k.Id, k.Task),
-        SchedulerCall.Acknowledge a => (core, _) => core.Acknowledge(a.Id, a.Agent, a.Task, a.Uuid),
-        SchedulerCall.Reconcile r => (core, _) => core.Reconcile(r.Id, r.Tasks),
+        SchedulerCall.Teardown t => new TeardownFramework(t.Id),
+        SchedulerCall.Accept a => new AcceptOffers(a.Id, a.Offers, a.Launches, a.Refuse),
+        SchedulerCall.Decline d => new DeclineOffers(d.Id, d.Offers, d.Refuse),
+        SchedulerCall.Revive r => new ReviveOffers(r.Id, RolesOf(r.Id, r.Roles)),
+        SchedulerCall.Suppress s => new SuppressOffers(s.Id, RolesOf(s.Id, s.Roles)),
+        SchedulerCall.Kill k => new KillTaskCall(k.Id, k.Task),
+        SchedulerCall.Acknowledge a => new UpdateAcknowledged(a.Id, a.Agent, a.Task, a.Uuid),
+        SchedulerCall.Reconcile r => new ReconcileTasks(r.Id, r.Tasks),
         // The command executor runs one task whose id is the executor's: shutting the executor down kills the task.
-        SchedulerCall.Shutdown s => (core, _) => core.Kill(s.Id, new TaskId(s.Executor)),
-        SchedulerCall.Message m => (core, _) => core.Message(m.Id, m.Agent, m.Executor, m.Data),
+        SchedulerCall.Shutdown s => new KillTaskCall(s.Id, new TaskId(s.Executor)),
+        SchedulerCall.Message m => new FrameworkMessage(m.Id, m.Agent, m.Executor, m.Data),
         _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name), // subscriptions are handled before
-
     };
 
     private IReadOnlyList<string> RolesOf(FrameworkId framework, IReadOnlyList<string> given) =>
@@ -126,8 +124,8 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         // The stream exists before the core hears of the framework, so the offers of the allocation
         // that follows the subscription have somewhere to go.
         var subscriber = hub.Add(id, term);
-        var effects = await shell.RunInTermAsync(term, (core, now) => core.Subscribe(id, call.Info, call.FailoverTimeout, known, now),
-            http.RequestAborted).ConfigureAwait(false);
+        var effects = await shell.RunInTermAsync(term, new SubscribeFramework(id, call.Info, call.FailoverTimeout, known), http.RequestAborted)
+            .ConfigureAwait(false);
         if (effects is null)
         {
             hub.Remove(subscriber);
@@ -147,7 +145,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             if (wasCurrent && !subscriber.Replaced)
             {
                 LogDisconnected(logger, id.Value);
-                await shell.RunInTermAsync(term, (core, now) => core.DisconnectFramework(id, now), CancellationToken.None).ConfigureAwait(false);
+                await shell.RunInTermAsync(term, new FrameworkDisconnected(id), CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

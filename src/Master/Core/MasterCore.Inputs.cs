@@ -1,0 +1,74 @@
+using Mesos.HA.Protocol;
+
+namespace Mesos.HA.Master.Core;
+
+public sealed partial class MasterCore
+{
+    /// <summary>
+    /// The core's one entry point: handles one input at <paramref name="now"/> and returns the effects to
+    /// carry out, in order. Inputs that may free or unblock resources end with <see cref="AllocationWanted"/>:
+    /// whether an allocation is worth running before the next tick is the core's decision, not the transports'.
+    /// </summary>
+    public IReadOnlyList<Effect> Handle(MasterInput input, DateTimeOffset now) => input switch
+    {
+        LeadershipStarted started => StartLeading(started, now),
+        Tick tick =>
+        [
+            .. CheckReregistration(now),
+            .. CheckAgents(now),
+            .. CheckFrameworks(now),
+            .. ExpireOffers(now),
+            .. Allocate(tick.Weights, tick.Quotas, now),
+        ],
+        SubscribeFramework s => WantingAllocation(Subscribe(s.Framework, s.Info, s.FailoverTimeout, s.Known, now)),
+        FrameworkDisconnected d => WantingAllocation(DisconnectFramework(d.Framework, now)),
+        TeardownFramework t => WantingAllocation(Teardown(t.Framework)),
+        AcceptOffers a => WantingAllocation(Accept(a.Framework, a.Offers, a.Launches, a.Refuse, now)),
+        DeclineOffers d => WantingAllocation(Decline(d.Framework, d.Offers, d.Refuse, now)),
+        ReviveOffers r => WantingAllocation(ForEachRole(r.Roles, role => Revive(r.Framework, role))),
+        SuppressOffers s => ForEachRole(s.Roles, role => Suppress(s.Framework, role)),
+        KillTaskCall k => Kill(k.Framework, k.Task),
+        UpdateAcknowledged a => Acknowledge(a.Framework, a.Agent, a.Task, a.Uuid),
+        ReconcileTasks r => Reconcile(r.Framework, r.Queries),
+        FrameworkMessage m => Message(m.Framework, m.Agent, m.Executor, m.Data),
+        AgentRegistering r => WantingAllocation(RegisterAgent(r.Info, now)),
+        AgentReregistering r => WantingAllocation(r.InRegistry
+            ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now)
+            : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now)]),
+        AgentHeartbeat h => Seen(h.Agent, now),
+        AgentStatusUpdate u => StatusUpdateFromAgent(u, now),
+        _ => throw new ArgumentOutOfRangeException(nameof(input), input.GetType().Name, "no such input"),
+    };
+
+    private IReadOnlyList<Effect> StartLeading(LeadershipStarted started, DateTimeOffset now)
+    {
+        StartReregistrationWindow(started.ActiveAgents, started.ReregistrationWindow, now);
+        var effects = new List<Effect>();
+        foreach (var f in started.Frameworks.OrderBy(f => f.Id.Value, StringComparer.Ordinal))
+            effects.AddRange(RecoverFramework(f.Id, f.Roles, f.PartitionAware, f.FailoverTimeout, f.DisconnectedAt, now));
+        return effects;
+    }
+
+    private IReadOnlyList<Effect> Seen(AgentId agent, DateTimeOffset now)
+    {
+        AgentSeen(agent, now);
+        return [];
+    }
+
+    private IReadOnlyList<Effect> StatusUpdateFromAgent(AgentStatusUpdate u, DateTimeOffset now)
+    {
+        AgentSeen(u.Agent, now);
+        var effects = StatusUpdate(u.Agent, u.Framework, u.Task, u.State, u.Uuid, u.Message);
+        return u.State.IsTerminal() ? WantingAllocation(effects) : effects; // a terminal task gave its resources back
+    }
+
+    private static IReadOnlyList<Effect> ForEachRole(IReadOnlyList<string> roles, Action<string> change)
+    {
+        foreach (var role in roles) change(role);
+        return [];
+    }
+
+    /// <summary>The effects, and a wish for an allocation soon unless the input was refused as a whole.</summary>
+    private static IReadOnlyList<Effect> WantingAllocation(IReadOnlyList<Effect> effects) =>
+        effects.Any(e => e is CallRejected) ? effects : [.. effects, AllocationWanted.Instance];
+}

@@ -1,0 +1,70 @@
+using Mesos.HA.Master.Allocation;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+
+namespace Mesos.HA.Master.Core;
+
+/// <summary>
+/// Everything that can happen to the leading master, as data: a framework's call, an agent's message,
+/// the start of a leadership, the periodic tick. The shell turns what arrives at its edges into these
+/// records and feeds them, one at a time and with the time they happen at, to
+/// <see cref="MasterCore.Handle"/>; a log of them replays a leadership, and a simulator can generate them.
+/// </summary>
+public abstract record MasterInput;
+
+/// <summary>This master starts leading: the agents the registry holds as active get the re-registration window, its frameworks are recovered.</summary>
+public sealed record LeadershipStarted(IReadOnlyList<AgentId> ActiveAgents, TimeSpan ReregistrationWindow,
+    IReadOnlyList<RecoveredFramework> Frameworks) : MasterInput;
+
+/// <summary>A framework the registry holds, as a new leader finds it.</summary>
+public sealed record RecoveredFramework(FrameworkId Id, IReadOnlyList<string> Roles, bool PartitionAware, TimeSpan FailoverTimeout,
+    DateTimeOffset? DisconnectedAt);
+
+/// <summary>The periodic pass: late re-registrations, silent agents, lapsed frameworks, expired offers, then an allocation with the registry's weights and quotas.</summary>
+public sealed record Tick(IReadOnlyDictionary<string, double> Weights, IReadOnlyDictionary<string, RoleQuota> Quotas) : MasterInput;
+
+/// <summary>Inputs from frameworks (the scheduler API's calls).</summary>
+public abstract record FrameworkInput(FrameworkId Framework) : MasterInput;
+
+public sealed record SubscribeFramework(FrameworkId Framework, FrameworkInfo Info, TimeSpan FailoverTimeout, bool Known) : FrameworkInput(Framework);
+
+public sealed record FrameworkDisconnected(FrameworkId Framework) : FrameworkInput(Framework);
+
+public sealed record TeardownFramework(FrameworkId Framework) : FrameworkInput(Framework);
+
+public sealed record AcceptOffers(FrameworkId Framework, IReadOnlyList<OfferId> Offers, IReadOnlyList<TaskLaunch> Launches, TimeSpan? Refuse)
+    : FrameworkInput(Framework);
+
+public sealed record DeclineOffers(FrameworkId Framework, IReadOnlyList<OfferId> Offers, TimeSpan? Refuse) : FrameworkInput(Framework);
+
+/// <summary>REVIVE for these roles (the edge fills in the framework's roles when the call names none).</summary>
+public sealed record ReviveOffers(FrameworkId Framework, IReadOnlyList<string> Roles) : FrameworkInput(Framework);
+
+public sealed record SuppressOffers(FrameworkId Framework, IReadOnlyList<string> Roles) : FrameworkInput(Framework);
+
+public sealed record KillTaskCall(FrameworkId Framework, TaskId Task) : FrameworkInput(Framework);
+
+public sealed record UpdateAcknowledged(FrameworkId Framework, AgentId Agent, TaskId Task, Guid Uuid) : FrameworkInput(Framework);
+
+public sealed record ReconcileTasks(FrameworkId Framework, IReadOnlyList<(TaskId Task, AgentId? Agent)> Queries) : FrameworkInput(Framework);
+
+public sealed record FrameworkMessage(FrameworkId Framework, AgentId Agent, string Executor, byte[] Data) : FrameworkInput(Framework);
+
+/// <summary>Inputs from agents (the agent protocol's messages).</summary>
+public abstract record AgentInput(AgentId Agent) : MasterInput;
+
+/// <summary>A new agent registers (its id chosen by the shell).</summary>
+public sealed record AgentRegistering(AgentInfo Info) : AgentInput(Info.Id);
+
+/// <summary>
+/// A known agent re-registers with its tasks. <paramref name="InRegistry"/> false: the registry never
+/// admitted it (it registered with a leader whose write was lost), so it is admitted first.
+/// </summary>
+public sealed record AgentReregistering(AgentInfo Info, IReadOnlyList<ReportedTask> Running, bool InRegistry, bool WasUnreachable)
+    : AgentInput(Info.Id);
+
+/// <summary>A ping or pong from the agent: it is alive.</summary>
+public sealed record AgentHeartbeat(AgentId Agent) : AgentInput(Agent);
+
+public sealed record AgentStatusUpdate(AgentId Agent, FrameworkId Framework, TaskId Task, TaskState State, Guid Uuid, string Message)
+    : AgentInput(Agent);
