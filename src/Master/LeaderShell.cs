@@ -18,10 +18,14 @@ namespace Mesos.HA.Master;
 /// What is guaranteed: the core handles one input at a time (a lock), and the effects of its decisions
 /// leave in decision order through one sender per leadership: every effect of a decision before any of
 /// the next one's, in the order the core returned them. A registry write is awaited before the effects
-/// after it leave (a message that depends on a lifecycle change is sent once the change is committed),
-/// so a slow commit holds back later messages rather than letting them overtake it. A caller of
-/// <see cref="RunInTermAsync"/> returns once its decision's effects have left. A deposed leader's sender
-/// stops at once: nothing more leaves, and callers still waiting are released.
+/// after it leave, and its outcome is fed back to the core (<see cref="RegistryWriteCommitted"/> or
+/// <see cref="RegistryWriteRefused"/>) as the next decision, whose effects leave right there: plan,
+/// commit, apply. So a slow commit holds back later messages rather than letting them overtake it, an
+/// admission takes effect in the core only once committed, and a refused one leaves core and registry
+/// agreeing. A caller of <see cref="RunInTermAsync"/> returns once its decision's effects, and those of
+/// the outcomes fed back for it, have left; it gets them all. A deposed leader's sender stops at once:
+/// nothing more leaves, callers still waiting are released, and the core (with whatever it planned
+/// and never saw committed) is dropped.
 /// </remarks>
 public sealed partial class LeaderShell : IAsyncDisposable
 {
@@ -192,15 +196,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
             if (leadership.Stopped.IsCancellationRequested) return null;
             LogInput(logger, leadership.Term, input);
             decided = new Decided(leadership.Core.Handle(input, time.GetUtcNow()),
-                new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                new TaskCompletionSource<IReadOnlyList<Effect>>(TaskCreationOptions.RunContinuationsAsynchronously));
             if (!leadership.Outbox.Writer.TryWrite(decided)) return null; // the sender has stopped: this leadership ended
         }
         finally
         {
             gate.Release();
         }
-        await decided.Sent!.Task.WaitAsync(token).ConfigureAwait(false);
-        return leadership.Stopped.IsCancellationRequested ? null : decided.Effects;
+        var carriedOut = await decided.Sent!.Task.WaitAsync(token).ConfigureAwait(false);
+        return leadership.Stopped.IsCancellationRequested ? null : carriedOut;
     }
 
     /// <summary>The leadership's one sender: carries out each decision's effects, in decision order, until the leadership ends.</summary>
@@ -212,8 +216,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
             while (await reader.WaitToReadAsync(leadership.Stopped.Token).ConfigureAwait(false))
                 while (reader.TryRead(out var decided))
                 {
-                    await DispatchAsync(leadership, decided.Effects).ConfigureAwait(false);
-                    decided.Sent?.TrySetResult();
+                    var carriedOut = new List<Effect>();
+                    await DispatchAsync(leadership, decided.Effects, carriedOut).ConfigureAwait(false);
+                    decided.Sent?.TrySetResult(carriedOut);
                 }
         }
         catch (OperationCanceledException) when (leadership.Stopped.IsCancellationRequested)
@@ -223,16 +228,18 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             // Deposed: nothing more leaves; whoever waits for a decision is released (and told the leadership ended).
             leadership.Outbox.Writer.TryComplete();
-            while (reader.TryRead(out var abandoned)) abandoned.Sent?.TrySetResult();
+            while (reader.TryRead(out var abandoned)) abandoned.Sent?.TrySetResult([]);
         }
     }
 
-    private async Task DispatchAsync(Leadership leadership, IReadOnlyList<Effect> effects)
+    /// <summary>Carries out effects in order (the outcome of each registry write fed back and its effects carried out in place); <paramref name="carriedOut"/> collects them all.</summary>
+    private async Task DispatchAsync(Leadership leadership, IReadOnlyList<Effect> effects, List<Effect> carriedOut)
     {
         foreach (var effect in effects)
         {
             if (leadership.Stopped.IsCancellationRequested) return; // a deposed leader sends nothing more
             LogEffect(logger, leadership.Term, effect);
+            carriedOut.Add(effect);
             switch (effect)
             {
                 case AllocationWanted:
@@ -242,22 +249,55 @@ public sealed partial class LeaderShell : IAsyncDisposable
                     LogOvercommitted(logger, leadership.Term, over.Agent.Value, over.Held.ToString(), over.Total.ToString());
                     break;
                 case ProposeRegistry write:
-                    try
-                    {
-                        var proposed = time.GetTimestamp();
-                        var result = await registry.ProposeAsync(write.Command, leadership.Stopped.Token).ConfigureAwait(false);
-                        Metrics.RegistryWrites.Record(time.GetElapsedTime(proposed));
-                        if (!result.Succeeded) LogRegistryRejected(logger, write.Command.GetType().Name, result.Message);
-                    }
-                    catch (Exception e) when (e is NotLeaderException or OperationCanceledException)
-                    {
-                        return;
-                    }
+                    if (await WriteRegistryAsync(leadership, write.Command).ConfigureAwait(false) is not { } outcome) return;
+                    if (await FeedBackAsync(leadership, outcome).ConfigureAwait(false) is not { } followUp) return;
+                    await DispatchAsync(leadership, followUp, carriedOut).ConfigureAwait(false);
                     break;
                 default:
                     sink.Publish(leadership.Term, effect);
                     break;
             }
+        }
+    }
+
+    /// <summary>Proposes the write and returns its outcome as the core's next input; null when this leadership ended meanwhile.</summary>
+    private async Task<MasterInput?> WriteRegistryAsync(Leadership leadership, RegistryCommand command)
+    {
+        try
+        {
+            var proposed = time.GetTimestamp();
+            var result = await registry.ProposeAsync(command, leadership.Stopped.Token).ConfigureAwait(false);
+            Metrics.RegistryWrites.Record(time.GetElapsedTime(proposed));
+            if (result.Succeeded) return new RegistryWriteCommitted(command);
+            LogRegistryRejected(logger, command.GetType().Name, result.Message);
+            return new RegistryWriteRefused(command, result.Message);
+        }
+        catch (Exception e) when (e is NotLeaderException or OperationCanceledException)
+        {
+            return null; // the write is lost with the leadership, and the core with it
+        }
+        catch (Exception e)
+        {
+            // The outcome is unknown: nothing that waits for the write takes effect here (the registry's
+            // view, whatever it is, is what the next leader, or the agent's next registration, starts from).
+            LogRegistryFailed(logger, command.GetType().Name, e);
+            return new RegistryWriteRefused(command, e.Message);
+        }
+    }
+
+    /// <summary>The core's decision on a write's outcome, taken under the lock; null when this leadership ended.</summary>
+    private async Task<IReadOnlyList<Effect>?> FeedBackAsync(Leadership leadership, MasterInput outcome)
+    {
+        await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (leadership.Stopped.IsCancellationRequested) return null;
+            LogInput(logger, leadership.Term, outcome);
+            return leadership.Core.Handle(outcome, time.GetUtcNow());
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
@@ -279,7 +319,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
     }
 
     /// <summary>A decision's effects, waiting for the sender; <see cref="Sent"/> (if anyone waits) completes once they have left.</summary>
-    private sealed record Decided(IReadOnlyList<Effect> Effects, TaskCompletionSource? Sent);
+    private sealed record Decided(IReadOnlyList<Effect> Effects, TaskCompletionSource<IReadOnlyList<Effect>>? Sent);
 
     /// <summary>One term of leadership: its core, its decisions waiting to be sent, and the token that ends all of its work.</summary>
     private sealed class Leadership(long term, MasterCore core, CancellationTokenSource stopped)
@@ -314,6 +354,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Term {Term}: agent {Agent} holds {Held} in offers and live tasks, more than its {Total}; nothing more is offered from it")]
     private static partial void LogOvercommitted(ILogger logger, long term, string agent, string held, string total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing {Command} to the registry failed with an unknown outcome")]
+    private static partial void LogRegistryFailed(ILogger logger, string command, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The registry refused {Command}: {Reason}")]
     private static partial void LogRegistryRejected(ILogger logger, string command, string reason);

@@ -127,6 +127,29 @@ public sealed class LeaderShellTests : IAsyncLifetime
         Assert.True(rescind < answer, $"the first decision's rescind leaves before the second's answer: {string.Join(", ", order)}");
     }
 
+    [Fact]
+    public async Task RegistryWrites_TakeEffectInTheCoreOnlyOnceCommitted_ARefusedOneLeavesBothAgreeing()
+    {
+        // Before this leadership: a2 was declared gone; the hub's check is raced by a re-registration that asks to readmit it.
+        await registry.ProposeAsync(new AdmitAgent(Agent("a2"), 0));
+        await registry.ProposeAsync(new MarkAgentGone(new AgentId("a2"), 0));
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions { AllocationBatchDelay = TimeSpan.Zero }, time, sink, NullLogger.Instance);
+        await Until("the shell leads", () => shell.Term is not null);
+        var info = new FrameworkInfo("fw", "root", ["web"], ["PARTITION_AWARE"], null, null, null);
+
+        var subscribed = await shell.RunAsync(new SubscribeFramework(F1, info, TimeSpan.FromMinutes(1), Known: false));
+        Assert.Contains(subscribed, e => e is ProposeRegistry { Command: AddFramework });
+        var admitted = await shell.RunAsync(new AgentRegistering(Agent("a1")));
+        Assert.Contains(admitted, e => e is ProposeRegistry { Command: AdmitAgent });
+        var refused = await shell.RunAsync(new AgentReregistering(Agent("a2"), [], InRegistry: true, WasUnreachable: true));
+
+        Assert.Contains("gone", Assert.Single(refused.OfType<AgentRegistrationRefused>()).Reason);
+        Assert.Equal(AgentStatus.Gone, registry.LocalRegistry.Agents[new AgentId("a2")].Status);
+        var tick = await shell.RunAsync(new Tick(registry.LocalRegistry.Weights, new Dictionary<string, Allocation.RoleQuota>()));
+        var offered = tick.OfType<SendOffers>().SelectMany(o => o.Offers).Concat(sink.Offers).Select(o => o.Agent.Value).Distinct().ToArray();
+        Assert.Equal(["a1"], offered); // the committed admission counts, the refused readmission does not
+    }
+
     private sealed class RecordingSink : IEffectSink
     {
         private readonly ConcurrentQueue<Effect> effects = new();

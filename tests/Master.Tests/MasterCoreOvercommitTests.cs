@@ -70,7 +70,7 @@ public class MasterCoreOvercommitTests
     {
         var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
         core.AddFramework(F1, ["web"]);
-        core.RegisterAgent(Agent, T0);
+        core.Handle(new RegistryWriteCommitted(Assert.Single(core.RegisterAgent(Agent, T0)).As<ProposeRegistry>().Command), T0);
         var offer = core.Allocate(NoWeights, NoQuotas, T0).OfType<SendOffers>().Single().Offers.Single();
 
         var effects = core.ReregisterAgent(Agent, [new ReportedTask(T1, F1, "web", R("cpus:0.1;mem:16"), TaskState.Running)],

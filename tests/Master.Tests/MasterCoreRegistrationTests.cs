@@ -16,14 +16,38 @@ public class MasterCoreRegistrationTests
 
     private static FrameworkInfo Info(params string[] capabilities) => new("fw", "root", ["web"], capabilities, null, null, null);
 
+    private static readonly IReadOnlyDictionary<string, double> NoWeights = new Dictionary<string, double>();
+    private static readonly IReadOnlyDictionary<string, Allocation.RoleQuota> NoQuotas = new Dictionary<string, Allocation.RoleQuota>();
+
+    private static IEnumerable<Offer> OffersOf(IReadOnlyList<Effect> effects) => effects.OfType<SendOffers>().SelectMany(s => s.Offers);
+
     [Fact]
-    public void FirstRegistration_AdmitsTheAgentToTheRegistry()
+    public void FirstRegistration_ProposesTheAdmission_AndTheAgentCountsOnlyOnceItCommits()
     {
         var core = Core();
+        core.AddFramework(new FrameworkId("f1"), ["web"]);
         var admit = Assert.IsType<AdmitAgent>(Assert.Single(core.RegisterAgent(Agent("a1"), T0)).As<ProposeRegistry>().Command);
         Assert.Equal("a1", admit.Info.Id.Value);
-        Assert.Equal(ResourceText.Parse("cpus:2;mem:512"), core.AvailableOn(new AgentId("a1")));
         Assert.Empty(core.RegisterAgent(Agent("a1"), T0)); // a repeated registration changes nothing
+        Assert.Empty(OffersOf(core.Allocate(NoWeights, NoQuotas, T0))); // planned, not committed: nothing to offer
+
+        Assert.Contains(AllocationWanted.Instance, core.Handle(new RegistryWriteCommitted(admit), T0));
+        Assert.Equal(ResourceText.Parse("cpus:2;mem:512"), core.AvailableOn(new AgentId("a1")));
+        Assert.Equal("a1", Assert.Single(OffersOf(core.Allocate(NoWeights, NoQuotas, T0))).Agent.Value);
+    }
+
+    [Fact]
+    public void RefusedAdmission_LeavesTheAgentOut_AndSaysSo_ANewAttemptProposesAgain()
+    {
+        var core = Core();
+        core.AddFramework(new FrameworkId("f1"), ["web"]);
+        var admit = Assert.Single(core.RegisterAgent(Agent("a1"), T0)).As<ProposeRegistry>().Command;
+
+        var refused = core.Handle(new RegistryWriteRefused(admit, "the registry holds the maximum of 1 agents"), T0);
+
+        Assert.Equal(new AgentRegistrationRefused(new AgentId("a1"), "the registry holds the maximum of 1 agents"), Assert.Single(refused));
+        Assert.Empty(OffersOf(core.Allocate(NoWeights, NoQuotas, T0)));
+        Assert.IsType<AdmitAgent>(Assert.Single(core.RegisterAgent(Agent("a1"), T0.AddSeconds(1))).As<ProposeRegistry>().Command);
     }
 
     [Fact]
@@ -39,14 +63,49 @@ public class MasterCoreRegistrationTests
     }
 
     [Fact]
-    public void UnreachableAgentComingBack_IsReadmitted_WithItsTasks()
+    public void UnreachableAgentComingBack_IsReadmitted_WithItsTasks_OnceTheReadmissionCommits()
     {
         var core = Core();
         core.AddFramework(new FrameworkId("f1"), ["web"]);
         var task = new ReportedTask(new TaskId("t1"), new FrameworkId("f1"), "web", ResourceText.Parse("cpus:1"), TaskState.Running);
         var effects = core.ReregisterAgent(Agent("a1"), [task], wasUnreachable: true, T0);
-        Assert.IsType<ReadmitAgent>(Assert.Single(effects).As<ProposeRegistry>().Command);
+        var readmit = Assert.IsType<ReadmitAgent>(Assert.Single(effects).As<ProposeRegistry>().Command);
+        Assert.Empty(core.Tasks);
+
+        core.Handle(new RegistryWriteCommitted(readmit), T0);
         Assert.Equal(TaskState.Running, Assert.Single(core.Tasks).State);
+        Assert.Equal(ResourceText.Parse("cpus:1;mem:512"), core.AvailableOn(new AgentId("a1")));
+    }
+
+    [Fact]
+    public void RefusedReadmission_AdoptsNoTask_AndOffersNothingFromTheAgent()
+    {
+        var core = Core();
+        core.AddFramework(new FrameworkId("f1"), ["web"]);
+        var task = new ReportedTask(new TaskId("t1"), new FrameworkId("f1"), "web", ResourceText.Parse("cpus:1"), TaskState.Running);
+        var readmit = Assert.Single(core.ReregisterAgent(Agent("a1"), [task], wasUnreachable: true, T0)).As<ProposeRegistry>().Command;
+
+        var refused = core.Handle(new RegistryWriteRefused(readmit, "agent a1 is gone and cannot be readmitted"), T0);
+
+        Assert.IsType<AgentRegistrationRefused>(Assert.Single(refused));
+        Assert.Empty(core.Tasks);
+        Assert.Empty(OffersOf(core.Allocate(NoWeights, NoQuotas, T0)));
+    }
+
+    [Fact]
+    public void NewFramework_CountsOnceItsAdditionCommits_ARefusedOneIsRejected()
+    {
+        var core = Core();
+        core.AddAgent(new AgentId("a1"), ResourceText.Parse("cpus:2;mem:512"), T0);
+        var add = Assert.Single(core.Subscribe(new FrameworkId("f1"), Info(), TimeSpan.FromMinutes(1), known: false, T0)).As<ProposeRegistry>().Command;
+        Assert.Empty(OffersOf(core.Allocate(NoWeights, NoQuotas, T0)));
+        core.Handle(new RegistryWriteCommitted(add), T0);
+        Assert.Equal("f1", Assert.Single(OffersOf(core.Allocate(NoWeights, NoQuotas, T0))).Framework.Value);
+
+        var other = Assert.Single(core.Subscribe(new FrameworkId("f2"), Info(), TimeSpan.FromMinutes(1), known: false, T0)).As<ProposeRegistry>().Command;
+        var refused = core.Handle(new RegistryWriteRefused(other, "the registry holds the maximum of 1 frameworks"), T0);
+        Assert.Contains("maximum of 1 frameworks", Assert.IsType<CallRejected>(Assert.Single(refused)).Message);
+        Assert.DoesNotContain(OffersOf(core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(1))), o => o.Framework.Value == "f2");
     }
 
     [Fact]
@@ -57,6 +116,7 @@ public class MasterCoreRegistrationTests
         var add = Assert.IsType<AddFramework>(Assert.Single(core.Subscribe(id, Info("PARTITION_AWARE"), TimeSpan.FromMinutes(1), known: false, T0))
             .As<ProposeRegistry>().Command);
         Assert.Equal(60_000, add.FailoverTimeoutMs);
+        core.Handle(new RegistryWriteCommitted(add), T0);
         core.DisconnectFramework(id, T0.AddSeconds(1));
         var again = core.Subscribe(id, Info("PARTITION_AWARE"), TimeSpan.FromMinutes(1), known: true, T0.AddSeconds(2));
         Assert.Equal(FrameworkConnectionChange.Connected,

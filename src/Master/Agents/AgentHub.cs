@@ -202,9 +202,16 @@ public sealed partial class AgentHub : IDisposable
             default:
                 return null;
         }
-        if (await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false) is null)
+        var effects = await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false);
+        if (effects is null)
         {
             channel.TrySend(term.Value, new NotLeader(null));
+            return null;
+        }
+        if (effects.OfType<AgentRegistrationRefused>().FirstOrDefault(r => r.Agent == info.Id) is { } refused)
+        {
+            // Not registered: the agent retries, and its next attempt meets the registry's view (gone, full...).
+            Refuse(channel, remote, $"the registry refused agent {info.Id}: {refused.Reason}");
             return null;
         }
         var session = new AgentSession(info.Id, term.Value, channel, remote);

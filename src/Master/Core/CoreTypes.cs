@@ -39,11 +39,17 @@ public sealed record ForwardAcknowledgement(AgentId Agent, FrameworkId Framework
 /// <summary>Ask the agent to kill a task.</summary>
 public sealed record KillTask(AgentId Agent, FrameworkId Framework, TaskId Task) : Effect;
 
-/// <summary>Write this command to the replicated registry (agent and framework lifecycle changes).</summary>
+/// <summary>
+/// Write this command to the replicated registry (agent and framework lifecycle changes). The shell
+/// feeds the outcome back: <see cref="RegistryWriteCommitted"/> or <see cref="RegistryWriteRefused"/>.
+/// </summary>
 public sealed record ProposeRegistry(Mesos.HA.Protocol.Registry.RegistryCommand Command) : Effect;
 
 /// <summary>The call was refused as a whole; nothing changed. Becomes an ERROR event or a 4xx answer at the edge.</summary>
 public sealed record CallRejected(FrameworkId Framework, string Message) : Effect;
+
+/// <summary>The registry refused the agent's (re)admission: it does not count, and its registration is answered with a refusal.</summary>
+public sealed record AgentRegistrationRefused(AgentId Agent, string Reason) : Effect;
 
 /// <summary>Tell every framework that an agent is gone (Mesos' FAILURE event with only an agent id).</summary>
 public sealed record AgentLost(AgentId Agent) : Effect;

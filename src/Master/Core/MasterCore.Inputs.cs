@@ -1,4 +1,5 @@
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
 
 namespace Mesos.HA.Master.Core;
 
@@ -36,8 +37,32 @@ public sealed partial class MasterCore
             ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now)
             : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now)]),
         AgentHeartbeat h => Seen(h.Agent, now),
+        RegistryWriteCommitted c => WantingAllocation(Committed(c.Command, now)),
+        RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),
         _ => throw new ArgumentOutOfRangeException(nameof(input), input.GetType().Name, "no such input"),
+    };
+
+    /// <summary>A registry write this core proposed committed: what waited for it takes effect.</summary>
+    private IReadOnlyList<Effect> Committed(RegistryCommand command, DateTimeOffset now) => command switch
+    {
+        AdmitAgent a => AgentAdmitted(a.Info.Id, now),
+        ReadmitAgent r => AgentAdmitted(r.Info.Id, now),
+        AddFramework f => FrameworkAdded(f.Id),
+        _ => [], // the other writes record what the core already did (removals, marks, connection changes)
+    };
+
+    /// <summary>
+    /// The registry refused a write this core proposed. An admission that waited for it does not take
+    /// effect and its caller is told; a refused removal or mark leaves the registry's own view, from which
+    /// the next leader starts (an agent it still holds must re-register with that leader to count).
+    /// </summary>
+    private IReadOnlyList<Effect> Refused(RegistryCommand command, string reason) => command switch
+    {
+        AdmitAgent a => AgentRefused(a.Info.Id, reason),
+        ReadmitAgent r => AgentRefused(r.Info.Id, reason),
+        AddFramework f => FrameworkRefused(f.Id, reason),
+        _ => [],
     };
 
     private IReadOnlyList<Effect> StartLeading(LeadershipStarted started, DateTimeOffset now)

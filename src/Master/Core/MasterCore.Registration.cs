@@ -9,11 +9,20 @@ public sealed partial class MasterCore
     // Agents the registry knows that have not re-registered with this leader yet, and until when they may.
     private readonly Dictionary<AgentId, DateTimeOffset> awaitingReregistration = new();
 
-    /// <summary>An agent registers for the first time: it is admitted to the registry and its resources become offerable.</summary>
+    // Agents whose admission (or readmission) is proposed to the registry and not yet committed:
+    // they count here only once it commits (plan -> commit -> apply).
+    private readonly Dictionary<AgentId, PendingAgent> pendingAgents = new();
+
+    private sealed record PendingAgent(AgentInfo Info, IReadOnlyList<ReportedTask>? Running, bool WasUnreachable);
+
+    /// <summary>
+    /// An agent registers for the first time: its admission is proposed to the registry; it counts
+    /// (and its resources become offerable) once the admission commits.
+    /// </summary>
     public IReadOnlyList<Effect> RegisterAgent(AgentInfo info, DateTimeOffset now)
     {
-        if (agents.ContainsKey(info.Id.Value)) return [];
-        AddAgent(info.Id, ResourceText.Parse(info.Resources), now);
+        if (agents.ContainsKey(info.Id.Value) || pendingAgents.ContainsKey(info.Id)) return [];
+        pendingAgents[info.Id] = new PendingAgent(info, Running: null, WasUnreachable: false);
         return [new ProposeRegistry(new AdmitAgent(info, now.ToUnixTimeMilliseconds()))];
     }
 
@@ -27,23 +36,38 @@ public sealed partial class MasterCore
     }
 
     /// <summary>
-    /// An agent re-registers with its running tasks. If the registry had marked it unreachable, it
-    /// is readmitted (and its tasks come back, as Mesos does for partition-aware frameworks).
-    /// Live tasks this master placed on the agent that the agent does not report never reached it
-    /// (the launch was lost with a connection): they become TASK_DROPPED for partition-aware
-    /// frameworks and TASK_LOST for the others, as Mesos reconciles a re-registering agent.
-    /// The agent's outstanding offers are rescinded: they were cut from what the master believed the
-    /// agent held, and the agent's report (its tasks, its total) replaces that belief.
+    /// An agent re-registers with its running tasks. If the registry had marked it unreachable, its
+    /// readmission is proposed and the re-registration takes effect once that commits (its tasks come
+    /// back then, as Mesos does for partition-aware frameworks); otherwise at once.
     /// </summary>
     public IReadOnlyList<Effect> ReregisterAgent(AgentInfo info, IReadOnlyList<ReportedTask> running, bool wasUnreachable, DateTimeOffset now)
     {
         awaitingReregistration.Remove(info.Id);
+        if (pendingAgents.TryGetValue(info.Id, out var pending) && pending.Running is null)
+        {
+            // First admitted by this leader (the registry never had it): the tasks come with the admission.
+            pendingAgents[info.Id] = pending with { Running = running };
+            return [];
+        }
+        if (!wasUnreachable) return ApplyReregistration(info, running, now);
+        pendingAgents[info.Id] = new PendingAgent(info, running, WasUnreachable: true);
+        return [new ProposeRegistry(new ReadmitAgent(info, now.ToUnixTimeMilliseconds()))];
+    }
+
+    /// <summary>
+    /// The agent counts again with the tasks it reports. Live tasks this master placed on the agent that
+    /// the agent does not report never reached it (the launch was lost with a connection): they become
+    /// TASK_DROPPED for partition-aware frameworks and TASK_LOST for the others, as Mesos reconciles a
+    /// re-registering agent. The agent's outstanding offers are rescinded: they were cut from what the
+    /// master believed the agent held, and the agent's report (its tasks, its total) replaces that belief.
+    /// </summary>
+    private IReadOnlyList<Effect> ApplyReregistration(AgentInfo info, IReadOnlyList<ReportedTask> running, DateTimeOffset now)
+    {
         var reported = running.Select(t => (t.Framework, t.Id)).ToHashSet();
         var missing = tasks.Values.Where(t => t.Agent == info.Id && IsLive(t.State) && !reported.Contains((t.Framework, t.Id)))
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
         var effects = new List<Effect>(RescindWhere(o => o.Agent == info.Id));
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now);
-        if (wasUnreachable) effects.Add(new ProposeRegistry(new ReadmitAgent(info, now.ToUnixTimeMilliseconds())));
         foreach (var task in missing)
         {
             var partitionAware = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware;
@@ -54,6 +78,22 @@ public sealed partial class MasterCore
         return effects;
     }
 
+    /// <summary>A proposed (re)admission committed: the agent counts from now.</summary>
+    private IReadOnlyList<Effect> AgentAdmitted(AgentId id, DateTimeOffset now)
+    {
+        if (!pendingAgents.Remove(id, out var pending)) return [];
+        if (pending.Running is null)
+        {
+            AddAgent(id, ResourceText.Parse(pending.Info.Resources), now);
+            return [];
+        }
+        return ApplyReregistration(pending.Info, pending.Running, now);
+    }
+
+    /// <summary>The registry refused a (re)admission: the agent does not count here either, and is told so.</summary>
+    private IReadOnlyList<Effect> AgentRefused(AgentId id, string reason) =>
+        pendingAgents.Remove(id) ? [new AgentRegistrationRefused(id, reason)] : [];
+
     /// <summary>Agents whose re-registration window closed without them are marked unreachable.</summary>
     public IReadOnlyList<Effect> CheckReregistration(DateTimeOffset now)
     {
@@ -63,17 +103,36 @@ public sealed partial class MasterCore
         return [.. late.Select(id => new ProposeRegistry(new MarkAgentUnreachable(id, now.ToUnixTimeMilliseconds())))];
     }
 
+    // Frameworks whose addition is proposed to the registry and not yet committed.
+    private readonly Dictionary<FrameworkId, PendingFramework> pendingFrameworks = new();
+
+    private sealed record PendingFramework(IReadOnlyList<string> Roles, bool PartitionAware, TimeSpan FailoverTimeout);
+
     /// <summary>
-    /// SUBSCRIBE. A new framework is added to the registry (with the id the shell chose); one
-    /// re-subscribing with its id (after its own restart or a master failover) is reconnected.
+    /// SUBSCRIBE. A new framework is proposed to the registry (with the id the shell chose) and counts
+    /// once that commits; one re-subscribing with its id (after its own restart or a master failover)
+    /// is reconnected.
     /// </summary>
     public IReadOnlyList<Effect> Subscribe(FrameworkId id, FrameworkInfo info, TimeSpan failoverTimeout, bool known, DateTimeOffset now)
     {
         var partitionAware = info.Capabilities.Contains("PARTITION_AWARE");
-        if (!frameworks.ContainsKey(id.Value))
-            AddFramework(id, info.Roles, partitionAware, failoverTimeout);
         if (!known)
+        {
+            if (frameworks.ContainsKey(id.Value) || pendingFrameworks.ContainsKey(id)) return [];
+            pendingFrameworks[id] = new PendingFramework(info.Roles, partitionAware, failoverTimeout);
             return [new ProposeRegistry(new AddFramework(id, info, (long)failoverTimeout.TotalMilliseconds, now.ToUnixTimeMilliseconds()))];
+        }
+        if (!frameworks.ContainsKey(id.Value)) AddFramework(id, info.Roles, partitionAware, failoverTimeout);
         return ReconnectFramework(id, now);
     }
+
+    private IReadOnlyList<Effect> FrameworkAdded(FrameworkId id)
+    {
+        if (!pendingFrameworks.Remove(id, out var pending)) return [];
+        AddFramework(id, pending.Roles, pending.PartitionAware, pending.FailoverTimeout);
+        return [];
+    }
+
+    private IReadOnlyList<Effect> FrameworkRefused(FrameworkId id, string reason) =>
+        pendingFrameworks.Remove(id) ? [new CallRejected(id, $"the registry refused framework {id}: {reason}")] : [];
 }

@@ -68,3 +68,9 @@ public sealed record AgentHeartbeat(AgentId Agent) : AgentInput(Agent);
 
 public sealed record AgentStatusUpdate(AgentId Agent, FrameworkId Framework, TaskId Task, TaskState State, Guid Uuid, string Message)
     : AgentInput(Agent);
+
+/// <summary>A registry write the core proposed (a <see cref="ProposeRegistry"/> effect) committed.</summary>
+public sealed record RegistryWriteCommitted(RegistryCommand Command) : MasterInput;
+
+/// <summary>The registry refused a write the core proposed (it does not fit the registry: unknown id, already there, a limit).</summary>
+public sealed record RegistryWriteRefused(RegistryCommand Command, string Reason) : MasterInput;

@@ -133,6 +133,13 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await NotLeaderAsync(http).ConfigureAwait(false);
             return;
         }
+        if (effects.OfType<CallRejected>().FirstOrDefault() is { } refused)
+        {
+            hub.Remove(subscriber);
+            subscriber.Close();
+            await RefuseSubscriptionAsync(http, refused.Message).ConfigureAwait(false);
+            return;
+        }
         LogSubscribed(logger, id.Value, known, term);
         try
         {
