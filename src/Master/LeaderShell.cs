@@ -16,16 +16,16 @@ namespace Mesos.HA.Master;
 /// </summary>
 /// <remarks>
 /// What is guaranteed: the core handles one input at a time (a lock), and the effects of its decisions
-/// leave in decision order through one sender per leadership: every effect of a decision before any of
-/// the next one's, in the order the core returned them. A registry write is awaited before the effects
-/// after it leave, and its outcome is fed back to the core (<see cref="RegistryWriteCommitted"/> or
-/// <see cref="RegistryWriteRefused"/>) as the next decision, whose effects leave right there: plan,
-/// commit, apply. So a slow commit holds back later messages rather than letting them overtake it, an
-/// admission takes effect in the core only once committed, and a refused one leaves core and registry
-/// agreeing. A caller of <see cref="RunInTermAsync"/> returns once its decision's effects, and those of
-/// the outcomes fed back for it, have left; it gets them all. A deposed leader's sender stops at once:
-/// nothing more leaves, callers still waiting are released, and the core (with whatever it planned
-/// and never saw committed) is dropped.
+/// leave through one sender per leadership (<see cref="OrderedSender"/>), in decision order. A registry
+/// write starts at once; before any message leaves, every write decided before it has settled: its outcome
+/// was fed back to the core (<see cref="RegistryWriteCommitted"/> or <see cref="RegistryWriteRefused"/>)
+/// and the effects of that decision have left. Plan, commit, apply: an admission takes effect in the core
+/// only once committed, a refused one leaves core and registry agreeing, and no message overtakes a
+/// registry write decided before it, while writes with no message between them commit as a group. A
+/// caller of <see cref="RunInTermAsync"/> returns once its decision's effects, and those of the outcomes
+/// fed back for it, have left, and gets them all. A deposed leader's sender stops at once: nothing more
+/// leaves, callers still waiting are released, and the core (with whatever it planned and never saw
+/// committed) is dropped.
 /// </remarks>
 public sealed partial class LeaderShell : IAsyncDisposable
 {
@@ -129,7 +129,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow() };
         // The first decision, before anyone else can reach the core: nothing else is queued ahead of its effects.
         LogInput(logger, term.Term, started);
-        leadership.Outbox.Writer.TryWrite(new Decided(core.Handle(started, leadership.ElectedAt), null));
+        leadership.Outbox.Writer.TryWrite(new DecisionInFlight(core.Handle(started, leadership.ElectedAt), null));
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
         LogLeading(logger, term.Term, active.Length);
@@ -189,37 +189,49 @@ public sealed partial class LeaderShell : IAsyncDisposable
     /// </summary>
     private async Task<IReadOnlyList<Effect>?> DecideAsync(Leadership leadership, MasterInput input, CancellationToken token)
     {
-        Decided decided;
+        TaskCompletionSource<IReadOnlyList<Effect>> sent;
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
             if (leadership.Stopped.IsCancellationRequested) return null;
             LogInput(logger, leadership.Term, input);
-            decided = new Decided(leadership.Core.Handle(input, time.GetUtcNow()),
-                new TaskCompletionSource<IReadOnlyList<Effect>>(TaskCreationOptions.RunContinuationsAsynchronously));
-            if (!leadership.Outbox.Writer.TryWrite(decided)) return null; // the sender has stopped: this leadership ended
+            sent = new TaskCompletionSource<IReadOnlyList<Effect>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!leadership.Outbox.Writer.TryWrite(new DecisionInFlight(leadership.Core.Handle(input, time.GetUtcNow()), sent)))
+                return null; // the sender has stopped: this leadership ended
         }
         finally
         {
             gate.Release();
         }
-        var carriedOut = await decided.Sent!.Task.WaitAsync(token).ConfigureAwait(false);
-        return leadership.Stopped.IsCancellationRequested ? null : carriedOut;
+        var effects = await sent.Task.WaitAsync(token).ConfigureAwait(false);
+        return leadership.Stopped.IsCancellationRequested ? null : effects;
     }
 
-    /// <summary>The leadership's one sender: carries out each decision's effects, in decision order, until the leadership ends.</summary>
+    /// <summary>
+    /// The leadership's one sender (<see cref="OrderedSender"/>): carries out each decision's effects in
+    /// decision order until the leadership ends; when no decision waits, it settles the registry writes in flight.
+    /// </summary>
     private async Task SendLoopAsync(Leadership leadership)
     {
         var reader = leadership.Outbox.Reader;
+        var sender = new OrderedSender(
+            command => WriteRegistryAsync(leadership, command),
+            outcome => FeedBackAsync(leadership, outcome),
+            effect => CarryOut(leadership, effect),
+            effect =>
+            {
+                LogEffect(logger, leadership.Term, effect);
+                sink.Publish(leadership.Term, effect);
+            },
+            () => leadership.Stopped.IsCancellationRequested);
         try
         {
             while (await reader.WaitToReadAsync(leadership.Stopped.Token).ConfigureAwait(false))
+            {
                 while (reader.TryRead(out var decided))
-                {
-                    var carriedOut = new List<Effect>();
-                    await DispatchAsync(leadership, decided.Effects, carriedOut).ConfigureAwait(false);
-                    decided.Sent?.TrySetResult(carriedOut);
-                }
+                    await sender.SendAsync(decided).ConfigureAwait(false);
+                if (!await sender.SettleAsync().ConfigureAwait(false)) return;
+            }
         }
         catch (OperationCanceledException) when (leadership.Stopped.IsCancellationRequested)
         {
@@ -228,35 +240,22 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             // Deposed: nothing more leaves; whoever waits for a decision is released (and told the leadership ended).
             leadership.Outbox.Writer.TryComplete();
-            while (reader.TryRead(out var abandoned)) abandoned.Sent?.TrySetResult([]);
+            sender.AbandonAll();
+            while (reader.TryRead(out var abandoned)) abandoned.Abandon();
         }
     }
 
-    /// <summary>Carries out effects in order (the outcome of each registry write fed back and its effects carried out in place); <paramref name="carriedOut"/> collects them all.</summary>
-    private async Task DispatchAsync(Leadership leadership, IReadOnlyList<Effect> effects, List<Effect> carriedOut)
+    private void CarryOut(Leadership leadership, Effect effect)
     {
-        foreach (var effect in effects)
+        LogEffect(logger, leadership.Term, effect);
+        switch (effect)
         {
-            if (leadership.Stopped.IsCancellationRequested) return; // a deposed leader sends nothing more
-            LogEffect(logger, leadership.Term, effect);
-            carriedOut.Add(effect);
-            switch (effect)
-            {
-                case AllocationWanted:
-                    RequestAllocation();
-                    break;
-                case AgentOvercommitted over:
-                    LogOvercommitted(logger, leadership.Term, over.Agent.Value, over.Held.ToString(), over.Total.ToString());
-                    break;
-                case ProposeRegistry write:
-                    if (await WriteRegistryAsync(leadership, write.Command).ConfigureAwait(false) is not { } outcome) return;
-                    if (await FeedBackAsync(leadership, outcome).ConfigureAwait(false) is not { } followUp) return;
-                    await DispatchAsync(leadership, followUp, carriedOut).ConfigureAwait(false);
-                    break;
-                default:
-                    sink.Publish(leadership.Term, effect);
-                    break;
-            }
+            case AllocationWanted:
+                RequestAllocation();
+                break;
+            case AgentOvercommitted over:
+                LogOvercommitted(logger, leadership.Term, over.Agent.Value, over.Held.ToString(), over.Total.ToString());
+                break;
         }
     }
 
@@ -318,15 +317,12 @@ public sealed partial class LeaderShell : IAsyncDisposable
         }
     }
 
-    /// <summary>A decision's effects, waiting for the sender; <see cref="Sent"/> (if anyone waits) completes once they have left.</summary>
-    private sealed record Decided(IReadOnlyList<Effect> Effects, TaskCompletionSource<IReadOnlyList<Effect>>? Sent);
-
     /// <summary>One term of leadership: its core, its decisions waiting to be sent, and the token that ends all of its work.</summary>
     private sealed class Leadership(long term, MasterCore core, CancellationTokenSource stopped)
     {
         public long Term { get; } = term;
         public MasterCore Core { get; } = core;
-        public Channel<Decided> Outbox { get; } = Channel.CreateUnbounded<Decided>(new UnboundedChannelOptions { SingleReader = true });
+        public Channel<DecisionInFlight> Outbox { get; } = Channel.CreateUnbounded<DecisionInFlight>(new UnboundedChannelOptions { SingleReader = true });
         public CancellationTokenSource Stopped { get; } = stopped;
         public Task? Loop { get; set; }
         public DateTimeOffset ElectedAt { get; init; }

@@ -109,9 +109,14 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
     public async Task PausedLeader_TheAgentNoticesTheSilence_AndFollowsTheNewLeader()
     {
         await using var cluster = new ClusterHarness(3, output);
-        var leader = await cluster.LeaderAsync();
+        await cluster.LeaderAsync();
         var agent = await cluster.StartAgentAsync();
-        Assert.Equal(leader.HttpAddress, (await agent.TryHealthAsync())!.Leader);
+        // The leader to pause is the one the agent is with (a start-up under load may have changed it since).
+        var leader = await cluster.LeaderAsync();
+        AgentHealthDto? seen = null;
+        await Poll.UntilAsync("the agent is with the current leader",
+            async () => (seen = await agent.TryHealthAsync())?.Leader == (leader = await cluster.LeaderAsync()).HttpAddress, Wait,
+            () => $"agent {seen}, leader {leader.HttpAddress}");
         leader.Pause(); // the connection stays open; only the missing pings tell
         try
         {
