@@ -29,7 +29,7 @@ namespace Mesos.HA.Master;
 /// </remarks>
 public sealed partial class LeaderShell : IAsyncDisposable
 {
-    private readonly ReplicatedRegistry registry;
+    private readonly IRegistryLeadership registry;
     private readonly LeaderShellOptions options;
     private readonly TimeProvider time;
     private readonly IEffectSink sink;
@@ -40,7 +40,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
     private Leadership? current;
     private int leaderships;
 
-    public LeaderShell(ReplicatedRegistry registry, LeaderShellOptions options, TimeProvider time, IEffectSink sink, ILogger logger)
+    public LeaderShell(IRegistryLeadership registry, LeaderShellOptions options, TimeProvider time, IEffectSink sink, ILogger logger)
     {
         this.registry = registry;
         this.options = options;
@@ -115,7 +115,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             OfferIdPrefix = prefix, OfferTimeout = options.OfferTimeout,
             AgentPingTimeout = options.AgentPingInterval, MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
-            DropTerminalUpdates = registry.Options.InjectedBugs.HasFlag(InjectedBugs.DropTerminalUpdates),
+            DropTerminalUpdates = registry.InjectedBugs.HasFlag(InjectedBugs.DropTerminalUpdates),
         });
         var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id).ToArray();
         var started = new LeadershipStarted(active, options.AgentReregisterTimeout,
@@ -123,7 +123,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
             .. snapshot.Frameworks.Values.Select(f => new RecoveredFramework(f.Id, f.Info.Roles, f.Info.Capabilities.Contains("PARTITION_AWARE"),
                 TimeSpan.FromMilliseconds(f.FailoverTimeoutMs), f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null)),
         ]);
-        var stop = registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
+        var stop = registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
             ? new CancellationTokenSource() // injected bug: this leadership outlives the Raft term
             : CancellationTokenSource.CreateLinkedTokenSource(term.Token);
         var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow() };
@@ -140,7 +140,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
     {
         var leadership = Volatile.Read(ref current);
         if (leadership is null || leadership.Term != term) return;
-        if (registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: keeps leading
+        if (registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: keeps leading
         Interlocked.CompareExchange(ref current, null, leadership);
         leadership.Stop();
         LogStopped(logger, term);

@@ -13,7 +13,7 @@ public static class LeaderWait
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>True when this master leads now; otherwise the leader it learned of (null if none within the bound).</summary>
-    public static async Task<(bool Leading, LeaderInfo? Leader)> ResolveAsync(ReplicatedRegistry registry, LeaderShell shell, TimeProvider time,
+    public static async Task<(bool Leading, LeaderInfo? Leader)> ResolveAsync(IRegistryLeadership registry, LeaderShell shell, TimeProvider time,
         CancellationToken token)
     {
         var deadline = time.GetUtcNow() + Bound;

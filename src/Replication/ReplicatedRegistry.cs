@@ -13,7 +13,7 @@ namespace Mesos.HA.Replication;
 /// leadership, and learn who leads for redirects. Knows nothing about offers or tasks.
 /// Thread-safe.
 /// </summary>
-public sealed partial class ReplicatedRegistry : IAsyncDisposable
+public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisposable
 {
     private readonly ReplicationOptions options;
     private readonly ILogger logger;
@@ -101,6 +101,8 @@ public sealed partial class ReplicatedRegistry : IAsyncDisposable
     public event Action<Exception>? Faulted;
 
     public ReplicationOptions Options => options;
+
+    public InjectedBugs InjectedBugs => options.InjectedBugs;
 
     /// <summary>
     /// True while this master leads, its term's first entry is committed and a majority answered it

@@ -50,7 +50,7 @@ public sealed class CliVerbTests(ITestOutputHelper output)
     public async Task MastersVerbs_ListAddRemove_AndLeaderStepDown_HandsLeadershipOver()
     {
         await using var cluster = new ClusterHarness(3, output);
-        var old = await cluster.LeaderAsync();
+        await cluster.LeaderAsync();
         // Any master will do: followers redirect to the leader.
         var masters = string.Join(',', cluster.MasterAddresses.Reverse());
 
@@ -80,6 +80,8 @@ public sealed class CliVerbTests(ITestOutputHelper output)
         Assert.DoesNotContain(fresh.RaftAddress, removed.Out.Split('\n').Skip(1).Aggregate("", string.Concat));
         fresh.Kill();
 
+        // The leader now (a start-up election under load may have replaced the first one).
+        var old = await cluster.LeaderAsync();
         var stepDown = await CliRunner.RunAsync(Wait, "leader", "step-down", "--masters", masters, "--json");
         Assert.True(stepDown.Exit == 0, stepDown.Err);
         var handOff = JsonNode.Parse(stepDown.Out)!;

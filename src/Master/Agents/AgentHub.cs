@@ -20,14 +20,14 @@ namespace Mesos.HA.Master.Agents;
 /// </summary>
 public sealed partial class AgentHub : IDisposable
 {
-    private readonly ReplicatedRegistry registry;
+    private readonly IRegistryLeadership registry;
     private readonly LeaderShell shell;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly TimeSpan pingInterval;
     private readonly ConcurrentDictionary<AgentId, AgentSession> sessions = new();
 
-    public AgentHub(ReplicatedRegistry registry, LeaderShell shell, TimeProvider time, ILogger logger, TimeSpan pingInterval)
+    public AgentHub(IRegistryLeadership registry, LeaderShell shell, TimeProvider time, ILogger logger, TimeSpan pingInterval)
     {
         this.registry = registry;
         this.shell = shell;
@@ -47,7 +47,7 @@ public sealed partial class AgentHub : IDisposable
     /// <summary>Carries the leader's agent-bound effects to the agents.</summary>
     public bool Deliver(long term, Effect effect) => effect switch
     {
-        LaunchTask l when registry.Options.InjectedBugs.HasFlag(InjectedBugs.RetryLaunches) => SendTwice(term, l), // injected bug
+        LaunchTask l when registry.InjectedBugs.HasFlag(InjectedBugs.RetryLaunches) => SendTwice(term, l), // injected bug
         LaunchTask l => Send(term, l.Agent, RunTaskOf(l)),
         Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
         ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),

@@ -14,12 +14,12 @@ namespace Mesos.HA.Master.Scheduler;
 /// </summary>
 public sealed partial class FrameworkHub : IDisposable
 {
-    private readonly ReplicatedRegistry registry;
+    private readonly IRegistryLeadership registry;
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly ConcurrentDictionary<FrameworkId, Subscriber> subscribers = new();
 
-    public FrameworkHub(ReplicatedRegistry registry, ILogger logger, TimeProvider time, SchedulerApiOptions options)
+    public FrameworkHub(IRegistryLeadership registry, ILogger logger, TimeProvider time, SchedulerApiOptions options)
     {
         this.registry = registry;
         this.logger = logger;
@@ -87,7 +87,7 @@ public sealed partial class FrameworkHub : IDisposable
 
     private void OnLostLeadership(long term)
     {
-        if (registry.Options.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: streams stay open
+        if (registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: streams stay open
         foreach (var subscriber in subscribers.Values.Where(s => s.Term <= term))
         {
             subscribers.TryRemove(KeyValuePair.Create(subscriber.Framework, subscriber));

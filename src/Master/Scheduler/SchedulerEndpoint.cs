@@ -16,7 +16,7 @@ namespace Mesos.HA.Master.Scheduler;
 /// 307 to the leader (503 when none is known); malformed calls get 400, calls of frameworks
 /// without a stream 403, other content types 415. A refused call changes nothing.
 /// </summary>
-public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shell, ReplicatedRegistry registry, TimeProvider time, ILogger logger)
+public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shell, IRegistryLeadership registry, TimeProvider time, ILogger logger)
 {
     public const string Path = "/api/v1/scheduler";
     public const string StreamIdHeader = "Mesos-Stream-Id";
