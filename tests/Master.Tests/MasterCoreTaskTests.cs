@@ -94,11 +94,11 @@ public class MasterCoreTaskTests
     }
 
     [Fact]
-    public void Kill_LiveTaskGoesToItsAgent_UnknownTaskIsReportedLost()
+    public void Kill_LiveTaskGoesToItsAgent_UnknownTaskIsAnsweredAsReconciliationWould()
     {
         var core = WithRunningTask();
         Assert.Equal(new KillTask(A1, F1, T1), Assert.Single(core.Kill(F1, T1)));
-        Assert.Equal(TaskState.Lost, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, new TaskId("ghost")))).State);
+        Assert.Equal(TaskState.Unknown, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, new TaskId("ghost")))).State); // F1 is partition-aware
     }
 
     [Fact]

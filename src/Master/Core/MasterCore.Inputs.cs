@@ -37,18 +37,18 @@ public sealed partial class MasterCore
             ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now)
             : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now)]),
         AgentHeartbeat h => Seen(h.Agent, now),
-        RegistryWriteCommitted c => WantingAllocation(Committed(c.Command, now)),
+        RegistryWriteCommitted c => Committed(c.Command, now),
         RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),
         _ => throw new ArgumentOutOfRangeException(nameof(input), input.GetType().Name, "no such input"),
     };
 
-    /// <summary>A registry write this core proposed committed: what waited for it takes effect.</summary>
+    /// <summary>A registry write this core proposed committed: what waited for it takes effect (and is worth an allocation).</summary>
     private IReadOnlyList<Effect> Committed(RegistryCommand command, DateTimeOffset now) => command switch
     {
-        AdmitAgent a => AgentAdmitted(a.Info.Id, now),
-        ReadmitAgent r => AgentAdmitted(r.Info.Id, now),
-        AddFramework f => FrameworkAdded(f.Id),
+        AdmitAgent a when pendingAgents.ContainsKey(a.Info.Id) => [.. AgentAdmitted(a.Info.Id, now), AllocationWanted.Instance],
+        ReadmitAgent r when pendingAgents.ContainsKey(r.Info.Id) => [.. AgentAdmitted(r.Info.Id, now), AllocationWanted.Instance],
+        AddFramework f when pendingFrameworks.ContainsKey(f.Id) => [.. FrameworkAdded(f.Id), AllocationWanted.Instance],
         _ => [], // the other writes record what the core already did (removals, marks, connection changes)
     };
 
@@ -93,7 +93,12 @@ public sealed partial class MasterCore
         return [];
     }
 
-    /// <summary>The effects, and a wish for an allocation soon unless the input was refused as a whole.</summary>
+    /// <summary>
+    /// The effects, and a wish for an allocation soon unless the input was refused as a whole or what it
+    /// adds waits for a registry write (the wish then comes with the commit).
+    /// </summary>
     private static IReadOnlyList<Effect> WantingAllocation(IReadOnlyList<Effect> effects) =>
-        effects.Any(e => e is CallRejected) ? effects : [.. effects, AllocationWanted.Instance];
+        effects.Any(e => e is CallRejected or ProposeRegistry { Command: AdmitAgent or ReadmitAgent or Protocol.Registry.AddFramework })
+            ? effects
+            : [.. effects, AllocationWanted.Instance];
 }

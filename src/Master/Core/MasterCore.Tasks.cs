@@ -98,13 +98,18 @@ public sealed partial class MasterCore
         }
     }
 
-    /// <summary>KILL: a live task is killed by its agent; an unknown one is reported lost (Mesos does the same).</summary>
+    /// <summary>
+    /// KILL: a live task is killed by its agent; one that already ended is answered with its final state;
+    /// an unknown one as TASK_UNKNOWN (partition-aware frameworks) or TASK_LOST, as RECONCILE answers it.
+    /// </summary>
     public IReadOnlyList<Effect> Kill(FrameworkId framework, TaskId task)
     {
         if (tasks.TryGetValue((framework, task), out var tracked) && IsLive(tracked.State))
             return [new KillTask(tracked.Agent, framework, task)];
-        var state = tracked?.State ?? TaskState.Lost;
-        return [new SendUpdate(framework, task, state, "REASON_RECONCILIATION", tracked is null ? "unknown task" : "task is not running")];
+        if (tracked is not null || completed.TryGetValue((framework, task), out tracked))
+            return [new SendUpdate(framework, task, tracked.State, "REASON_RECONCILIATION", "task is not running")];
+        var partitionAware = frameworks.TryGetValue(framework.Value, out var f) && f.PartitionAware;
+        return [new SendUpdate(framework, task, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task")];
     }
 
     /// <summary>
