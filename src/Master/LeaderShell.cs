@@ -221,7 +221,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
             effect =>
             {
                 LogEffect(logger, leadership.Term, effect);
-                sink.Publish(leadership.Term, effect);
+                try
+                {
+                    sink.Publish(leadership.Term, effect);
+                }
+                catch (Exception e)
+                {
+                    // One transport's bug must not silence the leader: the effect is lost (as a dropped message is), the rest go on.
+                    LogPublishFailed(logger, leadership.Term, effect.GetType().Name, e);
+                }
             },
             () => leadership.Stopped.IsCancellationRequested);
         try
@@ -292,7 +300,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
         {
             if (leadership.Stopped.IsCancellationRequested) return null;
             LogInput(logger, leadership.Term, outcome);
-            return leadership.Core.Handle(outcome, time.GetUtcNow());
+            try
+            {
+                return leadership.Core.Handle(outcome, time.GetUtcNow());
+            }
+            catch (Exception e)
+            {
+                LogFeedBackFailed(logger, leadership.Term, outcome.GetType().Name, e);
+                return [];
+            }
         }
         finally
         {
@@ -350,6 +366,12 @@ public sealed partial class LeaderShell : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Term {Term}: agent {Agent} holds {Held} in offers and live tasks, more than its {Total}; nothing more is offered from it")]
     private static partial void LogOvercommitted(ILogger logger, long term, string agent, string held, string total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Term {Term}: delivering {Effect} failed; the leader goes on")]
+    private static partial void LogPublishFailed(ILogger logger, long term, string effect, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Term {Term}: the core failed on {Outcome}; the leader goes on")]
+    private static partial void LogFeedBackFailed(ILogger logger, long term, string outcome, Exception error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing {Command} to the registry failed with an unknown outcome")]
     private static partial void LogRegistryFailed(ILogger logger, string command, Exception error);

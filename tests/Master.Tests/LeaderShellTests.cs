@@ -150,6 +150,30 @@ public sealed class LeaderShellTests : IAsyncLifetime
         Assert.Equal(["a1"], offered); // the committed admission counts, the refused readmission does not
     }
 
+    [Fact]
+    public async Task ATransportThatThrows_LosesThatMessageOnly_TheLeaderGoesOnSending()
+    {
+        var flaky = new ThrowingOnceSink();
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, flaky, NullLogger.Instance);
+        await Until("the shell leads", () => shell.Term is not null);
+        await shell.RunAsync(new KillTaskCall(F1, new TaskId("first")));
+        await shell.RunAsync(new KillTaskCall(F1, new TaskId("second")));
+        Assert.Equal(["second"], flaky.Delivered);
+    }
+
+    private sealed class ThrowingOnceSink : IEffectSink
+    {
+        private int calls;
+
+        public List<string> Delivered { get; } = [];
+
+        public void Publish(long term, Effect effect)
+        {
+            if (Interlocked.Increment(ref calls) == 1) throw new InvalidOperationException("a transport's bug");
+            if (effect is SendUpdate update) Delivered.Add(update.Task.Value);
+        }
+    }
+
     private sealed class RecordingSink : IEffectSink
     {
         private readonly ConcurrentQueue<Effect> effects = new();
