@@ -133,6 +133,8 @@ public static partial class MasterHost
             }
             catch (NotLeaderException e)
             {
+                // Say when nothing was written, so a client can send the write on instead of treating its outcome as unknown.
+                if (e.NothingWritten) http.Response.Headers[NotWrittenHeader] = "true";
                 return NotLeader(e, "/master/weights");
             }
         });
@@ -154,6 +156,9 @@ public static partial class MasterHost
         Results.Json(new ErrorDto(message), MasterJsonContext.Default.ErrorDto, statusCode: 400);
 
     /// <summary>307 to the leader when one is known (as Mesos redirects), 503 otherwise.</summary>
+    /// <summary>On a refused registry write: "true" when the write certainly did not happen (this master did not lead when asked).</summary>
+    public const string NotWrittenHeader = "Mesos-HA-Not-Written";
+
     internal static IResult NotLeader(NotLeaderException e, string path) => e.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
         ? Results.Redirect($"//{leader.HttpAddress}{path}", permanent: false, preserveMethod: true)
         : Results.Json(new ErrorDto("no leader is known"), MasterJsonContext.Default.ErrorDto, statusCode: 503);

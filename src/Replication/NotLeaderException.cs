@@ -10,6 +10,13 @@ public sealed class NotLeaderException(LeaderInfo? leader, Exception? inner = nu
     : Exception(leader is null ? "no leader is known" : $"not the leader; the leader is {leader.HttpAddress} (raft {leader.RaftEndPoint})", inner)
 {
     public LeaderInfo? Leader { get; } = leader;
+
+    /// <summary>
+    /// True when the proposal was refused before anything was appended (this master did not lead when
+    /// it was asked): the write certainly did not happen and may be sent to the leader as it is. False
+    /// (the default) when the outcome is unknown or the exception is not about a write.
+    /// </summary>
+    public bool NothingWritten { get; init; }
 }
 
 /// <summary>The leader as a master knows it: its Raft endpoint and the HTTP address clients should use.</summary>

@@ -156,7 +156,7 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
         var pending = new PendingCommand(envelope.RequestId, RegistryCommandCodec.Encode(envelope));
         // Only Raft leadership gates proposals: during a lapsed lease they wait for a majority (and
         // fail if the leader resigns), which is safe because nothing commits without one.
-        if (incarnation is not { HoldsLeadership: true }) throw new NotLeaderException(Leader);
+        if (incarnation is not { HoldsLeadership: true }) throw new NotLeaderException(Leader) { NothingWritten = true };
         await proposals.EnqueueAsync(pending, token).ConfigureAwait(false);
         if (options.InjectedBugs.HasFlag(InjectedBugs.AckBeforeCommit)) return LocalRegistry.Apply(command).Result; // injected bug: answered before commit
         // Applied here means committed, and a committed entry is on disk on a majority: the leader
@@ -171,7 +171,7 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
     private async Task ReplicateAsync(byte[] payload, object? context, CancellationToken token)
     {
         var current = incarnation;
-        if (current is null || !current.HoldsLeadership) throw new NotLeaderException(Leader);
+        if (current is null || !current.HoldsLeadership) throw new NotLeaderException(Leader) { NothingWritten = true }; // before the append
         // The entry carries the term this master leads in, captured when leadership was confirmed.
         // DotNext's own helper labels entries with the node's current term, which a newer leader's
         // message may already have raised while this node still acts as leader: the stale entry then

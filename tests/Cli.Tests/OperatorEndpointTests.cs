@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Mesos.HA.Protocol;
 using Mesos.HA.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -11,6 +12,39 @@ public sealed class OperatorEndpointTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = ClusterHarness.Deadline;
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task RegistryWriteToAFollower_IsRedirected_SayingNothingWasWritten_TheLeaderWritesIt()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        static HttpContent Body(string role) => new StringContent($$"""[{"role":"{{role}}","weight":3}]""", System.Text.Encoding.UTF8, "application/json");
+
+        // A follower of the moment (a start-up election under load may move the leader: then try again with a fresh role).
+        var attempt = 0;
+        var role = "";
+        Mesos.HA.Cli.Local.MasterProcess leader = null!;
+        HttpResponseMessage? redirected = null;
+        await Poll.UntilAsync("a follower answers a write with a redirect to the leader", async () =>
+        {
+            leader = await cluster.LeaderAsync();
+            var follower = cluster.Group.Masters.First(m => m.Id != leader.Id);
+            role = $"analytics{++attempt}";
+            redirected?.Dispose();
+            redirected = await Http.PutAsync($"http://{follower.HttpAddress}/master/weights", Body(role));
+            return redirected.StatusCode == HttpStatusCode.TemporaryRedirect
+                && redirected.Headers.Location?.OriginalString == $"//{leader.HttpAddress}/master/weights";
+        }, Wait);
+        Assert.Equal("true", Assert.Single(redirected!.Headers.GetValues(Mesos.HA.Master.MasterHost.NotWrittenHeader)));
+        redirected.Dispose();
+        var before = JsonNode.Parse(await Http.GetStringAsync($"http://{leader.HttpAddress}/master/weights"))!.AsArray();
+        Assert.DoesNotContain(before, w => w!["role"]!.GetValue<string>() == role);
+
+        using var written = await Http.PutAsync($"http://{leader.HttpAddress}/master/weights", Body(role));
+        Assert.Equal(HttpStatusCode.OK, written.StatusCode);
+        Assert.False(written.Headers.Contains(Mesos.HA.Master.MasterHost.NotWrittenHeader));
+        var after = JsonNode.Parse(await Http.GetStringAsync($"http://{leader.HttpAddress}/master/weights"))!.AsArray();
+        Assert.Contains(after, w => w!["role"]!.GetValue<string>() == role && w["weight"]!.GetValue<double>() == 3);
+    }
 
     [Fact]
     public async Task State_Metrics_AndRedirect_OnTheLeaderAndAFollower()

@@ -15,8 +15,9 @@ namespace Mesos.HA.Chaos.Tests;
 /// and through a master's own copy (<c>?local=true</c>, judged by its weaker promise). Clients follow
 /// the 307 a follower answers. A write answered anything but 200 after it was sent (307, 503, 500, a
 /// timeout, a reset connection) is recorded with an unknown outcome: the master may have appended it
-/// before it lost leadership. Only a write that never reached a master (connection refused) is left
-/// out. Bounded: stops when told to, or after <see cref="MaxOperationsPerClient"/> operations per client.
+/// before it lost leadership. Left out: a write that never reached a master (connection refused), and
+/// one a master refused saying it wrote nothing (<c>Mesos-HA-Not-Written: true</c>: it did not lead
+/// when asked), which certainly did not happen. Bounded: stops when told to, or after <see cref="MaxOperationsPerClient"/> operations per client.
 /// </summary>
 internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory history, Stopwatch clock, int seed,
     int clients = 4, int keys = 5)
@@ -131,7 +132,9 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
                 Interlocked.Increment(ref completedOperations);
                 return (true, master);
             }
-            history.Write(key, value, invoked, completed: null);
+            // A master that did not lead says when it wrote nothing: that write did not happen (not an unknown outcome).
+            if (!response.Headers.TryGetValues(MasterHost.NotWrittenHeader, out var notWritten) || !notWritten.Contains("true"))
+                history.Write(key, value, invoked, completed: null);
             return (false, RedirectTarget(response));
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
