@@ -189,13 +189,13 @@ public sealed partial class LeaderShell : IAsyncDisposable
     /// </summary>
     private async Task<IReadOnlyList<Effect>?> DecideAsync(Leadership leadership, MasterInput input, CancellationToken token)
     {
-        TaskCompletionSource<IReadOnlyList<Effect>> sent;
+        TaskCompletionSource<IReadOnlyList<Effect>?> sent;
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
             if (leadership.Stopped.IsCancellationRequested) return null;
             LogInput(logger, leadership.Term, input);
-            sent = new TaskCompletionSource<IReadOnlyList<Effect>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            sent = new TaskCompletionSource<IReadOnlyList<Effect>?>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!leadership.Outbox.Writer.TryWrite(new DecisionInFlight(leadership.Core.Handle(input, time.GetUtcNow()), sent)))
                 return null; // the sender has stopped: this leadership ended
         }
@@ -204,7 +204,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
             gate.Release();
         }
         var effects = await sent.Task.WaitAsync(token).ConfigureAwait(false);
-        return leadership.Stopped.IsCancellationRequested ? null : effects;
+        return effects is null || leadership.Stopped.IsCancellationRequested ? null : effects;
     }
 
     /// <summary>
@@ -279,9 +279,17 @@ public sealed partial class LeaderShell : IAsyncDisposable
             LogRegistryRejected(logger, command.GetType().Name, result.Message);
             return new RegistryWriteRefused(command, result.Message);
         }
-        catch (Exception e) when (e is NotLeaderException or OperationCanceledException)
+        catch (Exception e) when ((e is NotLeaderException or OperationCanceledException) && leadership.Stopped.IsCancellationRequested)
         {
             return null; // the write is lost with the leadership, and the core with it
+        }
+        catch (NotLeaderException e)
+        {
+            // The registry says it does not lead, but this leadership has not ended (its Raft member is
+            // restarting, or the end is still on its way): the outcome is unknown. Nothing that waits for the
+            // write takes effect here, and the sender goes on, so that later decisions are not left unsent.
+            LogRegistryFailed(logger, command.GetType().Name, e);
+            return new RegistryWriteRefused(command, "the write's outcome is unknown: " + e.Message);
         }
         catch (Exception e)
         {

@@ -4,7 +4,7 @@ using Mesos.HA.Protocol.Registry;
 namespace Mesos.HA.Master;
 
 /// <summary>One decision of the core on its way out: its effects, and whoever waits for them to leave.</summary>
-internal sealed class DecisionInFlight(IReadOnlyList<Effect> effects, TaskCompletionSource<IReadOnlyList<Effect>>? sent)
+internal sealed class DecisionInFlight(IReadOnlyList<Effect> effects, TaskCompletionSource<IReadOnlyList<Effect>?>? sent)
 {
     public IReadOnlyList<Effect> Effects { get; } = effects;
 
@@ -18,7 +18,8 @@ internal sealed class DecisionInFlight(IReadOnlyList<Effect> effects, TaskComple
 
     public void Release() => sent?.TrySetResult(CarriedOut);
 
-    public void Abandon() => sent?.TrySetResult([]);
+    /// <summary>The leadership ended before its effects left: whoever waits hears null (not leading), never "done".</summary>
+    public void Abandon() => sent?.TrySetResult(null);
 }
 
 /// <summary>

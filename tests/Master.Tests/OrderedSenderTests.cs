@@ -42,8 +42,8 @@ public sealed class OrderedSenderTests
     public async Task WritesWithNoMessageBetween_StartTogether_AndTheirDecisionsAreReleasedOnceSettled()
     {
         var sender = Sender();
-        var first = new TaskCompletionSource<IReadOnlyList<Effect>>();
-        var second = new TaskCompletionSource<IReadOnlyList<Effect>>();
+        var first = new TaskCompletionSource<IReadOnlyList<Effect>?>();
+        var second = new TaskCompletionSource<IReadOnlyList<Effect>?>();
         await sender.SendAsync(new DecisionInFlight([Write("w1"), AllocationWanted.Instance], first));
         await sender.SendAsync(new DecisionInFlight([Write("w2")], second));
         Assert.Equal(["start w1", "carry AllocationWanted", "start w2"], log);
@@ -54,14 +54,14 @@ public sealed class OrderedSenderTests
         Commit("w1");
         Assert.True(await settled);
         Assert.Equal(["start w1", "carry AllocationWanted", "start w2", "outcome w1", "outcome w2"], log);
-        Assert.Equal(3, (await first.Task).Count + (await second.Task).Count);
+        Assert.Equal(3, (await first.Task)!.Count + (await second.Task)!.Count);
     }
 
     [Fact]
     public async Task AMessage_WaitsForEveryWriteDecidedBeforeIt_AndTheFollowUpsOfThoseWrites()
     {
         var sender = Sender(outcome => Key(((RegistryWriteCommitted)outcome).Command) == "w1" ? [Message("follow-up")] : []);
-        var withFollowUp = new TaskCompletionSource<IReadOnlyList<Effect>>();
+        var withFollowUp = new TaskCompletionSource<IReadOnlyList<Effect>?>();
         await sender.SendAsync(new DecisionInFlight([Write("w1")], withFollowUp));
         var next = sender.SendAsync(new DecisionInFlight([Message("m2")], null));
         Assert.False(next.IsCompleted); // m2 waits for w1
@@ -76,13 +76,13 @@ public sealed class OrderedSenderTests
     public async Task ALeadershipThatEnds_ReleasesWhoeverWaits_AndSendsNothingMore()
     {
         var sender = Sender();
-        var waiting = new TaskCompletionSource<IReadOnlyList<Effect>>();
+        var waiting = new TaskCompletionSource<IReadOnlyList<Effect>?>();
         var send = sender.SendAsync(new DecisionInFlight([Write("w1"), Message("after")], waiting));
         Assert.False(send.IsCompleted); // the message is held behind w1, whose outcome says the leadership ended
         commits["w1"].SetResult(null);
         await send;
         sender.AbandonAll();
-        Assert.Empty(await waiting.Task);
+        Assert.Null(await waiting.Task); // not "done": the caller hears the leadership ended
         Assert.DoesNotContain("send after", log);
     }
 }
