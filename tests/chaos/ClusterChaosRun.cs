@@ -241,6 +241,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
         foreach (var agent in Agents) RecordRuns(agent, Tasks);
 
         var checking = Stopwatch.StartNew();
+        var tasks = Tasks.Snapshot();
         var journals = cluster.Group.Masters.Select(m => ($"m{m.Id}", Path.Combine(m.DataDirectory, LeadershipJournal.FileName))).ToArray();
         CheckResult[] results =
         [
@@ -251,9 +252,9 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             .. copies,
             RegisterOps.Linearizable(),
             RegisterOps.LocalReadsMonotonic(),
-            Tasks.NoTaskLaunchedTwice(),
-            Tasks.EveryFinalStateReachedTheFramework(),
-            Tasks.FrameworkHeardWhatAgentsRecorded(),
+            tasks.NoTaskLaunchedTwice(),
+            tasks.EveryFinalStateReachedTheFramework(),
+            tasks.FrameworkHeardWhatAgentsRecorded(),
             await RegisteredWithTheLeaderAsync(),
         ];
         output.WriteLine($"checks took {checking.ElapsedMilliseconds} ms");

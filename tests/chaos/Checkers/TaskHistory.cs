@@ -23,6 +23,20 @@ public sealed class TaskHistory
 
     public int LaunchCount => launches.Count;
 
+    /// <summary>
+    /// A copy frozen now: the task checkers judge one moment together (the framework may still be
+    /// receiving updates while they run, and two checkers reading at two moments can disagree).
+    /// </summary>
+    public TaskHistory Snapshot()
+    {
+        var copy = new TaskHistory();
+        foreach (var (task, n) in launches) copy.launches[task] = n;
+        foreach (var (task, heard) in updates) copy.updates[task] = new ConcurrentQueue<string>(heard);
+        foreach (var (task, n) in runsOnAgents) copy.runsOnAgents[task] = n;
+        foreach (var (task, state) in terminalOnAgents) copy.terminalOnAgents[task] = state;
+        return copy;
+    }
+
     /// <summary>The updates the framework received for a task, in order, as "A>B>C" (for reports).</summary>
     public string UpdatesOf(string task) => string.Join(">", updates.GetValueOrDefault(task) ?? new());
 
