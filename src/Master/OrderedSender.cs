@@ -43,8 +43,6 @@ internal sealed class OrderedSender(
     private readonly Queue<(Task<MasterInput?> Outcome, DecisionInFlight Owner)> writes = new();
     private readonly List<DecisionInFlight> open = [];
 
-    public bool HasUnsettledWrites => writes.Count > 0;
-
     /// <summary>Carries out one decision's effects (its writes may still be in flight when this returns).</summary>
     public async Task SendAsync(DecisionInFlight decision)
     {
