@@ -130,7 +130,10 @@ public sealed class ReplicatedRegistryTests
 
         // The restart can stall this process long enough for leadership to move: write through whoever leads.
         for (var i = 10; i < 40; i++) await group.ProposeAsync(Admit($"a{i}"));
+        // The leader of now may have applied the last write a moment after the one that acknowledged it.
         leader = await group.LeaderAsync();
+        var current = leader;
+        await PollAsync("the leader of now has applied every write", () => current.LocalRegistry.Agents.Count == 40 ? current : null);
         var digest = RegistryCodec.Digest(leader.LocalRegistry);
         await PollAsync("the restarted member catches up", () => RegistryCodec.Digest(follower.LocalRegistry) == digest ? follower : null);
         Assert.Equal(40, follower.LocalRegistry.Agents.Count);
