@@ -8,6 +8,9 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props global.json Mesos.HA.sln ./
 COPY src/ src/
 COPY samples/ samples/
+# `mesos-ha simulate` runs the simulator, which judges runs with the chaos suite's checkers.
+COPY tests/Simulation/ tests/Simulation/
+COPY tests/Checkers/ tests/Checkers/
 RUN dotnet publish src/Cli/Cli.csproj -c Release -o /app --no-self-contained
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0

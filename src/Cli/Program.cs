@@ -19,6 +19,8 @@ const string usage = """
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
       bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one
       bench tasks         --agents A --tasks T                  tasks through the master and the driver on simulated agents
+      bench simulate      --seeds N                             the simulator's speed: simulated seconds per wall-clock second
+      simulate            --seed S [--seeds N] [--ticks MS]     the deterministic simulation of a whole cluster (mesos-ha simulate --help)
     """;
 
 HashSet<string> BenchFlags = ["keep"];
@@ -52,6 +54,9 @@ try
         ["bench", "tasks", .. var rest] => await TasksBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "launch", .. var rest] => await LaunchBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
+        ["bench", "simulate", .. var rest] => SimulateCommand.Bench(new ArgReader(rest, new HashSet<string>())),
+        ["simulate", "--help"] => Print(SimulateCommand.Usage, 0),
+        ["simulate", .. var rest] => SimulateCommand.Run(new ArgReader(rest, new HashSet<string> { "verbose", "trace" })),
         [] or ["--help"] or ["help"] => Print(usage, 0),
         _ => Print($"mesos-ha: unknown command '{string.Join(' ', args.Take(2))}'\n{usage}", 2),
     };

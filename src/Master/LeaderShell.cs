@@ -231,7 +231,8 @@ public sealed partial class LeaderShell : IAsyncDisposable
                     LogPublishFailed(logger, leadership.Term, effect.GetType().Name, e);
                 }
             },
-            () => leadership.Stopped.IsCancellationRequested);
+            () => leadership.Stopped.IsCancellationRequested,
+            registry.InjectedBugs.HasFlag(InjectedBugs.DropRegistryCommits));
         try
         {
             while (await reader.WaitToReadAsync(leadership.Stopped.Token).ConfigureAwait(false))

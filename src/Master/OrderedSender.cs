@@ -33,12 +33,14 @@ internal sealed class DecisionInFlight(IReadOnlyList<Effect> effects, TaskComple
 /// <param name="feedBack">The core's decision on an outcome; null when the leadership ended.</param>
 /// <param name="carryOut">Carries out an effect that is neither a registry write nor a message (allocation wishes, reports).</param>
 /// <param name="publish">Sends a message (to the agent and framework transports).</param>
+/// <param name="dropCommits">Tests only, the injected bug <see cref="Replication.InjectedBugs.DropRegistryCommits"/>: a committed write is never fed back.</param>
 internal sealed class OrderedSender(
     Func<RegistryCommand, Task<MasterInput?>> write,
     Func<MasterInput, Task<IReadOnlyList<Effect>?>> feedBack,
     Action<Effect> carryOut,
     Action<Effect> publish,
-    Func<bool> stopped)
+    Func<bool> stopped,
+    bool dropCommits = false)
 {
     private readonly Queue<(Task<MasterInput?> Outcome, DecisionInFlight Owner)> writes = new();
     private readonly List<DecisionInFlight> open = [];
@@ -59,6 +61,13 @@ internal sealed class OrderedSender(
         while (writes.TryDequeue(out var pending))
         {
             if (await pending.Outcome.ConfigureAwait(false) is not { } outcome) return false;
+            if (dropCommits && outcome is RegistryWriteCommitted)
+            {
+                // Injected bug: the core never hears that its write committed.
+                pending.Owner.Unsettled--;
+                ReleaseIfDone(pending.Owner);
+                continue;
+            }
             if (await feedBack(outcome).ConfigureAwait(false) is not { } followUp) return false;
             foreach (var effect in followUp)
                 if (!await SendAsync(effect, pending.Owner).ConfigureAwait(false)) return false;

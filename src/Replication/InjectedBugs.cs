@@ -26,6 +26,9 @@ public enum InjectedBugs
 
     /// <summary>The master sends every launch to its agent a second time a moment later, as a delivery retry would, without asking whether the agent already ran it (the master's agent hub).</summary>
     RetryLaunches = 1 << 4,
+
+    /// <summary>The leader's sender drops the commit of every registry write instead of feeding it back to the core, so what waited for it never takes effect (the master's ordered sender; the simulator's injected bug).</summary>
+    DropRegistryCommits = 1 << 5,
 }
 
 /// <summary>Parsing and naming of <see cref="InjectedBugs"/> for the command line.</summary>
@@ -42,6 +45,7 @@ public static class InjectedBugNames
         ["deposed-leader-keeps-offering"] = InjectedBugs.DeposedLeaderKeepsOffering,
         ["drop-terminal-updates"] = InjectedBugs.DropTerminalUpdates,
         ["retry-launches"] = InjectedBugs.RetryLaunches,
+        ["drop-registry-commits"] = InjectedBugs.DropRegistryCommits,
     };
 
     /// <summary>A comma-separated list of names; null with <paramref name="error"/> set when one is unknown.</summary>

@@ -33,6 +33,7 @@ public class ClockPurityTests
         ["src/Cli/LocalCommand.cs"] = "command setup (a composition root): timestamps its console log and names its directory by the date",
         ["src/Cli/RunCommand.cs"] = "command setup (a composition root): bounds a real run and its teardown",
         ["src/Cli/Operator/MembershipCommands.cs"] = "command setup (a composition root): polls a real cluster and reports the elapsed time",
+        ["src/Cli/SimulateCommand.cs"] = "command setup: times the simulator's runs on the wall clock to report its speed (the runs never read it)",
     };
 
     private static readonly (Regex Pattern, string Why)[] Reads =
@@ -76,6 +77,38 @@ public class ClockPurityTests
             + string.Join("\n", unexplained));
         var stale = Allowed.Keys.Where(entry => !offences.Any(o => AllowedBy(o.Path) == entry)).ToArray();
         Assert.True(stale.Length == 0, "allow-list entries with nothing left to allow (remove them): " + string.Join(", ", stale));
+    }
+
+    /// <summary>Sources of randomness a seed does not decide.</summary>
+    private static readonly (Regex Pattern, string Why)[] Unseeded =
+    [
+        (new(@"\bGuid\s*\.\s*NewGuid\b"), "draws a Guid from the machine (use SimLoop.NextGuid)"),
+        (new(@"\bRandom\s*\.\s*Shared\b"), "draws from the process-wide generator (use SimLoop.Random)"),
+        (new(@"\bnew\s+Random\s*\(\s*\)"), "an unseeded generator (use SimLoop.Random)"),
+        (new(@"\bTask\s*\.\s*(Run|Delay|Yield)\b"), "leaves the simulation's one thread or its clock"),
+        (new(@"\bThreadPool\b"), "leaves the simulation's one thread"),
+    ];
+
+    /// <summary>
+    /// The simulator replays a seed bit for bit only if nothing in it reads the real clock, draws
+    /// randomness the seed does not decide, or runs work on another thread: every clock read, timer,
+    /// Guid and random choice in tests/Simulation goes through its <c>SimLoop</c>.
+    /// </summary>
+    [Fact]
+    public void Simulator_TakesEveryChoiceFromItsSeed_AndEveryTimeFromItsLoop()
+    {
+        var root = PureCoreTests.RepositoryRoot();
+        var offences = Directory.GetFiles(Path.Combine(root, "tests/Simulation"), "*.cs", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(root, file).Replace('\\', '/'))
+            .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .SelectMany(path =>
+            {
+                var code = WithoutComments(File.ReadAllText(Path.Combine(root, path)));
+                return Scan(path, code).Concat(Unseeded.SelectMany(u => u.Pattern.Matches(code).Select(m => new Offence(path, LineOf(code, m.Index), u.Why))));
+            })
+            .Select(o => o.ToString()).ToArray();
+        Assert.True(offences.Length == 0, "the simulator must take time, randomness and threads only from its loop:\n" + string.Join("\n", offences));
     }
 
     [Fact]

@@ -101,6 +101,45 @@ public class MasterCoreTaskTests
         Assert.Equal(TaskState.Unknown, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, new TaskId("ghost")))).State); // F1 is partition-aware
     }
 
+    /// <summary>
+    /// Found by the simulator (seed 9): a KILL that reached a new leader before the task's agent had
+    /// re-registered was answered TASK_UNKNOWN; the framework stopped watching the task, which then came
+    /// back with its agent and ran on, never killed. While an agent may still re-register, an unknown
+    /// task's KILL is not answered (as RECONCILE does); the framework asks again.
+    /// </summary>
+    [Fact]
+    public void Kill_OfAnUnknownTask_IsNotAnswered_WhileAnAgentMayStillReregister()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t2" });
+        core.AddFramework(F1, ["web"], partitionAware: true);
+        core.StartReregistrationWindow([A1], TimeSpan.FromSeconds(20), T0);
+        Assert.Empty(core.Kill(F1, T1));
+        Assert.Empty(core.Reconcile(F1, [T1]));
+        core.CheckReregistration(T0 + TimeSpan.FromSeconds(21)); // a1 did not come back in time
+        Assert.Equal(TaskState.Unknown, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, T1))).State);
+    }
+
+    /// <summary>
+    /// Found by the simulator (seed 31): a duplicated ACCEPT (a retried request) named an offer already
+    /// used, and the master answered TASK_DROPPED for the task the first copy had launched; the framework
+    /// forgot a task that ran on. A repeat does not drop a task whose id the master already knows.
+    /// </summary>
+    [Fact]
+    public void Accept_Repeated_DoesNotDropTheTaskTheFirstOneLaunched()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t1" });
+        core.AddAgent(A1, R("cpus:4;mem:1024"), T0);
+        core.AddFramework(F1, ["web"], partitionAware: true);
+        var offer = core.Allocate(new Dictionary<string, double>(), new Dictionary<string, RoleQuota>(), T0)
+            .OfType<SendOffers>().Single().Offers.Single();
+        var launch = new TaskLaunch(T1, "t", R("cpus:1;mem:128"), "sleep 100");
+        Assert.IsType<LaunchTask>(Assert.Single(core.Accept(F1, [offer.Id], [launch], TimeSpan.Zero, T0)));
+        var other = new TaskLaunch(new TaskId("t2"), "t", R("cpus:1;mem:128"), "sleep 100");
+        var repeat = core.Accept(F1, [offer.Id], [launch, other], TimeSpan.Zero, T0);
+        var dropped = Assert.IsType<SendUpdate>(Assert.Single(repeat)); // only the task that never launched
+        Assert.Equal((new TaskId("t2"), TaskState.Dropped), (dropped.Task, dropped.State));
+    }
+
     [Fact]
     public void FailoverTimeout_KillsTheTasksOfAFrameworkThatDidNotComeBack()
     {

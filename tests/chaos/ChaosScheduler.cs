@@ -1,4 +1,4 @@
-using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Checkers;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Resources;
 using Mesos.HA.SchedulerDriver;

@@ -1,4 +1,4 @@
-using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Checkers;
 using Xunit;
 
 namespace Mesos.HA.Chaos.Tests;

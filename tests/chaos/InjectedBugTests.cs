@@ -1,4 +1,4 @@
-using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Checkers;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Protocol;
 using Mesos.HA.Replication;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Checkers;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Protocol;
 using Mesos.HA.Replication;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using Mesos.HA.Chaos.Tests.Checkers;
+using Mesos.HA.Checkers;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Master;
 using Mesos.HA.Protocol;

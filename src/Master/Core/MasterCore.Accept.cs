@@ -7,8 +7,8 @@ public sealed partial class MasterCore
 {
     /// <summary>
     /// ACCEPT with LAUNCH operations. The offers must exist, belong to the framework, be on one
-    /// agent and share one role; otherwise every task is dropped (REASON_INVALID_OFFERS) and the
-    /// framework's offers among them return to the pool. Each task is then checked (unique id,
+    /// agent and share one role; otherwise every task is dropped (REASON_INVALID_OFFERS; not one whose
+    /// id already names a task: the call is a repeat) and the framework's offers among them return to the pool. Each task is then checked (unique id,
     /// resources present and within what is left of the offers); a bad task gets TASK_ERROR and
     /// the others still launch. Unused resources return to the pool, filtered for the refuse time.
     /// </summary>
@@ -23,7 +23,10 @@ public sealed partial class MasterCore
         if (invalid is not null)
         {
             foreach (var offer in accepted.OfType<Offer>()) offers.Remove(offer.Id);
-            return [.. launches.Select(t => new SendUpdate(framework, t.Id, TaskState.Dropped, "REASON_INVALID_OFFERS", invalid))];
+            // A task id this master already knows is not dropped: the call repeats one that launched it (a
+            // retried or duplicated request), and TASK_DROPPED would tell the framework a running task is gone.
+            return [.. launches.Where(t => !tasks.ContainsKey((framework, t.Id)) && !completed.ContainsKey((framework, t.Id)))
+                .Select(t => new SendUpdate(framework, t.Id, TaskState.Dropped, "REASON_INVALID_OFFERS", invalid))];
         }
 
         var agent = accepted[0]!.Agent;

@@ -100,7 +100,10 @@ public sealed partial class MasterCore
 
     /// <summary>
     /// KILL: a live task is killed by its agent; one that already ended is answered with its final state;
-    /// an unknown one as TASK_UNKNOWN (partition-aware frameworks) or TASK_LOST, as RECONCILE answers it.
+    /// an unknown one as TASK_UNKNOWN (partition-aware frameworks) or TASK_LOST, as RECONCILE answers it —
+    /// and, as RECONCILE, not at all while an agent may still re-register after a failover: it may well be
+    /// running there, and a framework told TASK_UNKNOWN stops watching a task that then runs on unkilled
+    /// (Mesos drops such a kill too; the framework asks again). The simulator found this: seed 9.
     /// </summary>
     public IReadOnlyList<Effect> Kill(FrameworkId framework, TaskId task)
     {
@@ -108,9 +111,13 @@ public sealed partial class MasterCore
             return [new KillTask(tracked.Agent, framework, task)];
         if (tracked is not null || completed.TryGetValue((framework, task), out tracked))
             return [new SendUpdate(framework, task, tracked.State, "REASON_RECONCILIATION", "task is not running")];
-        var partitionAware = frameworks.TryGetValue(framework.Value, out var f) && f.PartitionAware;
-        return [new SendUpdate(framework, task, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task")];
+        if (awaitingReregistration.Count > 0) return [];
+        return [new SendUpdate(framework, task, UnknownTaskState(framework), "REASON_RECONCILIATION", "unknown task")];
     }
+
+    /// <summary>How a task no master knows is answered: TASK_UNKNOWN to a partition-aware framework, TASK_LOST otherwise.</summary>
+    private TaskState UnknownTaskState(FrameworkId framework) =>
+        frameworks.TryGetValue(framework.Value, out var f) && f.PartitionAware ? TaskState.Unknown : TaskState.Lost;
 
     /// <summary>
     /// RECONCILE: with no task ids, the latest state of every non-terminal task of the framework
@@ -131,7 +138,6 @@ public sealed partial class MasterCore
             return [.. tasks.Values.Where(t => t.Framework == framework && IsLive(t.State))
                 .OrderBy(t => t.Id.Value, StringComparer.Ordinal)
                 .Select(t => new SendUpdate(framework, t.Id, t.State, "REASON_RECONCILIATION", "implicit reconciliation"))];
-        var partitionAware = !frameworks.TryGetValue(framework.Value, out var f) || f.PartitionAware;
         var effects = new List<Effect>();
         foreach (var (id, agent) in queries.DistinctBy(q => q.Task))
         {
@@ -140,7 +146,7 @@ public sealed partial class MasterCore
             else if (agent is { } a ? awaitingReregistration.ContainsKey(a) : awaitingReregistration.Count > 0)
                 continue; // its agent may yet come back with it
             else
-                effects.Add(new SendUpdate(framework, id, partitionAware ? TaskState.Unknown : TaskState.Lost, "REASON_RECONCILIATION", "unknown task"));
+                effects.Add(new SendUpdate(framework, id, UnknownTaskState(framework), "REASON_RECONCILIATION", "unknown task"));
         }
         return effects;
     }

@@ -1,4 +1,4 @@
-namespace Mesos.HA.Chaos.Tests.Checkers;
+namespace Mesos.HA.Checkers;
 
 /// <summary>
 /// Is one register's history linearizable? A Wing-and-Gong search with Lowe's memo on (operations

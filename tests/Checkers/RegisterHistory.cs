@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Mesos.HA.Chaos.Tests.Checkers;
+namespace Mesos.HA.Checkers;
 
 /// <summary>
 /// Operations on the registry seen as a map of registers (one per role's weight): each write or read

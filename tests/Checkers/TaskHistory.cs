@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Mesos.HA.Chaos.Tests.Checkers;
+namespace Mesos.HA.Checkers;
 
 /// <summary>What the framework launched and the updates it received, and what agents actually ran.</summary>
 public sealed class TaskHistory
@@ -38,7 +38,21 @@ public sealed class TaskHistory
     }
 
     /// <summary>The updates the framework received for a task, in order, as "A>B>C" (for reports).</summary>
-    public string UpdatesOf(string task) => string.Join(">", updates.GetValueOrDefault(task) ?? new());
+    public string UpdatesOf(string task) => Heard(updates.GetValueOrDefault(task));
+
+    /// <summary>Updates heard, in order, repeats folded ("TASK_UNKNOWN x12").</summary>
+    private static string Heard(IEnumerable<string>? heard)
+    {
+        var parts = new List<string>();
+        foreach (var run in (heard ?? []).Aggregate(new List<(string State, int Count)>(), (runs, state) =>
+        {
+            if (runs.Count > 0 && runs[^1].State == state) runs[^1] = (state, runs[^1].Count + 1);
+            else runs.Add((state, 1));
+            return runs;
+        }))
+            parts.Add(run.Count == 1 ? run.State : $"{run.State} x{run.Count}");
+        return string.Join(">", parts);
+    }
 
     public static bool IsTerminal(string state) =>
         state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_LOST" or "TASK_DROPPED" or "TASK_GONE";
@@ -53,14 +67,20 @@ public sealed class TaskHistory
             : CheckResult.Fail("no task launched twice", string.Join(", ", twice.Take(20)));
     }
 
-    /// <summary>Every task the framework launched reached it in a terminal state.</summary>
+    /// <summary>
+    /// Every task the framework launched reached it in a terminal state — or, for a task that never ran
+    /// on any agent (its launch was lost with a call or a leader), TASK_UNKNOWN: the answer a
+    /// partition-aware framework gets when it reconciles a task no master knows.
+    /// </summary>
     public CheckResult EveryFinalStateReachedTheFramework()
     {
-        var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q) || !q.Any(IsTerminal)).Order(StringComparer.Ordinal).ToArray();
+        var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q)
+                || !(q.Any(IsTerminal) || (q.Contains("TASK_UNKNOWN") && !runsOnAgents.ContainsKey(t))))
+            .Order(StringComparer.Ordinal).ToArray();
         return missing.Length == 0
             ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
             : CheckResult.Fail("every launched task's final state reached its framework",
-                $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{string.Join(">", updates.GetValueOrDefault(t) ?? new())}]"))}");
+                $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{UpdatesOf(t)}]"))}");
     }
 
     /// <summary>
@@ -72,7 +92,7 @@ public sealed class TaskHistory
         var conflicts = terminalOnAgents.Where(t => launches.ContainsKey(t.Key)
                 && !(updates.TryGetValue(t.Key, out var heard) && heard.Contains(t.Value)))
             .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => $"{t.Key}: agent {t.Value}, framework [{string.Join(">", updates.GetValueOrDefault(t.Key) ?? new())}]").ToArray();
+            .Select(t => $"{t.Key}: agent {t.Value}, framework [{UpdatesOf(t.Key)}]").ToArray();
         return conflicts.Length == 0
             ? CheckResult.Pass("the framework heard how each task ended on its agent", $"{terminalOnAgents.Count} tasks ended on agents")
             : CheckResult.Fail("the framework heard how each task ended on its agent", $"{conflicts.Length} conflicts: {string.Join(", ", conflicts.Take(20))}");

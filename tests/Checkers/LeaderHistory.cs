@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Mesos.HA.Chaos.Tests.Checkers;
+namespace Mesos.HA.Checkers;
 
 /// <summary>Every leader each master claimed to be, with its term, as observers saw them.</summary>
 public sealed class LeaderHistory

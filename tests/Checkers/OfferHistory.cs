@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Mesos.HA.Chaos.Tests.Checkers;
+namespace Mesos.HA.Checkers;
 
 /// <summary>One line of a master's leadership journal: <c>&lt;monotonic µs&gt; &lt;term&gt; leader|follower</c>.</summary>
 public sealed record JournalLine(string Master, long Micros, long Term, bool Leader)

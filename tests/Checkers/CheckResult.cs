@@ -1,4 +1,4 @@
-namespace Mesos.HA.Chaos.Tests.Checkers;
+namespace Mesos.HA.Checkers;
 
 /// <summary>One invariant's verdict over a recorded history, with what broke it.</summary>
 public sealed record CheckResult(string Invariant, bool Holds, string Details)

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Mesos.HA.Simulation;
+
+/// <summary>
+/// Simulated time and the one ordered queue of everything that happens: events run one at a time, in
+/// time order (ties in the order they were scheduled), on the caller's thread. One seeded generator
+/// decides every random choice, so a seed replays bit for bit. Every event that matters is written to
+/// the history, whose digest names the run.
+/// </summary>
+public sealed class SimLoop
+{
+    /// <summary>Where simulated time starts (a fixed instant: wall-clock time never enters a run).</summary>
+    public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly PriorityQueue<Action, (long At, long Sequence)> queue = new();
+    private readonly IncrementalHash digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly List<string>? trace;
+    private long sequence;
+
+    private readonly int thread = Environment.CurrentManagedThreadId;
+
+    /// <summary>Set when some work ran on another thread than the loop's (the run is then not reproducible).</summary>
+    public string? Escaped { get; private set; }
+
+    /// <summary>Notes (once) that <paramref name="what"/> ran off the loop's thread.</summary>
+    public void OnLoopThread(string what)
+    {
+        if (Environment.CurrentManagedThreadId != thread) Escaped ??= $"{what} ran on thread {Environment.CurrentManagedThreadId}, not the loop's {thread}";
+    }
+
+    public SimLoop(int seed, bool keepTrace = false)
+    {
+        Random = new Random(seed);
+        trace = keepTrace ? [] : null;
+    }
+
+    public Random Random { get; }
+
+    /// <summary>Simulated milliseconds since <see cref="Epoch"/>.</summary>
+    public long NowMs { get; private set; }
+
+    public DateTimeOffset Now => Epoch.AddMilliseconds(NowMs);
+
+    /// <summary>Simulated microseconds, for the checkers that judge leadership journals.</summary>
+    public long NowMicros => NowMs * 1000;
+
+    public long EventsRun { get; private set; }
+
+    public long HistoryLines { get; private set; }
+
+    /// <summary>The history's lines, when kept (for reports of a failing seed).</summary>
+    public IReadOnlyList<string> Trace => trace ?? [];
+
+    public void After(long delayMs, Action action) => queue.Enqueue(action, (NowMs + Math.Max(0, delayMs), sequence++));
+
+    /// <summary>Runs events until none is left before <paramref name="untilMs"/>, stopping early when <paramref name="stop"/> says so.</summary>
+    public void Run(long untilMs, Func<bool>? stop = null)
+    {
+        while (queue.TryPeek(out var action, out var key) && key.At <= untilMs)
+        {
+            queue.Dequeue();
+            NowMs = key.At;
+            EventsRun++;
+            action();
+            if (stop?.Invoke() == true) return;
+        }
+        NowMs = Math.Max(NowMs, untilMs);
+    }
+
+    /// <summary>Writes one line to the history (and its digest).</summary>
+    public void Record(string line)
+    {
+        var text = $"{NowMs} {line}\n";
+        digest.AppendData(Encoding.UTF8.GetBytes(text));
+        HistoryLines++;
+        trace?.Add(text.TrimEnd('\n'));
+    }
+
+    /// <summary>The digest of the history so far (hex, 16 characters).</summary>
+    public string Digest() => Convert.ToHexString(digest.GetCurrentHash())[..16];
+
+    /// <summary>A uniform integer in [min, max].</summary>
+    public int Between(int min, int max) => Random.Next(min, max + 1);
+
+    public bool Chance(double p) => Random.NextDouble() < p;
+
+    public T Pick<T>(IReadOnlyList<T> items) => items[Random.Next(items.Count)];
+
+    /// <summary>A Guid drawn from the run's generator (never from the machine).</summary>
+    public Guid NextGuid()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.NextBytes(bytes);
+        return new Guid(bytes);
+    }
+
+    /// <summary>A short hex id drawn from the run's generator.</summary>
+    public string NextHex(int length = 8)
+    {
+        Span<byte> bytes = stackalloc byte[(length + 1) / 2];
+        Random.NextBytes(bytes);
+        return Convert.ToHexString(bytes)[..length].ToLowerInvariant();
+    }
+}

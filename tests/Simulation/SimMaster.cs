@@ -1,0 +1,495 @@
+using Mesos.HA.Master;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
+using Mesos.HA.Replication;
+using Mesos.HA.Replication.Registry;
+using CoreKill = Mesos.HA.Master.Core.KillTask;
+using WireKill = Mesos.HA.Protocol.Agent.KillTask;
+
+namespace Mesos.HA.Simulation;
+
+/// <summary>Settings shared by the simulated masters.</summary>
+public sealed record SimMasterOptions
+{
+    public long AllocationIntervalMs { get; init; } = 1000;
+    public long AllocationBatchDelayMs { get; init; } = 20;
+    public long AgentPingIntervalMs { get; init; } = 1000;
+    public int MaxAgentPingTimeouts { get; init; } = 5;
+    public long FrameworkHeartbeatMs { get; init; } = 2000;
+    public TimeSpan AgentReregisterTimeout { get; init; } = TimeSpan.FromSeconds(20);
+}
+
+/// <summary>
+/// A master: its member of the registry group and, while it leads, the real <see cref="MasterCore"/>
+/// fed through the real <see cref="OrderedSender"/>, with the edges of the agent hub and the
+/// scheduler endpoint (registration, sessions bound to a term, subscription streams, heartbeats)
+/// done on simulated connections. One decision at a time, effects in decision order, exactly as
+/// the leader shell guarantees; the sender runs synchronously because every task it awaits is
+/// completed by the simulation's own events.
+/// </summary>
+public sealed class SimMaster : SimNode
+{
+    private readonly SimLoop loop;
+    private readonly SimNetwork network;
+    private readonly SimRaft raft;
+    private readonly SimMasterOptions options;
+    private readonly Dictionary<AgentId, (SimConnection Connection, long Term)> sessions = [];
+    private readonly Dictionary<FrameworkId, Stream> streams = [];
+    private Leadership? current;
+
+    public SimMaster(string name, SimLoop loop, SimNetwork network, SimRaft raft, SimMasterOptions options) : base(name)
+    {
+        this.loop = loop;
+        this.network = network;
+        this.raft = raft;
+        this.options = options;
+        Member = raft.Add(this);
+        Member.BecameLeader += term => StartLeading(term.Term);
+        Member.LostLeadership += StopLeading;
+    }
+
+    public SimRaftMember Member { get; }
+
+    /// <summary>The core of the leadership this master holds now, if any.</summary>
+    public MasterCore? Core => current?.Core;
+
+    public long? LeadingTerm => current?.Term;
+
+    /// <summary>Agents holding a session with this master in its current term.</summary>
+    public IEnumerable<AgentId> AgentsInSession => sessions.Where(s => s.Value.Term == current?.Term).Select(s => s.Key);
+
+    /// <summary>Frameworks whose stream of the current term has started.</summary>
+    public IEnumerable<FrameworkId> FrameworksSubscribed => streams.Where(s => s.Value.Term == current?.Term && s.Value.Started).Select(s => s.Key);
+
+    public void Crash()
+    {
+        if (!Up) return;
+        loop.Record($"crash {Name}");
+        Up = false;
+        Incarnation++;
+        current?.Stop();
+        current = null;
+        sessions.Clear();
+        streams.Clear();
+        network.Crashed(this);
+        raft.Crashed(Member);
+    }
+
+    public void Restart()
+    {
+        if (Up) return;
+        loop.Record($"restart {Name}");
+        Up = true;
+    }
+
+    private void StartLeading(long term)
+    {
+        var core = new MasterCore(new MasterCoreOptions
+        {
+            OfferIdPrefix = $"t{term}-{loop.NextHex()}",
+            AgentPingTimeout = TimeSpan.FromMilliseconds(options.AgentPingIntervalMs),
+            MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
+            DropTerminalUpdates = raft.Bugs.HasFlag(InjectedBugs.DropTerminalUpdates),
+        });
+        current?.Stop();
+        var leadership = new Leadership(term, core);
+        leadership.Sender = new OrderedSender(
+            command => Write(leadership, command),
+            outcome => Task.FromResult<IReadOnlyList<Effect>?>(leadership.Stopped ? null : Handle(leadership, outcome)),
+            effect => CarryOut(leadership, effect),
+            effect => Publish(leadership, effect),
+            () => leadership.Stopped,
+            raft.Bugs.HasFlag(InjectedBugs.DropRegistryCommits));
+        current = leadership;
+        var snapshot = Member.LocalRegistry;
+        var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id)
+            .OrderBy(a => a.Value, StringComparer.Ordinal).ToArray();
+        Decide(leadership, new LeadershipStarted(active, options.AgentReregisterTimeout,
+        [
+            .. snapshot.Frameworks.Values.OrderBy(f => f.Id.Value, StringComparer.Ordinal).Select(f => new RecoveredFramework(f.Id, f.Info.Roles,
+                f.Info.Capabilities.Contains("PARTITION_AWARE"), TimeSpan.FromMilliseconds(f.FailoverTimeoutMs),
+                f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null)),
+        ]), null);
+        var incarnation = Incarnation;
+        void Periodic(long everyMs, Action<Leadership> work)
+        {
+            loop.After(everyMs, () =>
+            {
+                if (current != leadership || Incarnation != incarnation) return;
+                work(leadership);
+                Periodic(everyMs, work);
+            });
+        }
+        Periodic(options.AllocationIntervalMs, l => Decide(l, TickInput(), null));
+        Periodic(options.AgentPingIntervalMs, PingAgents);
+        Periodic(options.FrameworkHeartbeatMs, HeartbeatFrameworks);
+    }
+
+    private void StopLeading(long term)
+    {
+        if (current is not { } leadership || leadership.Term != term) return;
+        current = null;
+        leadership.Stop();
+        foreach (var (agent, session) in sessions.Where(s => s.Value.Term <= term).ToArray())
+        {
+            network.Send(session.Connection, this, new NotLeader(null));
+            network.Close(session.Connection, this);
+            sessions.Remove(agent);
+        }
+        foreach (var (framework, stream) in streams.Where(s => s.Value.Term <= term).ToArray())
+        {
+            network.Close(stream.Connection, this);
+            streams.Remove(framework);
+        }
+    }
+
+    private Tick TickInput() => new(Member.LocalRegistry.Weights, new Dictionary<string, Master.Allocation.RoleQuota>());
+
+    private IReadOnlyList<Effect> Handle(Leadership leadership, MasterInput input)
+    {
+        loop.OnLoopThread("a decision of the master's core");
+        loop.Record($"{Name} t{leadership.Term} input {Describe(input)}");
+        return leadership.Core.Handle(input, loop.Now);
+    }
+
+    /// <summary>Feeds one input to the core and queues its effects behind earlier decisions'; <paramref name="done"/> hears the effects once they left (null: the leadership ended).</summary>
+    private void Decide(Leadership leadership, MasterInput input, Action<IReadOnlyList<Effect>?>? done)
+    {
+        if (leadership.Stopped || current != leadership)
+        {
+            done?.Invoke(null);
+            return;
+        }
+        var sent = new TaskCompletionSource<IReadOnlyList<Effect>?>();
+        if (done is not null)
+            sent.Task.ContinueWith(t => done(t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        leadership.Queue.Enqueue(new DecisionInFlight(Handle(leadership, input), sent));
+        Pump(leadership);
+    }
+
+    /// <summary>The leadership's send loop: one decision at a time, then the writes still in flight settle.</summary>
+    private void Pump(Leadership leadership)
+    {
+        if (leadership.Sending) return;
+        while (!leadership.Stopped)
+        {
+            Task step;
+            if (leadership.Queue.TryDequeue(out var decision)) step = leadership.Sender!.SendAsync(decision);
+            else if (leadership.Settled) return;
+            else step = Settle(leadership);
+            if (!step.IsCompleted)
+            {
+                leadership.Sending = true;
+                step.ContinueWith(_ => { leadership.Sending = false; Pump(leadership); },
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+        }
+        leadership.Sender!.AbandonAll();
+        while (leadership.Queue.TryDequeue(out var abandoned)) abandoned.Abandon();
+    }
+
+    private async Task Settle(Leadership leadership)
+    {
+        leadership.Settled = true;
+        if (!await leadership.Sender!.SettleAsync().ConfigureAwait(false)) leadership.Stop();
+    }
+
+    private Task<MasterInput?> Write(Leadership leadership, RegistryCommand command)
+    {
+        leadership.Settled = false;
+        var outcome = new TaskCompletionSource<MasterInput?>();
+        Member.ProposeAsync(command).ContinueWith(t =>
+        {
+            if (leadership.Stopped) outcome.TrySetResult(null);
+            else if (t.IsCompletedSuccessfully)
+                outcome.TrySetResult(t.Result.Succeeded ? new RegistryWriteCommitted(command) : new RegistryWriteRefused(command, t.Result.Message));
+            else outcome.TrySetResult(new RegistryWriteRefused(command, "the write's outcome is unknown"));
+            if (!leadership.Sending) Pump(leadership);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return outcome.Task;
+    }
+
+    private void CarryOut(Leadership leadership, Effect effect)
+    {
+        if (effect is not AllocationWanted || leadership.AllocationSoon) return;
+        leadership.AllocationSoon = true;
+        loop.After(options.AllocationBatchDelayMs, () =>
+        {
+            leadership.AllocationSoon = false;
+            if (current == leadership) Decide(leadership, TickInput(), null);
+        });
+    }
+
+    private void Publish(Leadership leadership, Effect effect)
+    {
+        loop.OnLoopThread("the master's sender");
+        switch (effect)
+        {
+            case LaunchTask l:
+                ToAgent(leadership, l.Agent, new RunTask(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command));
+                break;
+            case CoreKill k:
+                ToAgent(leadership, k.Agent, new WireKill(k.Framework, k.Task, 0));
+                break;
+            case ForwardAcknowledgement a:
+                ToAgent(leadership, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid));
+                break;
+            case SendOffers o:
+                ToFramework(leadership, o.Framework, o);
+                break;
+            case RescindOffer r:
+                ToFramework(leadership, r.Framework, r);
+                break;
+            case SendUpdate u:
+                ToFramework(leadership, u.Framework, u);
+                break;
+            case ForwardUpdate u:
+                ToFramework(leadership, u.Framework, u);
+                break;
+            case AgentLost lost:
+                foreach (var framework in streams.Keys.Order().ToArray()) ToFramework(leadership, framework, lost);
+                if (sessions.TryGetValue(lost.Agent, out var session) && session.Term == leadership.Term)
+                {
+                    sessions.Remove(lost.Agent);
+                    network.Close(session.Connection, this);
+                }
+                break;
+        }
+    }
+
+    private void ToAgent(Leadership leadership, AgentId agent, AgentMessage message)
+    {
+        if (sessions.TryGetValue(agent, out var session) && session.Term == leadership.Term) network.Send(session.Connection, this, message);
+    }
+
+    private void ToFramework(Leadership leadership, FrameworkId framework, Effect effect)
+    {
+        if (!streams.TryGetValue(framework, out var stream) || stream.Term != leadership.Term) return;
+        if (stream.Started) network.Send(stream.Connection, this, new FrameworkEvent(effect));
+        else stream.Waiting.Add(effect);
+    }
+
+    private void PingAgents(Leadership leadership)
+    {
+        foreach (var (_, session) in sessions.Where(s => s.Value.Term == leadership.Term).OrderBy(s => s.Key.Value, StringComparer.Ordinal))
+            network.Send(session.Connection, this, new Ping(loop.NowMs));
+    }
+
+    private void HeartbeatFrameworks(Leadership leadership)
+    {
+        foreach (var (_, stream) in streams.Where(s => s.Value.Term == leadership.Term && s.Value.Started).OrderBy(s => s.Key.Value, StringComparer.Ordinal))
+            network.Send(stream.Connection, this, HeartbeatEvent.Instance);
+    }
+
+    public override void Receive(SimConnection connection, object message)
+    {
+        switch (message)
+        {
+            case RegisterAgent or ReregisterAgent:
+                Register(connection, (AgentMessage)message);
+                break;
+            case StatusUpdate or Pong or Ping:
+                FromAgent(connection, (AgentMessage)message);
+                break;
+            case SubscribeCall subscribe:
+                Subscribe(connection, subscribe);
+                break;
+            case FrameworkCall call:
+                Call(connection, call.Input);
+                break;
+        }
+    }
+
+    private bool Leading(SimConnection connection, object notLeader)
+    {
+        if (current is not null && Member.IsLeader) return true;
+        network.Send(connection, this, notLeader);
+        network.Close(connection, this);
+        return false;
+    }
+
+    private void Register(SimConnection connection, AgentMessage registration)
+    {
+        if (!Leading(connection, new NotLeader(Member.Leader?.HttpAddress))) return;
+        var leadership = current!;
+        MasterInput input;
+        AgentInfo info;
+        switch (registration)
+        {
+            case RegisterAgent fresh:
+                info = new AgentInfo(new AgentId($"{loop.NextHex(16)}-S0"), fresh.Hostname, connection.Opener.Name, fresh.Resources, fresh.Attributes);
+                input = new AgentRegistering(info);
+                break;
+            case ReregisterAgent back:
+                info = back.Info;
+                var known = Member.LocalRegistry.Agents.GetValueOrDefault(info.Id);
+                if (known?.Status == AgentStatus.Gone)
+                {
+                    network.Send(connection, this, new ShutdownAgent($"agent {info.Id} was declared gone"));
+                    network.Close(connection, this);
+                    return;
+                }
+                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State)).ToArray();
+                input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
+                break;
+            default:
+                return;
+        }
+        Decide(leadership, input, effects =>
+        {
+            if (!connection.Open) return;
+            if (effects is null || current != leadership)
+            {
+                network.Send(connection, this, new NotLeader(null));
+                network.Close(connection, this);
+                return;
+            }
+            if (effects.OfType<AgentRegistrationRefused>().FirstOrDefault() is { } refused)
+            {
+                network.Send(connection, this, new ProtocolError(refused.Reason));
+                network.Close(connection, this);
+                return;
+            }
+            if (sessions.TryGetValue(info.Id, out var old) && old.Connection != connection) network.Close(old.Connection, this);
+            sessions[info.Id] = (connection, leadership.Term);
+            network.Send(connection, this, new AgentRegistered(info.Id));
+        });
+    }
+
+    private void FromAgent(SimConnection connection, AgentMessage message)
+    {
+        if (current is not { } leadership) return;
+        var found = sessions.Where(s => s.Value.Connection == connection && s.Value.Term == leadership.Term).Select(s => (AgentId?)s.Key).FirstOrDefault();
+        if (found is not { } agent) return;
+        switch (message)
+        {
+            case Ping ping:
+                network.Send(connection, this, new Pong(ping.Sequence));
+                Decide(leadership, new AgentHeartbeat(agent), null);
+                break;
+            case Pong:
+                Decide(leadership, new AgentHeartbeat(agent), null);
+                break;
+            case StatusUpdate u:
+                Decide(leadership, new AgentStatusUpdate(agent, u.Framework, u.Task, u.State, u.Uuid, u.Message), null);
+                break;
+        }
+    }
+
+    private void Subscribe(SimConnection connection, SubscribeCall call)
+    {
+        if (!Leading(connection, new NotLeaderAnswer(Member.Leader?.HttpAddress))) return;
+        var leadership = current!;
+        var known = call.Id is { } given && Member.LocalRegistry.Frameworks.ContainsKey(given);
+        if (call.Id is { } unknown && !known)
+        {
+            network.Send(connection, this, new CallRefused($"framework {unknown} is not registered"));
+            network.Close(connection, this);
+            return;
+        }
+        var id = call.Id ?? new FrameworkId($"{loop.NextHex(16)}-0000");
+        if (streams.TryGetValue(id, out var replaced)) network.Close(replaced.Connection, this);
+        var stream = new Stream(connection, leadership.Term);
+        streams[id] = stream;
+        Decide(leadership, new SubscribeFramework(id, call.Info, call.FailoverTimeout, known), effects =>
+        {
+            if (streams.GetValueOrDefault(id) != stream) return;
+            if (effects is null || current != leadership || effects.OfType<CallRejected>().FirstOrDefault() is { } _)
+            {
+                var rejected = effects?.OfType<CallRejected>().FirstOrDefault();
+                streams.Remove(id);
+                network.Send(connection, this, rejected is null ? new NotLeaderAnswer(null) : new ErrorEvent(rejected.Message));
+                network.Close(connection, this);
+                return;
+            }
+            stream.Started = true;
+            network.Send(connection, this, new SubscribedEvent(id));
+            foreach (var waiting in stream.Waiting) network.Send(connection, this, new FrameworkEvent(waiting));
+            stream.Waiting.Clear();
+        });
+    }
+
+    private void Call(SimConnection connection, FrameworkInput input)
+    {
+        if (current is not { } leadership || !Member.IsLeader)
+        {
+            network.SendLoose(connection, this, new CallRefused("not the leader"));
+            return;
+        }
+        if (!streams.TryGetValue(input.Framework, out var stream) || stream.Term != leadership.Term || !stream.Started)
+        {
+            network.SendLoose(connection, this, new CallRefused($"framework {input.Framework} is not subscribed"));
+            return;
+        }
+        input = input switch
+        {
+            ReviveOffers { Roles.Count: 0 } r => r with { Roles = RolesOf(r.Framework) },
+            SuppressOffers { Roles.Count: 0 } s => s with { Roles = RolesOf(s.Framework) },
+            _ => input,
+        };
+        Decide(leadership, input, effects =>
+        {
+            if (effects?.OfType<CallRejected>().FirstOrDefault() is { } rejected) network.SendLoose(connection, this, new CallRefused(rejected.Message));
+            else if (effects is not null && input is TeardownFramework && streams.GetValueOrDefault(input.Framework) == stream)
+            {
+                streams.Remove(input.Framework);
+                network.Send(stream.Connection, this, new ErrorEvent("Framework was torn down"));
+                network.Close(stream.Connection, this);
+            }
+        });
+    }
+
+    private IReadOnlyList<string> RolesOf(FrameworkId framework) =>
+        Member.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.Roles : [];
+
+    public override void Closed(SimConnection connection)
+    {
+        foreach (var (agent, session) in sessions.Where(s => s.Value.Connection == connection).ToArray()) sessions.Remove(agent);
+        foreach (var (framework, stream) in streams.Where(s => s.Value.Connection == connection).ToArray())
+        {
+            streams.Remove(framework);
+            if (current is { } leadership && stream.Term == leadership.Term) Decide(leadership, new FrameworkDisconnected(framework), null);
+        }
+    }
+
+    private static string Describe(MasterInput input) => input switch
+    {
+        Tick => "Tick",
+        LeadershipStarted s => $"LeadershipStarted({s.ActiveAgents.Count} agents, {s.Frameworks.Count} frameworks)",
+        AgentRegistering r => $"AgentRegistering({r.Agent})",
+        AgentReregistering r => $"AgentReregistering({r.Agent}, {r.Running.Count} tasks, inRegistry={r.InRegistry}, unreachable={r.WasUnreachable})",
+        SubscribeFramework s => $"SubscribeFramework({s.Framework}, known={s.Known})",
+        AcceptOffers a => $"AcceptOffers({a.Framework}, {string.Join(",", a.Offers)}, {string.Join(",", a.Launches.Select(l => l.Id))})",
+        ReconcileTasks r => $"ReconcileTasks({r.Framework}, {r.Queries.Count})",
+        RegistryWriteCommitted c => $"Committed({c.Command.GetType().Name})",
+        RegistryWriteRefused r => $"Refused({r.Command.GetType().Name}: {r.Reason})",
+        _ => input.ToString(),
+    };
+
+    /// <summary>One term of leadership: its core, its decisions waiting to be sent, its sender.</summary>
+    private sealed class Leadership(long term, MasterCore core)
+    {
+        public long Term { get; } = term;
+        public MasterCore Core { get; } = core;
+        public OrderedSender? Sender { get; set; }
+        public Queue<DecisionInFlight> Queue { get; } = new();
+        public bool Stopped { get; private set; }
+        public bool Sending { get; set; }
+        public bool Settled { get; set; } = true;
+        public bool AllocationSoon { get; set; }
+
+        public void Stop() => Stopped = true;
+    }
+
+    private sealed class Stream(SimConnection connection, long term)
+    {
+        public SimConnection Connection { get; } = connection;
+        public long Term { get; } = term;
+        public bool Started { get; set; }
+        public List<Effect> Waiting { get; } = [];
+    }
+}

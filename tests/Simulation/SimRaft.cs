@@ -1,0 +1,257 @@
+using Mesos.HA.Checkers;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication;
+using Mesos.HA.Replication.Registry;
+
+namespace Mesos.HA.Simulation;
+
+/// <summary>
+/// The replicated registry as Raft makes it look from outside, without Raft's messages: one leader
+/// per term, elected among the members that reach a majority after an election timeout when the
+/// leader is lost; a leader cut off from a majority goes on believing it leads until its lease runs
+/// out (so two may believe at once, in different terms); a proposal commits only through a leader
+/// that reaches a majority, in proposal order, and a commit is never undone; proposals still
+/// uncommitted when the leader changes either survive into the next term or are lost, and their
+/// proposer is never told which. Followers catch up while they reach the leader.
+/// </summary>
+public sealed class SimRaft
+{
+    private readonly SimLoop loop;
+    private readonly SimNetwork network;
+    private readonly List<Proposal> pending = [];
+    private SimRaftMember? leader;
+    private long term;
+    private long? leaderlessSince;
+    private long electionDueAt;
+
+    public SimRaft(SimLoop loop, SimNetwork network)
+    {
+        this.loop = loop;
+        this.network = network;
+    }
+
+    public List<SimRaftMember> Members { get; } = [];
+
+    /// <summary>Everything committed, applied in order: what every member's copy converges to.</summary>
+    public Registry Committed { get; private set; } = Registry.Empty;
+
+    public long CommitIndex { get; private set; }
+
+    public LeaderHistory Leaders { get; } = new();
+
+    public List<JournalLine> Journal { get; } = [];
+
+    /// <summary>The leader of the current term, if it still holds a majority.</summary>
+    public SimRaftMember? HealthyLeader => leader is { Up: true, Leading: true } l && Reaches(l) ? l : null;
+
+    public InjectedBugs Bugs { get; init; }
+
+    public SimRaftMember Add(SimNode node)
+    {
+        var member = new SimRaftMember(this, node);
+        Members.Add(member);
+        return member;
+    }
+
+    /// <summary>Starts the group's clock: checks every 25 ms.</summary>
+    public void Start()
+    {
+        leaderlessSince = loop.NowMs;
+        electionDueAt = loop.NowMs + loop.Between(150, 400);
+        Check();
+    }
+
+    private void Check()
+    {
+        StepDownStaleLeaders();
+        if (HealthyLeader is null) Elect();
+        CommitDue();
+        CatchUpFollowers();
+        loop.After(25, Check);
+    }
+
+    /// <summary>Whether the member reaches a majority of the group (itself included).</summary>
+    public bool Reaches(SimRaftMember m) =>
+        m.Up && Members.Count(n => n.Up && (n == m || !network.Cut(m.Node, n.Node))) * 2 > Members.Count;
+
+    private void StepDownStaleLeaders()
+    {
+        foreach (var m in Members.Where(m => m.Leading))
+        {
+            if (m.Term < term && !Members.Where(n => n != m && n.Up && n.Term == term).All(n => network.Cut(m.Node, n.Node)))
+            {
+                StepDown(m, "saw a newer term");
+                continue;
+            }
+            if (Reaches(m))
+            {
+                m.LeaseLostAt = null;
+                continue;
+            }
+            m.LeaseLostAt ??= loop.NowMs + loop.Between(150, 400);
+            if (loop.NowMs >= m.LeaseLostAt) StepDown(m, "lease expired");
+        }
+    }
+
+    private void StepDown(SimRaftMember m, string why)
+    {
+        loop.Record($"raft {m.Node.Name} steps down from term {m.Term}: {why}");
+        m.LeaseLostAt = null;
+        m.Leading = false;
+        Journal.Add(new JournalLine(m.Node.Name, loop.NowMicros, m.Term, Leader: false));
+        m.RaiseLost(m.Term);
+        m.FailProposals();
+    }
+
+    private void Elect()
+    {
+        if (leaderlessSince is null)
+        {
+            leaderlessSince = loop.NowMs;
+            electionDueAt = loop.NowMs + loop.Between(150, 400);
+        }
+        if (loop.NowMs < electionDueAt) return;
+        var candidates = Members.Where(m => Reaches(m) && !m.Leading).ToArray();
+        if (candidates.Length == 0)
+        {
+            electionDueAt = loop.NowMs + loop.Between(150, 400);
+            return;
+        }
+        var winner = loop.Pick(candidates);
+        term++;
+        // Entries of earlier terms that never committed: each survives in the new leader's log or is lost.
+        foreach (var p in pending.ToArray())
+        {
+            pending.Remove(p);
+            if (loop.Chance(0.5))
+            {
+                loop.Record($"raft term {term} keeps an uncommitted {p.Command.GetType().Name} of term {p.Term}");
+                Apply(p.Command);
+            }
+            else loop.Record($"raft term {term} loses an uncommitted {p.Command.GetType().Name} of term {p.Term}");
+        }
+        leader = winner;
+        leaderlessSince = null;
+        foreach (var m in Members.Where(m => m.Up && (m == winner || !network.Cut(winner.Node, m.Node)))) m.Term = term;
+        winner.Leading = true;
+        winner.Local = Committed;
+        loop.Record($"raft {winner.Node.Name} leads term {term}");
+        Leaders.Observe(term, winner.Node.Name);
+        Journal.Add(new JournalLine(winner.Node.Name, loop.NowMicros, term, Leader: true));
+        winner.RaiseBecame(term);
+    }
+
+    internal Task<CommandResult> Propose(SimRaftMember by, RegistryCommand command)
+    {
+        if (!by.Leading) return Task.FromException<CommandResult>(new NotLeaderException(by.Leader));
+        var proposal = new Proposal(command, by.Term, by, new TaskCompletionSource<CommandResult>());
+        pending.Add(proposal);
+        loop.After(loop.Chance(0.05) ? loop.Between(20, 100) : loop.Between(1, 6), () => { proposal.Due = true; CommitDue(); });
+        return proposal.Done.Task;
+    }
+
+    private void CommitDue()
+    {
+        if (HealthyLeader is not { } l) return;
+        // In proposal order: a due entry commits with every entry before it.
+        var last = pending.FindLastIndex(p => p.Due && p.Term == l.Term);
+        if (last < 0) return;
+        var batch = pending.Take(last + 1).ToArray();
+        pending.RemoveRange(0, last + 1);
+        foreach (var p in batch)
+        {
+            if (p.Term != l.Term) continue; // an older term's entry that was not kept (cannot happen: elections settle them)
+            var result = Apply(p.Command);
+            l.Local = Committed;
+            p.Done.TrySetResult(result);
+        }
+    }
+
+    private CommandResult Apply(RegistryCommand command)
+    {
+        var outcome = Committed.Apply(command);
+        Committed = outcome.Next;
+        CommitIndex++;
+        loop.Record($"raft commit {CommitIndex} {command.GetType().Name}: {outcome.Result.Status}");
+        return outcome.Result;
+    }
+
+    private void CatchUpFollowers()
+    {
+        if (leader is not { Up: true } l) return;
+        foreach (var m in Members.Where(m => m != l && m.Up && !network.Cut(l.Node, m.Node)))
+        {
+            m.Local = Committed;
+            m.KnownLeader = l;
+            if (m.Term < l.Term) m.Term = l.Term;
+        }
+        l.KnownLeader = l;
+    }
+
+    /// <summary>A member's process died: it leads no more, and what it proposed is never answered.</summary>
+    internal void Crashed(SimRaftMember m)
+    {
+        if (m.Leading)
+        {
+            m.Leading = false;
+            Journal.Add(new JournalLine(m.Node.Name, loop.NowMicros, m.Term, Leader: false));
+        }
+        m.FailProposals();
+        m.KnownLeader = null;
+    }
+
+    internal IEnumerable<Proposal> PendingOf(SimRaftMember m) => pending.Where(p => p.By == m);
+
+    internal sealed class Proposal(RegistryCommand command, long term, SimRaftMember by, TaskCompletionSource<CommandResult> done)
+    {
+        public RegistryCommand Command { get; } = command;
+        public long Term { get; } = term;
+        public SimRaftMember By { get; } = by;
+        public TaskCompletionSource<CommandResult> Done { get; } = done;
+        public bool Due { get; set; }
+    }
+}
+
+/// <summary>One master's member of the simulated group, through the seam the master's shell uses.</summary>
+public sealed class SimRaftMember(SimRaft group, SimNode node) : IRegistryLeadership
+{
+    public SimNode Node { get; } = node;
+
+    public bool Up => Node.Up;
+
+    /// <summary>This member believes it leads <see cref="Term"/>.</summary>
+    public bool Leading { get; internal set; }
+
+    internal long? LeaseLostAt { get; set; }
+
+    internal SimRaftMember? KnownLeader { get; set; }
+
+    public event Action<LeadershipTerm>? BecameLeader;
+
+    public event Action<long>? LostLeadership;
+
+    public bool IsLeader => Leading;
+
+    public long Term { get; internal set; }
+
+    public LeaderInfo? Leader => KnownLeader is { } l ? new LeaderInfo(l.Node.Name, l.Node.Name, l == this) : null;
+
+    public Registry LocalRegistry => Local;
+
+    internal Registry Local { get; set; } = Registry.Empty;
+
+    public InjectedBugs InjectedBugs => group.Bugs;
+
+    public Task<CommandResult> ProposeAsync(RegistryCommand command, CancellationToken token = default) => group.Propose(this, command);
+
+    internal void RaiseBecame(long term) => BecameLeader?.Invoke(new LeadershipTerm(term, CancellationToken.None));
+
+    internal void RaiseLost(long term) => LostLeadership?.Invoke(term);
+
+    /// <summary>Its proposals not yet answered fail: the proposer never learns whether they committed.</summary>
+    internal void FailProposals()
+    {
+        foreach (var p in group.PendingOf(this).ToArray())
+            p.Done.TrySetException(new NotLeaderException(null));
+    }
+}
