@@ -204,7 +204,7 @@ public sealed class SimFramework : SimNode
                 left = left.Subtract(PerTask);
             }
             if (launches.Count > 0) Call(new AcceptOffers(id!.Value, [offer.Id], launches, TimeSpan.Zero));
-            else Call(new DeclineOffers(id!.Value, [offer.Id], TimeSpan.FromMilliseconds(500)));
+            else Call(new DeclineOffers(id!.Value, [offer.Id], TimeSpan.FromSeconds(Launching ? 2 : 5)));
         }
     }
 

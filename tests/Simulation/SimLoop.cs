@@ -69,17 +69,59 @@ public sealed class SimLoop
         NowMs = Math.Max(NowMs, untilMs);
     }
 
+    // History bytes gather here and reach the hash in large pieces (a hash call per line costs more than the line).
+    private readonly byte[] pending = new byte[64 * 1024];
+    private int pendingLength;
+
     /// <summary>Writes one line to the history (and its digest).</summary>
     public void Record(string line)
     {
-        var text = $"{NowMs} {line}\n";
-        digest.AppendData(Encoding.UTF8.GetBytes(text));
         HistoryLines++;
-        trace?.Add(text.TrimEnd('\n'));
+        if (trace is not null) trace.Add($"{NowMs} {line}");
+        Append(NowMs);
+        Append(line);
+        Append("\n");
+    }
+
+    private void Append(long number)
+    {
+        Span<byte> digits = stackalloc byte[24];
+        number.TryFormat(digits, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        AppendBytes(digits[..written]);
+        AppendBytes(" "u8);
+    }
+
+    private void Append(string text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (max > pending.Length - pendingLength) Flush();
+        if (max > pending.Length)
+        {
+            digest.AppendData(Encoding.UTF8.GetBytes(text));
+            return;
+        }
+        pendingLength += Encoding.UTF8.GetBytes(text, pending.AsSpan(pendingLength));
+    }
+
+    private void AppendBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > pending.Length - pendingLength) Flush();
+        bytes.CopyTo(pending.AsSpan(pendingLength));
+        pendingLength += bytes.Length;
+    }
+
+    private void Flush()
+    {
+        digest.AppendData(pending, 0, pendingLength);
+        pendingLength = 0;
     }
 
     /// <summary>The digest of the history so far (hex, 16 characters).</summary>
-    public string Digest() => Convert.ToHexString(digest.GetCurrentHash())[..16];
+    public string Digest()
+    {
+        Flush();
+        return Convert.ToHexString(digest.GetCurrentHash())[..16];
+    }
 
     /// <summary>A uniform integer in [min, max].</summary>
     public int Between(int min, int max) => Random.Next(min, max + 1);
