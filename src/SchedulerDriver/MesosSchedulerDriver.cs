@@ -1,11 +1,11 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Mesos.HA.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Retry;
+using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.SchedulerDriver;
 
@@ -29,7 +29,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     private readonly bool ownsHttp;
     private readonly ResiliencePipeline resubscribe;
     private readonly ResiliencePipeline<(string TaskId, string? AgentId)[]> reconcileRetry;
-    private readonly Channel<JsonObject> calls = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<V1.Call> calls = Channel.CreateUnbounded<V1.Call>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource<DriverStatus> finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim acknowledgements;
@@ -102,7 +102,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         if (!failover && Volatile.Read(ref connection) is { } current)
         {
             // TEARDOWN goes out before the stream closes; bounded, so Stop never hangs on a dead master.
-            try { current.CallAsync(new JsonObject { ["type"] = "TEARDOWN" }, CancellationToken.None).WaitAsync(TeardownBound, options.Time).Wait(); }
+            try { current.CallAsync(SchedulerJson.Teardown(), CancellationToken.None).WaitAsync(TeardownBound, options.Time).Wait(); }
             catch (AggregateException e) { LogCallFailed(logger, "TEARDOWN", e.InnerException?.Message ?? e.Message); }
         }
         return End(DriverStatus.Stopped);
@@ -223,19 +223,19 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         return false;
     }
 
-    private bool Dispatch(JsonObject e)
+    private bool Dispatch(V1.Event e)
     {
-        switch (e["type"]?.GetValue<string>())
+        switch (e.Type)
         {
-            case "OFFERS":
-                var offers = (e["offers"]?["offers"] as JsonArray ?? []).OfType<JsonObject>().Select(SchedulerJson.ReadOffer).ToArray();
+            case V1.Event.OffersType:
+                var offers = (e.Offers?.Offers ?? []).OfType<V1.Offer>().Select(SchedulerJson.ReadOffer).ToArray();
                 if (offers.Length > 0) scheduler.ResourceOffers(this, offers);
                 break;
-            case "RESCIND":
-                scheduler.OfferRescinded(this, e["rescind"]?["offer_id"]?["value"]?.GetValue<string>() ?? "");
+            case V1.Event.RescindType:
+                scheduler.OfferRescinded(this, e.Rescind?.OfferId?.Value ?? "");
                 break;
-            case "UPDATE":
-                var status = SchedulerJson.ReadStatus(e["update"]?["status"] as JsonObject ?? []);
+            case V1.Event.UpdateType:
+                var status = SchedulerJson.ReadStatus(e.Update?.Status ?? new V1.TaskStatus());
                 lock (liveTasks)
                 {
                     if (status.State.IsTerminal()) liveTasks.Remove(status.TaskId);
@@ -245,21 +245,20 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
                 scheduler.StatusUpdate(this, status);
                 if (options.ImplicitAcknowledgements && status.Uuid is not null && status.AgentId is not null) AcknowledgeStatusUpdate(status);
                 break;
-            case "MESSAGE":
-                var message = e["message"];
-                scheduler.FrameworkMessage(this, message?["executor_id"]?["value"]?.GetValue<string>() ?? "",
-                    message?["agent_id"]?["value"]?.GetValue<string>() ?? "", Convert.FromBase64String(message?["data"]?.GetValue<string>() ?? ""));
+            case V1.Event.MessageType:
+                var message = e.Message;
+                scheduler.FrameworkMessage(this, message?.ExecutorId?.Value ?? "", message?.AgentId?.Value ?? "", Convert.FromBase64String(message?.Data ?? ""));
                 break;
-            case "FAILURE":
-                var failure = e["failure"];
-                var agent = failure?["agent_id"]?["value"]?.GetValue<string>() ?? "";
-                if (failure?["executor_id"]?["value"]?.GetValue<string>() is { } executor)
-                    scheduler.ExecutorLost(this, executor, agent, failure["status"]?.GetValue<int>() ?? 0);
+            case V1.Event.FailureType:
+                var failure = e.Failure;
+                var agent = failure?.AgentId?.Value ?? "";
+                if (failure?.ExecutorId?.Value is { } executor)
+                    scheduler.ExecutorLost(this, executor, agent, failure.Status ?? 0);
                 else
                     scheduler.AgentLost(this, agent);
                 break;
-            case "ERROR":
-                Fail(e["error"]?["message"]?.GetValue<string>() ?? "error");
+            case V1.Event.ErrorType:
+                Fail(e.Error?.Message ?? "error");
                 return true;
         }
         return false;
@@ -289,13 +288,13 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         await foreach (var call in calls.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             var current = Volatile.Read(ref connection);
-            var type = call["type"]?.GetValue<string>() ?? "?";
+            var type = call.Type ?? "?";
             if (current is null)
             {
                 LogDropped(logger, type);
                 continue;
             }
-            if (type == "ACKNOWLEDGE")
+            if (type == V1.Call.AcknowledgeType)
             {
                 await acknowledgements.WaitAsync().ConfigureAwait(false);
                 inFlight.Add(SendAsync(current, call, type).ContinueWith(_ => acknowledgements.Release(), TaskScheduler.Default));
@@ -309,7 +308,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         await Task.WhenAll(inFlight).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(SchedulerConnection current, JsonObject call, string type)
+    private async Task SendAsync(SchedulerConnection current, V1.Call call, string type)
     {
         try
         {
@@ -321,7 +320,7 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         }
     }
 
-    private DriverStatus Enqueue(JsonObject call)
+    private DriverStatus Enqueue(V1.Call call)
     {
         if (Status != DriverStatus.Running) return Status;
         calls.Writer.TryWrite(call);
@@ -340,9 +339,9 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
 
     public DriverStatus DeclineOffer(string offerId, Filters? filters = null) => Enqueue(SchedulerJson.Decline(offerId, filters));
 
-    public DriverStatus ReviveOffers(IReadOnlyList<string>? roles = null) => Enqueue(SchedulerJson.Roles("REVIVE", roles));
+    public DriverStatus ReviveOffers(IReadOnlyList<string>? roles = null) => Enqueue(SchedulerJson.Revive(roles));
 
-    public DriverStatus SuppressOffers(IReadOnlyList<string>? roles = null) => Enqueue(SchedulerJson.Roles("SUPPRESS", roles));
+    public DriverStatus SuppressOffers(IReadOnlyList<string>? roles = null) => Enqueue(SchedulerJson.Suppress(roles));
 
     public DriverStatus KillTask(string taskId)
     {

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Mesos.HA.Protocol.Http;
+using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.SchedulerDriver;
 
@@ -31,19 +31,18 @@ public sealed class SchedulerConnection : IAsyncDisposable
 
     private readonly HttpClient http;
     private readonly HttpResponseMessage response;
-    private readonly Channel<JsonObject> events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<V1.Event> events = Channel.CreateUnbounded<V1.Event>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource closed = new();
     private readonly Task reader;
 
-    private SchedulerConnection(HttpClient http, HttpResponseMessage response, string master, string streamId, RecordIOReader records, JsonObject subscribed)
+    private SchedulerConnection(HttpClient http, HttpResponseMessage response, string master, string streamId, RecordIOReader records, V1.SubscribedEvent subscribed)
     {
         this.http = http;
         this.response = response;
         Master = master;
         StreamId = streamId;
-        FrameworkId = subscribed["subscribed"]?["framework_id"]?["value"]?.GetValue<string>()
-            ?? throw new InvalidDataException("SUBSCRIBED carries no framework_id");
-        HeartbeatInterval = TimeSpan.FromSeconds(subscribed["subscribed"]?["heartbeat_interval_seconds"]?.GetValue<double>() ?? 15);
+        FrameworkId = subscribed.FrameworkId?.Value ?? throw new InvalidDataException("SUBSCRIBED carries no framework_id");
+        HeartbeatInterval = TimeSpan.FromSeconds(subscribed.HeartbeatIntervalSeconds is { } seconds && double.IsFinite(seconds) && seconds >= 0 ? seconds : 15);
         reader = Task.Run(() => ReadAsync(records)); // the same reader: it may already hold the records after SUBSCRIBED
     }
 
@@ -57,26 +56,20 @@ public sealed class SchedulerConnection : IAsyncDisposable
     public TimeSpan HeartbeatInterval { get; }
 
     /// <summary>Events after SUBSCRIBED, in order; completes when the stream ends.</summary>
-    public ChannelReader<JsonObject> Events => events.Reader;
+    public ChannelReader<V1.Event> Events => events.Reader;
 
     /// <summary>
     /// Subscribes through <paramref name="master"/>, following redirects to the leader. The
     /// <c>framework_info</c> carries <c>id</c> to re-subscribe as an existing framework.
     /// </summary>
-    public static async Task<SchedulerConnection> SubscribeAsync(HttpClient http, string master, JsonObject frameworkInfo, CancellationToken token)
+    public static async Task<SchedulerConnection> SubscribeAsync(HttpClient http, string master, V1.FrameworkInfo frameworkInfo, CancellationToken token)
     {
-        var call = new JsonObject
-        {
-            ["type"] = "SUBSCRIBE",
-            ["subscribe"] = new JsonObject { ["framework_info"] = frameworkInfo.DeepClone() },
-        };
-        if (frameworkInfo["id"] is JsonObject id) call["framework_id"] = id.DeepClone();
-        var body = call.ToJsonString();
+        var body = SubscribeBody(frameworkInfo);
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{master}{Path}")
             {
-                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                Content = JsonContent(body),
             };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
@@ -110,10 +103,10 @@ public sealed class SchedulerConnection : IAsyncDisposable
         var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         var records = new RecordIOReader(stream);
         var first = await records.ReadAsync(token).ConfigureAwait(false);
-        var opening = first is null ? null : JsonNode.Parse(first) as JsonObject;
-        if (opening?["type"]?.GetValue<string>() == "ERROR")
-            throw new SubscriptionRefusedException(opening["error"]?["message"]?.GetValue<string>() ?? "refused");
-        if (opening is not { } subscribed || subscribed["type"]?.GetValue<string>() != "SUBSCRIBED")
+        var opening = first is null ? null : V1.TolerantJson.Read(first, V1.SchedulerJsonContext.Default.Event);
+        if (opening?.Type == V1.Event.ErrorType)
+            throw new SubscriptionRefusedException(opening.Error?.Message ?? "refused");
+        if (opening is not { Type: V1.Event.SubscribedType, Subscribed: { } subscribed })
             throw new InvalidDataException("the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
         return new SchedulerConnection(http, response, master, streamId, records, subscribed);
     }
@@ -128,13 +121,10 @@ public sealed class SchedulerConnection : IAsyncDisposable
     }
 
     /// <summary>Makes a call on this subscription; throws <see cref="SchedulerCallException"/> unless the master answers 202.</summary>
-    public async Task CallAsync(JsonObject call, CancellationToken token)
+    public async Task CallAsync(V1.Call call, CancellationToken token)
     {
-        call["framework_id"] = new JsonObject { ["value"] = FrameworkId };
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{Master}{Path}")
-        {
-            Content = new StringContent(call.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
+        var body = CallBody(call, FrameworkId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{Master}{Path}") { Content = JsonContent(body) };
         request.Headers.Add("Mesos-Stream-Id", StreamId);
         using var answer = await http.SendAsync(request, token).ConfigureAwait(false);
         if (answer.StatusCode != HttpStatusCode.Accepted)
@@ -146,7 +136,7 @@ public sealed class SchedulerConnection : IAsyncDisposable
         try
         {
             while (await records.ReadAsync(closed.Token).ConfigureAwait(false) is { } record)
-                if (JsonNode.Parse(record) is JsonObject e) events.Writer.TryWrite(e);
+                if (V1.TolerantJson.Read(record, V1.SchedulerJsonContext.Default.Event) is { } e) events.Writer.TryWrite(e);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidDataException or HttpRequestException
                                       or System.Text.Json.JsonException or ObjectDisposedException)
@@ -157,6 +147,24 @@ public sealed class SchedulerConnection : IAsyncDisposable
         {
             events.Writer.TryComplete();
         }
+    }
+
+    /// <summary>The SUBSCRIBE call as sent: <c>framework_id</c> is the <c>framework_info</c>'s id, if any.</summary>
+    internal static byte[] SubscribeBody(V1.FrameworkInfo frameworkInfo) => V1.SchedulerJsonContext.Write(new V1.Call
+    {
+        Type = V1.Call.SubscribeType,
+        Subscribe = new() { FrameworkInfo = frameworkInfo },
+        FrameworkId = frameworkInfo.Id,
+    });
+
+    /// <summary>A call as sent on a subscription: with the subscribed framework's id.</summary>
+    internal static byte[] CallBody(V1.Call call, string frameworkId) => V1.SchedulerJsonContext.Write(call with { FrameworkId = V1.Id.Of(frameworkId) });
+
+    private static ByteArrayContent JsonContent(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,128 +1,114 @@
-using System.Buffers;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Http;
-using Mesos.HA.Protocol.Resources;
+using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.SchedulerDriver;
 
-/// <summary>The driver's side of the Mesos v1 JSON: calls built from the classic API's arguments, events read into the model.</summary>
+/// <summary>The driver's side of the Mesos v1 JSON: calls built from the classic API's arguments, events read into the model, through the shared contracts.</summary>
 internal static class SchedulerJson
 {
-    public static JsonObject Info(FrameworkInfo info, string? id)
+    public static V1.FrameworkInfo Info(FrameworkInfo info, string? id)
     {
-        var json = new JsonObject
-        {
-            ["user"] = info.User, ["name"] = info.Name, ["failover_timeout"] = info.FailoverTimeout.TotalSeconds,
-        };
         var capabilities = info.Capabilities.ToList();
-        if (info.Roles.Count == 1 && !capabilities.Contains("MULTI_ROLE")) json["role"] = info.Roles[0];
-        else
+        var single = info.Roles.Count == 1 && !capabilities.Contains("MULTI_ROLE");
+        if (!single && !capabilities.Contains("MULTI_ROLE")) capabilities.Add("MULTI_ROLE");
+        return new V1.FrameworkInfo
         {
-            if (!capabilities.Contains("MULTI_ROLE")) capabilities.Add("MULTI_ROLE");
-            json["roles"] = new JsonArray([.. info.Roles.Select(r => JsonValue.Create(r))]);
-        }
-        if (capabilities.Count > 0) json["capabilities"] = new JsonArray([.. capabilities.Select(c => new JsonObject { ["type"] = c })]);
-        if (id is not null) json["id"] = IdOf(id);
-        if (info.Principal is not null) json["principal"] = info.Principal;
-        if (info.Hostname is not null) json["hostname"] = info.Hostname;
-        return json;
-    }
-
-    public static JsonObject IdOf(string value) => new() { ["value"] = value };
-
-    public static JsonObject Accept(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> tasks, Filters? filters)
-    {
-        var infos = new JsonArray();
-        foreach (var task in tasks)
-        {
-            infos.Add(new JsonObject
-            {
-                ["name"] = task.Name, ["task_id"] = IdOf(task.TaskId), ["agent_id"] = IdOf(task.AgentId),
-                ["resources"] = Resources(task.Resources), ["command"] = new JsonObject { ["value"] = task.Command, ["shell"] = true },
-            });
-        }
-        var accept = new JsonObject
-        {
-            ["offer_ids"] = new JsonArray([.. offerIds.Select(IdOf)]),
-            ["operations"] = tasks.Count == 0 ? new JsonArray()
-                : new JsonArray(new JsonObject { ["type"] = "LAUNCH", ["launch"] = new JsonObject { ["task_infos"] = infos } }),
+            User = info.User,
+            Name = info.Name,
+            FailoverTimeout = info.FailoverTimeout.TotalSeconds,
+            Role = single ? info.Roles[0] : null,
+            Roles = single ? null : [.. info.Roles],
+            Capabilities = capabilities.Count > 0 ? [.. capabilities.Select(c => new V1.Capability { Type = c })] : null,
+            Id = id is null ? null : V1.Id.Of(id),
+            Principal = info.Principal,
+            Hostname = info.Hostname,
         };
-        if (filters is not null) accept["filters"] = Filter(filters);
-        return new JsonObject { ["type"] = "ACCEPT", ["accept"] = accept };
     }
 
-    public static JsonObject Decline(string offerId, Filters? filters)
+    public static V1.Call Accept(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> tasks, Filters? filters) => new()
     {
-        var decline = new JsonObject { ["offer_ids"] = new JsonArray(IdOf(offerId)) };
-        if (filters is not null) decline["filters"] = Filter(filters);
-        return new JsonObject { ["type"] = "DECLINE", ["decline"] = decline };
-    }
-
-    public static JsonObject Roles(string type, IReadOnlyList<string>? roles) => new()
-    {
-        ["type"] = type,
-        [type.ToLowerInvariant()] = new JsonObject { ["roles"] = new JsonArray([.. (roles ?? []).Select(r => JsonValue.Create(r))]) },
-    };
-
-    public static JsonObject Kill(string taskId, string? agentId)
-    {
-        var kill = new JsonObject { ["task_id"] = IdOf(taskId) };
-        if (agentId is not null) kill["agent_id"] = IdOf(agentId);
-        return new JsonObject { ["type"] = "KILL", ["kill"] = kill };
-    }
-
-    public static JsonObject Acknowledge(TaskUpdate status) => new()
-    {
-        ["type"] = "ACKNOWLEDGE",
-        ["acknowledge"] = new JsonObject { ["agent_id"] = IdOf(status.AgentId!), ["task_id"] = IdOf(status.TaskId), ["uuid"] = status.Uuid },
-    };
-
-    public static JsonObject Reconcile(IEnumerable<(string Task, string? Agent)> tasks) => new()
-    {
-        ["type"] = "RECONCILE",
-        ["reconcile"] = new JsonObject
+        Type = V1.Call.AcceptType,
+        Accept = new()
         {
-            ["tasks"] = new JsonArray([.. tasks.Select(t =>
-            {
-                var entry = new JsonObject { ["task_id"] = IdOf(t.Task) };
-                if (t.Agent is not null) entry["agent_id"] = IdOf(t.Agent);
-                return entry;
-            })]),
+            OfferIds = [.. offerIds.Select(V1.Id.Of)],
+            Operations = tasks.Count == 0 ? [] : [new V1.Operation { Type = "LAUNCH", Launch = new() { TaskInfos = [.. tasks.Select(TaskOf)] } }],
+            Filters = Filter(filters),
         },
     };
 
-    public static JsonObject Message(string executorId, string agentId, byte[] data) => new()
+    private static V1.TaskInfo TaskOf(TaskInfo task) => new()
     {
-        ["type"] = "MESSAGE",
-        ["message"] = new JsonObject { ["agent_id"] = IdOf(agentId), ["executor_id"] = IdOf(executorId), ["data"] = Convert.ToBase64String(data) },
+        Name = task.Name,
+        TaskId = V1.Id.Of(task.TaskId),
+        AgentId = V1.Id.Of(task.AgentId),
+        Resources = ResourceJson.ToContract(task.Resources, allocationRole: null),
+        Command = new() { Value = task.Command, Shell = true },
     };
 
-    private static JsonObject Filter(Filters filters) => new() { ["refuse_seconds"] = filters.RefuseFor.TotalSeconds };
-
-    private static JsonNode Resources(Resources resources)
+    public static V1.Call Decline(string offerId, Filters? filters) => new()
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer)) ResourceJson.Write(json, resources, allocationRole: null);
-        return JsonNode.Parse(buffer.WrittenSpan)!;
-    }
+        Type = V1.Call.DeclineType,
+        Decline = new() { OfferIds = [V1.Id.Of(offerId)], Filters = Filter(filters) },
+    };
 
-    public static Offer ReadOffer(JsonObject offer)
+    public static V1.Call Revive(IReadOnlyList<string>? roles) => new()
     {
-        if (!ResourceJson.TryRead(offer["resources"], out var resources, out var error))
+        Type = V1.Call.ReviveType,
+        Revive = new() { Roles = [.. roles ?? []] },
+    };
+
+    public static V1.Call Suppress(IReadOnlyList<string>? roles) => new()
+    {
+        Type = V1.Call.SuppressType,
+        Suppress = new() { Roles = [.. roles ?? []] },
+    };
+
+    public static V1.Call Kill(string taskId, string? agentId) => new()
+    {
+        Type = V1.Call.KillType,
+        Kill = new() { TaskId = V1.Id.Of(taskId), AgentId = agentId is null ? null : V1.Id.Of(agentId) },
+    };
+
+    public static V1.Call Acknowledge(TaskUpdate status) => new()
+    {
+        Type = V1.Call.AcknowledgeType,
+        Acknowledge = new() { AgentId = V1.Id.Of(status.AgentId!), TaskId = V1.Id.Of(status.TaskId), Uuid = status.Uuid },
+    };
+
+    public static V1.Call Reconcile(IEnumerable<(string Task, string? Agent)> tasks) => new()
+    {
+        Type = V1.Call.ReconcileType,
+        Reconcile = new()
+        {
+            Tasks = [.. tasks.Select(t => new V1.ReconcileTask { TaskId = V1.Id.Of(t.Task), AgentId = t.Agent is null ? null : V1.Id.Of(t.Agent) })],
+        },
+    };
+
+    public static V1.Call Message(string executorId, string agentId, byte[] data) => new()
+    {
+        Type = V1.Call.MessageType,
+        Message = new() { AgentId = V1.Id.Of(agentId), ExecutorId = V1.Id.Of(executorId), Data = Convert.ToBase64String(data) },
+    };
+
+    public static V1.Call Teardown() => new() { Type = V1.Call.TeardownType };
+
+    private static V1.Filters? Filter(Filters? filters) => filters is null ? null : new() { RefuseSeconds = filters.RefuseFor.TotalSeconds };
+
+    public static Offer ReadOffer(V1.Offer offer)
+    {
+        if (!ResourceJson.TryRead(offer.Resources, out var resources, out var error))
             throw new InvalidDataException("offer resources: " + error);
-        return new Offer(JsonFields.Id(offer["id"]) ?? "", JsonFields.Id(offer["framework_id"]) ?? "", JsonFields.Id(offer["agent_id"]) ?? "",
-            JsonFields.String(offer, "hostname") ?? "", resources, JsonFields.String(offer["allocation_info"] as JsonObject, "role") ?? "*");
+        return new Offer(offer.Id?.Value ?? "", offer.FrameworkId?.Value ?? "", offer.AgentId?.Value ?? "",
+            offer.Hostname ?? "", resources, offer.AllocationInfo?.Role ?? "*");
     }
 
-    public static TaskUpdate ReadStatus(JsonObject status)
+    public static TaskUpdate ReadStatus(V1.TaskStatus status)
     {
-        var state = JsonFields.String(status, "state") ?? "TASK_UNKNOWN";
+        var state = status.State ?? "TASK_UNKNOWN";
         var parsed = Enum.TryParse<TaskState>(state.Replace("TASK_", "", StringComparison.Ordinal), ignoreCase: true, out var s) ? s : TaskState.Unknown;
-        JsonFields.TryDouble(status["timestamp"], out var timestamp);
-        return new TaskUpdate(JsonFields.Id(status["task_id"]) ?? "", parsed, JsonFields.Id(status["agent_id"]),
-            JsonFields.String(status, "message") ?? "", JsonFields.String(status, "reason") ?? "", JsonFields.String(status, "source") ?? "",
-            JsonFields.String(status, "uuid"), timestamp);
+        var timestamp = status.Timestamp is { } t && !double.IsNaN(t) ? t : 0;
+        return new TaskUpdate(status.TaskId?.Value ?? "", parsed, status.AgentId?.Value, status.Message ?? "", status.Reason ?? "",
+            status.Source ?? "", status.Uuid, timestamp);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Mesos.HA.Protocol;
+using V1 = Mesos.HA.Protocol.Http.V1;
 using Mesos.HA.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -13,7 +14,11 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = ClusterHarness.Deadline;
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
-    private static readonly JsonObject Info = new() { ["user"] = "test", ["name"] = "contract" };
+    private static readonly V1.FrameworkInfo Info = new() { User = "test", Name = "contract" };
+
+    private static string Json(V1.Call call) => Encoding.UTF8.GetString(V1.SchedulerJsonContext.Write(call));
+
+    private static string SubscribeJson(V1.FrameworkInfo info) => Json(new V1.Call { Type = V1.Call.SubscribeType, Subscribe = new() { FrameworkInfo = info } });
 
     private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> PostAsync(string master, string body,
         string contentType = "application/json", string? streamId = null)
@@ -28,7 +33,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
     }
 
-    private static async Task<JsonObject> NextEventAsync(SchedulerConnection connection, Func<JsonObject, bool> wanted)
+    private static async Task<V1.Event> NextEventAsync(SchedulerConnection connection, Func<V1.Event, bool> wanted)
     {
         using var timeout = new CancellationTokenSource(Wait);
         await foreach (var e in connection.Events.ReadAllAsync(timeout.Token))
@@ -36,7 +41,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         throw new InvalidOperationException("the stream ended");
     }
 
-    private static bool Is(JsonObject e, string type) => e["type"]?.GetValue<string>() == type;
+    private static bool Is(V1.Event e, string type) => e.Type == type;
 
     [Fact]
     public async Task StatusCodes_Subscribe200WithStreamId_Calls202_Followers307_Bad400_Unsubscribed403_WrongType415()
@@ -44,7 +49,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         await using var cluster = new ClusterHarness(3, output);
         var leader = await cluster.LeaderAsync();
         var follower = cluster.Group.Masters.First(m => m.Id != leader.Id);
-        var subscribe = new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = Info.DeepClone() } }.ToJsonString();
+        var subscribe = SubscribeJson(Info);
 
         var redirected = await PostAsync(follower.HttpAddress, subscribe);
         Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.Status);
@@ -53,9 +58,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         await using var connection = await SchedulerConnection.SubscribeAsync(Http, follower.HttpAddress, Info, CancellationToken.None);
         Assert.Equal(leader.HttpAddress, connection.Master); // followed the 307
         Assert.False(string.IsNullOrEmpty(connection.StreamId));
-        var framework = new JsonObject { ["value"] = connection.FrameworkId };
-
-        var revive = new JsonObject { ["type"] = "REVIVE", ["framework_id"] = framework.DeepClone() }.ToJsonString();
+        var revive = Json(new V1.Call { Type = V1.Call.ReviveType, FrameworkId = V1.Id.Of(connection.FrameworkId) });
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(leader.HttpAddress, revive, "application/json; charset=utf-8", connection.StreamId)).Status);
         var missing = await PostAsync(leader.HttpAddress, revive);
         Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
@@ -64,7 +67,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
         Assert.Contains("does not match", wrong.Body);
 
-        var stranger = new JsonObject { ["type"] = "REVIVE", ["framework_id"] = new JsonObject { ["value"] = "nobody" } }.ToJsonString();
+        var stranger = Json(new V1.Call { Type = V1.Call.ReviveType, FrameworkId = V1.Id.Of("nobody") });
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(leader.HttpAddress, stranger, streamId: connection.StreamId)).Status);
 
         var malformed = await PostAsync(leader.HttpAddress, "{\"type\": \"SUBSCRIBE\", ");
@@ -74,7 +77,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, "[1,2,3]")).Status);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await PostAsync(leader.HttpAddress, subscribe, "text/plain")).Status);
         // `roles` without MULTI_ROLE: refused as Mesos does, with a stream holding one ERROR event.
-        var multiRole = await PostAsync(leader.HttpAddress, new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = new JsonObject { ["roles"] = new JsonArray("a") } } }.ToJsonString());
+        var multiRole = await PostAsync(leader.HttpAddress, SubscribeJson(new V1.FrameworkInfo { Roles = ["a"] }));
         Assert.Equal(HttpStatusCode.OK, multiRole.Status);
         Assert.Contains("\"type\":\"ERROR\"", multiRole.Body);
         Assert.Contains("MULTI_ROLE", multiRole.Body);
@@ -90,7 +93,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         var lonely = cluster.Group.Masters[0];
         var deadline = DateTime.UtcNow + Wait;
         HttpStatusCode status;
-        do status = (await PostAsync(lonely.HttpAddress, new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = Info.DeepClone() } }.ToJsonString())).Status;
+        do status = (await PostAsync(lonely.HttpAddress, SubscribeJson(Info))).Status;
         while (status != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
     }
@@ -101,16 +104,15 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         await using var cluster = new ClusterHarness(1, output);
         var leader = await cluster.LeaderAsync();
         await using var first = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, Info, CancellationToken.None);
-        var again = (JsonObject)Info.DeepClone();
-        again["id"] = new JsonObject { ["value"] = first.FrameworkId };
+        var again = Info with { Id = V1.Id.Of(first.FrameworkId) };
         await using var second = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, again, CancellationToken.None);
         Assert.Equal(first.FrameworkId, second.FrameworkId);
         var error = await NextEventAsync(first, e => Is(e, "ERROR"));
-        Assert.Contains("failed over", error["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("failed over", error.Error!.Message);
         using var timeout = new CancellationTokenSource(Wait);
         while (await first.Events.WaitToReadAsync(timeout.Token)) first.Events.TryRead(out _);
         // The old stream id no longer works; the new one does.
-        var revive = new JsonObject { ["type"] = "REVIVE", ["framework_id"] = new JsonObject { ["value"] = first.FrameworkId } }.ToJsonString();
+        var revive = Json(new V1.Call { Type = V1.Call.ReviveType, FrameworkId = V1.Id.Of(first.FrameworkId) });
         Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(leader.HttpAddress, revive, streamId: first.StreamId)).Status);
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(leader.HttpAddress, revive, streamId: second.StreamId)).Status);
     }
@@ -122,46 +124,52 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         var leader = await cluster.LeaderAsync();
         var agent = await cluster.StartAgentAsync("cpus:2;mem:256;disk:100;ports:[31000-31001]");
         await using var a = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, Info, CancellationToken.None);
-        var offerA = (await NextEventAsync(a, e => Is(e, "OFFERS")))["offers"]!["offers"]![0]!.AsObject();
-        await using var b = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, new JsonObject { ["user"] = "b", ["name"] = "other" }, CancellationToken.None);
+        var offerA = (await NextEventAsync(a, e => Is(e, "OFFERS"))).Offers!.Offers![0]!;
+        await using var b = await SchedulerConnection.SubscribeAsync(Http, leader.HttpAddress, new V1.FrameworkInfo { User = "b", Name = "other" }, CancellationToken.None);
 
-        JsonObject Accept(JsonObject offerId, string taskId, double cpus) => new()
+        V1.Call Accept(V1.Id offerId, string taskId, double cpus) => new()
         {
-            ["type"] = "ACCEPT",
-            ["accept"] = new JsonObject
+            Type = V1.Call.AcceptType,
+            Accept = new()
             {
-                ["offer_ids"] = new JsonArray(offerId.DeepClone()),
-                ["operations"] = new JsonArray(new JsonObject
-                {
-                    ["type"] = "LAUNCH",
-                    ["launch"] = new JsonObject
+                OfferIds = [offerId],
+                Operations =
+                [
+                    new()
                     {
-                        ["task_infos"] = new JsonArray(new JsonObject
+                        Type = "LAUNCH",
+                        Launch = new()
                         {
-                            ["name"] = taskId, ["task_id"] = new JsonObject { ["value"] = taskId }, ["agent_id"] = offerA["agent_id"]!.DeepClone(),
-                            ["resources"] = new JsonArray(new JsonObject { ["name"] = "cpus", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = cpus } }),
-                            ["command"] = new JsonObject { ["value"] = "sleep 30" },
-                        }),
+                            TaskInfos =
+                            [
+                                new()
+                                {
+                                    Name = taskId, TaskId = V1.Id.Of(taskId), AgentId = offerA.AgentId,
+                                    Resources = [new() { Name = "cpus", Type = "SCALAR", Scalar = new() { Value = cpus } }],
+                                    Command = new() { Value = "sleep 30" },
+                                },
+                            ],
+                        },
                     },
-                }),
+                ],
             },
         };
 
         // An offer id nobody issued: the task is dropped, with the reason.
-        await b.CallAsync(Accept(new JsonObject { ["value"] = "no-such-offer" }, "ghost", 0.1), CancellationToken.None);
-        var dropped = (await NextEventAsync(b, e => Is(e, "UPDATE")))["update"]!["status"]!;
-        Assert.Equal(("TASK_DROPPED", "REASON_INVALID_OFFERS"), (dropped["state"]!.GetValue<string>(), dropped["reason"]!.GetValue<string>()));
+        await b.CallAsync(Accept(V1.Id.Of("no-such-offer"), "ghost", 0.1), CancellationToken.None);
+        var dropped = (await NextEventAsync(b, e => Is(e, "UPDATE"))).Update!.Status!;
+        Assert.Equal(("TASK_DROPPED", "REASON_INVALID_OFFERS"), (dropped.State, dropped.Reason));
 
         // Framework b tries to use a's offer: dropped, and a's offer is still a's.
-        await b.CallAsync(Accept(offerA["id"]!.AsObject(), "thief", 0.1), CancellationToken.None);
-        var stolen = (await NextEventAsync(b, e => Is(e, "UPDATE")))["update"]!["status"]!;
-        Assert.Equal("TASK_DROPPED", stolen["state"]!.GetValue<string>());
+        await b.CallAsync(Accept(offerA.Id!, "thief", 0.1), CancellationToken.None);
+        var stolen = (await NextEventAsync(b, e => Is(e, "UPDATE"))).Update!.Status!;
+        Assert.Equal("TASK_DROPPED", stolen.State);
 
         // a asks for more than the offer holds: TASK_ERROR, nothing launched.
-        await a.CallAsync(Accept(offerA["id"]!.AsObject(), "greedy", 64), CancellationToken.None);
-        var greedy = (await NextEventAsync(a, e => Is(e, "UPDATE")))["update"]!["status"]!;
-        Assert.Equal(("TASK_ERROR", "REASON_TASK_INVALID"), (greedy["state"]!.GetValue<string>(), greedy["reason"]!.GetValue<string>()));
-        Assert.Contains("exceed", greedy["message"]!.GetValue<string>());
+        await a.CallAsync(Accept(offerA.Id!, "greedy", 64), CancellationToken.None);
+        var greedy = (await NextEventAsync(a, e => Is(e, "UPDATE"))).Update!.Status!;
+        Assert.Equal(("TASK_ERROR", "REASON_TASK_INVALID"), (greedy.State, greedy.Reason));
+        Assert.Contains("exceed", greedy.Message);
         Assert.Empty(agent.TaskProcesses());
         Assert.Empty(await agent.TryTasksAsync() ?? []);
     }
@@ -208,7 +216,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         agent.Kill();
         await scheduler.WaitAsync("agent lost", () => scheduler.Events.Contains($"agent lost {agentId}"), Wait);
         var failure = await NextEventAsync(probe, e => Is(e, "FAILURE"));
-        Assert.Equal(agentId, failure["failure"]!["agent_id"]!["value"]!.GetValue<string>());
+        Assert.Equal(agentId, failure.Failure!.AgentId!.Value);
     }
 
     [Fact]
@@ -218,7 +226,7 @@ public sealed class SchedulerApiContractTests(ITestOutputHelper output)
         var leader = await cluster.LeaderAsync();
         await cluster.StartAgentAsync();
         var subscribe = MessagePack.MessagePackSerializer.ConvertFromJson(
-            new JsonObject { ["type"] = "SUBSCRIBE", ["subscribe"] = new JsonObject { ["framework_info"] = Info.DeepClone() } }.ToJsonString());
+            SubscribeJson(Info));
         var request = new HttpRequestMessage(HttpMethod.Post, $"http://{leader.HttpAddress}{SchedulerConnection.Path}") { Content = new ByteArrayContent(subscribe) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-msgpack");
         request.Headers.TryAddWithoutValidation("Accept", "application/x-msgpack");

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using Mesos.HA.SchedulerDriver;
+using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.Tests.Support;
 
@@ -16,7 +16,7 @@ public sealed class TestFramework : IAsyncDisposable
     private readonly IReadOnlyList<string> masters;
     private readonly string name;
     private readonly CancellationTokenSource stop = new();
-    private readonly ConcurrentDictionary<string, JsonObject> offers = new();
+    private readonly ConcurrentDictionary<string, V1.Offer> offers = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> states = new();
     private readonly SemaphoreSlim changed = new(0, int.MaxValue);
     private SchedulerConnection? connection;
@@ -49,8 +49,7 @@ public sealed class TestFramework : IAsyncDisposable
         Exception? last = null;
         while (DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
         {
-            var info = new JsonObject { ["user"] = "test", ["name"] = name, ["failover_timeout"] = 60 };
-            if (FrameworkId is { } id) info["id"] = new JsonObject { ["value"] = id };
+            var info = new V1.FrameworkInfo { User = "test", Name = name, FailoverTimeout = 60, Id = FrameworkId is { } id ? V1.Id.Of(id) : null };
             try
             {
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
@@ -61,7 +60,7 @@ public sealed class TestFramework : IAsyncDisposable
                 Volatile.Write(ref connection, subscribed);
                 Interlocked.Increment(ref subscriptions);
                 if (attempt > 1 || Subscriptions > 1)
-                    await subscribed.CallAsync(new JsonObject { ["type"] = "RECONCILE", ["reconcile"] = new JsonObject { ["tasks"] = new JsonArray() } }, stop.Token);
+                    await subscribed.CallAsync(new V1.Call { Type = V1.Call.ReconcileType, Reconcile = new() { Tasks = [] } }, stop.Token);
                 return;
             }
             catch (Exception e) when (e is HttpRequestException or SchedulerCallException or OperationCanceledException or IOException)
@@ -105,33 +104,29 @@ public sealed class TestFramework : IAsyncDisposable
     /// <summary>Events received so far by type, for failure messages.</summary>
     public string Received => string.Join(", ", received.OrderBy(r => r.Key).Select(r => $"{r.Key}={r.Value}"));
 
-    private async Task HandleAsync(SchedulerConnection current, JsonObject e)
+    private async Task HandleAsync(SchedulerConnection current, V1.Event e)
     {
-        received.AddOrUpdate(e["type"]?.GetValue<string>() ?? "?", 1, (_, n) => n + 1);
-        switch (e["type"]?.GetValue<string>())
+        received.AddOrUpdate(e.Type ?? "?", 1, (_, n) => n + 1);
+        switch (e.Type)
         {
-            case "OFFERS":
-                foreach (var offer in e["offers"]?["offers"] as JsonArray ?? [])
-                    offers[offer!["id"]!["value"]!.GetValue<string>()] = offer.AsObject();
+            case V1.Event.OffersType:
+                foreach (var offer in (e.Offers?.Offers ?? []).OfType<V1.Offer>())
+                    offers[offer.Id!.Value!] = offer;
                 break;
-            case "RESCIND":
-                offers.TryRemove(e["rescind"]!["offer_id"]!["value"]!.GetValue<string>(), out _);
+            case V1.Event.RescindType:
+                offers.TryRemove(e.Rescind!.OfferId!.Value!, out _);
                 break;
-            case "UPDATE":
-                var status = e["update"]!["status"]!;
-                var task = status["task_id"]!["value"]!.GetValue<string>();
-                states.GetOrAdd(task, _ => new ConcurrentQueue<string>()).Enqueue(status["state"]!.GetValue<string>());
-                if (status["uuid"] is { } uuid)
+            case V1.Event.UpdateType:
+                var status = e.Update!.Status!;
+                states.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<string>()).Enqueue(status.State!);
+                if (status.Uuid is { } uuid)
                 {
                     try
                     {
-                        await current.CallAsync(new JsonObject
+                        await current.CallAsync(new V1.Call
                         {
-                            ["type"] = "ACKNOWLEDGE",
-                            ["acknowledge"] = new JsonObject
-                            {
-                                ["agent_id"] = status["agent_id"]!.DeepClone(), ["task_id"] = status["task_id"]!.DeepClone(), ["uuid"] = uuid.GetValue<string>(),
-                            },
+                            Type = V1.Call.AcknowledgeType,
+                            Acknowledge = new() { AgentId = status.AgentId, TaskId = status.TaskId, Uuid = uuid },
                         }, stop.Token);
                     }
                     catch (Exception ex) when (ex is HttpRequestException or SchedulerCallException or IOException)
@@ -153,50 +148,45 @@ public sealed class TestFramework : IAsyncDisposable
         {
             var current = Volatile.Read(ref connection);
             var offer = offers.Values.FirstOrDefault(o => Fits(o, cpus, mem, ports));
-            if (current is not null && offer is not null && offers.TryRemove(offer["id"]!["value"]!.GetValue<string>(), out _))
+            if (current is not null && offer is not null && offers.TryRemove(offer.Id!.Value!, out _))
             {
-                var resources = new JsonArray
+                var resources = new List<V1.Resource>
                 {
-                    new JsonObject { ["name"] = "cpus", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = cpus } },
-                    new JsonObject { ["name"] = "mem", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = mem } },
+                    new() { Name = "cpus", Type = "SCALAR", Scalar = new() { Value = cpus } },
+                    new() { Name = "mem", Type = "SCALAR", Scalar = new() { Value = mem } },
                 };
                 if (ports > 0)
                 {
-                    var begin = offer["resources"]!.AsArray().First(r => r!["name"]!.GetValue<string>() == "ports")!["ranges"]!["range"]![0]!["begin"]!.GetValue<long>();
-                    resources.Add(new JsonObject
-                    {
-                        ["name"] = "ports", ["type"] = "RANGES",
-                        ["ranges"] = new JsonObject { ["range"] = new JsonArray { new JsonObject { ["begin"] = begin, ["end"] = begin + ports - 1 } } },
-                    });
+                    var begin = offer.Resources!.First(r => r!.Name == "ports")!.Ranges!.Range![0]!.Begin!.Value;
+                    resources.Add(new() { Name = "ports", Type = "RANGES", Ranges = new() { Range = [new() { Begin = begin, End = begin + ports - 1 }] } });
                 }
                 try
                 {
-                    await current.CallAsync(new JsonObject
+                    await current.CallAsync(new V1.Call
                     {
-                        ["type"] = "ACCEPT",
-                        ["accept"] = new JsonObject
+                        Type = V1.Call.AcceptType,
+                        Accept = new()
                         {
-                            ["offer_ids"] = new JsonArray { offer["id"]!.DeepClone() },
-                            ["operations"] = new JsonArray
-                            {
-                                new JsonObject
+                            OfferIds = [offer.Id],
+                            Operations =
+                            [
+                                new()
                                 {
-                                    ["type"] = "LAUNCH",
-                                    ["launch"] = new JsonObject
+                                    Type = "LAUNCH",
+                                    Launch = new()
                                     {
-                                        ["task_infos"] = new JsonArray
-                                        {
-                                            new JsonObject
+                                        TaskInfos =
+                                        [
+                                            new()
                                             {
-                                                ["name"] = taskId, ["task_id"] = new JsonObject { ["value"] = taskId },
-                                                ["agent_id"] = offer["agent_id"]!.DeepClone(), ["resources"] = resources,
-                                                ["command"] = new JsonObject { ["value"] = command, ["shell"] = true },
+                                                Name = taskId, TaskId = V1.Id.Of(taskId), AgentId = offer.AgentId, Resources = resources,
+                                                Command = new() { Value = command, Shell = true },
                                             },
-                                        },
+                                        ],
                                     },
                                 },
-                            },
-                            ["filters"] = new JsonObject { ["refuse_seconds"] = 0 },
+                            ],
+                            Filters = new() { RefuseSeconds = 0 },
                         },
                     }, stop.Token);
                     return;
@@ -211,18 +201,18 @@ public sealed class TestFramework : IAsyncDisposable
         throw new TimeoutException($"no offer fit task {taskId} within {timeout} (offers held: {offers.Count}; events: {Received}; subscriptions {Subscriptions} on {Master}; last error: {lastError ?? "none"})");
     }
 
-    private static bool Fits(JsonObject offer, double cpus, double mem, int ports)
+    private static bool Fits(V1.Offer offer, double cpus, double mem, int ports)
     {
-        double Scalar(string n) => offer["resources"]!.AsArray().Where(r => r!["name"]!.GetValue<string>() == n)
-            .Sum(r => r!["scalar"]!["value"]!.GetValue<double>());
-        var hasPorts = ports == 0 || offer["resources"]!.AsArray().Any(r => r!["name"]!.GetValue<string>() == "ports");
+        var resources = (offer.Resources ?? []).OfType<V1.Resource>().ToArray();
+        double Scalar(string n) => resources.Where(r => r.Name == n).Sum(r => r.Scalar?.Value ?? 0);
+        var hasPorts = ports == 0 || resources.Any(r => r.Name == "ports");
         return Scalar("cpus") >= cpus && Scalar("mem") >= mem && hasPorts;
     }
 
     public async Task KillAsync(string taskId)
     {
         var current = Volatile.Read(ref connection) ?? throw new InvalidOperationException("not subscribed");
-        await current.CallAsync(new JsonObject { ["type"] = "KILL", ["kill"] = new JsonObject { ["task_id"] = new JsonObject { ["value"] = taskId } } }, stop.Token);
+        await current.CallAsync(new V1.Call { Type = V1.Call.KillType, Kill = new() { TaskId = V1.Id.Of(taskId) } }, stop.Token);
     }
 
     /// <summary>The states the task went through, in the order they arrived.</summary>

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Protocol;
 using Mesos.HA.SchedulerDriver;
+using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.Cli.Bench;
 
@@ -37,7 +37,7 @@ internal static class LaunchBench
                 TimeSpan.FromSeconds(60), token: token);
             using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 8 }) { Timeout = Timeout.InfiniteTimeSpan };
             await using var framework = await SchedulerConnection.SubscribeAsync(http, leader.HttpAddress,
-                new JsonObject { ["user"] = "bench", ["name"] = "launch-bench" }, token);
+                new V1.FrameworkInfo { User = "bench", Name = "launch-bench" }, token);
             var (elapsed, failed) = await DriveAsync(framework, tasks, token);
             Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
             Console.WriteLine(FormattableString.Invariant($"RESULT launch tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
@@ -61,54 +61,52 @@ internal static class LaunchBench
         var pending = new List<Task>();
         await foreach (var e in framework.Events.ReadAllAsync(token))
         {
-            switch (e["type"]?.GetValue<string>())
+            switch (e.Type)
             {
-                case "OFFERS":
-                    foreach (var offer in e["offers"]!["offers"]!.AsArray())
+                case V1.Event.OffersType:
+                    foreach (var offer in (e.Offers?.Offers ?? []).OfType<V1.Offer>())
                     {
-                        var cpus = (int)offer!["resources"]!.AsArray().Where(r => r!["name"]!.GetValue<string>() == "cpus").Sum(r => r!["scalar"]!["value"]!.GetValue<double>());
+                        var cpus = (int)(offer.Resources ?? []).Where(r => r?.Name == "cpus").Sum(r => r!.Scalar?.Value ?? 0);
                         var batch = Math.Min(cpus, tasks - launched);
-                        var infos = new JsonArray();
+                        var infos = new List<V1.TaskInfo>();
                         for (var i = 0; i < batch; i++)
                         {
-                            infos.Add(new JsonObject
+                            infos.Add(new V1.TaskInfo
                             {
-                                ["name"] = "true", ["task_id"] = new JsonObject { ["value"] = $"task-{launched + i}" },
-                                ["agent_id"] = offer["agent_id"]!.DeepClone(),
-                                ["resources"] = new JsonArray
-                                {
-                                    new JsonObject { ["name"] = "cpus", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = 1 } },
-                                    new JsonObject { ["name"] = "mem", ["type"] = "SCALAR", ["scalar"] = new JsonObject { ["value"] = 16 } },
-                                },
-                                ["command"] = new JsonObject { ["value"] = "true", ["shell"] = true },
+                                Name = "true", TaskId = V1.Id.Of($"task-{launched + i}"), AgentId = offer.AgentId,
+                                Resources =
+                                [
+                                    new() { Name = "cpus", Type = "SCALAR", Scalar = new() { Value = 1 } },
+                                    new() { Name = "mem", Type = "SCALAR", Scalar = new() { Value = 16 } },
+                                ],
+                                Command = new() { Value = "true", Shell = true },
                             });
                         }
                         launched += batch;
                         clock ??= Stopwatch.StartNew();
-                        pending.Add(framework.CallAsync(new JsonObject
+                        pending.Add(framework.CallAsync(new V1.Call
                         {
-                            ["type"] = "ACCEPT",
-                            ["accept"] = new JsonObject
+                            Type = V1.Call.AcceptType,
+                            Accept = new()
                             {
-                                ["offer_ids"] = new JsonArray { offer["id"]!.DeepClone() },
-                                ["operations"] = new JsonArray { new JsonObject { ["type"] = "LAUNCH", ["launch"] = new JsonObject { ["task_infos"] = infos } } },
-                                ["filters"] = new JsonObject { ["refuse_seconds"] = 0 },
+                                OfferIds = [offer.Id],
+                                Operations = [new() { Type = "LAUNCH", Launch = new() { TaskInfos = infos } }],
+                                Filters = new() { RefuseSeconds = 0 },
                             },
                         }, token));
                     }
                     break;
-                case "UPDATE":
-                    var status = e["update"]!["status"]!;
-                    var state = status["state"]!.GetValue<string>();
-                    if (status["uuid"] is { } uuid)
-                        pending.Add(framework.CallAsync(new JsonObject
+                case V1.Event.UpdateType:
+                    var status = e.Update!.Status!;
+                    var state = status.State;
+                    if (status.Uuid is { } uuid)
+                    {
+                        pending.Add(framework.CallAsync(new V1.Call
                         {
-                            ["type"] = "ACKNOWLEDGE",
-                            ["acknowledge"] = new JsonObject
-                            {
-                                ["agent_id"] = status["agent_id"]!.DeepClone(), ["task_id"] = status["task_id"]!.DeepClone(), ["uuid"] = uuid.GetValue<string>(),
-                            },
+                            Type = V1.Call.AcknowledgeType,
+                            Acknowledge = new() { AgentId = status.AgentId, TaskId = status.TaskId, Uuid = uuid },
                         }, token));
+                    }
                     if (state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_LOST" or "TASK_DROPPED")
                     {
                         ended++;

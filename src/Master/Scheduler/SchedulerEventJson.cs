@@ -1,121 +1,84 @@
-using Mesos.HA.Protocol.Http;
-using System.Buffers;
-using System.Text.Json;
 using Mesos.HA.Master.Core;
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Http;
+using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.Master.Scheduler;
 
 /// <summary>Where an offer's agent can be reached, for the offer's <c>hostname</c> and <c>url</c>.</summary>
 public sealed record AgentAddress(string Hostname, string Ip, int Port);
 
-/// <summary>Writes scheduler events exactly in the Mesos v1 JSON shape.</summary>
+/// <summary>Writes scheduler events in the Mesos v1 JSON shape, through the shared contracts (<see cref="V1.Event"/>).</summary>
 public static class SchedulerEventJson
 {
-    public static byte[] Subscribed(FrameworkId framework, TimeSpan heartbeat) => Write(json =>
+    public static byte[] Subscribed(FrameworkId framework, TimeSpan heartbeat) => Write(new()
     {
-        json.WriteString("type", "SUBSCRIBED");
-        json.WriteStartObject("subscribed");
-        WriteId(json, "framework_id", framework.Value);
-        json.WriteNumber("heartbeat_interval_seconds", heartbeat.TotalSeconds);
-        json.WriteEndObject();
+        Type = V1.Event.SubscribedType,
+        Subscribed = new() { FrameworkId = V1.Id.Of(framework.Value), HeartbeatIntervalSeconds = heartbeat.TotalSeconds },
     });
 
-    public static byte[] Offers(IReadOnlyList<Offer> offers, Func<AgentId, AgentAddress> addressOf) => Write(json =>
+    public static byte[] Offers(IReadOnlyList<Offer> offers, Func<AgentId, AgentAddress> addressOf) => Write(new()
     {
-        json.WriteString("type", "OFFERS");
-        json.WriteStartObject("offers");
-        json.WriteStartArray("offers");
-        foreach (var offer in offers)
+        Type = V1.Event.OffersType,
+        Offers = new() { Offers = [.. offers.Select(offer => OfferOf(offer, addressOf(offer.Agent)))] },
+    });
+
+    private static V1.Offer OfferOf(Offer offer, AgentAddress address) => new()
+    {
+        Id = V1.Id.Of(offer.Id.Value),
+        FrameworkId = V1.Id.Of(offer.Framework.Value),
+        AgentId = V1.Id.Of(offer.Agent.Value),
+        Hostname = address.Hostname,
+        Url = new()
         {
-            var address = addressOf(offer.Agent);
-            json.WriteStartObject();
-            WriteId(json, "id", offer.Id.Value);
-            WriteId(json, "framework_id", offer.Framework.Value);
-            WriteId(json, "agent_id", offer.Agent.Value);
-            json.WriteString("hostname", address.Hostname);
-            json.WriteStartObject("url");
-            json.WriteString("scheme", "http");
-            json.WriteStartObject("address");
-            json.WriteString("hostname", address.Hostname);
-            json.WriteString("ip", address.Ip);
-            json.WriteNumber("port", address.Port);
-            json.WriteEndObject();
-            json.WriteString("path", "/slave(1)");
-            json.WriteEndObject();
-            json.WritePropertyName("resources");
-            ResourceJson.Write(json, offer.Resources, offer.Role);
-            json.WriteStartObject("allocation_info");
-            json.WriteString("role", offer.Role);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+            Scheme = "http",
+            Address = new() { Hostname = address.Hostname, Ip = address.Ip, Port = address.Port },
+            Path = "/slave(1)",
+        },
+        Resources = ResourceJson.ToContract(offer.Resources, offer.Role),
+        AllocationInfo = new() { Role = offer.Role },
+    };
 
-    public static byte[] Rescind(OfferId offer) => Write(json =>
+    public static byte[] Rescind(OfferId offer) => Write(new()
     {
-        json.WriteString("type", "RESCIND");
-        json.WriteStartObject("rescind");
-        WriteId(json, "offer_id", offer.Value);
-        json.WriteEndObject();
+        Type = V1.Event.RescindType,
+        Rescind = new() { OfferId = V1.Id.Of(offer.Value) },
     });
 
     /// <summary>An UPDATE. <paramref name="uuid"/> is set for updates from agents (they must be acknowledged), null for the master's own.</summary>
-    public static byte[] Update(TaskId task, AgentId? agent, TaskState state, Guid? uuid, string message, string reason, DateTimeOffset at) => Write(json =>
+    public static byte[] Update(TaskId task, AgentId? agent, TaskState state, Guid? uuid, string message, string reason, DateTimeOffset at) => Write(new()
     {
-        json.WriteString("type", "UPDATE");
-        json.WriteStartObject("update");
-        json.WriteStartObject("status");
-        WriteId(json, "task_id", task.Value);
-        json.WriteString("state", state.MesosName());
-        json.WriteString("source", uuid is null ? "SOURCE_MASTER" : "SOURCE_EXECUTOR");
-        if (agent is { } a) WriteId(json, "agent_id", a.Value);
-        if (message.Length > 0) json.WriteString("message", message);
-        if (reason.Length > 0) json.WriteString("reason", reason);
-        if (uuid is { } u) json.WriteString("uuid", Convert.ToBase64String(u.ToByteArray()));
-        json.WriteNumber("timestamp", at.ToUnixTimeMilliseconds() / 1000.0);
-        json.WriteEndObject();
-        json.WriteEndObject();
+        Type = V1.Event.UpdateType,
+        Update = new()
+        {
+            Status = new()
+            {
+                TaskId = V1.Id.Of(task.Value),
+                State = state.MesosName(),
+                Source = uuid is null ? "SOURCE_MASTER" : "SOURCE_EXECUTOR",
+                AgentId = agent is { } a ? V1.Id.Of(a.Value) : null,
+                Message = message.Length > 0 ? message : null,
+                Reason = reason.Length > 0 ? reason : null,
+                Uuid = uuid is { } u ? Convert.ToBase64String(u.ToByteArray()) : null,
+                Timestamp = at.ToUnixTimeMilliseconds() / 1000.0,
+            },
+        },
     });
 
-    public static byte[] Error(string message) => Write(json =>
+    public static byte[] Error(string message) => Write(new()
     {
-        json.WriteString("type", "ERROR");
-        json.WriteStartObject("error");
-        json.WriteString("message", message);
-        json.WriteEndObject();
+        Type = V1.Event.ErrorType,
+        Error = new() { Message = message },
     });
 
     /// <summary>FAILURE for a lost agent (no executor id).</summary>
-    public static byte[] AgentFailure(AgentId agent) => Write(json =>
+    public static byte[] AgentFailure(AgentId agent) => Write(new()
     {
-        json.WriteString("type", "FAILURE");
-        json.WriteStartObject("failure");
-        WriteId(json, "agent_id", agent.Value);
-        json.WriteEndObject();
+        Type = V1.Event.FailureType,
+        Failure = new() { AgentId = V1.Id.Of(agent.Value) },
     });
 
-    public static byte[] Heartbeat() => Write(json => json.WriteString("type", "HEARTBEAT"));
+    public static byte[] Heartbeat() => Write(new() { Type = V1.Event.HeartbeatType });
 
-    private static void WriteId(Utf8JsonWriter json, string name, string value)
-    {
-        json.WriteStartObject(name);
-        json.WriteString("value", value);
-        json.WriteEndObject();
-    }
-
-    private static byte[] Write(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            body(json);
-            json.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
+    private static byte[] Write(V1.Event e) => V1.SchedulerJsonContext.Write(e);
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Mesos.HA.Protocol.Resources;
 
 namespace Mesos.HA.Protocol.Http;
@@ -8,88 +6,49 @@ namespace Mesos.HA.Protocol.Http;
 using Resources = Mesos.HA.Protocol.Resources.Resources;
 
 /// <summary>
-/// Resources in the Mesos v1 JSON shape: a list of <c>{"name", "type": SCALAR|RANGES|SET,
-/// "scalar": {"value"}, "ranges": {"range": [{"begin","end"}]}, "set": {"item": []}}</c> with static
-/// reservations as <c>"reservations": [{"type": "STATIC", "role"}]</c> (the pre-1.9 <c>"role"</c> field is read too).
+/// Resources in the Mesos v1 shape (<see cref="V1.Resource"/>): a list of <c>{"name", "type":
+/// SCALAR|RANGES|SET, "scalar": {"value"}, "ranges": {"range": [{"begin","end"}]}, "set": {"item": []}}</c>
+/// with static reservations as <c>"reservations": [{"type": "STATIC", "role"}]</c> (the pre-1.9
+/// <c>"role"</c> field is read too).
 /// </summary>
 public static class ResourceJson
 {
-    public static void Write(Utf8JsonWriter json, Resources resources, string? allocationRole)
+    /// <summary>The resources as Mesos lists them: scalars, then ranges, then sets, each with the allocation role if given.</summary>
+    public static List<V1.Resource> ToContract(Resources resources, string? allocationRole)
     {
-        json.WriteStartArray();
+        var allocation = allocationRole is null ? null : new V1.AllocationInfo { Role = allocationRole };
+        var list = new List<V1.Resource>();
         foreach (var (key, amount) in resources.Scalars)
-        {
-            Begin(json, key, "SCALAR", allocationRole);
-            json.WriteStartObject("scalar");
-            json.WriteNumber("value", amount.ToDouble());
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
+            list.Add(Entry(key, "SCALAR", allocation) with { Scalar = new V1.ScalarValue { Value = amount.ToDouble() } });
         foreach (var (key, ranges) in resources.Ranges)
         {
-            Begin(json, key, "RANGES", allocationRole);
-            json.WriteStartObject("ranges");
-            json.WriteStartArray("range");
-            foreach (var range in ranges.Ranges)
+            list.Add(Entry(key, "RANGES", allocation) with
             {
-                json.WriteStartObject();
-                json.WriteNumber("begin", range.Begin);
-                json.WriteNumber("end", range.End);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteEndObject();
+                Ranges = new V1.RangesValue { Range = [.. ranges.Ranges.Select(r => new V1.RangeValue { Begin = r.Begin, End = r.End })] },
+            });
         }
         foreach (var (key, items) in resources.Sets)
-        {
-            Begin(json, key, "SET", allocationRole);
-            json.WriteStartObject("set");
-            json.WriteStartArray("item");
-            foreach (var item in items) json.WriteStringValue(item);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
+            list.Add(Entry(key, "SET", allocation) with { Set = new V1.SetValue { Item = [.. items] } });
+        return list;
     }
 
-    private static void Begin(Utf8JsonWriter json, ResourceKey key, string type, string? allocationRole)
+    private static V1.Resource Entry(ResourceKey key, string type, V1.AllocationInfo? allocation) => new()
     {
-        json.WriteStartObject();
-        json.WriteString("name", key.Name);
-        json.WriteString("type", type);
-        if (key.Role != ResourceKey.Unreserved)
-        {
-            json.WriteStartArray("reservations");
-            json.WriteStartObject();
-            json.WriteString("type", "STATIC");
-            json.WriteString("role", key.Role);
-            json.WriteEndObject();
-            json.WriteEndArray();
-        }
-        if (allocationRole is not null)
-        {
-            json.WriteStartObject("allocation_info");
-            json.WriteString("role", allocationRole);
-            json.WriteEndObject();
-        }
-    }
+        Name = key.Name,
+        Type = type,
+        Reservations = key.Role == ResourceKey.Unreserved ? null : [new V1.Reservation { Type = "STATIC", Role = key.Role }],
+        AllocationInfo = allocation,
+    };
 
-    /// <summary>Reads a resource list; the error names the entry that is wrong.</summary>
-    public static bool TryRead(JsonNode? node, out Resources resources, out string? error)
+    /// <summary>Reads a resource list (absent: none); the error names the entry that is wrong.</summary>
+    public static bool TryRead(IReadOnlyList<V1.Resource?>? list, out Resources resources, out string? error)
     {
         resources = Resources.Empty;
         error = null;
-        if (node is null) return true;
-        if (node is not JsonArray list)
-        {
-            error = "resources must be a list";
-            return false;
-        }
+        if (list is null) return true;
         for (var i = 0; i < list.Count; i++)
         {
-            if (!TryReadOne(list[i] as JsonObject, out var one, out var problem))
+            if (!TryReadOne(list[i], out var one, out var problem))
             {
                 error = $"resources[{i}]: {problem}";
                 return false;
@@ -99,20 +58,19 @@ public static class ResourceJson
         return true;
     }
 
-    private static bool TryReadOne(JsonObject? entry, out Resources resource, out string? error)
+    private static bool TryReadOne(V1.Resource? entry, out Resources resource, out string? error)
     {
         resource = Resources.Empty;
         error = null;
         if (entry is null) { error = "must be an object"; return false; }
-        var name = JsonFields.String(entry, "name");
+        var name = entry.Name;
         if (string.IsNullOrWhiteSpace(name)) { error = "has no name"; return false; }
         var role = Role(entry);
-        var type = JsonFields.String(entry, "type") ?? (entry["ranges"] is not null ? "RANGES" : entry["set"] is not null ? "SET" : "SCALAR");
+        var type = entry.Type ?? (entry.Ranges is not null ? "RANGES" : entry.Set is not null ? "SET" : "SCALAR");
         switch (type)
         {
             case "SCALAR":
-                var value = entry["scalar"]?["value"];
-                if (value is null || !JsonFields.TryDouble(value, out var amount) || amount < 0 || double.IsNaN(amount) || amount > 1e12)
+                if (entry.Scalar?.Value is not { } amount || amount < 0 || double.IsNaN(amount) || amount > 1e12)
                 {
                     error = $"{name}: scalar.value must be a non-negative number";
                     return false;
@@ -122,9 +80,9 @@ public static class ResourceJson
                 return true;
             case "RANGES":
                 var ranges = new List<ValueRange>();
-                foreach (var r in entry["ranges"]?["range"] as JsonArray ?? [])
+                foreach (var r in entry.Ranges?.Range ?? [])
                 {
-                    if (r is null || !JsonFields.TryLong(r["begin"], out var begin) || !JsonFields.TryLong(r["end"], out var end) || begin > end || begin < 0)
+                    if (r?.Begin is not { } begin || r.End is not { } end || begin > end || begin < 0)
                     {
                         error = $"{name}: each range needs begin <= end";
                         return false;
@@ -134,7 +92,7 @@ public static class ResourceJson
                 resource = Resources.Range(name, RangeSet.Of(ranges), role);
                 return true;
             case "SET":
-                var items = (entry["set"]?["item"] as JsonArray ?? []).Select(n => n?.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : null).ToArray();
+                var items = entry.Set?.Item ?? [];
                 if (items.Any(i => i is null)) { error = $"{name}: set items must be strings"; return false; }
                 resource = Resources.Set(name, items!, role);
                 return true;
@@ -144,10 +102,10 @@ public static class ResourceJson
         }
     }
 
-    private static string Role(JsonObject entry)
+    private static string Role(V1.Resource entry)
     {
-        if (entry["reservations"] is JsonArray { Count: > 0 } reservations && JsonFields.String(reservations[^1] as JsonObject, "role") is { Length: > 0 } reserved)
+        if (entry.Reservations is { Count: > 0 } reservations && reservations[^1]?.Role is { Length: > 0 } reserved)
             return reserved;
-        return JsonFields.String(entry, "role") is { Length: > 0 } legacy ? legacy : ResourceKey.Unreserved;
+        return entry.Role is { Length: > 0 } legacy ? legacy : ResourceKey.Unreserved;
     }
 }

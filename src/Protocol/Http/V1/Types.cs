@@ -1,0 +1,139 @@
+namespace Mesos.HA.Protocol.Http.V1;
+
+// The Mesos v1 messages the scheduler API carries, as far as this cluster uses them. Field names
+// come from the naming policy of SchedulerJsonContext (snake_case, as Mesos writes them); the
+// declaration order is the order on the wire; absent fields are null and are not written.
+
+/// <summary>A Mesos id: <c>{"value": "..."}</c>.</summary>
+public sealed record Id
+{
+    public string? Value { get; init; }
+
+    public static Id Of(string value) => new() { Value = value };
+
+    /// <summary>The id's value, or null when the id is absent (the same for an id of the wrong shape, see <see cref="TolerantJson"/>).</summary>
+    public static string? ValueOf(Id? id) => id?.Value;
+}
+
+public sealed record FrameworkInfo
+{
+    public string? User { get; init; }
+    public string? Name { get; init; }
+    public double? FailoverTimeout { get; init; }
+    public string? Role { get; init; }
+    public IReadOnlyList<string?>? Roles { get; init; }
+    public IReadOnlyList<Capability?>? Capabilities { get; init; }
+    public Id? Id { get; init; }
+    public string? Principal { get; init; }
+    public string? Hostname { get; init; }
+    public string? WebuiUrl { get; init; }
+}
+
+public sealed record Capability
+{
+    public string? Type { get; init; }
+}
+
+public sealed record Offer
+{
+    public Id? Id { get; init; }
+    public Id? FrameworkId { get; init; }
+    public Id? AgentId { get; init; }
+    public string? Hostname { get; init; }
+    public Url? Url { get; init; }
+    public IReadOnlyList<Resource?>? Resources { get; init; }
+    public AllocationInfo? AllocationInfo { get; init; }
+}
+
+public sealed record Url
+{
+    public string? Scheme { get; init; }
+    public Address? Address { get; init; }
+    public string? Path { get; init; }
+}
+
+public sealed record Address
+{
+    public string? Hostname { get; init; }
+    public string? Ip { get; init; }
+    public int? Port { get; init; }
+}
+
+public sealed record AllocationInfo
+{
+    public string? Role { get; init; }
+}
+
+/// <summary>A resource; <see cref="Role"/> is the pre-1.9 reservation field, read but never written.</summary>
+public sealed record Resource
+{
+    public string? Name { get; init; }
+    public string? Type { get; init; }
+    public IReadOnlyList<Reservation?>? Reservations { get; init; }
+    public AllocationInfo? AllocationInfo { get; init; }
+    public ScalarValue? Scalar { get; init; }
+    public RangesValue? Ranges { get; init; }
+    public SetValue? Set { get; init; }
+    public string? Role { get; init; }
+}
+
+public sealed record Reservation
+{
+    public string? Type { get; init; }
+    public string? Role { get; init; }
+}
+
+/// <summary>A scalar; a value that is there but is not a number reads as NaN.</summary>
+public sealed record ScalarValue
+{
+    public double? Value { get; init; }
+}
+
+public sealed record RangesValue
+{
+    public IReadOnlyList<RangeValue?>? Range { get; init; }
+}
+
+public sealed record RangeValue
+{
+    public long? Begin { get; init; }
+    public long? End { get; init; }
+}
+
+public sealed record SetValue
+{
+    public IReadOnlyList<string?>? Item { get; init; }
+}
+
+public sealed record TaskInfo
+{
+    public string? Name { get; init; }
+    public Id? TaskId { get; init; }
+    public Id? AgentId { get; init; }
+    public IReadOnlyList<Resource?>? Resources { get; init; }
+    public CommandInfo? Command { get; init; }
+}
+
+public sealed record CommandInfo
+{
+    public string? Value { get; init; }
+    public bool? Shell { get; init; }
+}
+
+/// <summary>A task's status; <see cref="Uuid"/> is the update's 16 bytes in base64, <see cref="Timestamp"/> seconds since the epoch.</summary>
+public sealed record TaskStatus
+{
+    public Id? TaskId { get; init; }
+    public string? State { get; init; }
+    public string? Source { get; init; }
+    public Id? AgentId { get; init; }
+    public string? Message { get; init; }
+    public string? Reason { get; init; }
+    public string? Uuid { get; init; }
+    public double? Timestamp { get; init; }
+}
+
+public sealed record Filters
+{
+    public double? RefuseSeconds { get; init; }
+}
