@@ -232,6 +232,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
                 }
             },
             () => leadership.Stopped.IsCancellationRequested,
+            () => LeaseHeldAsync(leadership),
             registry.InjectedBugs.HasFlag(InjectedBugs.DropRegistryCommits));
         try
         {
@@ -252,6 +253,32 @@ public sealed partial class LeaderShell : IAsyncDisposable
             sender.AbandonAll();
             while (reader.TryRead(out var abandoned)) abandoned.Abandon();
         }
+    }
+
+    private static readonly Task<bool> Held = Task.FromResult(true);
+
+    /// <summary>How often a leader whose lease lapsed checks whether it was renewed (or leadership lost).</summary>
+    private static readonly TimeSpan LeaseRecheck = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>True once the leader lease holds (at once, usually); false when this leadership ends first.</summary>
+    private Task<bool> LeaseHeldAsync(Leadership leadership) =>
+        registry.IsLeader || registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering) ? Held : WaitForLeaseAsync(leadership);
+
+    private async Task<bool> WaitForLeaseAsync(Leadership leadership)
+    {
+        var token = leadership.Stopped.Token;
+        while (!registry.IsLeader)
+        {
+            try
+            {
+                await Task.Delay(LeaseRecheck, time, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return !token.IsCancellationRequested;
     }
 
     private void CarryOut(Leadership leadership, Effect effect)

@@ -33,6 +33,12 @@ internal sealed class DecisionInFlight(IReadOnlyList<Effect> effects, TaskComple
 /// <param name="feedBack">The core's decision on an outcome; null when the leadership ended.</param>
 /// <param name="carryOut">Carries out an effect that is neither a registry write nor a message (allocation wishes, reports).</param>
 /// <param name="publish">Sends a message (to the agent and framework transports).</param>
+/// <param name="leaseHeld">
+/// Completes true once this master's leader lease holds (at once when it does now), false when the
+/// leadership ended meanwhile. Every message waits for it: a leader that was paused (a GC pause, a VM
+/// freeze) and wakes up deposed must not act on what it decided before it learns so. The simulator
+/// found a resumed leader's offers reaching frameworks two seconds after a new leader was elected.
+/// </param>
 /// <param name="dropCommits">Tests only, the injected bug <see cref="Replication.InjectedBugs.DropRegistryCommits"/>: a committed write is never fed back.</param>
 internal sealed class OrderedSender(
     Func<RegistryCommand, Task<MasterInput?>> write,
@@ -40,6 +46,7 @@ internal sealed class OrderedSender(
     Action<Effect> carryOut,
     Action<Effect> publish,
     Func<bool> stopped,
+    Func<Task<bool>> leaseHeld,
     bool dropCommits = false)
 {
     private readonly Queue<(Task<MasterInput?> Outcome, DecisionInFlight Owner)> writes = new();
@@ -99,6 +106,7 @@ internal sealed class OrderedSender(
                 return true;
             default:
                 if (!await SettleAsync().ConfigureAwait(false) || stopped()) return false;
+                if (!await leaseHeld().ConfigureAwait(false) || stopped()) return false;
                 publish(effect);
                 return true;
         }

@@ -319,8 +319,12 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
         /// <summary>Raft leadership confirmed in <see cref="LeaderTerm"/> and not yet lost.</summary>
         public bool HoldsLeadership => !LeadershipToken.IsCancellationRequested && !stopping.IsCancellationRequested;
 
-        /// <summary>Leads and a majority confirmed it within the lease: what leader-only work (offers, launches) must check.</summary>
-        public bool IsLeader => HoldsLeadership && !LeaseExpired;
+        /// <summary>
+        /// Leads and a majority confirmed it within the lease: what leader-only work (offers, launches) must
+        /// check. The lease token is read as well as the watcher's flag: a leader that was paused wakes up
+        /// with its lease run out before the watcher has run again.
+        /// </summary>
+        public bool IsLeader => HoldsLeadership && !LeaseExpired && Node.Cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested;
 
         public async ValueTask DisposeAsync()
         {

@@ -11,6 +11,7 @@ public sealed class OrderedSenderTests
     private static readonly FrameworkId F1 = new("f1");
     private readonly List<string> log = [];
     private readonly Dictionary<string, TaskCompletionSource<MasterInput?>> commits = [];
+    private Func<Task<bool>> lease = () => Task.FromResult(true);
 
     private OrderedSender Sender(Func<MasterInput, IReadOnlyList<Effect>>? followUp = null) => new(
         command =>
@@ -28,7 +29,8 @@ public sealed class OrderedSenderTests
         },
         effect => log.Add("carry " + effect.GetType().Name),
         effect => log.Add("send " + ((SendUpdate)effect).Task.Value),
-        () => false);
+        () => false,
+        () => lease());
 
     private static string Key(RegistryCommand command) => ((RemoveFramework)command).Id.Value;
 
@@ -37,6 +39,32 @@ public sealed class OrderedSenderTests
     private static SendUpdate Message(string task) => new(F1, new TaskId(task), TaskState.Lost, "", "");
 
     private void Commit(string key) => commits[key].SetResult(new RegistryWriteCommitted(new RemoveFramework(new FrameworkId(key))));
+
+    /// <summary>
+    /// A message waits until the leader lease holds: a leader that wakes from a pause deposed sends
+    /// nothing it decided before (the simulator found its offers arriving seconds after a new election).
+    /// </summary>
+    [Fact]
+    public async Task Messages_WaitForTheLeaderLease_AndAreNeverSentWhenLeadershipEndsFirst()
+    {
+        var renewed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lease = () => renewed.Task;
+        var sender = Sender();
+        var sending = sender.SendAsync(new DecisionInFlight([Write("w1"), Message("m1")], null));
+        Commit("w1");
+        await Poll.UntilAsync("the write settled", () => log.Contains("outcome w1"), TimeSpan.FromSeconds(10), () => string.Join(", ", log));
+        Assert.DoesNotContain("send m1", log);
+        renewed.SetResult(true);
+        await sending;
+        Assert.Equal("send m1", log[^1]);
+
+        var lapsed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lease = () => lapsed.Task;
+        var second = sender.SendAsync(new DecisionInFlight([Message("m2")], null));
+        lapsed.SetResult(false); // the leadership ended while the lease was out
+        await second;
+        Assert.DoesNotContain("send m2", log);
+    }
 
     [Fact]
     public async Task WritesWithNoMessageBetween_StartTogether_AndTheirDecisionsAreReleasedOnceSettled()

@@ -86,7 +86,7 @@ public sealed class SimAgent : SimNode
 
     private void Every(long ms, Action work, int incarnation)
     {
-        loop.After(ms, () =>
+        loop.On(this, ms, () =>
         {
             if (!Up || Incarnation != incarnation) return;
             work();
@@ -140,7 +140,7 @@ public sealed class SimAgent : SimNode
         registered = false;
         backoffMs = backoffMs == 0 ? 50 : Math.Min(backoffMs * 2, 2000);
         var incarnation = Incarnation;
-        loop.After(loop.Between((int)(backoffMs / 2), (int)backoffMs), () =>
+        loop.On(this, loop.Between((int)(backoffMs / 2), (int)backoffMs), () =>
         {
             if (Up && Incarnation == incarnation && connection is null) Connect(next);
         });

@@ -92,7 +92,7 @@ public sealed class SimFramework : SimNode
 
     private void Every(long ms, Action work, int incarnation)
     {
-        loop.After(ms, () =>
+        loop.On(this, ms, () =>
         {
             if (!Up || Incarnation != incarnation) return;
             work();
@@ -138,7 +138,7 @@ public sealed class SimFramework : SimNode
         subscription++;
         backoffMs = next is not null ? 0 : backoffMs == 0 ? 50 : Math.Min(backoffMs * 2, 2000);
         var incarnation = Incarnation;
-        loop.After(next is not null ? 1 : loop.Between((int)(backoffMs / 2), (int)backoffMs), () =>
+        loop.On(this, next is not null ? 1 : loop.Between((int)(backoffMs / 2), (int)backoffMs), () =>
         {
             if (Up && Incarnation == incarnation && connection is null && Aborted is null) Connect(next);
         });
@@ -229,7 +229,7 @@ public sealed class SimFramework : SimNode
         var incarnation = Incarnation;
         void AskAgain(long delayMs)
         {
-            loop.After(loop.Between((int)(delayMs * 3 / 4), (int)delayMs), () =>
+            loop.On(this, loop.Between((int)(delayMs * 3 / 4), (int)delayMs), () =>
             {
                 if (!Up || Incarnation != incarnation || subscription != mine) return;
                 var left = tasks.Where(t => unanswered.Contains(t.Key)).ToArray();

@@ -55,6 +55,18 @@ public sealed class SimLoop
 
     public void After(long delayMs, Action action) => queue.Enqueue(action, (NowMs + Math.Max(0, delayMs), sequence++));
 
+    /// <summary>
+    /// Work of <paramref name="node"/> (its timers, what arrives for it): while the node is paused it
+    /// waits, and runs when the pause ends, in the order it came due (a SIGSTOPped process, then SIGCONT).
+    /// </summary>
+    public void On(SimNode node, long delayMs, Action action) => After(delayMs, () => RunOn(node, action));
+
+    private void RunOn(SimNode node, Action action)
+    {
+        if (node.PausedUntil > NowMs) After(node.PausedUntil - NowMs, () => RunOn(node, action));
+        else action();
+    }
+
     /// <summary>Runs events until none is left before <paramref name="untilMs"/>, stopping early when <paramref name="stop"/> says so.</summary>
     public void Run(long untilMs, Func<bool>? stop = null)
     {

@@ -69,6 +69,7 @@ public sealed class SimMaster : SimNode
         if (!Up) return;
         loop.Record($"crash {Name}");
         Up = false;
+        PausedUntil = 0;
         Incarnation++;
         current?.Stop();
         current = null;
@@ -76,6 +77,14 @@ public sealed class SimMaster : SimNode
         streams.Clear();
         network.Crashed(this);
         raft.Crashed(Member);
+    }
+
+    /// <summary>The process stops (SIGSTOP) for <paramref name="ms"/>: nothing it does or receives happens until then.</summary>
+    public void Pause(long ms)
+    {
+        if (!Up) return;
+        loop.Record($"pause {Name} for {ms} ms");
+        PausedUntil = loop.NowMs + ms;
     }
 
     public void Restart()
@@ -102,6 +111,7 @@ public sealed class SimMaster : SimNode
             effect => CarryOut(leadership, effect),
             effect => Publish(leadership, effect),
             () => leadership.Stopped,
+            () => LeaseHeld(leadership),
             raft.Bugs.HasFlag(InjectedBugs.DropRegistryCommits));
         current = leadership;
         var snapshot = Member.LocalRegistry;
@@ -116,7 +126,7 @@ public sealed class SimMaster : SimNode
         var incarnation = Incarnation;
         void Periodic(long everyMs, Action<Leadership> work)
         {
-            loop.After(everyMs, () =>
+            loop.On(this, everyMs, () =>
             {
                 if (current != leadership || Incarnation != incarnation) return;
                 work(leadership);
@@ -213,11 +223,28 @@ public sealed class SimMaster : SimNode
         return outcome.Task;
     }
 
+    private static readonly Task<bool> Held = Task.FromResult(true);
+
+    /// <summary>As the leader shell: at once when the lease holds; else rechecked every 10 ms until it holds (true) or the leadership ends (false).</summary>
+    private Task<bool> LeaseHeld(Leadership leadership)
+    {
+        if (Member.IsLeader) return Held;
+        var held = new TaskCompletionSource<bool>();
+        void Recheck()
+        {
+            if (leadership.Stopped || current != leadership) held.TrySetResult(false);
+            else if (Member.IsLeader) held.TrySetResult(true);
+            else loop.On(this, 10, Recheck);
+        }
+        loop.On(this, 10, Recheck);
+        return held.Task;
+    }
+
     private void CarryOut(Leadership leadership, Effect effect)
     {
         if (effect is not AllocationWanted || leadership.AllocationSoon) return;
         leadership.AllocationSoon = true;
-        loop.After(options.AllocationBatchDelayMs, () =>
+        loop.On(this, options.AllocationBatchDelayMs, () =>
         {
             leadership.AllocationSoon = false;
             if (current == leadership) Decide(leadership, TickInput(), null);

@@ -7,6 +7,9 @@ public abstract class SimNode(string name)
 
     public bool Up { get; protected set; } = true;
 
+    /// <summary>Until when the process is paused (SIGSTOP): its work waits (see <see cref="SimLoop.On"/>).</summary>
+    public long PausedUntil { get; set; }
+
     /// <summary>Bumped by every crash: timers of an older incarnation find it changed and do nothing.</summary>
     public int Incarnation { get; protected set; }
 
@@ -129,7 +132,7 @@ public sealed class SimNetwork(SimLoop loop)
             else c.LastArrivalToOpener = at = Math.Max(at, c.LastArrivalToOpener);
         }
         var incarnation = to == c.Acceptor ? c.AcceptorIncarnation : c.OpenerIncarnation;
-        loop.After(at - loop.NowMs, () =>
+        loop.On(to, at - loop.NowMs, () =>
         {
             if (!c.Open || !to.Up || to.Incarnation != incarnation) return;
             loop.Record($"{from.Name}>{to.Name} {message}");
@@ -151,7 +154,7 @@ public sealed class SimNetwork(SimLoop loop)
         var peer = c.PeerOf(by);
         if (Cut(by, peer)) return;
         var incarnation = peer == c.Acceptor ? c.AcceptorIncarnation : c.OpenerIncarnation;
-        loop.After(Latency(), () =>
+        loop.On(peer, Latency(), () =>
         {
             if (peer.Up && peer.Incarnation == incarnation) peer.Closed(c);
         });

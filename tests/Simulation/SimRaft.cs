@@ -70,15 +70,23 @@ public sealed class SimRaft
         loop.After(25, Check);
     }
 
+    /// <summary>How long a majority's last confirmation lets a leader act (shorter than any election timeout).</summary>
+    public const long LeaseMs = 100;
+
+    internal bool LeaseHolds(SimRaftMember m) => m.Leading && Active(m) && loop.NowMs - m.ConfirmedAt <= LeaseMs;
+
     /// <summary>Whether the member reaches a majority of the group (itself included).</summary>
     public bool Reaches(SimRaftMember m) =>
-        m.Up && Members.Count(n => n.Up && (n == m || !network.Cut(m.Node, n.Node))) * 2 > Members.Count;
+        Active(m) && Members.Count(n => Active(n) && (n == m || !network.Cut(m.Node, n.Node))) * 2 > Members.Count;
+
+    /// <summary>Up and not paused: a paused member neither acts nor answers.</summary>
+    private bool Active(SimRaftMember m) => m.Up && m.Node.PausedUntil <= loop.NowMs;
 
     private void StepDownStaleLeaders()
     {
-        foreach (var m in Members.Where(m => m.Leading))
+        foreach (var m in Members.Where(m => m.Leading && Active(m)))
         {
-            if (m.Term < term && !Members.Where(n => n != m && n.Up && n.Term == term).All(n => network.Cut(m.Node, n.Node)))
+            if (m.Term < term && !Members.Where(n => n != m && Active(n) && n.Term == term).All(n => network.Cut(m.Node, n.Node)))
             {
                 StepDown(m, "saw a newer term");
                 continue;
@@ -86,6 +94,7 @@ public sealed class SimRaft
             if (Reaches(m))
             {
                 m.LeaseLostAt = null;
+                m.ConfirmedAt = loop.NowMs;
                 continue;
             }
             m.LeaseLostAt ??= loop.NowMs + loop.Between(150, 400);
@@ -132,8 +141,9 @@ public sealed class SimRaft
         }
         leader = winner;
         leaderlessSince = null;
-        foreach (var m in Members.Where(m => m.Up && (m == winner || !network.Cut(winner.Node, m.Node)))) m.Term = term;
+        foreach (var m in Members.Where(m => Active(m) && (m == winner || !network.Cut(winner.Node, m.Node)))) m.Term = term;
         winner.Leading = true;
+        winner.ConfirmedAt = loop.NowMs;
         winner.Local = Committed;
         loop.Record($"raft {winner.Node.Name} leads term {term}");
         Leaders.Observe(term, winner.Node.Name);
@@ -178,8 +188,8 @@ public sealed class SimRaft
 
     private void CatchUpFollowers()
     {
-        if (leader is not { Up: true } l) return;
-        foreach (var m in Members.Where(m => m != l && m.Up && !network.Cut(l.Node, m.Node)))
+        if (leader is not { } l || !Active(l)) return;
+        foreach (var m in Members.Where(m => m != l && Active(m) && !network.Cut(l.Node, m.Node)))
         {
             m.Local = Committed;
             m.KnownLeader = l;
@@ -224,13 +234,17 @@ public sealed class SimRaftMember(SimRaft group, SimNode node) : IRegistryLeader
 
     internal long? LeaseLostAt { get; set; }
 
+    /// <summary>When a majority last confirmed this member as leader.</summary>
+    internal long ConfirmedAt { get; set; }
+
     internal SimRaftMember? KnownLeader { get; set; }
 
     public event Action<LeadershipTerm>? BecameLeader;
 
     public event Action<long>? LostLeadership;
 
-    public bool IsLeader => Leading;
+    /// <summary>Leads and its lease holds: a majority confirmed it within <see cref="SimRaft.LeaseMs"/>.</summary>
+    public bool IsLeader => group.LeaseHolds(this);
 
     public long Term { get; internal set; }
 

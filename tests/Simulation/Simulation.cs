@@ -105,8 +105,12 @@ public sealed class Simulation
         long Lasting() => loop.Between(200, 4000);
         var agents = this.agents.SkipLast(1).ToArray(); // the late joiners are left alone
         var frameworks = this.frameworks.SkipLast(1).ToArray();
-        switch (loop.Between(0, 9))
+        switch (loop.Between(0, 10))
         {
+            case 10:
+                // A stalled process (a long GC pause, a VM freeze): the leader, by preference.
+                (raft.HealthyLeader?.Node as SimMaster ?? loop.Pick(masters)).Pause(Lasting());
+                break;
             case 0:
             case 1:
                 var master = loop.Pick(masters);
@@ -184,7 +188,7 @@ public sealed class Simulation
         network.HealAll();
         network.DuplicateChance = 0;
         network.SpikeChance = 0.01;
-        foreach (var master in masters) master.Restart();
+        foreach (var master in masters) master.Restart(); // a pause (at most 4 s) ends by itself
         foreach (var agent in agents.SkipLast(1)) agent.Restart();
         foreach (var framework in frameworks.SkipLast(1))
         {
