@@ -12,11 +12,13 @@ namespace Mesos.HA.Cli;
 internal static class SimulateCommand
 {
     public const string Usage = """
-        usage: mesos-ha simulate [--seed S] [--seeds N] [--ticks MS] [--masters 3] [--agents 20] [--frameworks 5] [--verbose] [--trace]
+        usage: mesos-ha simulate [--seed S] [--seeds N] [--ticks MS] [--masters 3] [--agents 20] [--frameworks 5] [--verbose] [--trace] [--inject-bug NAME]
           --seed S        the first seed (default 1); --seeds N runs S..S+N-1 (default 1)
           --ticks MS      simulated milliseconds of the fault phase (default 30000); healing follows, up to 120000
           --verbose       a line for every seed, not only the failing ones
           --trace         print the whole history of each failing seed (of every seed with --verbose)
+          --inject-bug    a test-only broken guarantee in the code the simulator runs, to see it caught:
+                          drop-registry-commits, drop-terminal-updates
         Exit status: 0 when every invariant held on every seed, 1 otherwise.
         """;
 
