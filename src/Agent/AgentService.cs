@@ -86,7 +86,7 @@ public sealed partial class AgentService : IAsyncDisposable
         {
             var tasks = runs.Values.Where(r => !r.Updates.Completed)
                 .OrderBy(r => r.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Task.Value, StringComparer.Ordinal)
-                .Select(r => new RunningTask(r.Framework, r.Task, r.Spec.Role, r.Spec.Resources, r.State)).ToArray();
+                .Select(r => new RunningTask(r.Framework, r.Task, r.Spec.Role, r.Spec.Resources, r.State, r.Updates.Head?.State)).ToArray();
             return new ReregisterAgent(known with { Resources = options.Resources.ToString(), Attributes = options.Attributes }, tasks);
         }
     }

@@ -84,6 +84,24 @@ public sealed class TaskHistory
     }
 
     /// <summary>
+    /// A task's end is final: once the framework heard it FINISHED, FAILED, KILLED, ERROR, DROPPED or
+    /// GONE, it hears no other state for it (the same one again is a retransmission). TASK_LOST is left
+    /// out: a framework that is not partition-aware hears it for an unreachable agent's tasks.
+    /// </summary>
+    public CheckResult NoStateAfterAFinalOne()
+    {
+        const string invariant = "no task state after a final one";
+        var broken = updates.Where(u => launches.ContainsKey(u.Key)).Select(u => (Task: u.Key, Heard: u.Value.ToArray()))
+            .Where(u => u.Heard.SkipWhile(s => !IsFinal(s)) is var after && after.Any() && after.Any(s => s != after.First()))
+            .OrderBy(u => u.Task, StringComparer.Ordinal).Select(u => $"{u.Task} [{UpdatesOf(u.Task)}]").ToArray();
+        return broken.Length == 0
+            ? CheckResult.Pass(invariant, $"{updates.Count} tasks")
+            : CheckResult.Fail(invariant, $"{broken.Length} tasks: {string.Join(", ", broken.Take(20))}");
+    }
+
+    private static bool IsFinal(string state) => state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_DROPPED" or "TASK_GONE";
+
+    /// <summary>
     /// Where an agent's own update log says how a task ended, the framework heard exactly that (it may
     /// also have heard TASK_LOST or TASK_UNREACHABLE while the agent was away, but not only that).
     /// </summary>

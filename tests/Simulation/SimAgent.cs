@@ -128,7 +128,7 @@ public sealed class SimAgent : SimNode
         if (id is null) return new RegisterAgent(Name, resources, new Dictionary<string, string>(), 5051);
         var tasks = runs.Values.Where(r => !r.Updates.Completed)
             .OrderBy(r => r.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Task.Value, StringComparer.Ordinal)
-            .Select(r => new RunningTask(r.Framework, r.Task, r.Role, r.Resources, r.State)).ToArray();
+            .Select(r => new RunningTask(r.Framework, r.Task, r.Role, r.Resources, r.State, r.Updates.Head?.State)).ToArray();
         return new ReregisterAgent(new AgentInfo(id.Value, Name, Name, resources, new Dictionary<string, string>()), tasks);
     }
 

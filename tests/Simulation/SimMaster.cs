@@ -360,7 +360,7 @@ public sealed class SimMaster : SimNode
                     network.Close(connection, this);
                     return;
                 }
-                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State)).ToArray();
+                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State, t.Unacknowledged)).ToArray();
                 input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
                 break;
             default:

@@ -241,6 +241,7 @@ public sealed class Simulation
             history.NoTaskLaunchedTwice(),
             history.EveryFinalStateReachedTheFramework(),
             history.FrameworkHeardWhatAgentsRecorded(),
+            history.NoStateAfterAFinalOne(),
             raft.Leaders.AtMostOneLeaderPerTerm(),
             offers.NoOfferFromADeposedLeader(raft.Journal),
         };

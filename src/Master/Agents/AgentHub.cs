@@ -196,7 +196,7 @@ public sealed partial class AgentHub : IDisposable
                     channel.TrySend(term.Value, new ShutdownAgent($"agent {info.Id} was declared gone"));
                     return null;
                 }
-                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State)).ToArray();
+                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State, t.Unacknowledged)).ToArray();
                 input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
                 break;
             default:

@@ -3,8 +3,12 @@ using Mesos.HA.Protocol.Resources;
 
 namespace Mesos.HA.Master.Core;
 
-/// <summary>A task an agent reports when it re-registers (after a master failover or a partition).</summary>
-public sealed record ReportedTask(TaskId Id, FrameworkId Framework, string Role, Resources Resources, TaskState State);
+/// <summary>
+/// A task an agent reports when it re-registers (after a master failover or a partition): its latest
+/// state, and the state of the oldest update its framework has not acknowledged, if one waits.
+/// </summary>
+public sealed record ReportedTask(TaskId Id, FrameworkId Framework, string Role, Resources Resources, TaskState State,
+    TaskState? Unacknowledged = null);
 
 /// <summary>What a framework asks to launch (the LAUNCH operation of an ACCEPT call).</summary>
 public sealed record TaskLaunch(TaskId Id, string Name, Resources Resources, string Command);

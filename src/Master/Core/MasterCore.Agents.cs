@@ -14,7 +14,11 @@ public sealed partial class MasterCore
     {
         AddAgent(id, total, now);
         foreach (var task in running)
+        {
             tasks[(task.Framework, task.Id)] = new TrackedTask(task.Id, task.Framework, id, task.Role, task.Resources, task.State);
+            if (task.Unacknowledged is { } next) resendPending[(task.Framework, task.Id)] = next;
+            else resendPending.Remove((task.Framework, task.Id));
+        }
     }
 
     /// <summary>The agent answered a ping (or sent anything): it is alive now.</summary>

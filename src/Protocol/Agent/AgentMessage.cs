@@ -36,14 +36,18 @@ public sealed record ReregisterAgent(
     [property: Key(0)] AgentInfo Info,
     [property: Key(1)] IReadOnlyList<RunningTask> Tasks) : AgentMessage;
 
-/// <summary>A task as the agent reports it when re-registering.</summary>
+/// <summary>
+/// A task as the agent reports it when re-registering: its latest state, and the state of the oldest
+/// update the framework has not acknowledged (null when none waits), which the framework hears next.
+/// </summary>
 [MessagePackObject]
 public sealed record RunningTask(
     [property: Key(0)] FrameworkId Framework,
     [property: Key(1)] TaskId Task,
     [property: Key(2)] string Role,
     [property: Key(3)] string Resources,
-    [property: Key(4)] TaskState State);
+    [property: Key(4)] TaskState State,
+    [property: Key(5)] TaskState? Unacknowledged = null);
 
 /// <summary>
 /// A task changed state. Sent (and resent) by the agent's status update manager until the
