@@ -122,7 +122,10 @@ public sealed partial class LeaderShell : IAsyncDisposable
         [
             .. snapshot.Frameworks.Values.Select(f => new RecoveredFramework(f.Id, f.Info.Roles, f.Info.Capabilities.Contains("PARTITION_AWARE"),
                 TimeSpan.FromMilliseconds(f.FailoverTimeoutMs), f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null)),
-        ]);
+        ])
+        {
+            UnreachableAgents = [.. snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Unreachable).Select(a => a.Info.Id)],
+        };
         var stop = registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
             ? new CancellationTokenSource() // injected bug: this leadership outlives the Raft term
             : CancellationTokenSource.CreateLinkedTokenSource(term.Token);

@@ -122,6 +122,55 @@ public class MasterCoreUpdateDeliveryTests
         Assert.Equal(TaskState.Finished, Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [T1]))).State);
     }
 
+    /// <summary>
+    /// Found by the simulator's 10,000-seed run (seeds 100120, 100859): a new leader answered TASK_UNKNOWN
+    /// for a task on an agent the registry held as unreachable (or whose readmission was still being
+    /// written); the framework stopped watching a task that came back with its agent and ran on. Such a
+    /// task is TASK_UNREACHABLE (partition-aware) or TASK_LOST, for a KILL naming the agent too.
+    /// </summary>
+    [Fact]
+    public void Reconciliation_OfATaskOnAnUnreachableAgent_IsUnreachable_NotUnknown()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t3" });
+        var now = T0;
+        core.Handle(new LeadershipStarted([], TimeSpan.FromSeconds(20), [new RecoveredFramework(F1, ["web"], true, TimeSpan.FromDays(1), null)])
+            { UnreachableAgents = [A1] }, now);
+        var answer = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [(T1, (AgentId?)A1)])));
+        Assert.Equal(TaskState.Unreachable, answer.State);
+        Assert.Equal(TaskState.Unreachable, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, T1, A1))).State);
+        var unknown = Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [(T1, (AgentId?)new AgentId("elsewhere"))])));
+        Assert.Equal(TaskState.Unknown, unknown.State);
+
+        // The agent comes back (its readmission pending, then committed) with the task: now it is known.
+        var info = new AgentInfo(A1, "h", "127.0.0.1:5051", "cpus:4;mem:1024", new Dictionary<string, string>());
+        var readmit = core.Handle(new AgentReregistering(info, [new ReportedTask(T1, F1, "web", R("cpus:1;mem:64"), TaskState.Running)],
+            InRegistry: true, WasUnreachable: true), now);
+        var write = Assert.IsType<ProposeRegistry>(Assert.Single(readmit));
+        // Until the readmission commits the registry still holds the agent unreachable, and so does the answer.
+        Assert.Equal(TaskState.Unreachable, Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [(T1, (AgentId?)A1)]))).State);
+        core.Handle(new RegistryWriteCommitted(write.Command), now);
+        Assert.Equal(TaskState.Running, Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [(T1, (AgentId?)A1)]))).State);
+    }
+
+    /// <summary>
+    /// Found by the simulator's 10,000-seed run (seed 100752): an agent marked unreachable came back
+    /// without a task this leader had placed on it (the launch was lost with the connection); the task
+    /// stayed TASK_UNREACHABLE for good, and its framework waited for it forever. It is dropped.
+    /// </summary>
+    [Fact]
+    public void AgentBackFromUnreachable_WithoutATask_GetsItDropped()
+    {
+        var core = WithTasks(T1, T2);
+        var silent = core.CheckAgents(T0 + TimeSpan.FromMinutes(1));
+        Assert.Equal(2, silent.OfType<SendUpdate>().Count(u => u.State == TaskState.Unreachable));
+        var info = new AgentInfo(A1, "h", "127.0.0.1:5051", "cpus:4;mem:1024", new Dictionary<string, string>());
+        var readmit = core.ReregisterAgent(info, [new ReportedTask(T1, F1, "web", R("cpus:1;mem:64"), TaskState.Running)], wasUnreachable: true, T0);
+        var effects = core.Handle(new RegistryWriteCommitted(Assert.IsType<ProposeRegistry>(Assert.Single(readmit)).Command), T0);
+        var dropped = Assert.Single(effects.OfType<SendUpdate>());
+        Assert.Equal((T2, TaskState.Dropped), (dropped.Task, dropped.State));
+        Assert.Equal(TaskState.Running, core.Tasks.Single(t => t.Id == T1).State);
+    }
+
     [Fact]
     public void ExplicitReconciliation_OfAnUnknownTask_WaitsWhileAgentsMayStillReregister()
     {

@@ -85,8 +85,10 @@ public sealed class SimFramework : SimNode
         Every(3000, () =>
         {
             if (!Subscribed || live.Count == 0) return;
-            if (KillingAll) foreach (var task in live.Keys.OrderBy(t => t.Value, StringComparer.Ordinal).ToArray()) Call(new KillTaskCall(id!.Value, task));
-            else if (loop.Chance(0.3)) Call(new KillTaskCall(id!.Value, loop.Pick(live.Keys.OrderBy(t => t.Value, StringComparer.Ordinal).ToArray())));
+            // As the driver does, a KILL names the agent the task was last heard on.
+            if (KillingAll) foreach (var task in live.Keys.OrderBy(t => t.Value, StringComparer.Ordinal).ToArray()) Call(new KillTaskCall(id!.Value, task, live[task]));
+            else if (loop.Chance(0.3) && loop.Pick(live.Keys.OrderBy(t => t.Value, StringComparer.Ordinal).ToArray()) is var victim)
+                Call(new KillTaskCall(id!.Value, victim, live[victim]));
         }, incarnation);
     }
 

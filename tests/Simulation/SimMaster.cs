@@ -122,7 +122,11 @@ public sealed class SimMaster : SimNode
             .. snapshot.Frameworks.Values.OrderBy(f => f.Id.Value, StringComparer.Ordinal).Select(f => new RecoveredFramework(f.Id, f.Info.Roles,
                 f.Info.Capabilities.Contains("PARTITION_AWARE"), TimeSpan.FromMilliseconds(f.FailoverTimeoutMs),
                 f.DisconnectedAtMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null)),
-        ]), null);
+        ])
+        {
+            UnreachableAgents = [.. snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Unreachable).Select(a => a.Info.Id)
+                .OrderBy(a => a.Value, StringComparer.Ordinal)],
+        }, null);
         var incarnation = Incarnation;
         void Periodic(long everyMs, Action<Leadership> work)
         {

@@ -40,6 +40,7 @@ public sealed partial class MasterCore
         {
             effects.Add(new ProposeRegistry(new MarkAgentUnreachable(agent.Id, now.ToUnixTimeMilliseconds())));
             effects.AddRange(RemoveAgent(agent.Id));
+            unreachableAgents.Add(agent.Id);
             effects.Add(new AgentLost(agent.Id));
             foreach (var task in tasks.Values.Where(t => t.Agent == agent.Id && IsLive(t.State))
                          .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
@@ -63,6 +64,7 @@ public sealed partial class MasterCore
         var effects = new List<Effect> { new ProposeRegistry(new MarkAgentGone(id, now.ToUnixTimeMilliseconds())) };
         effects.AddRange(RemoveAgent(id));
         effects.Add(new AgentLost(id));
+        unreachableAgents.Remove(id); // gone for good: nothing comes back with it
         foreach (var task in tasks.Values.Where(t => t.Agent == id && IsLive(t.State))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
         {

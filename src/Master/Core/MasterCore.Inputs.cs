@@ -28,7 +28,7 @@ public sealed partial class MasterCore
         DeclineOffers d => WantingAllocation(Decline(d.Framework, d.Offers, d.Refuse, now)),
         ReviveOffers r => WantingAllocation(ForEachRole(r.Roles, role => Revive(r.Framework, role))),
         SuppressOffers s => ForEachRole(s.Roles, role => Suppress(s.Framework, role)),
-        KillTaskCall k => Kill(k.Framework, k.Task),
+        KillTaskCall k => Kill(k.Framework, k.Task, k.Agent),
         UpdateAcknowledged a => Acknowledge(a.Framework, a.Agent, a.Task, a.Uuid),
         ReconcileTasks r => Reconcile(r.Framework, r.Queries),
         FrameworkMessage m => Message(m.Framework, m.Agent, m.Executor, m.Data),
@@ -68,6 +68,7 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> StartLeading(LeadershipStarted started, DateTimeOffset now)
     {
         StartReregistrationWindow(started.ActiveAgents, started.ReregistrationWindow, now);
+        foreach (var id in started.UnreachableAgents) unreachableAgents.Add(id);
         var effects = new List<Effect>();
         foreach (var f in started.Frameworks.OrderBy(f => f.Id.Value, StringComparer.Ordinal))
             effects.AddRange(RecoverFramework(f.Id, f.Roles, f.PartitionAware, f.FailoverTimeout, f.DisconnectedAt, now));

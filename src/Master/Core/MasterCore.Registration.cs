@@ -15,6 +15,15 @@ public sealed partial class MasterCore
 
     private sealed record PendingAgent(AgentInfo Info, IReadOnlyList<ReportedTask>? Running, bool WasUnreachable);
 
+    // Agents the registry holds as unreachable (found so at the start of leadership, or marked by this
+    // leader): their tasks this leader has not heard of may come back with them.
+    private readonly HashSet<AgentId> unreachableAgents = new();
+
+    /// <summary>An agent whose tasks this leader is about to learn: it may still re-register, or its (re)admission is being written.</summary>
+    private bool MayHoldUnknownTasks(AgentId agent) => awaitingReregistration.ContainsKey(agent) || pendingAgents.ContainsKey(agent);
+
+    private bool AnyAgentMayHoldUnknownTasks => awaitingReregistration.Count > 0 || pendingAgents.Count > 0;
+
     /// <summary>
     /// An agent registers for the first time: its admission is proposed to the registry; it counts
     /// (and its resources become offerable) once the admission commits.
@@ -64,9 +73,13 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> ApplyReregistration(AgentInfo info, IReadOnlyList<ReportedTask> running, DateTimeOffset now)
     {
         var reported = running.Select(t => (t.Framework, t.Id)).ToHashSet();
-        var missing = tasks.Values.Where(t => t.Agent == info.Id && IsLive(t.State) && !reported.Contains((t.Framework, t.Id)))
+        // Unreachable ones too: the agent is back, and a task it does not report is not coming back with it
+        // (left TASK_UNREACHABLE it would hold the framework's attention forever; the simulator found one, seed 100752).
+        var missing = tasks.Values.Where(t => t.Agent == info.Id && (IsLive(t.State) || t.State == TaskState.Unreachable)
+                && !reported.Contains((t.Framework, t.Id)))
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
         var effects = new List<Effect>(RescindWhere(o => o.Agent == info.Id));
+        unreachableAgents.Remove(info.Id);
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now);
         foreach (var task in missing)
         {
@@ -99,7 +112,11 @@ public sealed partial class MasterCore
     {
         var late = awaitingReregistration.Where(a => a.Value <= now).Select(a => a.Key)
             .OrderBy(a => a.Value, StringComparer.Ordinal).ToArray();
-        foreach (var id in late) awaitingReregistration.Remove(id);
+        foreach (var id in late)
+        {
+            awaitingReregistration.Remove(id);
+            unreachableAgents.Add(id);
+        }
         return [.. late.Select(id => new ProposeRegistry(new MarkAgentUnreachable(id, now.ToUnixTimeMilliseconds())))];
     }
 

@@ -12,9 +12,16 @@ namespace Mesos.HA.Master.Core;
 /// </summary>
 public abstract record MasterInput;
 
-/// <summary>This master starts leading: the agents the registry holds as active get the re-registration window, its frameworks are recovered.</summary>
+/// <summary>
+/// This master starts leading: the agents the registry holds as active get the re-registration window,
+/// its frameworks are recovered, and the agents it holds as unreachable are remembered (their tasks are
+/// answered TASK_UNREACHABLE, not TASK_UNKNOWN: they may come back with them).
+/// </summary>
 public sealed record LeadershipStarted(IReadOnlyList<AgentId> ActiveAgents, TimeSpan ReregistrationWindow,
-    IReadOnlyList<RecoveredFramework> Frameworks) : MasterInput;
+    IReadOnlyList<RecoveredFramework> Frameworks) : MasterInput
+{
+    public IReadOnlyList<AgentId> UnreachableAgents { get; init; } = [];
+}
 
 /// <summary>A framework the registry holds, as a new leader finds it.</summary>
 public sealed record RecoveredFramework(FrameworkId Id, IReadOnlyList<string> Roles, bool PartitionAware, TimeSpan FailoverTimeout,
@@ -42,7 +49,8 @@ public sealed record ReviveOffers(FrameworkId Framework, IReadOnlyList<string> R
 
 public sealed record SuppressOffers(FrameworkId Framework, IReadOnlyList<string> Roles) : FrameworkInput(Framework);
 
-public sealed record KillTaskCall(FrameworkId Framework, TaskId Task) : FrameworkInput(Framework);
+/// <summary>KILL, with the agent the framework believes the task is on when it names one.</summary>
+public sealed record KillTaskCall(FrameworkId Framework, TaskId Task, AgentId? Agent = null) : FrameworkInput(Framework);
 
 public sealed record UpdateAcknowledged(FrameworkId Framework, AgentId Agent, TaskId Task, Guid Uuid) : FrameworkInput(Framework);
 

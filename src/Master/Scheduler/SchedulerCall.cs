@@ -16,7 +16,7 @@ public abstract record SchedulerCall(FrameworkId? Framework)
     public sealed record Decline(FrameworkId Id, IReadOnlyList<OfferId> Offers, TimeSpan? Refuse) : SchedulerCall(Id);
     public sealed record Revive(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
     public sealed record Suppress(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
-    public sealed record Kill(FrameworkId Id, TaskId Task) : SchedulerCall(Id);
+    public sealed record Kill(FrameworkId Id, TaskId Task, AgentId? Agent = null) : SchedulerCall(Id);
     public sealed record Acknowledge(FrameworkId Id, AgentId Agent, TaskId Task, Guid Uuid) : SchedulerCall(Id);
     public sealed record Shutdown(FrameworkId Id, string Executor, AgentId? Agent) : SchedulerCall(Id);
     public sealed record Message(FrameworkId Id, AgentId Agent, string Executor, byte[] Data) : SchedulerCall(Id);

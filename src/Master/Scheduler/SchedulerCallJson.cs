@@ -130,7 +130,7 @@ public static class SchedulerCallJson
 
     private static SchedulerCall? Kill(V1.KillCall? kill, FrameworkId framework, ref string error) =>
         kill?.TaskId?.Value is { Length: > 0 } task
-            ? new SchedulerCall.Kill(framework, new TaskId(task))
+            ? new SchedulerCall.Kill(framework, new TaskId(task), kill.AgentId?.Value is { Length: > 0 } agent ? new AgentId(agent) : null)
             : Fail("KILL needs 'kill.task_id'", ref error);
 
     private static SchedulerCall? Acknowledge(V1.AcknowledgeCall? ack, FrameworkId framework, ref string error)

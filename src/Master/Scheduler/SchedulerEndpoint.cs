@@ -98,7 +98,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         SchedulerCall.Decline d => new DeclineOffers(d.Id, d.Offers, d.Refuse),
         SchedulerCall.Revive r => new ReviveOffers(r.Id, RolesOf(r.Id, r.Roles)),
         SchedulerCall.Suppress s => new SuppressOffers(s.Id, RolesOf(s.Id, s.Roles)),
-        SchedulerCall.Kill k => new KillTaskCall(k.Id, k.Task),
+        SchedulerCall.Kill k => new KillTaskCall(k.Id, k.Task, k.Agent),
         SchedulerCall.Acknowledge a => new UpdateAcknowledged(a.Id, a.Agent, a.Task, a.Uuid),
         SchedulerCall.Reconcile r => new ReconcileTasks(r.Id, r.Tasks),
         // The command executor runs one task whose id is the executor's: shutting the executor down kills the task.
