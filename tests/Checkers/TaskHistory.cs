@@ -69,13 +69,14 @@ public sealed class TaskHistory
 
     /// <summary>
     /// Every task the framework launched reached it in a terminal state — or, for a task that never ran
-    /// on any agent (its launch was lost with a call or a leader), TASK_UNKNOWN: the answer a
-    /// partition-aware framework gets when it reconciles a task no master knows.
+    /// on any agent (its launch was lost with a call, a leader or an agent), a last word of TASK_UNKNOWN
+    /// (no master knows it) or TASK_UNREACHABLE (it was placed on an agent that never came back: one
+    /// admitted while its process died before hearing so, which restarts under a new id, as Mesos' does).
     /// </summary>
     public CheckResult EveryFinalStateReachedTheFramework()
     {
         var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q)
-                || !(q.Any(IsTerminal) || (q.Contains("TASK_UNKNOWN") && !runsOnAgents.ContainsKey(t))))
+                || !(q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(t) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE")))
             .Order(StringComparer.Ordinal).ToArray();
         return missing.Length == 0
             ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
