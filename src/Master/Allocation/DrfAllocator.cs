@@ -21,9 +21,9 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
 
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
-        var filtered = ActiveFilters(input);
-        if (!AnythingToOffer(input, filtered)) return [];
-        var cycle = new Cycle(input, filtered);
+        HashSet<(string Framework, string Agent)>? filtered = null;
+        if (!AnythingToOffer(input, ref filtered)) return [];
+        var cycle = new Cycle(input, filtered ?? ActiveFilters(input));
         var agents = InIdOrder(input.Agents);
         var remaining = new Resources[agents.Length];
         for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
@@ -39,7 +39,9 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     /// that wants offers in some role has no filter on it. Most passes of a busy small cluster have
     /// nothing to give, and this answers them without building the cycle's bookkeeping.
     /// </summary>
-    private bool AnythingToOffer(AllocationInput input, HashSet<(string Framework, string Agent)> filtered)
+    /// <param name="input">The cycle's view.</param>
+    /// <param name="filtered">The active filters, built here once an agent has something free (null until then).</param>
+    private bool AnythingToOffer(AllocationInput input, ref HashSet<(string Framework, string Agent)>? filtered)
     {
         var wanting = new List<AllocatorFramework>(input.Frameworks.Count);
         foreach (var framework in input.Frameworks)
@@ -53,6 +55,7 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         foreach (var agent in input.Agents)
         {
             if (!minimum.IsMet(agent.Available)) continue;
+            filtered ??= ActiveFilters(input);
             foreach (var framework in wanting)
                 if (!filtered.Contains((framework.Id.Value, agent.Id.Value))) return true;
         }

@@ -86,9 +86,10 @@ public sealed class Resources : IEquatable<Resources>
         {
             if (reservations == 0)
             {
-                var any = scalars.Any(s => s.Key.Role != ResourceKey.Unreserved)
-                    || Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved)
-                    || Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved);
+                var any = false;
+                foreach (var (key, _) in scalars) any |= key.Role != ResourceKey.Unreserved;
+                any = any || (!Ranges.IsEmpty && Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved))
+                    || (!Sets.IsEmpty && Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved));
                 reservations = any ? 2 : 1;
             }
             return reservations == 2;
