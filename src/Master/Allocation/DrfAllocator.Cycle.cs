@@ -26,12 +26,16 @@ internal sealed class Cycle
     private readonly Dictionary<string, long[]> roleAllocated = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FrameworkState> frameworks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<(double Share, string Name)>> frameworkOrder = new(StringComparer.Ordinal);
-    private readonly HashSet<(string Framework, string Agent)> filtered = new();
+    private readonly HashSet<(string Framework, string Agent)> filtered;
 
-    public Cycle(AllocationInput input)
+    /// <param name="input">The cycle's view.</param>
+    /// <param name="filtered">The (framework, agent) pairs of the input's filters still in force at its time.</param>
+    public Cycle(AllocationInput input, HashSet<(string Framework, string Agent)> filtered)
     {
-        names = [.. input.ClusterTotal.Scalars.Keys.Select(k => k.Name).Distinct().Order(StringComparer.Ordinal)];
-        totals = [.. names.Select(n => input.ClusterTotal.Total(n).ToDouble())];
+        this.filtered = filtered;
+        names = [.. input.ClusterTotal.ScalarNames];
+        totals = new double[names.Length];
+        for (var i = 0; i < names.Length; i++) totals[i] = input.ClusterTotal.Total(names[i]).ToDouble();
         weights = new Dictionary<string, double>(input.Weights, StringComparer.Ordinal);
         unallocated = new long[names.Length];
         foreach (var agent in input.Agents) Accumulate(unallocated, Amounts(agent.Available));
@@ -40,10 +44,9 @@ internal sealed class Cycle
             if (!quota.Guarantees.IsEmpty) guarantees[role] = Amounts(quota.Guarantees);
             if (!quota.Limits.IsEmpty) limits[role] = LimitAmounts(quota.Limits);
         }
-        foreach (var f in input.Filters)
-            if (f.Until > input.Now) filtered.Add((f.Framework.Value, f.Agent.Value));
         RoleOrder = new SortedSet<(double Share, string Name)>(ByShareThenName);
-        foreach (var framework in input.Frameworks.OrderBy(f => f.Id.Value, StringComparer.Ordinal))
+        // Shares are kept in sorted sets, so the order frameworks are read in does not matter.
+        foreach (var framework in input.Frameworks)
         {
             var state = new FrameworkState(framework.Id);
             frameworks[framework.Id.Value] = state;

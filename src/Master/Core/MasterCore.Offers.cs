@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Mesos.HA.Master.Allocation;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Resources;
@@ -17,17 +18,22 @@ public sealed partial class MasterCore
         filters.RemoveAll(f => f.Until <= now);
         // One pass over offers and live tasks: what each agent has given out, and what each
         // framework holds per role (asking per agent and per framework would be quadratic).
-        var takenByAgent = new Dictionary<AgentId, Resources>();
-        var heldByFramework = new Dictionary<FrameworkId, Dictionary<string, Resources>>();
-        foreach (var (agent, framework, role, resources) in Holdings())
+        var takenByAgent = new Dictionary<AgentId, Resources>(agents.Count);
+        var heldByFramework = new Dictionary<FrameworkId, Dictionary<string, Resources>>(frameworks.Count);
+        void Hold(AgentId agent, FrameworkId framework, string role, Resources resources)
         {
-            takenByAgent[agent] = takenByAgent.GetValueOrDefault(agent, Resources.Empty).Add(resources);
-            if (!heldByFramework.TryGetValue(framework, out var byRole))
-                heldByFramework[framework] = byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
-            byRole[role] = byRole.GetValueOrDefault(role, Resources.Empty).Add(resources);
+            ref var taken = ref CollectionsMarshal.GetValueRefOrAddDefault(takenByAgent, agent, out _);
+            taken = taken is null ? resources : taken.Add(resources);
+            ref var byRole = ref CollectionsMarshal.GetValueRefOrAddDefault(heldByFramework, framework, out _);
+            byRole ??= new Dictionary<string, Resources>(StringComparer.Ordinal);
+            ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(byRole, role, out _);
+            held = held is null ? resources : held.Add(resources);
         }
+        foreach (var o in offers.Values) Hold(o.Agent, o.Framework, o.Role, o.Resources);
+        foreach (var t in tasks.Values)
+            if (IsLive(t.State)) Hold(t.Agent, t.Framework, t.Role, t.Resources);
         var effects = new List<Effect>();
-        var free = new List<AllocatorAgent>();
+        var free = new List<AllocatorAgent>(agents.Count);
         foreach (var a in agents.Values)
         {
             var taken = takenByAgent.GetValueOrDefault(a.Id, Resources.Empty);
@@ -44,16 +50,36 @@ public sealed partial class MasterCore
                 a.OvercommitReported = true;
             }
         }
-        var total = agents.Values.Aggregate(Resources.Empty, (sum, a) => sum.Add(a.Total));
-        var connected = frameworks.Values.Where(f => f.Connected).Select(f => new AllocatorFramework(
-            f.Id, f.Roles, f.Suppressed,
-            heldByFramework.GetValueOrDefault(f.Id) ?? new Dictionary<string, Resources>(StringComparer.Ordinal))).ToArray();
-        var decisions = allocator.Allocate(new AllocationInput(free, connected, total, weights, filters, now) { Quotas = quotas });
-        var made = decisions.Select(d => new Offer(NextOfferId(), d.Framework, d.Agent, d.Role, d.Resources, now)).ToArray();
-        foreach (var offer in made) offers[offer.Id] = offer;
-        effects.AddRange(made.GroupBy(o => o.Framework.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new SendOffers(g.First().Framework, [.. g])));
+        var connected = new List<AllocatorFramework>(frameworks.Count);
+        foreach (var f in frameworks.Values)
+            if (f.Connected)
+                connected.Add(new AllocatorFramework(f.Id, f.Roles, f.Suppressed, heldByFramework.GetValueOrDefault(f.Id) ?? NothingHeld));
+        var decisions = allocator.Allocate(new AllocationInput(free, connected, ClusterTotal(), weights, filters, now) { Quotas = quotas });
+        if (decisions.Count == 0) return effects;
+        // Offer ids in decision order; one SendOffers per framework, in framework id order.
+        var byFramework = new SortedDictionary<string, List<Offer>>(StringComparer.Ordinal);
+        foreach (var d in decisions)
+        {
+            var offer = new Offer(NextOfferId(), d.Framework, d.Agent, d.Role, d.Resources, now);
+            offers[offer.Id] = offer;
+            if (!byFramework.TryGetValue(d.Framework.Value, out var mine)) byFramework[d.Framework.Value] = mine = new List<Offer>();
+            mine.Add(offer);
+        }
+        // Built from a sequence of unknown length, as before: the simulator's history prints the list's
+        // type name, so another collection type would change every digest without changing a decision.
+        foreach (var (_, mine) in byFramework) effects.Add(new SendOffers(mine[0].Framework, [.. mine.AsEnumerable()]));
         return effects;
+    }
+
+    private static readonly IReadOnlyDictionary<string, Resources> NothingHeld = new Dictionary<string, Resources>(StringComparer.Ordinal);
+
+    /// <summary>The sum of every agent's total, kept until an agent is added or removed (the allocator needs it every pass).</summary>
+    private Resources ClusterTotal()
+    {
+        if (clusterTotal is { } known) return known;
+        var total = Resources.Empty;
+        foreach (var a in agents.Values) total = total.Add(a.Total);
+        return clusterTotal = total;
     }
 
     /// <summary>DECLINE: the offers' resources return to the pool; the framework is kept off those agents for the refuse time.</summary>

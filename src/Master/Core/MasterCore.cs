@@ -20,20 +20,25 @@ public sealed partial class MasterCore(MasterCoreOptions options)
     private readonly List<OfferFilter> filters = new();
     private readonly DrfAllocator allocator = new(options.Minimum);
     private long offerCounter;
+    private Resources? clusterTotal; // the sum of agents' totals; null when agents changed since
 
     public IReadOnlyCollection<Offer> Offers => offers.Values;
 
     public IEnumerable<TrackedTask> Tasks => tasks.Values;
 
     /// <summary>Adds an agent whose registration is already recorded (tests and the allocator's view).</summary>
-    public void AddAgent(AgentId id, Resources total, DateTimeOffset? now = null) =>
+    public void AddAgent(AgentId id, Resources total, DateTimeOffset? now = null)
+    {
         agents[id.Value] = new AgentEntry(id, total) { LastSeen = now ?? DateTimeOffset.MinValue };
+        clusterTotal = null;
+    }
 
     /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded.</summary>
     public IReadOnlyList<Effect> RemoveAgent(AgentId id)
     {
         var effects = RescindWhere(o => o.Agent == id);
         agents.Remove(id.Value);
+        clusterTotal = null;
         return effects;
     }
 

@@ -11,54 +11,72 @@ namespace Mesos.HA.Protocol.Resources;
 public sealed class Resources : IEquatable<Resources>
 {
     public static readonly Resources Empty = new(
-        ImmutableSortedDictionary<ResourceKey, Scalar>.Empty,
+        [],
         ImmutableSortedDictionary<ResourceKey, RangeSet>.Empty,
         ImmutableSortedDictionary<ResourceKey, ImmutableSortedSet<string>>.Empty);
 
+    // Scalars in key order, never zero. The allocator adds, subtracts and compares these on every
+    // step; a small sorted array does that with one allocation where the immutable tree needed a node
+    // per changed key. The dictionary form (Scalars) is built only when asked for.
+    private readonly KeyValuePair<ResourceKey, Scalar>[] scalars;
+    private ImmutableSortedDictionary<ResourceKey, Scalar>? scalarView;
+
     private Resources(
-        ImmutableSortedDictionary<ResourceKey, Scalar> scalars,
+        KeyValuePair<ResourceKey, Scalar>[] scalars,
         ImmutableSortedDictionary<ResourceKey, RangeSet> ranges,
         ImmutableSortedDictionary<ResourceKey, ImmutableSortedSet<string>> sets)
     {
-        Scalars = scalars;
+        this.scalars = scalars;
         Ranges = ranges;
         Sets = sets;
     }
 
-    public ImmutableSortedDictionary<ResourceKey, Scalar> Scalars { get; }
+    public ImmutableSortedDictionary<ResourceKey, Scalar> Scalars =>
+        scalarView ??= scalars.Length == 0 ? ImmutableSortedDictionary<ResourceKey, Scalar>.Empty : ImmutableSortedDictionary.CreateRange(scalars);
     public ImmutableSortedDictionary<ResourceKey, RangeSet> Ranges { get; }
     public ImmutableSortedDictionary<ResourceKey, ImmutableSortedSet<string>> Sets { get; }
 
-    public bool IsEmpty => Scalars.IsEmpty && Ranges.IsEmpty && Sets.IsEmpty;
+    public bool IsEmpty => scalars.Length == 0 && Ranges.IsEmpty && Sets.IsEmpty;
+
+    /// <summary>Whether there are only scalars (no ranges, no sets): the common case the fast paths serve.</summary>
+    private bool ScalarsOnly => Ranges.IsEmpty && Sets.IsEmpty;
 
     public static Resources Scalar(string name, Scalar amount, string role = ResourceKey.Unreserved) =>
-        Empty.WithScalar(new ResourceKey(name, role), amount);
+        amount.Milli == 0 ? Empty : new([new(new ResourceKey(name, role), amount)], Empty.Ranges, Empty.Sets);
 
     public static Resources Range(string name, RangeSet values, string role = ResourceKey.Unreserved) =>
-        values.IsEmpty ? Empty : new(Empty.Scalars, Empty.Ranges.Add(new ResourceKey(name, role), values), Empty.Sets);
+        values.IsEmpty ? Empty : new([], Empty.Ranges.Add(new ResourceKey(name, role), values), Empty.Sets);
 
     public static Resources Set(string name, IEnumerable<string> items, string role = ResourceKey.Unreserved)
     {
         var set = items.ToImmutableSortedSet(StringComparer.Ordinal);
-        return set.IsEmpty ? Empty : new(Empty.Scalars, Empty.Ranges, Empty.Sets.Add(new ResourceKey(name, role), set));
+        return set.IsEmpty ? Empty : new([], Empty.Ranges, Empty.Sets.Add(new ResourceKey(name, role), set));
     }
 
-    // Derived once per (immutable) instance: the allocator asks for totals on every step.
-    private Dictionary<string, Scalar>? totals;
+    // Derived once per (immutable) instance.
+    private IReadOnlyList<string>? scalarNames;
     private int reservations; // 0 unknown, 1 none, 2 some
 
     /// <summary>The amount of a scalar across every role (what DRF shares are computed from).</summary>
     public Scalar Total(string name)
     {
-        var byName = totals;
-        if (byName is null)
+        var milli = 0L;
+        foreach (var (key, amount) in scalars)
+            if (string.Equals(key.Name, name, StringComparison.Ordinal)) milli = checked(milli + amount.Milli);
+        return new Scalar(milli);
+    }
+
+    /// <summary>The names of the scalars here (any role), each once, in ordinal order.</summary>
+    public IReadOnlyList<string> ScalarNames
+    {
+        get
         {
-            byName = new Dictionary<string, Scalar>(StringComparer.Ordinal);
-            foreach (var (key, amount) in Scalars)
-                byName[key.Name] = byName.GetValueOrDefault(key.Name) + amount;
-            totals = byName;
+            if (scalarNames is { } known) return known;
+            var names = new List<string>(scalars.Length);
+            foreach (var (key, _) in scalars)
+                if (names.Count == 0 || !string.Equals(names[^1], key.Name, StringComparison.Ordinal)) names.Add(key.Name);
+            return scalarNames = [.. names];
         }
-        return byName.GetValueOrDefault(name);
     }
 
     /// <summary>Whether any resource here is reserved for a role.</summary>
@@ -68,9 +86,10 @@ public sealed class Resources : IEquatable<Resources>
         {
             if (reservations == 0)
             {
-                var any = Scalars.Keys.Any(k => k.Role != ResourceKey.Unreserved)
-                    || Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved)
-                    || Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved);
+                var any = false;
+                foreach (var (key, _) in scalars) any |= key.Role != ResourceKey.Unreserved;
+                any = any || (!Ranges.IsEmpty && Ranges.Keys.Any(k => k.Role != ResourceKey.Unreserved))
+                    || (!Sets.IsEmpty && Sets.Keys.Any(k => k.Role != ResourceKey.Unreserved));
                 reservations = any ? 2 : 1;
             }
             return reservations == 2;
@@ -82,14 +101,24 @@ public sealed class Resources : IEquatable<Resources>
 
     public Resources Filter(Func<ResourceKey, bool> keep)
     {
+        var kept = new List<KeyValuePair<ResourceKey, Protocol.Resources.Scalar>>(scalars.Length);
+        foreach (var entry in scalars) if (keep(entry.Key)) kept.Add(entry);
         // Entries are already in key order: builders avoid re-sorting what is sorted.
-        var scalars = ImmutableSortedDictionary.CreateBuilder<ResourceKey, Protocol.Resources.Scalar>();
-        foreach (var (key, value) in Scalars) if (keep(key)) scalars.Add(key, value);
-        var ranges = ImmutableSortedDictionary.CreateBuilder<ResourceKey, RangeSet>();
-        foreach (var (key, value) in Ranges) if (keep(key)) ranges.Add(key, value);
-        var sets = ImmutableSortedDictionary.CreateBuilder<ResourceKey, ImmutableSortedSet<string>>();
-        foreach (var (key, value) in Sets) if (keep(key)) sets.Add(key, value);
-        return new Resources(scalars.ToImmutable(), ranges.ToImmutable(), sets.ToImmutable());
+        var ranges = Ranges;
+        if (!Ranges.IsEmpty)
+        {
+            var builder = ImmutableSortedDictionary.CreateBuilder<ResourceKey, RangeSet>();
+            foreach (var (key, value) in Ranges) if (keep(key)) builder.Add(key, value);
+            ranges = builder.ToImmutable();
+        }
+        var sets = Sets;
+        if (!Sets.IsEmpty)
+        {
+            var builder = ImmutableSortedDictionary.CreateBuilder<ResourceKey, ImmutableSortedSet<string>>();
+            foreach (var (key, value) in Sets) if (keep(key)) builder.Add(key, value);
+            sets = builder.ToImmutable();
+        }
+        return new Resources([.. kept], ranges, sets);
     }
 
     /// <summary>
@@ -98,72 +127,143 @@ public sealed class Resources : IEquatable<Resources>
     /// </summary>
     public Resources CapScalars(Func<string, long?> capMilli)
     {
-        var scalars = Scalars;
-        var left = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (key, amount) in Scalars)
+        List<KeyValuePair<ResourceKey, Protocol.Resources.Scalar>>? cut = null;
+        string? name = null;
+        long? room = null; // what is left under the cap of the current name (entries of a name are adjacent)
+        for (var i = 0; i < scalars.Length; i++)
         {
-            if (capMilli(key.Name) is not { } cap) continue;
-            var room = left.TryGetValue(key.Name, out var l) ? l : Math.Max(0, cap);
-            var take = Math.Min(room, amount.Milli);
-            left[key.Name] = room - take;
-            scalars = take == 0 ? scalars.Remove(key) : scalars.SetItem(key, new Protocol.Resources.Scalar(take));
+            var (key, amount) = scalars[i];
+            if (!string.Equals(key.Name, name, StringComparison.Ordinal))
+            {
+                name = key.Name;
+                room = capMilli(name) is { } cap ? Math.Max(0, cap) : null;
+            }
+            var take = room is { } r ? Math.Min(r, amount.Milli) : amount.Milli;
+            if (room is not null) room -= take;
+            if (take != amount.Milli && cut is null)
+            {
+                cut = new List<KeyValuePair<ResourceKey, Protocol.Resources.Scalar>>(scalars.Length);
+                for (var j = 0; j < i; j++) cut.Add(scalars[j]);
+            }
+            if (cut is not null && take != 0) cut.Add(new(key, new Protocol.Resources.Scalar(take)));
         }
-        return ReferenceEquals(scalars, Scalars) ? this : new Resources(scalars, Ranges, Sets);
+        return cut is null ? this : new Resources([.. cut], Ranges, Sets);
     }
 
     /// <summary>The roles some resource here is reserved for, in order.</summary>
     public IEnumerable<string> ReservedRoles =>
-        Scalars.Keys.Select(k => k.Role).Concat(Ranges.Keys.Select(k => k.Role)).Concat(Sets.Keys.Select(k => k.Role))
+        scalars.Select(s => s.Key.Role).Concat(Ranges.Keys.Select(k => k.Role)).Concat(Sets.Keys.Select(k => k.Role))
             .Where(r => r != ResourceKey.Unreserved).Distinct().Order(StringComparer.Ordinal);
 
     public Resources Add(Resources other)
     {
-        var scalars = Scalars;
-        foreach (var (key, amount) in other.Scalars)
-            scalars = scalars.SetItem(key, scalars.GetValueOrDefault(key) + amount);
+        if (other.IsEmpty) return this;
+        if (IsEmpty) return other;
+        var sum = MergeScalars(other.scalars, subtract: false);
         var ranges = Ranges;
-        foreach (var (key, values) in other.Ranges)
-            ranges = ranges.SetItem(key, ranges.TryGetValue(key, out var mine) ? mine.Union(values) : values);
+        if (!other.Ranges.IsEmpty)
+            foreach (var (key, values) in other.Ranges)
+                ranges = ranges.SetItem(key, ranges.TryGetValue(key, out var mine) ? mine.Union(values) : values);
         var sets = Sets;
-        foreach (var (key, items) in other.Sets)
-            sets = sets.SetItem(key, sets.TryGetValue(key, out var mine) ? mine.Union(items) : items);
-        return new Resources(scalars, ranges, sets);
+        if (!other.Sets.IsEmpty)
+            foreach (var (key, items) in other.Sets)
+                sets = sets.SetItem(key, sets.TryGetValue(key, out var mine) ? mine.Union(items) : items);
+        return new Resources(sum, ranges, sets);
     }
 
     /// <summary>Whether every resource of <paramref name="other"/> (amount, range values, set items, per role) is here.</summary>
-    public bool Contains(Resources other) =>
-        other.Scalars.All(s => Scalars.GetValueOrDefault(s.Key) >= s.Value)
-        && other.Ranges.All(r => Ranges.TryGetValue(r.Key, out var mine) && mine.Contains(r.Value))
-        && other.Sets.All(s => Sets.TryGetValue(s.Key, out var mine) && mine.IsSupersetOf(s.Value));
+    public bool Contains(Resources other)
+    {
+        // Both arrays are in key order: one walk finds each of other's keys here.
+        var i = 0;
+        foreach (var (key, amount) in other.scalars)
+        {
+            while (i < scalars.Length && scalars[i].Key.CompareTo(key) < 0) i++;
+            if (i == scalars.Length || scalars[i].Key.CompareTo(key) != 0 || scalars[i].Value < amount) return false;
+        }
+        if (other.ScalarsOnly) return true;
+        return other.Ranges.All(r => Ranges.TryGetValue(r.Key, out var mine) && mine.Contains(r.Value))
+            && other.Sets.All(s => Sets.TryGetValue(s.Key, out var mine) && mine.IsSupersetOf(s.Value));
+    }
 
     /// <summary>These resources without <paramref name="other"/>; throws when <paramref name="other"/> is not contained.</summary>
     public Resources Subtract(Resources other)
     {
         if (!Contains(other)) throw new InvalidOperationException($"cannot take {other} from {this}");
-        var result = this;
-        foreach (var (key, amount) in other.Scalars)
-            result = result.WithScalar(key, result.Scalars[key] - amount);
+        if (other.IsEmpty) return this;
+        var result = new Resources(MergeScalars(other.scalars, subtract: true), Ranges, Sets);
         foreach (var (key, values) in other.Ranges)
         {
             var left = result.Ranges[key].Except(values);
-            result = new Resources(result.Scalars, left.IsEmpty ? result.Ranges.Remove(key) : result.Ranges.SetItem(key, left), result.Sets);
+            result = new Resources(result.scalars, left.IsEmpty ? result.Ranges.Remove(key) : result.Ranges.SetItem(key, left), result.Sets);
         }
         foreach (var (key, items) in other.Sets)
         {
             var left = result.Sets[key].Except(items);
-            result = new Resources(result.Scalars, result.Ranges, left.IsEmpty ? result.Sets.Remove(key) : result.Sets.SetItem(key, left));
+            result = new Resources(result.scalars, result.Ranges, left.IsEmpty ? result.Sets.Remove(key) : result.Sets.SetItem(key, left));
         }
         return result;
     }
 
-    private Resources WithScalar(ResourceKey key, Scalar amount) =>
-        new(amount.Milli == 0 ? Scalars.Remove(key) : Scalars.SetItem(key, amount), Ranges, Sets);
+    /// <summary>
+    /// This array merged with <paramref name="others"/> (both in key order): amounts of equal keys added,
+    /// or subtracted (the caller checked containment), zero amounts dropped.
+    /// </summary>
+    private KeyValuePair<ResourceKey, Scalar>[] MergeScalars(KeyValuePair<ResourceKey, Scalar>[] others, bool subtract)
+    {
+        if (others.Length == 0) return scalars;
+        // First count, so the result is allocated once at its size.
+        int i = 0, j = 0, n = 0;
+        while (i < scalars.Length || j < others.Length)
+        {
+            var order = Order(scalars, i, others, j);
+            if (order == 0 && subtract && scalars[i].Value == others[j].Value) n--;
+            if (order <= 0) i++;
+            if (order >= 0) j++;
+            n++;
+        }
+        var merged = new KeyValuePair<ResourceKey, Scalar>[n];
+        i = j = n = 0;
+        while (i < scalars.Length || j < others.Length)
+        {
+            var order = Order(scalars, i, others, j);
+            if (order < 0) merged[n++] = scalars[i++];
+            else if (order > 0) merged[n++] = others[j++]; // only when adding: subtracted keys are all here
+            else
+            {
+                var amount = subtract ? scalars[i].Value - others[j].Value : scalars[i].Value + others[j].Value;
+                if (amount.Milli != 0) merged[n++] = new(scalars[i].Key, amount);
+                i++;
+                j++;
+            }
+        }
+        return merged;
+    }
+
+    /// <summary>How the next keys of two merged arrays compare; an exhausted array's key counts as larger.</summary>
+    private static int Order(KeyValuePair<ResourceKey, Scalar>[] a, int i, KeyValuePair<ResourceKey, Scalar>[] b, int j) =>
+        i == a.Length ? 1 : j == b.Length ? -1 : a[i].Key.CompareTo(b[j].Key);
 
     /// <summary>The canonical text form, which <see cref="ResourceText.Parse"/> reads back: <c>cpus:4;mem:8192;ports:[31000-32000]</c>.</summary>
-    public override string ToString()
+    public override string ToString() => text ??= Text();
+
+    private string? text;
+
+    private string Text()
     {
+        if (ScalarsOnly)
+        {
+            // Already in key order: no sort.
+            var scalarText = new StringBuilder();
+            foreach (var (key, amount) in scalars)
+            {
+                if (scalarText.Length > 0) scalarText.Append(';');
+                scalarText.Append(key.ToString()).Append(':').Append(amount.ToString());
+            }
+            return scalarText.ToString();
+        }
         var parts = new List<(ResourceKey Key, string Text)>();
-        parts.AddRange(Scalars.Select(s => (s.Key, $"{s.Key}:{s.Value}")));
+        parts.AddRange(scalars.Select(s => (s.Key, $"{s.Key}:{s.Value}")));
         parts.AddRange(Ranges.Select(r => (r.Key, $"{r.Key}:{r.Value}")));
         parts.AddRange(Sets.Select(s => (s.Key, $"{s.Key}:{{{string.Join(",", s.Value)}}}")));
         var text = new StringBuilder();
@@ -177,9 +277,17 @@ public sealed class Resources : IEquatable<Resources>
 
     public bool Equals(Resources? other) =>
         other is not null
-        && Scalars.Count == other.Scalars.Count && Scalars.All(s => other.Scalars.TryGetValue(s.Key, out var v) && v == s.Value)
+        && SameScalars(scalars, other.scalars)
         && Ranges.Count == other.Ranges.Count && Ranges.All(r => other.Ranges.TryGetValue(r.Key, out var v) && v.Equals(r.Value))
         && Sets.Count == other.Sets.Count && Sets.All(s => other.Sets.TryGetValue(s.Key, out var v) && v.SetEquals(s.Value));
+
+    private static bool SameScalars(KeyValuePair<ResourceKey, Scalar>[] a, KeyValuePair<ResourceKey, Scalar>[] b)
+    {
+        if (a.Length != b.Length) return false;
+        for (var i = 0; i < a.Length; i++)
+            if (a[i].Key != b[i].Key || a[i].Value != b[i].Value) return false;
+        return true;
+    }
 
     public override bool Equals(object? obj) => Equals(obj as Resources);
 
