@@ -165,7 +165,7 @@ public sealed class SimMaster : SimNode
     private IReadOnlyList<Effect> Handle(Leadership leadership, MasterInput input)
     {
         loop.OnLoopThread("a decision of the master's core");
-        loop.Record($"{Name} t{leadership.Term} input {Describe(input)}");
+        loop.Record($"{Name} t{leadership.Term} input {History.Of(input)}");
         return leadership.Core.Handle(input, loop.Now);
     }
 
@@ -486,20 +486,6 @@ public sealed class SimMaster : SimNode
             if (current is { } leadership && stream.Term == leadership.Term) Decide(leadership, new FrameworkDisconnected(framework), null);
         }
     }
-
-    private static string Describe(MasterInput input) => input switch
-    {
-        Tick => "Tick",
-        LeadershipStarted s => $"LeadershipStarted({s.ActiveAgents.Count} agents, {s.Frameworks.Count} frameworks)",
-        AgentRegistering r => $"AgentRegistering({r.Agent})",
-        AgentReregistering r => $"AgentReregistering({r.Agent}, {r.Running.Count} tasks, inRegistry={r.InRegistry}, unreachable={r.WasUnreachable})",
-        SubscribeFramework s => $"SubscribeFramework({s.Framework}, known={s.Known})",
-        AcceptOffers a => $"AcceptOffers({a.Framework}, {string.Join(",", a.Offers)}, {string.Join(",", a.Launches.Select(l => l.Id))})",
-        ReconcileTasks r => $"ReconcileTasks({r.Framework}, {r.Queries.Count})",
-        RegistryWriteCommitted c => $"Committed({c.Command.GetType().Name})",
-        RegistryWriteRefused r => $"Refused({r.Command.GetType().Name}: {r.Reason})",
-        _ => input.ToString(),
-    };
 
     /// <summary>One term of leadership: its core, its decisions waiting to be sent, its sender.</summary>
     private sealed class Leadership(long term, MasterCore core)

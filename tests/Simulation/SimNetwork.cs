@@ -135,7 +135,7 @@ public sealed class SimNetwork(SimLoop loop)
         loop.On(to, at - loop.NowMs, () =>
         {
             if (!c.Open || !to.Up || to.Incarnation != incarnation) return;
-            loop.Record($"{from.Name}>{to.Name} {message}");
+            loop.Record($"{from.Name}>{to.Name} {History.Of(message)}");
             to.Receive(c, message);
         });
     }

@@ -1,0 +1,46 @@
+using Mesos.HA.Master.Core;
+using Mesos.HA.Protocol.Agent;
+
+namespace Mesos.HA.Simulation;
+
+/// <summary>
+/// How a message is written to the history. Records print their collections as type names, which
+/// would leave the digest blind to offers, launches and reported tasks: those are spelled out here.
+/// </summary>
+internal static class History
+{
+    public static string Of(object message) => message switch
+    {
+        FrameworkEvent { Effect: SendOffers o } => $"OFFERS {string.Join(" ", o.Offers.Select(Of))}",
+        FrameworkEvent e => e.Effect.ToString(),
+        FrameworkCall { Input: var input } => Of(input),
+        SubscribeCall s => $"SUBSCRIBE {s.Id?.Value ?? "(new)"} {s.Info.Name}",
+        RegisterAgent r => $"RegisterAgent {r.Hostname} {r.Resources}",
+        ReregisterAgent r => $"ReregisterAgent {r.Info.Id} {r.Info.Resources} [{string.Join(" ", r.Tasks.Select(t =>
+            $"{t.Framework}/{t.Task}:{t.State}{(t.Unacknowledged is { } u ? "/" + u : "")}"))}]",
+        _ => message.ToString() ?? "",
+    };
+
+    /// <summary>A master input, with its lists spelled out.</summary>
+    public static string Of(MasterInput input) => input switch
+    {
+        Tick => "Tick",
+        LeadershipStarted s => $"LeadershipStarted(active {string.Join(",", s.ActiveAgents)}; unreachable {string.Join(",", s.UnreachableAgents)}; " +
+                               $"frameworks {string.Join(",", s.Frameworks.Select(f => f.Id))})",
+        AgentRegistering r => $"AgentRegistering({r.Agent})",
+        AgentReregistering r => $"AgentReregistering({r.Agent}, inRegistry={r.InRegistry}, unreachable={r.WasUnreachable}, " +
+                                $"[{string.Join(" ", r.Running.Select(t => $"{t.Framework}/{t.Id}:{t.State}"))}])",
+        SubscribeFramework s => $"SubscribeFramework({s.Framework}, known={s.Known})",
+        AcceptOffers a => $"AcceptOffers({a.Framework}, {string.Join(",", a.Offers)}, " +
+                          $"[{string.Join(" ", a.Launches.Select(l => $"{l.Id}:{l.Resources}"))}], refuse {a.Refuse})",
+        DeclineOffers d => $"DeclineOffers({d.Framework}, {string.Join(",", d.Offers)}, refuse {d.Refuse})",
+        ReviveOffers r => $"ReviveOffers({r.Framework}, {string.Join(",", r.Roles)})",
+        SuppressOffers s => $"SuppressOffers({s.Framework}, {string.Join(",", s.Roles)})",
+        ReconcileTasks r => $"ReconcileTasks({r.Framework}, [{string.Join(" ", r.Queries.Select(q => $"{q.Task}@{q.Agent}"))}])",
+        RegistryWriteCommitted c => $"Committed({c.Command.GetType().Name})",
+        RegistryWriteRefused r => $"Refused({r.Command.GetType().Name}: {r.Reason})",
+        _ => input.ToString(),
+    };
+
+    private static string Of(Offer o) => $"{o.Id}@{o.Agent}:{o.Role}:{o.Resources}";
+}
