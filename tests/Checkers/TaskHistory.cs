@@ -1,27 +1,48 @@
-using System.Collections.Concurrent;
-
 namespace Mesos.HA.Checkers;
 
-/// <summary>What the framework launched and the updates it received, and what agents actually ran.</summary>
+/// <summary>
+/// What the framework launched and the updates it received, and what agents actually ran. Safe to
+/// record from many threads (the chaos suite's framework and agents); one lock, held briefly: the
+/// simulator records from one thread and a concurrent collection's locking cost it a tenth of its time.
+/// </summary>
 public sealed class TaskHistory
 {
-    private readonly ConcurrentDictionary<string, int> launches = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> updates = new();
-    private readonly ConcurrentDictionary<string, int> runsOnAgents = new();
+    private readonly object gate = new();
+    private readonly Dictionary<string, int> launches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> updates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> runsOnAgents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> terminalOnAgents = new(StringComparer.Ordinal);
 
-    public void Launched(string task) => launches.AddOrUpdate(task, 1, (_, n) => n + 1);
+    public void Launched(string task)
+    {
+        lock (gate) launches[task] = launches.GetValueOrDefault(task) + 1;
+    }
 
-    public void Update(string task, string state) => updates.GetOrAdd(task, _ => new()).Enqueue(state);
+    public void Update(string task, string state)
+    {
+        lock (gate)
+        {
+            if (!updates.TryGetValue(task, out var heard)) updates[task] = heard = [];
+            heard.Add(state);
+        }
+    }
 
     /// <summary>An agent ran the task once more (one run directory).</summary>
-    public void RanOnAgent(string task) => runsOnAgents.AddOrUpdate(task, 1, (_, n) => n + 1);
-
-    private readonly ConcurrentDictionary<string, string> terminalOnAgents = new();
+    public void RanOnAgent(string task)
+    {
+        lock (gate) runsOnAgents[task] = runsOnAgents.GetValueOrDefault(task) + 1;
+    }
 
     /// <summary>The terminal state an agent recorded for the task in its own update log.</summary>
-    public void EndedOnAgent(string task, string state) => terminalOnAgents[task] = state;
+    public void EndedOnAgent(string task, string state)
+    {
+        lock (gate) terminalOnAgents[task] = state;
+    }
 
-    public int LaunchCount => launches.Count;
+    public int LaunchCount
+    {
+        get { lock (gate) return launches.Count; }
+    }
 
     /// <summary>
     /// A copy frozen now: the task checkers judge one moment together (the framework may still be
@@ -30,15 +51,21 @@ public sealed class TaskHistory
     public TaskHistory Snapshot()
     {
         var copy = new TaskHistory();
-        foreach (var (task, n) in launches) copy.launches[task] = n;
-        foreach (var (task, heard) in updates) copy.updates[task] = new ConcurrentQueue<string>(heard);
-        foreach (var (task, n) in runsOnAgents) copy.runsOnAgents[task] = n;
-        foreach (var (task, state) in terminalOnAgents) copy.terminalOnAgents[task] = state;
+        lock (gate)
+        {
+            foreach (var (task, n) in launches) copy.launches[task] = n;
+            foreach (var (task, heard) in updates) copy.updates[task] = [.. heard];
+            foreach (var (task, n) in runsOnAgents) copy.runsOnAgents[task] = n;
+            foreach (var (task, state) in terminalOnAgents) copy.terminalOnAgents[task] = state;
+        }
         return copy;
     }
 
     /// <summary>The updates the framework received for a task, in order, as "A>B>C" (for reports).</summary>
-    public string UpdatesOf(string task) => Heard(updates.GetValueOrDefault(task));
+    public string UpdatesOf(string task)
+    {
+        lock (gate) return Heard(updates.GetValueOrDefault(task));
+    }
 
     /// <summary>Updates heard, in order, repeats folded ("TASK_UNKNOWN x12").</summary>
     private static string Heard(IEnumerable<string>? heard)
@@ -60,11 +87,14 @@ public sealed class TaskHistory
     /// <summary>No task id was launched twice, by the framework or on the agents.</summary>
     public CheckResult NoTaskLaunchedTwice()
     {
-        var twice = launches.Where(l => l.Value > 1).Select(l => $"{l.Key} launched {l.Value}x")
-            .Concat(runsOnAgents.Where(r => r.Value > 1).Select(r => $"{r.Key} ran {r.Value}x on agents")).ToArray();
-        return twice.Length == 0
-            ? CheckResult.Pass("no task launched twice", $"{launches.Count} launched, {runsOnAgents.Count} ran")
-            : CheckResult.Fail("no task launched twice", string.Join(", ", twice.Take(20)));
+        lock (gate)
+        {
+            var twice = launches.Where(l => l.Value > 1).Select(l => $"{l.Key} launched {l.Value}x")
+                .Concat(runsOnAgents.Where(r => r.Value > 1).Select(r => $"{r.Key} ran {r.Value}x on agents")).ToArray();
+            return twice.Length == 0
+                ? CheckResult.Pass("no task launched twice", $"{launches.Count} launched, {runsOnAgents.Count} ran")
+                : CheckResult.Fail("no task launched twice", string.Join(", ", twice.Take(20)));
+        }
     }
 
     /// <summary>
@@ -75,13 +105,16 @@ public sealed class TaskHistory
     /// </summary>
     public CheckResult EveryFinalStateReachedTheFramework()
     {
-        var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q)
-                || !(q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(t) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE")))
-            .Order(StringComparer.Ordinal).ToArray();
-        return missing.Length == 0
-            ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
-            : CheckResult.Fail("every launched task's final state reached its framework",
-                $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{UpdatesOf(t)}]"))}");
+        lock (gate)
+        {
+            var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q)
+                    || !(q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(t) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE")))
+                .Order(StringComparer.Ordinal).ToArray();
+            return missing.Length == 0
+                ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
+                : CheckResult.Fail("every launched task's final state reached its framework",
+                    $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{UpdatesOf(t)}]"))}");
+        }
     }
 
     /// <summary>
@@ -91,13 +124,16 @@ public sealed class TaskHistory
     /// </summary>
     public CheckResult NoStateAfterAFinalOne()
     {
-        const string invariant = "no task state after a final one";
-        var broken = updates.Where(u => launches.ContainsKey(u.Key)).Select(u => (Task: u.Key, Heard: u.Value.ToArray()))
-            .Where(u => u.Heard.SkipWhile(s => !IsFinal(s)) is var after && after.Any() && after.Any(s => s != after.First()))
-            .OrderBy(u => u.Task, StringComparer.Ordinal).Select(u => $"{u.Task} [{UpdatesOf(u.Task)}]").ToArray();
-        return broken.Length == 0
-            ? CheckResult.Pass(invariant, $"{updates.Count} tasks")
-            : CheckResult.Fail(invariant, $"{broken.Length} tasks: {string.Join(", ", broken.Take(20))}");
+        lock (gate)
+        {
+            const string invariant = "no task state after a final one";
+            var broken = updates.Where(u => launches.ContainsKey(u.Key)).Select(u => (Task: u.Key, Heard: u.Value.ToArray()))
+                .Where(u => u.Heard.SkipWhile(s => !IsFinal(s)) is var after && after.Any() && after.Any(s => s != after.First()))
+                .OrderBy(u => u.Task, StringComparer.Ordinal).Select(u => $"{u.Task} [{UpdatesOf(u.Task)}]").ToArray();
+            return broken.Length == 0
+                ? CheckResult.Pass(invariant, $"{updates.Count} tasks")
+                : CheckResult.Fail(invariant, $"{broken.Length} tasks: {string.Join(", ", broken.Take(20))}");
+        }
     }
 
     private static bool IsFinal(string state) => state is "TASK_FINISHED" or "TASK_FAILED" or "TASK_KILLED" or "TASK_ERROR" or "TASK_DROPPED" or "TASK_GONE";
@@ -108,12 +144,15 @@ public sealed class TaskHistory
     /// </summary>
     public CheckResult FrameworkHeardWhatAgentsRecorded()
     {
-        var conflicts = terminalOnAgents.Where(t => launches.ContainsKey(t.Key)
-                && !(updates.TryGetValue(t.Key, out var heard) && heard.Contains(t.Value)))
-            .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => $"{t.Key}: agent {t.Value}, framework [{UpdatesOf(t.Key)}]").ToArray();
-        return conflicts.Length == 0
-            ? CheckResult.Pass("the framework heard how each task ended on its agent", $"{terminalOnAgents.Count} tasks ended on agents")
-            : CheckResult.Fail("the framework heard how each task ended on its agent", $"{conflicts.Length} conflicts: {string.Join(", ", conflicts.Take(20))}");
+        lock (gate)
+        {
+            var conflicts = terminalOnAgents.Where(t => launches.ContainsKey(t.Key)
+                    && !(updates.TryGetValue(t.Key, out var heard) && heard.Contains(t.Value)))
+                .OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => $"{t.Key}: agent {t.Value}, framework [{UpdatesOf(t.Key)}]").ToArray();
+            return conflicts.Length == 0
+                ? CheckResult.Pass("the framework heard how each task ended on its agent", $"{terminalOnAgents.Count} tasks ended on agents")
+                : CheckResult.Fail("the framework heard how each task ended on its agent", $"{conflicts.Length} conflicts: {string.Join(", ", conflicts.Take(20))}");
+        }
     }
 }
