@@ -171,6 +171,19 @@ public class MasterCoreUpdateDeliveryTests
         Assert.Equal(TaskState.Running, core.Tasks.Single(t => t.Id == T1).State);
     }
 
+    /// <summary>A stale copy of an earlier update, arriving after the task's end was acknowledged, is acknowledged to the agent, not forwarded.</summary>
+    [Fact]
+    public void StaleUpdate_AfterTheEndWasAcknowledged_IsAcknowledgedToTheAgent_NotForwarded()
+    {
+        var core = WithTasks(T1);
+        Guid running = Guid.NewGuid(), finished = Guid.NewGuid();
+        core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "");
+        core.Acknowledge(F1, A1, T1, running);
+        core.StatusUpdate(A1, F1, T1, TaskState.Finished, finished, "");
+        core.Acknowledge(F1, A1, T1, finished);
+        Assert.Equal(new ForwardAcknowledgement(A1, F1, T1, running), Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "")));
+    }
+
     [Fact]
     public void ExplicitReconciliation_OfAnUnknownTask_WaitsWhileAgentsMayStillReregister()
     {

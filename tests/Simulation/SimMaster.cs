@@ -84,7 +84,9 @@ public sealed class SimMaster : SimNode
     {
         if (!Up) return;
         loop.Record($"pause {Name} for {ms} ms");
-        PausedUntil = loop.NowMs + ms;
+        // A pause while paused extends it, never shortens it: work deferred to the first end must not
+        // run after work that arrived later (a shorter second pause once reordered a master's inbox).
+        PausedUntil = Math.Max(PausedUntil, loop.NowMs + ms);
     }
 
     public void Restart()

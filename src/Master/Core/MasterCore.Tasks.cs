@@ -35,6 +35,10 @@ public sealed partial class MasterCore
         // other one from the registry): nobody will ever acknowledge, so the master does, and the agent stops resending.
         if (!frameworks.ContainsKey(framework.Value)) return [new ForwardAcknowledgement(agent, framework, task, uuid)];
         resendPending.Remove(key);
+        // The task's end was acknowledged: the agent sends in order and its end last, so this is a stale
+        // copy of an earlier update (one that waited in a socket or a paused master). Forwarded, it would
+        // tell the framework a finished task runs again; the agent gets the acknowledgement it wants.
+        if (completed.ContainsKey(key)) return [new ForwardAcknowledgement(agent, framework, task, uuid)];
         if (unacknowledged.TryGetValue(key, out var inFlight) && inFlight.Uuid == uuid) return [inFlight];
         // Acknowledged already: the acknowledgement was lost on its way to the agent; send it again.
         if (lastAcknowledged.TryGetValue(key, out var done) && done == uuid) return [new ForwardAcknowledgement(agent, framework, task, uuid)];
