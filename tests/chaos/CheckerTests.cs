@@ -168,6 +168,37 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public void StateAfterAFinalOne_IsCaught_RepeatsAndLostThenFinishedAreNot()
+    {
+        var history = new TaskHistory();
+        foreach (var t in new[] { "t1", "t2", "t3" }) history.Launched(t);
+        foreach (var s in new[] { "TASK_RUNNING", "TASK_FINISHED", "TASK_FINISHED" }) history.Update("t1", s); // a retransmission
+        foreach (var s in new[] { "TASK_RUNNING", "TASK_LOST", "TASK_RUNNING", "TASK_FINISHED" }) history.Update("t2", s); // LOST is not final here
+        foreach (var s in new[] { "TASK_RUNNING", "TASK_FINISHED", "TASK_RUNNING", "TASK_FINISHED" }) history.Update("t3", s);
+        var result = history.NoStateAfterAFinalOne();
+        Assert.False(result.Holds);
+        Assert.Contains("t3 [TASK_RUNNING>TASK_FINISHED>TASK_RUNNING>TASK_FINISHED]", result.Details);
+        Assert.DoesNotContain("t1", result.Details);
+        Assert.DoesNotContain("t2", result.Details);
+    }
+
+    /// <summary>A task that never ran anywhere may end on TASK_UNKNOWN or TASK_UNREACHABLE; one that ran may not.</summary>
+    [Fact]
+    public void FinalState_OfATaskThatNeverRan_MayBeUnknownOrUnreachable_OfOneThatRanMayNot()
+    {
+        var history = new TaskHistory();
+        foreach (var t in new[] { "lost-launch", "ghost-agent", "ran" }) history.Launched(t);
+        history.Update("lost-launch", "TASK_UNKNOWN");
+        history.Update("ghost-agent", "TASK_UNREACHABLE");
+        history.Update("ran", "TASK_RUNNING");
+        history.Update("ran", "TASK_UNREACHABLE");
+        history.RanOnAgent("ran");
+        var result = history.EveryFinalStateReachedTheFramework();
+        Assert.False(result.Holds);
+        Assert.Contains("1 without one: ran", result.Details);
+    }
+
+    [Fact]
     public void FrameworkHearingLost_ForATaskThatFinishedOnItsAgent_IsCaught()
     {
         var history = new TaskHistory();
