@@ -131,11 +131,9 @@ public sealed partial class ReplicatedRegistry
         {
             if (cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested)
             {
-                source.LeaseExpired = false;
                 await WaitAsync(Timeout.InfiniteTimeSpan, lease, leadership, source.Stopping).ConfigureAwait(false);
                 continue;
             }
-            source.LeaseExpired = true;
             LogLeaseExpired(logger, cluster.Term);
             var grace = termStarted.Elapsed < options.LeaderSettling ? options.RequestTimeout : options.LeaseGrace;
             var clock = new GraceClock(tick);
