@@ -142,7 +142,8 @@ public sealed partial class LeaderShell : IAsyncDisposable
     private void OnLostLeadership(long term)
     {
         var leadership = Volatile.Read(ref current);
-        if (leadership is null || leadership.Term != term) return;
+        // Having stopped leading term T, this master leads no term up to T (a newer leadership is left alone).
+        if (leadership is null || leadership.Term > term) return;
         if (registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: keeps leading
         Interlocked.CompareExchange(ref current, null, leadership);
         leadership.Stop();

@@ -146,7 +146,7 @@ public sealed class SimMaster : SimNode
 
     private void StopLeading(long term)
     {
-        if (current is not { } leadership || leadership.Term != term) return;
+        if (current is not { } leadership || leadership.Term > term) return; // as the leader shell: no term up to T is led any more
         current = null;
         leadership.Stop();
         foreach (var (agent, session) in sessions.Where(s => s.Value.Term <= term).ToArray())

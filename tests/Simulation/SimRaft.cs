@@ -141,7 +141,12 @@ public sealed class SimRaft
         }
         leader = winner;
         leaderlessSince = null;
-        foreach (var m in Members.Where(m => Active(m) && (m == winner || !network.Cut(winner.Node, m.Node)))) m.Term = term;
+        foreach (var m in Members.Where(m => Active(m) && (m == winner || !network.Cut(winner.Node, m.Node))))
+        {
+            // A leader of an older term that hears of the new one steps down first (its own term in the journal).
+            if (m.Leading && m != winner) StepDown(m, "saw a newer term");
+            m.Term = term;
+        }
         winner.Leading = true;
         winner.ConfirmedAt = loop.NowMs;
         winner.Local = Committed;
