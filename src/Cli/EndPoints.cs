@@ -30,7 +30,10 @@ internal static class EndPoints
     /// A TCP port free on 127.0.0.1 right now (for tests and local clusters), chosen at random below
     /// the kernel's ephemeral range: a port handed out by bind(0) can meanwhile become the source port
     /// of some outgoing connection (and then the master meant to listen on it cannot), which ports
-    /// outside that range never do.
+    /// outside that range never do. A port is not handed out twice by one process while it has others
+    /// to give: two picks for one group met on the same port in a CI run (about 2,000 ports to pick
+    /// from and six picks per group: a collision in roughly one group of 130), and every master of that
+    /// group refused its peer list ("a Raft member is listed twice").
     /// </summary>
     public static int FreePort()
     {
@@ -39,6 +42,7 @@ internal static class EndPoints
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(10_000, top);
+            if (!HandOut(port, top - 10_000)) continue;
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
@@ -53,6 +57,22 @@ internal static class EndPoints
         using var fallback = new TcpListener(IPAddress.Loopback, 0);
         fallback.Start();
         return ((IPEndPoint)fallback.LocalEndpoint).Port;
+    }
+
+    private static readonly Queue<int> handedOut = new();
+    private static readonly HashSet<int> recent = new();
+
+    /// <summary>Records the port as handed out; false when it was recently (the oldest half is forgotten once most of the range was).</summary>
+    private static bool HandOut(int port, int range)
+    {
+        lock (recent)
+        {
+            if (recent.Contains(port)) return false;
+            while (recent.Count >= range / 2 && handedOut.TryDequeue(out var old)) recent.Remove(old);
+            recent.Add(port);
+            handedOut.Enqueue(port);
+            return true;
+        }
     }
 
     private static (int Low, int High) EphemeralRange()

@@ -121,6 +121,8 @@ public sealed partial class MasterCore
             return [new KillTask(tracked.Agent, framework, task)];
         if (resendPending.ContainsKey((framework, task)) || unacknowledged.ContainsKey((framework, task)))
             return []; // it ended, and the updates saying so are on their way through the ordered stream
+        if (tracked is not null && pendingAgents.ContainsKey(tracked.Agent))
+            return []; // its agent's readmission is being written: the commit tells
         if (tracked is not null || completed.TryGetValue((framework, task), out tracked))
             return [new SendUpdate(framework, task, tracked.State, "REASON_RECONCILIATION", "task is not running")];
         return [.. Reconcile(framework, [(task, agent)])];
@@ -170,7 +172,12 @@ public sealed partial class MasterCore
         foreach (var (id, agent) in queries.DistinctBy(q => q.Task))
         {
             if (tasks.TryGetValue((framework, id), out var t) || completed.TryGetValue((framework, id), out t))
+            {
+                // Its agent's readmission is being written: the commit decides the task's state (back, or dropped),
+                // and an answer from before it would reach the framework after that newer state (seed 112924).
+                if (pendingAgents.ContainsKey(t.Agent)) continue;
                 effects.Add(new SendUpdate(framework, id, HeardNext(t), "REASON_RECONCILIATION", "explicit reconciliation"));
+            }
             else if (agent is { } a && unreachableAgents.Contains(a))
                 effects.Add(new SendUpdate(framework, id, UnreachableTaskState(framework), "REASON_RECONCILIATION", $"agent {a} is unreachable"));
             else if (agent is { } b ? MayHoldUnknownTasks(b) : AnyAgentMayHoldUnknownTasks)
