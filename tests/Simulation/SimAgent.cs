@@ -62,9 +62,8 @@ public sealed class SimAgent : SimNode
 
     public void Start()
     {
-        var incarnation = Incarnation;
         Connect();
-        Every(PingIntervalMs, () =>
+        loop.Every(this, PingIntervalMs, () =>
         {
             if (connection is not { } c) return; // its own view: a close it was not told of goes unnoticed until the silence
             if (registered) network.Send(c, this, new Ping(loop.NowMs));
@@ -73,8 +72,8 @@ public sealed class SimAgent : SimNode
                 loop.Record($"{Name} master silent; reconnecting");
                 Drop();
             }
-        }, incarnation);
-        Every(100, DeliverDue, incarnation);
+        });
+        loop.Every(this, 100, DeliverDue);
         // Ends of tasks that came while this agent was down are found on recovery.
         foreach (var run in runs.Values.Where(r => r.EndedWhileDown is not null).ToArray())
         {
@@ -82,16 +81,6 @@ public sealed class SimAgent : SimNode
             run.EndedWhileDown = null;
             Report(run, state, message);
         }
-    }
-
-    private void Every(long ms, Action work, int incarnation)
-    {
-        loop.On(this, ms, () =>
-        {
-            if (!Up || Incarnation != incarnation) return;
-            work();
-            Every(ms, work, incarnation);
-        });
     }
 
     public void Crash()

@@ -70,9 +70,8 @@ public sealed class SimFramework : SimNode
 
     public void Start()
     {
-        var incarnation = Incarnation;
         Connect();
-        Every(1000, () =>
+        loop.Every(this, 1000, () =>
         {
             if (connection is null) return;
             var limit = subscribed ? SilenceMs : SubscribeTimeoutMs;
@@ -81,24 +80,14 @@ public sealed class SimFramework : SimNode
                 loop.Record($"{Name} master silent; resubscribing");
                 Drop();
             }
-        }, incarnation);
-        Every(3000, () =>
+        });
+        loop.Every(this, 3000, () =>
         {
             if (!Subscribed || live.Count == 0) return;
             // As the driver does, a KILL names the agent the task was last heard on.
             if (KillingAll) foreach (var task in live.Keys.OrderBy(t => t.Value, StringComparer.Ordinal).ToArray()) Call(new KillTaskCall(id!.Value, task, live[task]));
             else if (loop.Chance(0.3) && loop.Pick(live.Keys.OrderBy(t => t.Value, StringComparer.Ordinal).ToArray()) is var victim)
                 Call(new KillTaskCall(id!.Value, victim, live[victim]));
-        }, incarnation);
-    }
-
-    private void Every(long ms, Action work, int incarnation)
-    {
-        loop.On(this, ms, () =>
-        {
-            if (!Up || Incarnation != incarnation) return;
-            work();
-            Every(ms, work, incarnation);
         });
     }
 

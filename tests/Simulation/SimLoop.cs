@@ -61,6 +61,22 @@ public sealed class SimLoop
     /// </summary>
     public void On(SimNode node, long delayMs, Action action) => After(delayMs, () => RunOn(node, action));
 
+    /// <summary>
+    /// <paramref name="work"/> of <paramref name="node"/> every <paramref name="ms"/>, for as long as the
+    /// incarnation that started it lives (a crash ends it; a restart starts its own).
+    /// </summary>
+    public void Every(SimNode node, long ms, Action work)
+    {
+        var incarnation = node.Incarnation;
+        void Tick()
+        {
+            if (!node.Up || node.Incarnation != incarnation) return;
+            work();
+            On(node, ms, Tick);
+        }
+        On(node, ms, Tick);
+    }
+
     private void RunOn(SimNode node, Action action)
     {
         if (node.PausedUntil > NowMs) After(node.PausedUntil - NowMs, () => RunOn(node, action));
