@@ -1,37 +1,36 @@
-using MessagePack;
-using Mesos.HA.Agent.Checkpoint;
+using Mesos.HA.Agent.Core;
+using Mesos.HA.Agent.Shell;
 using Mesos.HA.Agent.Tasks;
 using Mesos.HA.Agent.Transport;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
-using Mesos.HA.Protocol.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace Mesos.HA.Agent;
 
 /// <summary>
-/// One agent: runs tasks with the command executor, keeps their status updates until the
-/// framework acknowledges them, checkpoints everything it needs to recover after a restart, and
-/// follows the leading master through <see cref="MasterLink"/>. State is guarded by one lock;
-/// messages from the master are handled one at a time by the link's read loop.
+/// One agent process: the shell around <see cref="AgentCore"/>. It feeds the core, one input at a
+/// time under one lock, with what arrives from the leading master (<see cref="MasterLink"/>), the
+/// ends of task processes and a 100 ms tick, and carries out the effects in order: checkpoints on
+/// disk (<see cref="FileAgentDisk"/>), process groups (<see cref="ProcessLauncher"/>), frames to the master.
 /// </summary>
-public sealed partial class AgentService : IAsyncDisposable
+public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
 {
-    internal static readonly MessagePackSerializerOptions CheckpointOptions =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+    private static readonly TimeSpan UpdateTick = TimeSpan.FromMilliseconds(100);
 
     private readonly AgentOptions options;
     private readonly AgentPaths paths;
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly object gate = new();
-    private readonly Dictionary<(FrameworkId, TaskId), TaskRun> runs = new();
     private readonly CancellationTokenSource stopping = new();
-    private readonly SemaphoreSlim updatesWanted = new(0, 1);
     private readonly Cgroups cgroups;
     private readonly MasterLink link;
+    private readonly FileAgentDisk disk;
+    private readonly AgentRunner runner;
     private readonly List<Task> loops = new();
-    private AgentInfo? info;
+    private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ITimer? shutdownDeadline;
 
     public AgentService(AgentOptions options, ILoggerFactory loggers, TimeProvider time)
     {
@@ -41,10 +40,16 @@ public sealed partial class AgentService : IAsyncDisposable
         this.time = time;
         cgroups = Cgroups.Detect(options.UseCgroups);
         link = new MasterLink(options, this, time, loggers.CreateLogger("Mesos.HA.Agent.MasterLink"));
+        disk = new FileAgentDisk(paths, logger);
+        var launcher = new ProcessLauncher(paths, cgroups, time, Feed, stopping.Token);
+        runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this);
     }
 
     /// <summary>This agent's id once a master registered it (kept across restarts).</summary>
-    public AgentId? Id => Volatile.Read(ref info)?.Id;
+    public AgentId? Id
+    {
+        get { lock (gate) return runner.Core.Info?.Id; }
+    }
 
     /// <summary>Whether the agent is registered with a leading master right now.</summary>
     public bool Registered => link.Registered;
@@ -55,16 +60,13 @@ public sealed partial class AgentService : IAsyncDisposable
     /// <summary>Ends when the agent was told to shut down (declared gone) or was stopped.</summary>
     public Task Completion => shutdown.Task;
 
-    private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>Recovers checkpointed runs, then starts following the leader and delivering updates.</summary>
     public Task StartAsync()
     {
-        Directory.CreateDirectory(paths.WorkDirectory);
         LogCgroups(logger, cgroups.Reason);
-        Recover();
+        Feed(disk.Recover());
         loops.Add(Task.Run(() => link.RunAsync(stopping.Token)));
-        loops.Add(Task.Run(() => DeliverUpdatesAsync(stopping.Token)));
+        loops.Add(Task.Run(() => TickAsync(stopping.Token)));
         loops.Add(Task.Run(() => CollectGarbageAsync(stopping.Token)));
         return Task.CompletedTask;
     }
@@ -73,79 +75,65 @@ public sealed partial class AgentService : IAsyncDisposable
     public IReadOnlyList<(FrameworkId Framework, TaskId Task, TaskState State, string Sandbox, int PendingUpdates)> Tasks()
     {
         lock (gate)
-            return [.. runs.Values.Select(r => (r.Framework, r.Task, r.State, r.Sandbox, r.Updates.PendingCount))];
+        {
+            if (runner.Core.Info?.Id is not { } id) return [];
+            return [.. runner.Core.Runs().Select(r => (r.Key.Framework, r.Key.Task, r.State,
+                paths.Sandbox(id, r.Key.Framework, r.Key.Task.Value, r.Key.RunId), r.PendingUpdates))];
+        }
     }
 
-    /// <summary>What the link sends when it connects: a first registration, or a re-registration with our tasks.</summary>
+    /// <summary>One input through the core, its effects carried out before the next input is taken.</summary>
+    private void Feed(AgentInput input)
+    {
+        lock (gate) runner.Handle(input, time.GetUtcNow());
+    }
+
     internal AgentMessage RegistrationMessage()
     {
-        var known = Volatile.Read(ref info);
-        if (known is null)
-            return new RegisterAgent(options.Hostname, options.Resources.ToString(), options.Attributes, options.HttpPort);
-        lock (gate)
-        {
-            var tasks = runs.Values.Where(r => !r.Updates.Completed)
-                .OrderBy(r => r.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Task.Value, StringComparer.Ordinal)
-                .Select(r => new RunningTask(r.Framework, r.Task, r.Spec.Role, r.Spec.Resources, r.State, r.Updates.Head?.State)).ToArray();
-            return new ReregisterAgent(known with { Resources = options.Resources.ToString(), Attributes = options.Attributes }, tasks);
-        }
+        lock (gate) return runner.Core.Registration();
     }
 
-    /// <summary>A leader accepted us: remember the id for good, and resend every pending update at once.</summary>
-    internal void OnRegistered(AgentId id)
-    {
-        var known = Volatile.Read(ref info);
-        if (known is null || known.Id != id)
-        {
-            var fresh = new AgentInfo(id, options.Hostname, $"{options.Hostname}:{options.HttpPort}", options.Resources.ToString(), options.Attributes);
-            AtomicFile.Write(paths.AgentInfoFile, MessagePackSerializer.Serialize(fresh, CheckpointOptions));
-            Volatile.Write(ref info, fresh);
-        }
-        var now = time.GetUtcNow();
-        lock (gate)
-            foreach (var run in runs.Values) run.Updates.Reconnected(now);
-        WakeUpdates();
-    }
+    internal void OnRegistered(AgentId id) => Feed(new LinkRegistered(id));
+
+    internal void OnLinkLost() => Feed(new LinkLost());
 
     /// <summary>A message from the leading master (the link has already checked its term).</summary>
-    internal void OnMessage(AgentMessage message)
+    internal void OnMessage(AgentMessage message) => Feed(new FromMaster(message));
+
+    private async Task TickAsync(CancellationToken token)
     {
-        switch (message)
+        using var ticks = new PeriodicTimer(UpdateTick, time);
+        try
         {
-            case RunTask run:
-                Launch(run);
-                break;
-            case Protocol.Agent.KillTask kill:
-                Kill(kill.Framework, kill.Task, kill.GracePeriodMs > 0 ? TimeSpan.FromMilliseconds(kill.GracePeriodMs) : options.KillGracePeriod);
-                break;
-            case AcknowledgeUpdate ack:
-                Acknowledge(ack.Framework, ack.Task, ack.Uuid);
-                break;
-            case FrameworkToExecutor forExecutor:
-                // The built-in command executor has no channel to its task; custom executors are a later step.
-                LogMessageDropped(logger, forExecutor.Data.Length, forExecutor.Executor, forExecutor.Framework.Value);
-                break;
-            case ShutdownAgent stop:
-                LogShutdown(logger, stop.Reason);
-                _ = Task.Run(ShutdownAsync);
-                break;
-            default:
-                LogUnexpected(logger, message.GetType().Name);
-                break;
+            while (await ticks.WaitForNextTickAsync(token).ConfigureAwait(false)) Feed(new UpdatesDue());
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
         }
     }
 
-    private async Task ShutdownAsync()
+    bool IAgentEdges.Send(AgentMessage message) => link.TrySend(message);
+
+    void IAgentEdges.ShutdownStarted(TimeSpan deadline) =>
+        shutdownDeadline = time.CreateTimer(_ => Feed(new ShutdownDeadlinePassed()), null, deadline, Timeout.InfiniteTimeSpan);
+
+    void IAgentEdges.ShutDown() => shutdown.TrySetResult();
+
+    void IAgentEdges.Note(Noted note)
     {
-        TaskRun[] live;
-        lock (gate) live = [.. runs.Values.Where(r => !r.State.IsTerminal())];
-        foreach (var run in live) Kill(run.Framework, run.Task, options.KillGracePeriod);
-        var deadline = time.GetUtcNow() + options.KillGracePeriod + TimeSpan.FromSeconds(2);
-        // Until every task's end is recorded (its TASK_KILLED is on disk and goes out if a master still listens).
-        bool Ended() { lock (gate) return live.All(r => r.State.IsTerminal()); }
-        while (time.GetUtcNow() < deadline && !Ended())
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time).ConfigureAwait(false);
-        shutdown.TrySetResult();
+        switch (note.Note)
+        {
+            case AgentNote.BadLaunch: LogBadLaunch(logger, note.Task, note.Detail); break;
+            case AgentNote.DuplicateLaunch: LogDuplicateLaunch(logger, note.Task, note.Framework); break;
+            case AgentNote.LaunchFailed: LogLaunchFailed(logger, note.Task, note.Detail); break;
+            case AgentNote.KillUnknown: LogKillUnknown(logger, note.Task, note.Framework); break;
+            case AgentNote.AckUnknown: LogAckUnknown(logger, note.Detail, note.Task, note.Framework); break;
+            case AgentNote.MessageDropped: LogMessageDropped(logger, note.Detail, note.Task, note.Framework); break;
+            case AgentNote.UnexpectedMessage: LogUnexpected(logger, note.Detail); break;
+            case AgentNote.ShutdownAsked: LogShutdown(logger, note.Detail); break;
+            case AgentNote.Recovered: LogRecovered(logger, note.Detail); break;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -154,7 +142,10 @@ public sealed partial class AgentService : IAsyncDisposable
         foreach (var loop in loops) await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await link.DisposeAsync().ConfigureAwait(false);
         lock (gate)
-            foreach (var run in runs.Values) run.Log.Dispose();
+        {
+            shutdownDeadline?.Dispose();
+            disk.Dispose();
+        }
         shutdown.TrySetResult();
         // Tasks keep running: an agent that stops (or restarts) does not take its tasks with it.
     }
@@ -162,12 +153,30 @@ public sealed partial class AgentService : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "{Reason}")]
     private static partial void LogCgroups(ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovered the agent's checkpoints: {Detail}")]
+    private static partial void LogRecovered(ILogger logger, string detail);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "The master shuts this agent down: {Reason}")]
     private static partial void LogShutdown(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a {Bytes}-byte framework message for executor {Executor} of framework {Framework}: the command executor takes no messages")]
-    private static partial void LogMessageDropped(ILogger logger, int bytes, string executor, string framework);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a framework message ({Detail}) for executor {Executor} of framework {Framework}: the command executor takes no messages")]
+    private static partial void LogMessageDropped(ILogger logger, string detail, string executor, string framework);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring an unexpected {Message} from the master")]
     private static partial void LogUnexpected(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing to launch task {Task}: {Error}")]
+    private static partial void LogBadLaunch(ILogger logger, string task, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a second launch of task {Task} of framework {Framework}: it is already here")]
+    private static partial void LogDuplicateLaunch(ILogger logger, string task, string framework);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Launching task {Task} failed: {Error}")]
+    private static partial void LogLaunchFailed(ILogger logger, string task, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a kill of task {Task} of framework {Framework}: no such live task here")]
+    private static partial void LogKillUnknown(ILogger logger, string task, string framework);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring acknowledgement {Uuid} for task {Task} of framework {Framework}: no such update is waiting")]
+    private static partial void LogAckUnknown(ILogger logger, string uuid, string task, string framework);
 }

@@ -327,7 +327,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
         if (!Directory.Exists(meta)) yield break;
         foreach (var runs in Directory.EnumerateDirectories(meta, "runs", SearchOption.AllDirectories))
             foreach (var run in Directory.EnumerateDirectories(runs))
-                yield return (Path.GetFileName(Path.GetDirectoryName(runs)!), Path.Combine(run, Mesos.HA.Agent.Tasks.TaskRun.UpdatesFile));
+                yield return (Path.GetFileName(Path.GetDirectoryName(runs)!), Path.Combine(run, Mesos.HA.Agent.Tasks.RunFiles.UpdatesFile));
     }
 
     /// <summary>The terminal state the run's own update log records, if it ended.</summary>

@@ -97,7 +97,11 @@ internal sealed partial class MasterLink : IAsyncDisposable
             }
             finally
             {
-                if (Interlocked.Exchange(ref channel, null) is { } old) await old.DisposeAsync().ConfigureAwait(false);
+                if (Interlocked.Exchange(ref channel, null) is { } old)
+                {
+                    await old.DisposeAsync().ConfigureAwait(false);
+                    agent.OnLinkLost();
+                }
             }
             if (token.IsCancellationRequested) continue;
             var lost = Volatile.Read(ref leader);

@@ -1,0 +1,57 @@
+using Mesos.HA.Agent.Tasks;
+using Mesos.HA.Agent.Updates;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+
+namespace Mesos.HA.Agent.Core;
+
+/// <summary>The status update manager: checkpoint, send, resend with backoff until acknowledged, in order per task.</summary>
+public sealed partial class AgentCore
+{
+    /// <summary>A task changed state: the update is appended (durable) before it is sent.</summary>
+    private void Report(CoreRun run, TaskState state, string message, string reason, DateTimeOffset now, TaskProcess? process = null)
+    {
+        if (run.State.IsTerminal()) return; // a task ends once
+        var update = new StatusUpdate(run.Key.Framework, run.Key.Task, state, newId(), message, reason, now.ToUnixTimeMilliseconds());
+        Emit(new AppendToLog(run.Key, new UpdateLogRecord(update, null, process?.ToString()), Durable: true));
+        run.Updates.Add(update);
+        run.State = state;
+        Deliver(now);
+        if (state.IsTerminal()) FinishShutdown(force: false);
+    }
+
+    private void Acknowledge(FrameworkId framework, TaskId task, Guid uuid, DateTimeOffset now)
+    {
+        if (!runs.TryGetValue((framework, task), out var run))
+        {
+            Emit(new Noted(AgentNote.AckUnknown, task.Value, framework.Value, uuid.ToString()));
+            return;
+        }
+        var outcome = run.Updates.Acknowledge(uuid, now);
+        if (outcome != AckOutcome.Accepted)
+        {
+            if (outcome == AckOutcome.Unexpected) Emit(new Noted(AgentNote.AckUnknown, task.Value, framework.Value, uuid.ToString()));
+            return;
+        }
+        // Lost in a crash, the acknowledgement costs one resend, acknowledged again.
+        Emit(new AppendToLog(run.Key, new UpdateLogRecord(null, uuid), Durable: false));
+        if (run.Updates.Completed)
+        {
+            runs.Remove((framework, task));
+            Emit(new MarkCompleted(run.Key));
+        }
+        Deliver(now);
+    }
+
+    /// <summary>Sends each task's head update when it is due, while registered with a leader.</summary>
+    private void Deliver(DateTimeOffset now)
+    {
+        if (!registered) return;
+        foreach (var run in runs.Values)
+        {
+            if (run.Updates.Head is not { } head || run.Updates.DueAt > now) continue;
+            Emit(new SendToMaster(head));
+            run.Updates.Sent(now);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+using Mesos.HA.Agent.Tasks;
+using Mesos.HA.Agent.Updates;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Agent.Core;
+
+/// <summary>A run as the core keeps it, for status pages and tests.</summary>
+public sealed record RunView(RunKey Key, RunTask Spec, TaskState State, int PendingUpdates, TaskProcess? Process);
+
+/// <summary>
+/// The agent's decisions, pure and single-threaded: the runs and their status update streams, what
+/// to checkpoint, start, signal and send. Time and fresh ids come from the caller, nothing is read
+/// or written here; <see cref="Handle"/> returns the effects in the order the shell must carry them
+/// out. The real agent (<see cref="AgentService"/>) and the simulator run this same code.
+/// </summary>
+public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
+{
+    private readonly Dictionary<(FrameworkId, TaskId), CoreRun> runs = [];
+    private List<AgentEffect> effects = [];
+    private AgentInfo? info;
+    private bool registered;
+    private bool shuttingDown;
+    private bool shutDown;
+
+    /// <summary>The agent's identity once a master registered it (kept across restarts).</summary>
+    public AgentInfo? Info => info;
+
+    public bool Registered => registered;
+
+    /// <summary>Runs not yet completed (terminal with every update acknowledged).</summary>
+    public IReadOnlyList<RunView> Runs() =>
+        [.. runs.Values.Select(r => new RunView(r.Key, r.Checkpoint.Task, r.State, r.Updates.PendingCount, r.Process))];
+
+    /// <summary>What the link sends when it connects: a first registration, or a re-registration with our tasks.</summary>
+    public AgentMessage Registration()
+    {
+        if (info is null)
+            return new RegisterAgent(options.Hostname, options.Resources.ToString(), options.Attributes, options.HttpPort);
+        var tasks = runs.Values.Where(r => !r.Updates.Completed)
+            .OrderBy(r => r.Key.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Key.Task.Value, StringComparer.Ordinal)
+            .Select(r => new RunningTask(r.Key.Framework, r.Key.Task, r.Checkpoint.Task.Role, r.Checkpoint.Task.Resources, r.State, r.Updates.Head?.State))
+            .ToArray();
+        return new ReregisterAgent(info with { Resources = options.Resources.ToString(), Attributes = options.Attributes }, tasks);
+    }
+
+    /// <summary>Decides what <paramref name="input"/> means at <paramref name="now"/>; the effects, in order.</summary>
+    public IReadOnlyList<AgentEffect> Handle(AgentInput input, DateTimeOffset now)
+    {
+        effects = [];
+        switch (input)
+        {
+            case Recovered recovered:
+                Recover(recovered);
+                break;
+            case LinkRegistered linked:
+                OnRegistered(linked.Agent, now);
+                break;
+            case LinkLost:
+                registered = false;
+                break;
+            case FromMaster { Message: var message }:
+                OnMessage(message, now);
+                break;
+            case ProcessStarted started when Find(started.Run) is { } run:
+                run.Process = started.Process;
+                run.InCgroup = started.InCgroup;
+                Report(run, TaskState.Running, "", "", now, started.Process);
+                break;
+            case LaunchFailed failed when Find(failed.Run) is { } run:
+                Note(AgentNote.LaunchFailed, run, failed.Error);
+                Report(run, TaskState.Failed, $"could not launch the command: {failed.Error}", "REASON_EXECUTOR_TERMINATED", now);
+                break;
+            case ProcessExited exited when Find(exited.Run) is { } run:
+                Exited(run, exited.ExitCode, now);
+                break;
+            case UpdatesDue:
+                Deliver(now);
+                break;
+            case ShutdownDeadlinePassed:
+                FinishShutdown(force: true);
+                break;
+        }
+        return effects;
+    }
+
+    private void Recover(Recovered recovered)
+    {
+        if (recovered.Info is null) return;
+        info = recovered.Info;
+        var (running, ended) = (0, 0);
+        foreach (var checkpointed in recovered.Runs)
+        {
+            var run = new CoreRun(checkpointed.Checkpoint, new UpdateStream(options.UpdateResendFirst, options.UpdateResendMax));
+            TaskProcess? logged = null;
+            foreach (var record in checkpointed.Records)
+            {
+                if (record.Update is { } update && run.Updates.Add(update)) run.State = update.State;
+                else if (record.Acknowledged is { } uuid) run.Updates.Acknowledge(uuid, DateTimeOffset.MinValue);
+                if (record.Process is { } text) logged = TaskProcess.Parse(text);
+            }
+            if (run.Updates.Completed)
+            {
+                Emit(new MarkCompleted(run.Key));
+                continue;
+            }
+            runs[(run.Key.Framework, run.Key.Task)] = run;
+            if (run.Updates.Terminal) continue;
+            run.Process = logged ?? checkpointed.PidFile;
+            run.KillRequested = checkpointed.KillRequested;
+            // Its end, whether it came while the agent was down or comes later, is reported by the watcher.
+            Emit(new WatchProcess(info.Id, run.Key, run.Process));
+            if (run.Process is null) ended++;
+            else running++;
+        }
+        Emit(new Noted(AgentNote.Recovered, "", "", $"{running} tasks with a process to watch, {ended} without"));
+    }
+
+    /// <summary>A leader accepted us: remember the id for good, and resend every pending update at once.</summary>
+    private void OnRegistered(AgentId id, DateTimeOffset now)
+    {
+        if (info is null || info.Id != id)
+        {
+            info = new AgentInfo(id, options.Hostname, $"{options.Hostname}:{options.HttpPort}", options.Resources.ToString(), options.Attributes);
+            Emit(new SaveAgentInfo(info));
+        }
+        registered = true;
+        foreach (var run in runs.Values) run.Updates.Reconnected(now);
+        Deliver(now);
+    }
+
+    private void OnMessage(AgentMessage message, DateTimeOffset now)
+    {
+        switch (message)
+        {
+            case RunTask run:
+                Launch(run, now);
+                break;
+            case KillTask kill:
+                Kill(kill.Framework, kill.Task, kill.GracePeriodMs > 0 ? TimeSpan.FromMilliseconds(kill.GracePeriodMs) : options.KillGracePeriod);
+                break;
+            case AcknowledgeUpdate ack:
+                Acknowledge(ack.Framework, ack.Task, ack.Uuid, now);
+                break;
+            case FrameworkToExecutor forExecutor:
+                // The built-in command executor has no channel to its task; custom executors are a later step.
+                Emit(new Noted(AgentNote.MessageDropped, forExecutor.Executor, forExecutor.Framework.Value, $"{forExecutor.Data.Length} bytes"));
+                break;
+            case ShutdownAgent stop:
+                Shutdown(stop.Reason);
+                break;
+            default:
+                Emit(new Noted(AgentNote.UnexpectedMessage, "", "", message.GetType().Name));
+                break;
+        }
+    }
+
+    private void Launch(RunTask spec, DateTimeOffset now)
+    {
+        if (info is null || shuttingDown) return; // the link only passes messages once registered
+        if (!ResourceText.TryParse(spec.Resources, out var resources, out var error) || string.IsNullOrWhiteSpace(spec.Command))
+        {
+            Emit(new Noted(AgentNote.BadLaunch, spec.Task.Value, spec.Framework.Value, error ?? "empty command"));
+            return;
+        }
+        if (runs.ContainsKey((spec.Framework, spec.Task)))
+        {
+            Emit(new Noted(AgentNote.DuplicateLaunch, spec.Task.Value, spec.Framework.Value, ""));
+            return;
+        }
+        var checkpoint = new TaskCheckpoint(spec, newId().ToString("N"), now.ToUnixTimeMilliseconds());
+        var run = new CoreRun(checkpoint, new UpdateStream(options.UpdateResendFirst, options.UpdateResendMax));
+        runs[(spec.Framework, spec.Task)] = run;
+        Emit(new CreateRun(info.Id, run.Key, checkpoint));
+        Emit(new StartProcess(info.Id, run.Key, spec, resources));
+    }
+
+    private void Kill(FrameworkId framework, TaskId task, TimeSpan grace)
+    {
+        if (!runs.TryGetValue((framework, task), out var run) || run.State.IsTerminal())
+        {
+            Emit(new Noted(AgentNote.KillUnknown, task.Value, framework.Value, ""));
+            return;
+        }
+        if (run.KillRequested) return;
+        // Checkpointed first: a restarted agent must report KILLED, not FAILED, for a task it was killing.
+        Emit(new MarkKilled(run.Key));
+        run.KillRequested = true;
+        if (run.Process is not { } process) return; // not started yet: its start or failure report decides
+        Emit(new SignalProcess(process, ProcessGroup.SigTerm));
+        Emit(new EscalateKill(process, grace));
+    }
+
+    /// <summary>The task's process ended: stragglers of its group go, and the terminal state is reported.</summary>
+    private void Exited(CoreRun run, int? exitCode, DateTimeOffset now)
+    {
+        Emit(new ReleaseRun(run.Key, run.Process));
+        var (state, message) = Outcome(run, exitCode);
+        Report(run, state, message, state == TaskState.Failed ? "REASON_COMMAND_EXECUTOR_FAILED" : "", now);
+    }
+
+    /// <summary>How a run ended: a kill asked for, or the exit code the wrapper recorded.</summary>
+    private static (TaskState State, string Message) Outcome(CoreRun run, int? exitCode)
+    {
+        if (run.KillRequested) return (TaskState.Killed, "Command terminated with signal Terminated");
+        return exitCode switch
+        {
+            0 => (TaskState.Finished, "Command exited with status 0"),
+            125 when run.InCgroup => (TaskState.Failed, "could not join the task's cgroup"),
+            { } code => (TaskState.Failed, $"Command exited with status {code}"),
+            null => (TaskState.Failed, "Command terminated without an exit status (killed by a signal, or ended while the agent was down)"),
+        };
+    }
+
+    private void Shutdown(string reason)
+    {
+        Emit(new Noted(AgentNote.ShutdownAsked, "", "", reason));
+        if (shuttingDown) return;
+        shuttingDown = true;
+        foreach (var run in runs.Values.Where(r => !r.State.IsTerminal()).ToArray())
+            Kill(run.Key.Framework, run.Key.Task, options.KillGracePeriod);
+        Emit(new ShutdownStarted(options.KillGracePeriod + TimeSpan.FromSeconds(2)));
+        FinishShutdown(force: false);
+    }
+
+    /// <summary>Shut down once every task's end is recorded (its TASK_KILLED is on disk), or at the deadline.</summary>
+    private void FinishShutdown(bool force)
+    {
+        if (!shuttingDown || shutDown) return;
+        if (!force && runs.Values.Any(r => !r.State.IsTerminal())) return;
+        shutDown = true;
+        Emit(new ShutDown());
+    }
+
+    private CoreRun? Find(RunKey key) =>
+        runs.TryGetValue((key.Framework, key.Task), out var run) && run.Key.RunId == key.RunId ? run : null;
+
+    private void Emit(AgentEffect effect) => effects.Add(effect);
+
+    private void Note(AgentNote note, CoreRun run, string detail) =>
+        Emit(new Noted(note, run.Key.Task.Value, run.Key.Framework.Value, detail));
+
+    private sealed class CoreRun(TaskCheckpoint checkpoint, UpdateStream updates)
+    {
+        public TaskCheckpoint Checkpoint { get; } = checkpoint;
+        public RunKey Key { get; } = new(checkpoint.Task.Framework, checkpoint.Task.Task, checkpoint.RunId);
+        public UpdateStream Updates { get; } = updates;
+        public TaskState State { get; set; } = TaskState.Staging;
+        public TaskProcess? Process { get; set; }
+        public bool KillRequested { get; set; }
+        public bool InCgroup { get; set; }
+    }
+}

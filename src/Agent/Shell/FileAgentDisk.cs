@@ -1,0 +1,105 @@
+using MessagePack;
+using Mesos.HA.Agent.Checkpoint;
+using Mesos.HA.Agent.Core;
+using Mesos.HA.Agent.Tasks;
+using Mesos.HA.Agent.Updates;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Agent.Shell;
+
+/// <summary>
+/// The agent's checkpoints as files, laid out by <see cref="AgentPaths"/>: the identity and each
+/// run's launch are replaced atomically and flushed; each run's updates go to its <see cref="UpdateLog"/>.
+/// Not thread-safe: the agent calls it from one decision at a time.
+/// </summary>
+public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IAgentDisk, IDisposable
+{
+    internal static readonly MessagePackSerializerOptions CheckpointOptions =
+        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    private readonly Dictionary<RunKey, (string Meta, UpdateLog Log)> open = [];
+
+    public Recovered Recover()
+    {
+        Directory.CreateDirectory(paths.WorkDirectory);
+        if (AtomicFile.TryRead(paths.AgentInfoFile) is not { } bytes) return new Recovered(null, []);
+        AgentInfo info;
+        try
+        {
+            info = MessagePackSerializer.Deserialize<AgentInfo>(bytes, CheckpointOptions);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            // Mesos refuses to start on a corrupt checkpoint; so do we, rather than run as a new agent beside orphans.
+            throw new InvalidDataException($"{paths.AgentInfoFile} is unreadable ({e.Message}); move the work directory aside to start as a new agent", e);
+        }
+        var runs = new List<RecoveredRun>();
+        foreach (var meta in paths.MetaRuns(info.Id))
+        {
+            if (File.Exists(Path.Combine(meta, RunFiles.CompletedFile))) continue;
+            if (RecoverRun(meta) is { } run) runs.Add(run);
+        }
+        return new Recovered(info, runs);
+    }
+
+    private RecoveredRun? RecoverRun(string meta)
+    {
+        if (AtomicFile.TryRead(Path.Combine(meta, RunFiles.TaskFile)) is not { } bytes) return null; // crashed before the launch was checkpointed
+        TaskCheckpoint checkpoint;
+        try
+        {
+            checkpoint = MessagePackSerializer.Deserialize<TaskCheckpoint>(bytes, CheckpointOptions);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            LogBadCheckpoint(logger, meta, e.Message);
+            return null;
+        }
+        var log = UpdateLog.Open(Path.Combine(meta, RunFiles.UpdatesFile), out var records);
+        open[new RunKey(checkpoint.Task.Framework, checkpoint.Task.Task, checkpoint.RunId)] = (meta, log);
+        var pidFile = Path.Combine(meta, RunFiles.PidFile);
+        var pid = File.Exists(pidFile) ? TaskProcess.Parse(File.ReadAllText(pidFile)) : null;
+        return new RecoveredRun(checkpoint, records, pid, File.Exists(Path.Combine(meta, RunFiles.KilledFile)));
+    }
+
+    public void SaveAgentInfo(AgentInfo info) =>
+        AtomicFile.Write(paths.AgentInfoFile, MessagePackSerializer.Serialize(info, CheckpointOptions));
+
+    public void CreateRun(AgentId agent, RunKey run, TaskCheckpoint checkpoint)
+    {
+        var meta = paths.Meta(agent, run.Framework, run.Task.Value, run.RunId);
+        // The log is created first, so the directory flush of the checkpoint makes both names durable.
+        var log = UpdateLog.Open(Path.Combine(meta, RunFiles.UpdatesFile), out _);
+        AtomicFile.Write(Path.Combine(meta, RunFiles.TaskFile), MessagePackSerializer.Serialize(checkpoint, CheckpointOptions));
+        open[run] = (meta, log);
+    }
+
+    public void Append(RunKey run, UpdateLogRecord record, bool durable)
+    {
+        if (open.TryGetValue(run, out var files)) files.Log.Append(record, durable);
+    }
+
+    public void MarkKilled(RunKey run)
+    {
+        if (open.TryGetValue(run, out var files)) AtomicFile.Write(Path.Combine(files.Meta, RunFiles.KilledFile), []);
+    }
+
+    public void MarkCompleted(RunKey run)
+    {
+        if (!open.Remove(run, out var files)) return;
+        // A hint for recovery and garbage collection; the log itself says the run is complete.
+        File.WriteAllBytes(Path.Combine(files.Meta, RunFiles.CompletedFile), []);
+        files.Log.Dispose();
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, log) in open.Values) log.Dispose();
+        open.Clear();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping unreadable checkpoint {Meta}: {Error}")]
+    private static partial void LogBadCheckpoint(ILogger logger, string meta, string error);
+}
