@@ -68,6 +68,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 run.Process = started.Process;
                 run.InCgroup = started.InCgroup;
                 Report(run, TaskState.Running, "", "", now, started.Process);
+                if (run.KillRequested) Signal(run, started.Process, options.KillGracePeriod); // killed while it started
                 break;
             case LaunchFailed failed when Find(failed.Run) is { } run:
                 Note(AgentNote.LaunchFailed, run, failed.Error);
@@ -188,7 +189,13 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
         // Checkpointed first: a restarted agent must report KILLED, not FAILED, for a task it was killing.
         Emit(new MarkKilled(run.Key));
         run.KillRequested = true;
-        if (run.Process is not { } process) return; // not started yet: its start or failure report decides
+        if (run.Process is not { } process) return; // not started yet: signalled when it starts, or its failure stands
+        Signal(run, process, grace);
+    }
+
+    /// <summary>SIGTERM now, SIGKILL for what is left after the grace period.</summary>
+    private void Signal(CoreRun run, TaskProcess process, TimeSpan grace)
+    {
         Emit(new SignalProcess(process, ProcessGroup.SigTerm));
         Emit(new EscalateKill(process, grace));
     }
