@@ -84,10 +84,10 @@ public class AgentCoreTests
         var key = Started("t1");
         Handle(new ProcessExited(key, 3));
         var running = Head("t1");
-        Assert.Equal(["append t1 ack", "send t1 Failed"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, running)), 2));
+        Assert.Equal(["append t1 ack durable", "send t1 Failed"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, running)), 2));
         Assert.Equal([], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, running)), 2)); // a duplicate, crossed with a resend
         var failed = Head("t1");
-        Assert.Equal(["append t1 ack", "completed t1"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, failed)), 3));
+        Assert.Equal(["append t1 ack durable", "completed t1"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, failed)), 3));
         Assert.Empty(core.Runs());
         Assert.Equal(["note AckUnknown"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, failed)), 4));
     }

@@ -2,18 +2,20 @@ using Xunit;
 
 namespace Mesos.HA.Master.Tests;
 
-/// <summary>The allocator and the decision core stay pure: no sockets, timers, clocks, randomness, DotNext or FASTER.</summary>
+/// <summary>The allocator and the master's and agent's decision cores stay pure: no sockets, files, processes, timers, clocks, randomness, threads, DotNext or FASTER.</summary>
 public class PureCoreTests
 {
     private static readonly string[] Forbidden =
     [
         "System.Net", "Socket", "Timer", "Task.Delay", "Thread.Sleep", "DateTime.Now", "DateTime.UtcNow", "DateTimeOffset.UtcNow",
         "DateTimeOffset.Now", "Stopwatch", "Random", "DotNext", "FASTER", "Environment.", "File.", "HttpClient",
+        "Guid.NewGuid", "Task.Run", "Directory.", "Process.Start", "ProcessGroup.Signal", "lock (",
     ];
 
     [Theory]
     [InlineData("src/Master/Allocation")]
     [InlineData("src/Master/Core")]
+    [InlineData("src/Agent/Core")]
     public void PureComponents_ReferenceNoIoClockOrReplication(string folder)
     {
         var root = RepositoryRoot();

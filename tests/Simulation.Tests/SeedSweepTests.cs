@@ -37,6 +37,8 @@ public class SeedSweepTests(ITestOutputHelper output)
     [InlineData(9)]  // a KILL answered TASK_UNKNOWN while the task's agent could still re-register
     [InlineData(31)] // a duplicated ACCEPT dropped the task the first copy launched
     [InlineData(25)] // a leader paused for 2 s woke up deposed and sent offers before it knew (61 and 197 too)
+    [InlineData(1)]  // the agent's unflushed acknowledgements lost in a crash: TASK_RUNNING resent after TASK_FAILED (47 too)
+    [InlineData(47)]
     public void SeedThatFoundABug_Passes(int seed) => Passes(new SimulationOptions { Seed = seed });
 
     /// <summary>

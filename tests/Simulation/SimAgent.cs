@@ -1,32 +1,33 @@
-using Mesos.HA.Agent.Updates;
+using Mesos.HA.Agent;
+using Mesos.HA.Agent.Core;
+using Mesos.HA.Agent.Shell;
 using Mesos.HA.Checkers;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
-using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Protocol.Resources;
 
 namespace Mesos.HA.Simulation;
 
 /// <summary>
-/// An agent as the real one behaves on the wire: it finds the leader (following NotLeader hints),
-/// registers or re-registers with the tasks it has not finished reporting, pings the master and
-/// reconnects when it falls silent, runs each task once, and sends every task's updates in order
-/// through the real <see cref="UpdateStream"/> until acknowledged. What it checkpoints (its id, its
-/// runs and their updates) survives its crash; its tasks, like the real agent's processes, run on
-/// while it is down and their ends are reported when it comes back.
+/// An agent: the real <see cref="AgentCore"/> run by the real <see cref="AgentRunner"/>, with a
+/// simulated disk (<see cref="SimDisk"/>) and simulated task processes (<see cref="SimTasks"/>) that
+/// both outlive its crashes. The link to the leader is the simulator's own, on the real link's
+/// protocol: it finds the leader (following NotLeader hints), registers or re-registers with what
+/// the core reports, pings the master and reconnects when it falls silent.
 /// </summary>
-public sealed class SimAgent : SimNode
+public sealed class SimAgent : SimNode, IAgentEdges
 {
     private readonly SimLoop loop;
     private readonly SimNetwork network;
     private readonly IReadOnlyList<SimMaster> masters;
-    private readonly TaskHistory history;
-    private readonly string resources;
-    // Checkpointed: survives a crash.
-    private AgentId? id;
-    private readonly Dictionary<(FrameworkId, TaskId), Run> runs = [];
-    // In memory only.
+    private readonly AgentOptions options;
+    private readonly SimDisk disk;
+    private readonly SimTasks tasks;
+    // The agent process: gone with a crash, recovered from the disk on restart.
+    private AgentRunner? runner;
     private SimConnection? connection;
     private bool registered;
+    private bool shutDown;
     private long lastHeard;
     private long backoffMs;
     private int nextMaster;
@@ -36,17 +37,21 @@ public sealed class SimAgent : SimNode
         this.loop = loop;
         this.network = network;
         this.masters = masters;
-        this.history = history;
-        this.resources = resources;
+        options = new AgentOptions
+        {
+            Masters = [.. masters.Select(m => m.Name)], WorkDirectory = "/sim/" + name, Resources = ResourceText.Parse(resources),
+            Hostname = name, HttpPort = 5051, KillGracePeriod = TimeSpan.FromSeconds(1),
+            UpdateResendFirst = TimeSpan.FromSeconds(1), UpdateResendMax = TimeSpan.FromSeconds(10),
+        };
+        disk = new SimDisk(loop, history);
+        tasks = new SimTasks(loop, history, this);
         nextMaster = loop.Random.Next(masters.Count);
     }
 
-    public static readonly TimeSpan ResendFirst = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan ResendMax = TimeSpan.FromSeconds(10);
     private const long PingIntervalMs = 1000;
     private const int MaxMissedPings = 5;
 
-    public AgentId? Id => id;
+    public AgentId? Id => runner?.Core.Info?.Id;
 
     public bool Registered => registered && connection is not null;
 
@@ -54,14 +59,15 @@ public sealed class SimAgent : SimNode
     public SimNode? Master => Registered ? connection!.Acceptor : null;
 
     /// <summary>Runs not yet completed (terminal and acknowledged).</summary>
-    public int PendingRuns => runs.Values.Count(r => !r.Updates.Completed);
+    public int PendingRuns => runner?.Core.Runs().Count ?? 0;
 
     /// <summary>The runs not yet completed, as "task:state/pending updates" (for reports).</summary>
-    public IEnumerable<string> PendingRunNames => runs.Values.Where(r => !r.Updates.Completed)
-        .Select(r => $"{r.Task}:{r.State}/{r.Updates.PendingCount}");
+    public IEnumerable<string> PendingRunNames => runner?.Core.Runs().Select(r => $"{r.Key.Task}:{r.State}/{r.PendingUpdates}") ?? [];
 
     public void Start()
     {
+        runner = new AgentRunner(new AgentCore(options, loop.NextGuid), disk, tasks, this);
+        Feed(disk.Recover());
         Connect();
         loop.Every(this, PingIntervalMs, () =>
         {
@@ -73,14 +79,14 @@ public sealed class SimAgent : SimNode
                 Drop();
             }
         });
-        loop.Every(this, 100, DeliverDue);
-        // Ends of tasks that came while this agent was down are found on recovery.
-        foreach (var run in runs.Values.Where(r => r.EndedWhileDown is not null).ToArray())
-        {
-            var (state, message) = run.EndedWhileDown!.Value;
-            run.EndedWhileDown = null;
-            Report(run, state, message);
-        }
+        loop.Every(this, 100, () => Feed(new UpdatesDue()));
+    }
+
+    /// <summary>One input through the agent's core; its effects are carried out before this returns.</summary>
+    public void Feed(AgentInput input)
+    {
+        loop.OnLoopThread("an agent's decision");
+        if (Up && runner is not null) runner.Handle(input, loop.Now);
     }
 
     public void Crash()
@@ -91,12 +97,14 @@ public sealed class SimAgent : SimNode
         Incarnation++;
         registered = false;
         connection = null;
+        runner = null;
         network.Crashed(this);
+        disk.Crash();
     }
 
     public void Restart()
     {
-        if (Up) return;
+        if (Up || shutDown) return;
         loop.Record($"restart {Name}");
         Up = true;
         backoffMs = 0;
@@ -109,16 +117,7 @@ public sealed class SimAgent : SimNode
         connection = network.Connect(this, master);
         registered = false;
         lastHeard = loop.NowMs;
-        network.Send(connection, this, RegistrationMessage());
-    }
-
-    private AgentMessage RegistrationMessage()
-    {
-        if (id is null) return new RegisterAgent(Name, resources, new Dictionary<string, string>(), 5051);
-        var tasks = runs.Values.Where(r => !r.Updates.Completed)
-            .OrderBy(r => r.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Task.Value, StringComparer.Ordinal)
-            .Select(r => new RunningTask(r.Framework, r.Task, r.Role, r.Resources, r.State, r.Updates.Head?.State)).ToArray();
-        return new ReregisterAgent(new AgentInfo(id.Value, Name, Name, resources, new Dictionary<string, string>()), tasks);
+        network.Send(connection, this, runner!.Core.Registration());
     }
 
     /// <summary>Gives up on this connection and tries again after a backoff (50 ms doubling to 2 s, with jitter).</summary>
@@ -126,6 +125,7 @@ public sealed class SimAgent : SimNode
     {
         if (connection is { } c) network.Close(c, this);
         connection = null;
+        if (registered) Feed(new LinkLost());
         registered = false;
         backoffMs = backoffMs == 0 ? 50 : Math.Min(backoffMs * 2, 2000);
         var incarnation = Incarnation;
@@ -147,11 +147,9 @@ public sealed class SimAgent : SimNode
         switch (message)
         {
             case AgentRegistered r:
-                if (id is null || id == r.Agent) id = r.Agent;
                 registered = true;
                 backoffMs = 0;
-                foreach (var run in runs.Values) run.Updates.Reconnected(loop.Now);
-                DeliverDue();
+                Feed(new LinkRegistered(r.Agent));
                 break;
             case NotLeader notLeader:
                 Drop(masters.FirstOrDefault(m => m.Name == notLeader.LeaderHttp));
@@ -159,80 +157,41 @@ public sealed class SimAgent : SimNode
             case ProtocolError:
                 Drop();
                 break;
-            case RunTask run when registered:
-                Launch(run);
-                break;
-            case KillTask kill when registered:
-                Kill(kill.Framework, kill.Task);
-                break;
-            case AcknowledgeUpdate ack when registered:
-                if (runs.TryGetValue((ack.Framework, ack.Task), out var acked)) acked.Updates.Acknowledge(ack.Uuid, loop.Now);
-                DeliverDue();
-                break;
             case Ping ping:
                 network.Send(c, this, new Pong(ping.Sequence));
                 break;
+            case ShutdownAgent or RunTask or KillTask or AcknowledgeUpdate when registered:
+                Feed(new FromMaster((AgentMessage)message));
+                break;
         }
     }
 
-    private void Launch(RunTask spec)
+    bool IAgentEdges.Send(AgentMessage message)
     {
-        if (runs.TryGetValue((spec.Framework, spec.Task), out var existing) && !existing.Updates.Completed) return; // a duplicate launch
-        var run = new Run(spec.Framework, spec.Task, spec.Role, spec.Resources, new UpdateStream(ResendFirst, ResendMax));
-        runs[(spec.Framework, spec.Task)] = run;
-        history.RanOnAgent(spec.Task.Value);
-        Report(run, TaskState.Running, "");
-        // How the task behaves: most finish or fail after a while; some hang until killed.
-        if (loop.Chance(0.1)) return;
-        var failed = loop.Chance(0.15);
-        loop.After(loop.Between(100, 3000), () => Ended(run, failed ? TaskState.Failed : TaskState.Finished, failed ? "exit 1" : "exit 0"));
+        if (!Registered) return false;
+        network.Send(connection!, this, message);
+        return true;
     }
 
-    private void Kill(FrameworkId framework, TaskId task)
+    void IAgentEdges.Note(Noted note)
     {
-        if (!runs.TryGetValue((framework, task), out var run) || run.State.IsTerminal() || run.KillRequested) return;
-        run.KillRequested = true;
-        loop.After(loop.Between(10, 300), () => Ended(run, TaskState.Killed, "killed"));
+        // The history already holds what the agent received; its log lines add nothing to judge.
     }
 
-    /// <summary>The task's process ended (the agent may be down: it then finds out when it recovers).</summary>
-    private void Ended(Run run, TaskState state, string message)
+    void IAgentEdges.ShutdownStarted(TimeSpan deadline)
     {
-        if (run.State.IsTerminal() || run.EndedWhileDown is not null) return;
-        if (run.KillRequested) (state, message) = (TaskState.Killed, "killed");
-        if (!Up) run.EndedWhileDown = (state, message);
-        else Report(run, state, message);
-    }
-
-    private void Report(Run run, TaskState state, string message)
-    {
-        if (run.State.IsTerminal()) return;
-        run.State = state;
-        run.Updates.Add(new StatusUpdate(run.Framework, run.Task, state, loop.NextGuid(), message, "", loop.Now.ToUnixTimeMilliseconds()));
-        if (state.IsTerminal()) history.EndedOnAgent(run.Task.Value, state.MesosName());
-        DeliverDue();
-    }
-
-    private void DeliverDue()
-    {
-        if (!Registered) return;
-        foreach (var run in runs.Values)
+        var incarnation = Incarnation;
+        loop.On(this, (long)deadline.TotalMilliseconds, () =>
         {
-            if (run.Updates.Head is not { } head || run.Updates.DueAt > loop.Now) continue;
-            network.Send(connection!, this, head);
-            run.Updates.Sent(loop.Now);
-        }
+            if (Up && Incarnation == incarnation) Feed(new ShutdownDeadlinePassed());
+        });
     }
 
-    private sealed class Run(FrameworkId framework, TaskId task, string role, string resources, UpdateStream updates)
+    void IAgentEdges.ShutDown()
     {
-        public FrameworkId Framework { get; } = framework;
-        public TaskId Task { get; } = task;
-        public string Role { get; } = role;
-        public string Resources { get; } = resources;
-        public UpdateStream Updates { get; } = updates;
-        public TaskState State { get; set; } = TaskState.Staging;
-        public bool KillRequested { get; set; }
-        public (TaskState State, string Message)? EndedWhileDown { get; set; }
+        // The agent process ends, as the real one does when its master declared it gone.
+        loop.Record($"{Name} shut down");
+        shutDown = true;
+        Crash();
     }
 }

@@ -33,8 +33,10 @@ public sealed partial class AgentCore
             if (outcome == AckOutcome.Unexpected) Emit(new Noted(AgentNote.AckUnknown, task.Value, framework.Value, uuid.ToString()));
             return;
         }
-        // Lost in a crash, the acknowledgement costs one resend, acknowledged again.
-        Emit(new AppendToLog(run.Key, new UpdateLogRecord(null, uuid), Durable: false));
+        // Durable too: were it lost in a crash, the restarted agent would resend this update, and one the
+        // framework saw before a later final state (TASK_RUNNING after TASK_FAILED) would reach it again
+        // after that state, from a master that had forgotten the task (the simulator's lossy disk, seed 1).
+        Emit(new AppendToLog(run.Key, new UpdateLogRecord(null, uuid), Durable: true));
         if (run.Updates.Completed)
         {
             runs.Remove((framework, task));

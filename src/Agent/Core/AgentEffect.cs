@@ -19,7 +19,7 @@ public sealed record SaveAgentInfo(AgentInfo Info) : AgentEffect;
 /// <summary>Checkpoint a new run (durable) and create its update log, before its process starts.</summary>
 public sealed record CreateRun(AgentId Agent, RunKey Run, TaskCheckpoint Checkpoint) : AgentEffect;
 
-/// <summary>Append to the run's update log; an update is flushed before it is sent, an acknowledgement need not be.</summary>
+/// <summary>Append to the run's update log, flushed when <c>Durable</c> (updates before they are sent, acknowledgements before the next goes out).</summary>
 public sealed record AppendToLog(RunKey Run, UpdateLogRecord Record, bool Durable) : AgentEffect;
 
 /// <summary>Checkpoint that a kill was asked for (durable): a restarted agent reports KILLED, not FAILED.</summary>

@@ -40,8 +40,9 @@ public sealed class UpdateLog : IDisposable
     }
 
     /// <summary>
-    /// Appends a record. Updates are made durable before they are sent; an acknowledgement need not
-    /// be (<paramref name="durable"/> false): if it is lost, the update is resent and acknowledged again.
+    /// Appends a record, flushed to disk unless <paramref name="durable"/> is false. The agent flushes
+    /// both kinds: an update before it is sent, an acknowledgement before the next update goes out (a
+    /// lost acknowledgement would resend an update the framework already saw, perhaps after a final one).
     /// </summary>
     public void Append(UpdateLogRecord record, bool durable = true)
     {
