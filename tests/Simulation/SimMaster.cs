@@ -15,6 +15,9 @@ namespace Mesos.HA.Simulation;
 public sealed record SimMasterOptions
 {
     public long AllocationIntervalMs { get; init; } = 1000;
+
+    /// <summary>Journal each leadership's inputs, with a fingerprint of the effects its core gave (for replay).</summary>
+    public bool RecordJournals { get; init; }
     public long AllocationBatchDelayMs { get; init; } = 20;
     public long AgentPingIntervalMs { get; init; } = 1000;
     public int MaxAgentPingTimeouts { get; init; } = 5;
@@ -52,6 +55,9 @@ public sealed class SimMaster : SimNode
     }
 
     public SimRaftMember Member { get; }
+
+    /// <summary>Each leadership's journal, when <see cref="SimMasterOptions.RecordJournals"/> asks for them.</summary>
+    public List<RecordedLeadership> Journals { get; } = [];
 
     /// <summary>The core of the leadership this master holds now, if any.</summary>
     public MasterCore? Core => current?.Core;
@@ -98,15 +104,20 @@ public sealed class SimMaster : SimNode
 
     private void StartLeading(long term)
     {
-        var core = new MasterCore(new MasterCoreOptions
+        var coreOptions = new MasterCoreOptions
         {
             OfferIdPrefix = $"t{term}-{loop.NextHex()}",
             AgentPingTimeout = TimeSpan.FromMilliseconds(options.AgentPingIntervalMs),
             MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
             DropTerminalUpdates = raft.Bugs.HasFlag(InjectedBugs.DropTerminalUpdates),
-        });
+        };
         current?.Stop();
-        var leadership = new Leadership(term, core);
+        var leadership = new Leadership(term, new MasterCore(coreOptions));
+        if (options.RecordJournals)
+        {
+            leadership.Journal = new RecordedLeadership(Name, term, coreOptions);
+            Journals.Add(leadership.Journal);
+        }
         leadership.Sender = new OrderedSender(
             command => Write(leadership, command),
             outcome => Task.FromResult<IReadOnlyList<Effect>?>(leadership.Stopped ? null : Handle(leadership, outcome)),
@@ -168,7 +179,9 @@ public sealed class SimMaster : SimNode
     {
         loop.OnLoopThread("a decision of the master's core");
         loop.Record($"{Name} t{leadership.Term} input {History.Of(input)}");
-        return leadership.Core.Handle(input, loop.Now);
+        var effects = leadership.Core.Handle(input, loop.Now);
+        leadership.Journal?.Decided(loop.Now, input, effects);
+        return effects;
     }
 
     /// <summary>Feeds one input to the core and queues its effects behind earlier decisions'; <paramref name="done"/> hears the effects once they left (null: the leadership ended).</summary>
@@ -500,6 +513,7 @@ public sealed class SimMaster : SimNode
         public bool Sending { get; set; }
         public bool Settled { get; set; } = true;
         public bool AllocationSoon { get; set; }
+        public RecordedLeadership? Journal { get; set; }
 
         public void Stop() => Stopped = true;
     }

@@ -32,7 +32,7 @@ public sealed class Simulation
         loop = new SimLoop(options.Seed, options.KeepTrace);
         network = new SimNetwork(loop) { DuplicateChance = 0.02 };
         raft = new SimRaft(loop, network) { Bugs = options.Bugs };
-        for (var i = 1; i <= options.Masters; i++) masters.Add(new SimMaster($"m{i}", loop, network, raft, new SimMasterOptions()));
+        for (var i = 1; i <= options.Masters; i++) masters.Add(new SimMaster($"m{i}", loop, network, raft, new SimMasterOptions { RecordJournals = options.RecordJournals }));
         for (var i = 1; i <= options.Agents; i++) agents.Add(new SimAgent($"a{i:D2}", loop, network, masters, tasks, "cpus:4;mem:4096"));
         for (var i = 1; i <= options.Frameworks; i++)
             frameworks.Add(new SimFramework($"f{i}", loop, network, masters, tasks, offers, options.TasksPerFramework));
@@ -84,7 +84,10 @@ public sealed class Simulation
         var checks = Checks(healedAt >= 0);
         foreach (var c in checks) loop.Record(c.ToString());
         return new SimulationReport(options.Seed, loop.Digest(), loop.NowMs, loop.EventsRun, loop.HistoryLines, faults,
-            raft.Leaders.Terms, tasks.LaunchCount, offers.Count, healedAt >= 0 ? healedAt - healStart : -1, checks, loop.Trace);
+            raft.Leaders.Terms, tasks.LaunchCount, offers.Count, healedAt >= 0 ? healedAt - healStart : -1, checks, loop.Trace)
+        {
+            Journals = [.. masters.SelectMany(m => m.Journals)],
+        };
     }
 
     private void NextFault()

@@ -27,4 +27,7 @@ public sealed record SimulationOptions
 
     /// <summary>Keep every history line (for the report of a failing seed).</summary>
     public bool KeepTrace { get; init; }
+
+    /// <summary>Journal every leadership's inputs (see <see cref="SimulationReport.Journals"/>) for replay.</summary>
+    public bool RecordJournals { get; init; }
 }

@@ -19,6 +19,9 @@ public sealed record SimulationReport(
 {
     public bool Passed => Checks.All(c => c.Holds);
 
+    /// <summary>Every leadership's journal, when the options asked for them.</summary>
+    public IReadOnlyList<RecordedLeadership> Journals { get; init; } = [];
+
     public IEnumerable<CheckResult> Failures => Checks.Where(c => !c.Holds);
 
     /// <summary>One line: seed, digest and the run's size; the failed invariants follow when any.</summary>
