@@ -26,6 +26,7 @@ internal static class MasterCommand
           --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
           --framework-heartbeat-ms <n>    HEARTBEAT period on framework event streams (default 15000)
           --log-level <level>             Trace, Debug, Information (default), Warning, Error
+          --record-inputs <dir>           journal each leadership's core inputs there, for mesos-ha replay
           --no-warm-up                    skip the start-up warm-up of the replication path (a throw-away group)
           --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
           --emulate-power-loss            tests only: the write-ahead log keeps pages not yet flushed in private
@@ -53,6 +54,7 @@ internal static class MasterCommand
             HttpHost = http.Address.ToString(),
             HttpPort = http.Port,
             EnableBenchEndpoints = args.Flag("enable-bench"),
+            Leader = new LeaderShellOptions { RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null },
             SchedulerApi = new Master.Scheduler.SchedulerApiOptions
             {
                 Heartbeat = TimeSpan.FromMilliseconds(args.Int("framework-heartbeat-ms", 15_000, 100, 3_600_000)),

@@ -21,6 +21,7 @@ const string usage = """
       bench tasks         --agents A --tasks T                  tasks through the master and the driver on simulated agents
       bench simulate      --seeds N                             the simulator's speed: simulated seconds per wall-clock second
       simulate            --seed S [--seeds N] [--ticks MS]     the deterministic simulation of a whole cluster (mesos-ha simulate --help)
+      replay              <journal>... [--verbose]              feed a leadership's journaled inputs to a fresh core (mesos-ha replay --help)
     """;
 
 HashSet<string> BenchFlags = ["keep"];
@@ -57,6 +58,8 @@ try
         ["bench", "simulate", .. var rest] => SimulateCommand.Bench(new ArgReader(rest, new HashSet<string>())),
         ["simulate", "--help"] => Print(SimulateCommand.Usage, 0),
         ["simulate", .. var rest] => SimulateCommand.Run(new ArgReader(rest, new HashSet<string> { "verbose", "trace" })),
+        ["replay", "--help"] => Print(ReplayCommand.Usage, 0),
+        ["replay", .. var rest] => ReplayCommand.Run(rest),
         [] or ["--help"] or ["help"] => Print(usage, 0),
         _ => Print($"mesos-ha: unknown command '{string.Join(' ', args.Take(2))}'\n{usage}", 2),
     };

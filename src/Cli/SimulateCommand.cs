@@ -12,11 +12,13 @@ namespace Mesos.HA.Cli;
 internal static class SimulateCommand
 {
     public const string Usage = """
-        usage: mesos-ha simulate [--seed S] [--seeds N] [--ticks MS] [--masters 3] [--agents 20] [--frameworks 5] [--verbose] [--trace] [--inject-bug NAME]
+        usage: mesos-ha simulate [--seed S] [--seeds N] [--ticks MS] [--masters 3] [--agents 20] [--frameworks 5] [--verbose] [--trace] [--record DIR] [--inject-bug NAME]
           --seed S        the first seed (default 1); --seeds N runs S..S+N-1 (default 1)
           --ticks MS      simulated milliseconds of the fault phase (default 30000); healing follows, up to 120000
           --verbose       a line for every seed, not only the failing ones
           --trace         print the whole history of each failing seed (of every seed with --verbose)
+          --record DIR    write each leadership's input journal of each failing seed (every seed with --verbose)
+                          to DIR/seed-S/<master>-term-T.journal, for mesos-ha replay
           --inject-bug    a test-only broken guarantee in the code the simulator runs, to see it caught:
                           drop-registry-commits, drop-terminal-updates
         Exit status: 0 when every invariant held on every seed, 1 otherwise.
@@ -29,20 +31,31 @@ internal static class SimulateCommand
         var template = Options(args);
         var verbose = args.Flag("verbose");
         var trace = args.Flag("trace");
+        var record = args.Optional("record");
         args.EnsureAllUsed();
         var failed = 0;
         var clock = Stopwatch.StartNew();
         long simulatedMs = 0;
         for (var seed = first; seed < first + count; seed++)
         {
-            var report = Simulation.Simulation.Run(template with { Seed = seed, KeepTrace = trace });
+            var report = Simulation.Simulation.Run(template with { Seed = seed, KeepTrace = trace, RecordJournals = record is not null });
             simulatedMs += report.SimulatedMs;
             if (!report.Passed) failed++;
+            if (record is not null && (verbose || !report.Passed)) WriteJournals(record, report);
             if (verbose || !report.Passed) Console.WriteLine(report.Summary());
             if (trace && (verbose || !report.Passed)) foreach (var line in report.Trace) Console.WriteLine("  | " + line);
         }
         Console.WriteLine($"{count} seeds from {first}: {count - failed} passed, {failed} failed; {simulatedMs / 1000.0:F0} simulated s in {clock.Elapsed.TotalSeconds:F1} s");
         return failed == 0 ? 0 : 1;
+    }
+
+    private static void WriteJournals(string directory, SimulationReport report)
+    {
+        var seedDirectory = Path.Combine(directory, $"seed-{report.Seed}");
+        Directory.CreateDirectory(seedDirectory);
+        foreach (var leadership in report.Journals)
+            File.WriteAllBytes(Path.Combine(seedDirectory, $"{leadership.Master}-term-{leadership.Term}.journal"), leadership.Journal);
+        Console.WriteLine($"  {report.Journals.Count} journals in {seedDirectory}");
     }
 
     /// <summary><c>bench simulate</c>: <c>RESULT simulate seeds=N sim_seconds_per_wall_second=X</c> for a 3-master, 20-agent, 5-framework run.</summary>

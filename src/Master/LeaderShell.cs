@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Mesos.HA.Master.Allocation;
 using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Core.Replay;
 using Mesos.HA.Protocol.Registry;
 using Mesos.HA.Protocol.Resources;
 using Mesos.HA.Replication;
@@ -111,12 +112,13 @@ public sealed partial class LeaderShell : IAsyncDisposable
         // Offer ids must never repeat across leaderships (a single-member group keeps term 0 across
         // restarts), so the prefix carries a fresh unique part as well as the term.
         var prefix = $"t{term.Term}-{Guid.NewGuid().ToString("N")[..8]}";
-        var core = new MasterCore(new MasterCoreOptions
+        var coreOptions = new MasterCoreOptions
         {
             OfferIdPrefix = prefix, OfferTimeout = options.OfferTimeout,
             AgentPingTimeout = options.AgentPingInterval, MaxAgentPingTimeouts = options.MaxAgentPingTimeouts,
             DropTerminalUpdates = registry.InjectedBugs.HasFlag(InjectedBugs.DropTerminalUpdates),
-        });
+        };
+        var core = new MasterCore(coreOptions);
         var active = snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Active).Select(a => a.Info.Id).ToArray();
         var started = new LeadershipStarted(active, options.AgentReregisterTimeout,
         [
@@ -129,10 +131,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
         var stop = registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
             ? new CancellationTokenSource() // injected bug: this leadership outlives the Raft term
             : CancellationTokenSource.CreateLinkedTokenSource(term.Token);
-        var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow() };
+        var leadership = new Leadership(term.Term, core, stop) { ElectedAt = time.GetUtcNow(), Journal = OpenJournal(term.Term, prefix, coreOptions) };
         // The first decision, before anyone else can reach the core: nothing else is queued ahead of its effects.
-        LogInput(logger, term.Term, started);
-        leadership.Outbox.Writer.TryWrite(new DecisionInFlight(core.Handle(started, leadership.ElectedAt), null));
+        leadership.Outbox.Writer.TryWrite(new DecisionInFlight(Handle(leadership, started, leadership.ElectedAt), null));
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
         LogLeading(logger, term.Term, active.Length);
@@ -198,9 +199,8 @@ public sealed partial class LeaderShell : IAsyncDisposable
         try
         {
             if (leadership.Stopped.IsCancellationRequested) return null;
-            LogInput(logger, leadership.Term, input);
             sent = new TaskCompletionSource<IReadOnlyList<Effect>?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!leadership.Outbox.Writer.TryWrite(new DecisionInFlight(leadership.Core.Handle(input, time.GetUtcNow()), sent)))
+            if (!leadership.Outbox.Writer.TryWrite(new DecisionInFlight(Handle(leadership, input, time.GetUtcNow()), sent)))
                 return null; // the sender has stopped: this leadership ended
         }
         finally
@@ -339,10 +339,9 @@ public sealed partial class LeaderShell : IAsyncDisposable
         try
         {
             if (leadership.Stopped.IsCancellationRequested) return null;
-            LogInput(logger, leadership.Term, outcome);
             try
             {
-                return leadership.Core.Handle(outcome, time.GetUtcNow());
+                return Handle(leadership, outcome, time.GetUtcNow());
             }
             catch (Exception e)
             {
@@ -373,9 +372,61 @@ public sealed partial class LeaderShell : IAsyncDisposable
         }
     }
 
+    /// <summary>One decision of the core (the caller holds the decision lock, or no one else can reach the core yet), journaled when asked.</summary>
+    private IReadOnlyList<Effect> Handle(Leadership leadership, MasterInput input, DateTimeOffset now)
+    {
+        LogInput(logger, leadership.Term, input);
+        var effects = leadership.Core.Handle(input, now);
+        if (leadership.Journal is { } journal)
+        {
+            lock (journal)
+            {
+                if (leadership.Journal != journal) return effects; // closed as the leadership ended
+                try
+                {
+                    journal.Decided(now, input, effects);
+                    journal.Flush();
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    LogJournalFailed(logger, leadership.Term, e.Message);
+                    leadership.Journal = null;
+                }
+            }
+        }
+        return effects;
+    }
+
+    private JournalWriter? OpenJournal(long term, string prefix, MasterCoreOptions coreOptions)
+    {
+        if (options.RecordInputsDirectory is not { } directory) return null;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, $"term-{term}-{prefix}.journal");
+            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            LogJournal(logger, term, path);
+            return new JournalWriter(file, term, coreOptions);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogJournalFailed(logger, term, e.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Term {Term}: journaling the core's inputs to {Path}")]
+    private static partial void LogJournal(ILogger logger, long term, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Term {Term}: the input journal stopped: {Error}")]
+    private static partial void LogJournalFailed(ILogger logger, long term, string error);
+
     /// <summary>One term of leadership: its core, its decisions waiting to be sent, and the token that ends all of its work.</summary>
     private sealed class Leadership(long term, MasterCore core, CancellationTokenSource stopped)
     {
+        /// <summary>The input journal, when asked for (written under the decision lock, closed when the leadership ends).</summary>
+        public JournalWriter? Journal { get; set; }
+
         public long Term { get; } = term;
         public MasterCore Core { get; } = core;
         public Channel<DecisionInFlight> Outbox { get; } = Channel.CreateUnbounded<DecisionInFlight>(new UnboundedChannelOptions { SingleReader = true });
@@ -386,6 +437,12 @@ public sealed partial class LeaderShell : IAsyncDisposable
         public void Stop()
         {
             try { Stopped.Cancel(); } catch (ObjectDisposedException) { }
+            if (Journal is not { } journal) return;
+            lock (journal)
+            {
+                Journal = null;
+                journal.Dispose();
+            }
         }
     }
 

@@ -23,4 +23,11 @@ public sealed record LeaderShellOptions
 
     /// <summary>Ping periods an agent may stay silent before it is marked unreachable (Mesos: 5).</summary>
     public int MaxAgentPingTimeouts { get; init; } = 5;
+
+    /// <summary>
+    /// When set, each leadership journals its core's inputs here (<c>term-T-PREFIX.journal</c>), to be
+    /// stepped through again with <c>mesos-ha replay</c>. Written without a flush to disk: a debugging
+    /// aid, not a durable log.
+    /// </summary>
+    public string? RecordInputsDirectory { get; init; }
 }

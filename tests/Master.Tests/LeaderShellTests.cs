@@ -161,6 +161,42 @@ public sealed class LeaderShellTests : IAsyncLifetime
         Assert.Equal(["second"], flaky.Delivered);
     }
 
+    [Fact]
+    public async Task ALeadershipsJournal_ReplaysToTheEffectsTheLeaderGave_OverARealRegistry()
+    {
+        var directory = Directory.CreateTempSubdirectory("mesos-ha-journal-");
+        try
+        {
+            var journaled = new LeaderShellOptions { AllocationBatchDelay = TimeSpan.Zero, RecordInputsDirectory = directory.FullName };
+            await using (var shell = new LeaderShell(registry, journaled, time, sink, NullLogger.Instance))
+            {
+                await Until("the shell leads", () => shell.Term is not null);
+                await shell.RunAsync(new AgentRegistering(Agent("a1")));
+                var info = new FrameworkInfo("fw", "root", ["web"], ["PARTITION_AWARE"], null, null, null);
+                await shell.RunAsync(new SubscribeFramework(F1, info, TimeSpan.FromMinutes(1), Known: false));
+                await Until("f1 holds an offer", () => sink.Offers.Any(o => o.Framework == F1));
+                var offer = sink.Offers.First(o => o.Framework == F1);
+                await shell.RunAsync(new AcceptOffers(F1, [offer.Id], [new TaskLaunch(new TaskId("t1"), "t1", ResourceText("cpus:1;mem:64"), "sleep 1")], null));
+                time.Advance(TimeSpan.FromSeconds(2));
+                await shell.RunAsync(new KillTaskCall(F1, new TaskId("t1")));
+            }
+            var file = Assert.Single(directory.GetFiles("*.journal"));
+            await using var journal = file.OpenRead();
+            var replay = Core.Replay.MasterReplay.Run(journal);
+            // Every decision of the leadership, registry commits included, replays to the same effects.
+            Assert.True(replay.Inputs >= 6, $"{replay.Inputs} inputs journaled");
+            Assert.Equal(replay.Inputs, replay.Checked);
+            Assert.Null(replay.DivergedAt);
+            Assert.Contains(sink.All.OfType<LaunchTask>(), l => l.Task.Id.Value == "t1");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static Protocol.Resources.Resources ResourceText(string text) => Protocol.Resources.ResourceText.Parse(text);
+
     private sealed class ThrowingOnceSink : IEffectSink
     {
         private int calls;

@@ -28,6 +28,8 @@ public class ReplayTests(ITestOutputHelper output)
             Assert.Equal(recorded.Term, replay.Term);
             Assert.Equal(recorded.Inputs, replay.Inputs);
             Assert.Equal(recorded.LiveDigest, replay.Digest);
+            Assert.Null(replay.DivergedAt);
+            Assert.Equal(replay.Inputs, replay.Checked);
         }
         Assert.Contains(report.Journals, j => j.Inputs > 100);
     }
@@ -41,9 +43,13 @@ public class ReplayTests(ITestOutputHelper output)
         // The same inputs, each a second later: timeouts and offer times move, so must the effects.
         using var shifted = new MemoryStream();
         InputJournal.WriteHeader(shifted, header);
-        foreach (var entry in entries) InputJournal.Write(shifted, entry.At.AddSeconds(entry.Input is Tick ? 5 : 0), entry.Input);
+        foreach (var entry in entries) InputJournal.Write(shifted, entry.At.AddSeconds(entry.Input is Tick ? 5 : 0), entry.Input, entry.EffectsDigest);
         shifted.Position = 0;
-        Assert.NotEqual(recorded.LiveDigest, MasterReplay.Run(shifted).Digest);
+        var replay = MasterReplay.Run(shifted);
+        Assert.NotEqual(recorded.LiveDigest, replay.Digest);
+        // The replay names the first decision whose effects departed from the recorded ones.
+        Assert.NotNull(replay.DivergedAt);
+        output.WriteLine($"diverged after input {replay.DivergedAt} of {replay.Inputs}");
     }
 
     [Fact]

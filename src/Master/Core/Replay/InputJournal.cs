@@ -11,8 +11,11 @@ namespace Mesos.HA.Master.Core.Replay;
 /// <summary>The first frame of a journal: which leadership it records, and the options its core was built with.</summary>
 public sealed record JournalHeader(long Term, MasterCoreOptions Options);
 
-/// <summary>One decision as the journal holds it: when it was taken, and what it was about.</summary>
-public sealed record JournalEntry(DateTimeOffset At, MasterInput Input);
+/// <summary>
+/// One decision as the journal holds it: when it was taken, what it was about, and (when the writer
+/// knew it) the fingerprint of every effect the core gave up to and including this decision.
+/// </summary>
+public sealed record JournalEntry(DateTimeOffset At, MasterInput Input, string? EffectsDigest = null);
 
 /// <summary>
 /// The inputs of one leadership, as data on disk: a header, then each input the core was fed with
@@ -36,17 +39,17 @@ public static class InputJournal
 
     public static void WriteHeader(Stream to, JournalHeader header) => WriteFrame(to, MessagePackSerializer.Serialize(header, Options));
 
-    public static void Write(Stream to, DateTimeOffset at, MasterInput input)
+    public static void Write(Stream to, DateTimeOffset at, MasterInput input, string? effectsDigest = null)
     {
         var type = input.GetType();
-        var frame = new Frame(type.Name, at.UtcTicks, MessagePackSerializer.Serialize(type, input, Options));
+        var frame = new Frame(type.Name, at.UtcTicks, MessagePackSerializer.Serialize(type, input, Options), effectsDigest);
         WriteFrame(to, MessagePackSerializer.Serialize(frame, Options));
     }
 
     /// <summary>The header and the entries of a journal; throws <see cref="InvalidDataException"/> on a frame it cannot read.</summary>
     public static (JournalHeader Header, IEnumerable<JournalEntry> Entries) Read(Stream from)
     {
-        var first = ReadFrame(from) ?? throw new InvalidDataException("the journal is empty");
+        var first = ReadFrame(from) ?? throw new InvalidDataException("no whole header: the file is empty, torn, or not a journal");
         var header = Deserialize<JournalHeader>(first, "header");
         return (header, Entries(from));
     }
@@ -67,7 +70,7 @@ public static class InputJournal
             {
                 throw new InvalidDataException($"frame {index} ({frame.Type}) is unreadable: {e.Message}", e);
             }
-            yield return new JournalEntry(new DateTimeOffset(frame.AtTicks, TimeSpan.Zero), input);
+            yield return new JournalEntry(new DateTimeOffset(frame.AtTicks, TimeSpan.Zero), input, frame.EffectsDigest);
         }
     }
 
@@ -112,8 +115,11 @@ public static class InputJournal
         return from.ReadAtLeast(body, size, throwOnEndOfStream: false) < size ? null : body; // a torn tail: the writer died mid-frame
     }
 
-    /// <summary>An input as framed: its type's name, the time, and the input itself.</summary>
-    public sealed record Frame(string Type, long AtTicks, byte[] Payload);
+    /// <summary>An input as framed: its type's name, the time, the input itself, and the effects' fingerprint so far.</summary>
+    public sealed record Frame(string Type, long AtTicks, byte[] Payload, string? EffectsDigest = null);
+
+    /// <summary>The running fingerprint's short form, as frames and replays print it.</summary>
+    public static string Short(IncrementalHash hash) => Convert.ToHexString(hash.GetCurrentHash())[..16];
 
     /// <summary>Resources by their text form (it parses back to an equal value).</summary>
     private sealed class ResourcesFormatter : IMessagePackFormatter<Resources?>
