@@ -110,7 +110,7 @@ public static class InputJournal
         Span<byte> length = stackalloc byte[4];
         if (from.ReadAtLeast(length, 4, throwOnEndOfStream: false) < 4) return null;
         var size = BinaryPrimitives.ReadInt32BigEndian(length);
-        if (size <= 0 || size > MaxFrameBytes) throw new InvalidDataException($"a frame of {size} bytes (limit {MaxFrameBytes})");
+        if (size <= 0 || size > MaxFrameBytes) throw new InvalidDataException($"a frame of {size} bytes (limit {MaxFrameBytes}): not a journal, or a corrupt one");
         var body = new byte[size];
         return from.ReadAtLeast(body, size, throwOnEndOfStream: false) < size ? null : body; // a torn tail: the writer died mid-frame
     }
