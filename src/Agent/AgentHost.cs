@@ -35,7 +35,7 @@ public static class AgentHost
         catch (OperationCanceledException) { }
         using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(shutdown.Token);
-        return 0;
+        return agent.Failure is null ? 0 : 1;
     }
 }
 

@@ -31,6 +31,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     private readonly List<Task> loops = new();
     private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? shutdownDeadline;
+    private bool stopped; // disposed, or failed: no input is fed any more
 
     public AgentService(AgentOptions options, ILoggerFactory loggers, TimeProvider time)
     {
@@ -57,8 +58,11 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     /// <summary>The leader's HTTP address the agent is registered with, if any.</summary>
     public string? Leader => link.Leader;
 
-    /// <summary>Ends when the agent was told to shut down (declared gone) or was stopped.</summary>
+    /// <summary>Ends when the agent was told to shut down (declared gone), was stopped, or failed (<see cref="Failure"/>).</summary>
     public Task Completion => shutdown.Task;
+
+    /// <summary>Why the agent stopped by itself (a checkpoint it could not write), if it did.</summary>
+    public string? Failure { get; private set; }
 
     /// <summary>Recovers checkpointed runs, then starts following the leader and delivering updates.</summary>
     public Task StartAsync()
@@ -85,7 +89,24 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     /// <summary>One input through the core, its effects carried out before the next input is taken.</summary>
     private void Feed(AgentInput input)
     {
-        lock (gate) runner.Handle(input, time.GetUtcNow());
+        lock (gate)
+        {
+            if (stopped) return;
+            try
+            {
+                runner.Handle(input, time.GetUtcNow());
+                return;
+            }
+            catch (CheckpointFailedException e)
+            {
+                // Memory is ahead of the disk: stop here, and let a restart recover from what the disk holds.
+                stopped = true;
+                Failure = e.Message;
+                LogCheckpointFailed(logger, e);
+            }
+        }
+        stopping.Cancel();
+        shutdown.TrySetResult();
     }
 
     internal AgentMessage RegistrationMessage()
@@ -143,6 +164,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         await link.DisposeAsync().ConfigureAwait(false);
         lock (gate)
         {
+            stopped = true;
             shutdownDeadline?.Dispose();
             disk.Dispose();
         }
@@ -152,6 +174,9 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Reason}")]
     private static partial void LogCgroups(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Stopping the agent: a checkpoint could not be written; restart it to recover from its work directory")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovered the agent's checkpoints: {Detail}")]
     private static partial void LogRecovered(ILogger logger, string detail);

@@ -18,7 +18,7 @@ internal static class SimulateCommand
           --verbose       a line for every seed, not only the failing ones
           --trace         print the whole history of each failing seed (of every seed with --verbose)
           --record DIR    write each leadership's input journal of each failing seed (every seed with --verbose)
-                          to DIR/seed-S/<master>-term-T.journal, for mesos-ha replay
+                          to DIR/seed-S/N-<master>-term-T.journal (N: the order they began in), for mesos-ha replay
           --inject-bug    a test-only broken guarantee in the code the simulator runs, to see it caught:
                           drop-registry-commits, drop-terminal-updates
         Exit status: 0 when every invariant held on every seed, 1 otherwise.
@@ -53,8 +53,8 @@ internal static class SimulateCommand
     {
         var seedDirectory = Path.Combine(directory, $"seed-{report.Seed}");
         Directory.CreateDirectory(seedDirectory);
-        foreach (var leadership in report.Journals)
-            File.WriteAllBytes(Path.Combine(seedDirectory, $"{leadership.Master}-term-{leadership.Term}.journal"), leadership.Journal);
+        foreach (var (leadership, index) in report.Journals.OrderBy(j => j.Term).Select((j, i) => (j, i + 1)))
+            File.WriteAllBytes(Path.Combine(seedDirectory, $"{index:D2}-{leadership.Master}-term-{leadership.Term}.journal"), leadership.Journal);
         Console.WriteLine($"  {report.Journals.Count} journals in {seedDirectory}");
     }
 

@@ -376,41 +376,59 @@ public sealed partial class LeaderShell : IAsyncDisposable
     private IReadOnlyList<Effect> Handle(Leadership leadership, MasterInput input, DateTimeOffset now)
     {
         LogInput(logger, leadership.Term, input);
-        var effects = leadership.Core.Handle(input, now);
-        if (leadership.Journal is { } journal)
+        IReadOnlyList<Effect> effects;
+        try
         {
-            lock (journal)
+            effects = leadership.Core.Handle(input, now);
+        }
+        catch (Exception e)
+        {
+            // The decision most worth replaying: journaled with the failure in place of its effects.
+            Journal(leadership, journal => journal.Threw(now, input, e));
+            throw;
+        }
+        Journal(leadership, journal => journal.Decided(now, input, effects));
+        return effects;
+    }
+
+    /// <summary>Writes to the leadership's journal, if it has one; any failure turns the journal off, never the decision.</summary>
+    private void Journal(Leadership leadership, Action<JournalWriter> write)
+    {
+        if (leadership.Journal is not { } journal) return;
+        lock (journal)
+        {
+            if (leadership.Journal != journal) return; // closed as the leadership ended
+            try
             {
-                if (leadership.Journal != journal) return effects; // closed as the leadership ended
-                try
-                {
-                    journal.Decided(now, input, effects);
-                    journal.Flush();
-                }
-                catch (Exception e) when (e is IOException or ObjectDisposedException)
-                {
-                    LogJournalFailed(logger, leadership.Term, e.Message);
-                    leadership.Journal = null;
-                }
+                write(journal);
+                journal.Flush();
+            }
+            catch (Exception e)
+            {
+                LogJournalFailed(logger, leadership.Term, e.Message);
+                leadership.Journal = null;
+                try { journal.Dispose(); } catch (Exception) { /* already failing */ }
             }
         }
-        return effects;
     }
 
     private JournalWriter? OpenJournal(long term, string prefix, MasterCoreOptions coreOptions)
     {
         if (options.RecordInputsDirectory is not { } directory) return null;
+        FileStream? file = null;
         try
         {
             Directory.CreateDirectory(directory);
-            var path = Path.Combine(directory, $"term-{term}-{prefix}.journal");
-            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            var path = Path.Combine(directory, $"{prefix}.journal");
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            var journal = new JournalWriter(file, term, coreOptions);
             LogJournal(logger, term, path);
-            return new JournalWriter(file, term, coreOptions);
+            return journal;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             LogJournalFailed(logger, term, e.Message);
+            file?.Dispose();
             return null;
         }
     }

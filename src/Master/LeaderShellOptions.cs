@@ -25,7 +25,7 @@ public sealed record LeaderShellOptions
     public int MaxAgentPingTimeouts { get; init; } = 5;
 
     /// <summary>
-    /// When set, each leadership journals its core's inputs here (<c>term-T-PREFIX.journal</c>), to be
+    /// When set, each leadership journals its core's inputs here (<c>tT-XXXXXXXX.journal</c>, named by its offer-id prefix), to be
     /// stepped through again with <c>mesos-ha replay</c>. Written without a flush to disk: a debugging
     /// aid, not a durable log.
     /// </summary>

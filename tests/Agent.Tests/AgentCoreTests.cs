@@ -122,7 +122,8 @@ public class AgentCoreTests
         Handle(new LinkRegistered(A));
         var key = Started("t1");
         Assert.Equal(["mark-killed t1", "signal 4242 15", "escalate 4242 after 5s"], Handle(new FromMaster(new KillTask(F, key.Task, 5000))));
-        Assert.Equal([], Handle(new FromMaster(new KillTask(F, key.Task, 0)))); // already being killed
+        // A repeated kill signals again (the first one's SIGKILL may have died with an earlier run of the agent).
+        Assert.Equal(["signal 4242 15", "escalate 4242 after 3s"], Handle(new FromMaster(new KillTask(F, key.Task, 0))));
         Assert.Equal(["release t1", "append t1 Killed durable"], Handle(new ProcessExited(key, null)));
         Assert.Equal(["note KillUnknown"], Handle(new FromMaster(new KillTask(F, key.Task, 0))));
         Assert.Equal(["note KillUnknown"], Handle(new FromMaster(new KillTask(F, new TaskId("nope"), 0))));
@@ -198,7 +199,9 @@ public class AgentCoreTests
             Run("ended", null, false, new UpdateLogRecord(Update("ended", TaskState.Running, 3), null), new UpdateLogRecord(Update("ended", TaskState.Failed, 4), null)),
             Run("killing", new TaskProcess(7, 1), true),
         ]);
-        Assert.Equal(["watch live 4242", "completed done", "watch killing 7", "note Recovered"], Handle(recovered));
+        // The kill under way when the agent stopped starts again: its SIGKILL died with the agent.
+        Assert.Equal(["watch live 4242", "completed done", "watch killing 7", "signal 7 15", "escalate 7 after 3s", "note Recovered"],
+            Handle(recovered));
         var registration = Assert.IsType<ReregisterAgent>(core.Registration());
         Assert.Equal(["ended:Failed/Running", "killing:Staging/", "live:Running/Running"],
             registration.Tasks.Select(t => $"{t.Task}:{t.State}/{t.Unacknowledged}"));
@@ -224,5 +227,68 @@ public class AgentCoreTests
     {
         Handle(new LinkRegistered(A));
         Assert.Equal(["note ShutdownAsked", "shutdown-deadline 5s", "shut-down"], Handle(new FromMaster(new ShutdownAgent("gone"))));
+    }
+
+    [Fact]
+    public void AKillBeforeTheProcessStarted_KeepsItsGracePeriod()
+    {
+        Handle(new LinkRegistered(A));
+        Handle(new FromMaster(Spec("t1")));
+        Handle(new FromMaster(new KillTask(F, new TaskId("t1"), 9000)));
+        Assert.Contains("escalate 4242 after 9s", Handle(new ProcessStarted(Key("t1"), P, false)));
+    }
+
+    [Fact]
+    public void AnUpdateTheLinkCouldNotTake_GoesAgainOnTheNextPass_NotAfterTheBackoff()
+    {
+        Handle(new LinkRegistered(A));
+        var effects = core.Handle(new FromMaster(Spec("t1")), T0);
+        var sent = core.Handle(new ProcessStarted(Key("t1"), P, false), T0).OfType<SendToMaster>().Single();
+        Assert.Equal([], Handle(new NotSent(sent.Message), 0.1));
+        Assert.Equal(["send t1 Running"], Handle(new UpdatesDue(), 0.2));
+    }
+
+    [Fact]
+    public void AFailedCheckpoint_StopsTheRunner_ItDoesNotCarryOn()
+    {
+        var disk = new FailingDisk();
+        var runner = new Shell.AgentRunner(core, disk, new NoLauncher(), new NoEdges());
+        runner.Handle(new LinkRegistered(A), T0);
+        disk.Failing = true;
+        var error = Assert.Throws<Shell.CheckpointFailedException>(() => runner.Handle(new FromMaster(Spec("t1")), T0));
+        Assert.Contains("CreateRun", error.Message);
+        Assert.Contains("No space left", error.Message);
+    }
+
+    private sealed class FailingDisk : Shell.IAgentDisk
+    {
+        public bool Failing { get; set; }
+        public Recovered Recover() => new(null, []);
+        public void SaveAgentInfo(AgentInfo info) => Fail();
+        public void CreateRun(AgentId agent, RunKey run, TaskCheckpoint checkpoint) => Fail();
+        public void Append(RunKey run, UpdateLogRecord record, bool durable) => Fail();
+        public void MarkKilled(RunKey run) => Fail();
+        public void MarkCompleted(RunKey run) => Fail();
+        private void Fail()
+        {
+            if (Failing) throw new IOException("No space left on device");
+        }
+    }
+
+    private sealed class NoLauncher : Shell.ITaskLauncher
+    {
+        public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources) => new LaunchFailed(run, "not here");
+        public AgentInput? Watch(AgentId agent, RunKey run, TaskProcess? process) => null;
+        public void Signal(TaskProcess process, int signal) { }
+        public void EscalateKill(TaskProcess process, TimeSpan after) { }
+        public void Release(RunKey run, TaskProcess? process) { }
+    }
+
+    private sealed class NoEdges : Shell.IAgentEdges
+    {
+        public bool Send(AgentMessage message) => true;
+        public void Note(Noted note) { }
+        public void ShutdownStarted(TimeSpan deadline) { }
+        public void ShutDown() { }
     }
 }

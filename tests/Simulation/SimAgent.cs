@@ -44,7 +44,7 @@ public sealed class SimAgent : SimNode, IAgentEdges
             UpdateResendFirst = TimeSpan.FromSeconds(1), UpdateResendMax = TimeSpan.FromSeconds(10),
         };
         disk = new SimDisk(loop, history);
-        tasks = new SimTasks(loop, history, this);
+        tasks = new SimTasks(loop, history, this, disk);
         nextMaster = loop.Random.Next(masters.Count);
     }
 
@@ -68,6 +68,7 @@ public sealed class SimAgent : SimNode, IAgentEdges
     {
         runner = new AgentRunner(new AgentCore(options, loop.NextGuid), disk, tasks, this);
         Feed(disk.Recover());
+        if (!Up) return; // died during its recovery
         Connect();
         loop.Every(this, PingIntervalMs, () =>
         {
@@ -82,24 +83,45 @@ public sealed class SimAgent : SimNode, IAgentEdges
         loop.Every(this, 100, () => Feed(new UpdatesDue()));
     }
 
+    /// <summary>While faults are on, the chance that the agent's process dies just before one of its writes.</summary>
+    public double CrashPointChance
+    {
+        get => disk.CrashChance;
+        set => disk.CrashChance = value;
+    }
+
     /// <summary>One input through the agent's core; its effects are carried out before this returns.</summary>
     public void Feed(AgentInput input)
     {
         loop.OnLoopThread("an agent's decision");
-        if (Up && runner is not null) runner.Handle(input, loop.Now);
+        if (!Up || runner is null) return;
+        try
+        {
+            runner.Handle(input, loop.Now);
+        }
+        catch (SimulatedCrash)
+        {
+            // Died between two effects of one decision; it comes back as a supervisor would restart it.
+            loop.Record($"{Name} died mid-decision on {input.GetType().Name}");
+            Crash(machine: false);
+            loop.After(loop.Between(200, 3000), Restart);
+        }
     }
 
-    public void Crash()
+    /// <summary>The agent's process dies; with <paramref name="machine"/> its machine goes down too (unflushed writes and task processes lost).</summary>
+    public void Crash(bool machine = false)
     {
         if (!Up) return;
-        loop.Record($"crash {Name}");
+        loop.Record(machine ? $"crash {Name} with its machine" : $"crash {Name}");
         Up = false;
         Incarnation++;
         registered = false;
         connection = null;
         runner = null;
         network.Crashed(this);
-        disk.Crash();
+        if (!machine) return;
+        disk.PowerLoss();
+        tasks.PowerLoss();
     }
 
     public void Restart()
@@ -160,7 +182,11 @@ public sealed class SimAgent : SimNode, IAgentEdges
             case Ping ping:
                 network.Send(c, this, new Pong(ping.Sequence));
                 break;
-            case ShutdownAgent or RunTask or KillTask or AcknowledgeUpdate when registered:
+            case ShutdownAgent:
+                // Also in answer to a registration: the master declared this agent gone.
+                Feed(new FromMaster((AgentMessage)message));
+                break;
+            case RunTask or KillTask or AcknowledgeUpdate when registered:
                 Feed(new FromMaster((AgentMessage)message));
                 break;
         }
@@ -192,6 +218,6 @@ public sealed class SimAgent : SimNode, IAgentEdges
         // The agent process ends, as the real one does when its master declared it gone.
         loop.Record($"{Name} shut down");
         shutDown = true;
-        Crash();
+        loop.On(this, 0, () => Crash()); // after this decision's last effect
     }
 }

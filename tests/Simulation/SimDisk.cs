@@ -9,25 +9,47 @@ using Mesos.HA.Protocol.Registry;
 namespace Mesos.HA.Simulation;
 
 /// <summary>
-/// An agent's disk: it outlives the agent's crashes, and a crash loses what was written but not
-/// flushed. An update log's unflushed tail survives a crash only as a prefix of some length (appends
-/// reach the disk in order), and the completion hint, written without a flush, survives or not.
+/// An agent's disk. It outlives the agent's crashes: an agent process that dies loses nothing it
+/// wrote (the page cache stays), a machine that goes down loses what was not flushed (an update
+/// log's unflushed tail survives as a prefix of some length, appends reaching the disk in order; the
+/// completion hint and the pid file, written without a flush, survive or not). While
+/// <see cref="CrashChance"/> is set, any write may instead find the agent's process dead just
+/// before it (<see cref="SimulatedCrash"/>), between two effects of one decision.
 /// </summary>
 public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
 {
-    private readonly Dictionary<RunKey, RunFiles> runs = [];
+    // Sorted by run id: recovery and crashes walk the runs in one order.
+    private readonly SortedDictionary<string, RunFiles> runs = new(StringComparer.Ordinal);
     private AgentInfo? info;
 
+    /// <summary>The chance that the agent's process dies just before a write (0 outside the fault phase).</summary>
+    public double CrashChance { get; set; }
+
     public Recovered Recover() => new(info,
-        [.. runs.Values.Where(r => !r.Completed).Select(r => new RecoveredRun(r.Checkpoint, [.. r.Flushed, .. r.Unflushed], null, r.Killed))]);
+        [.. runs.Values.Where(r => !r.Completed).Select(r => new RecoveredRun(r.Checkpoint, [.. r.Flushed, .. r.Unflushed], r.PidFile, r.Killed))]);
 
-    public void SaveAgentInfo(AgentInfo saved) => info = saved;
+    public void SaveAgentInfo(AgentInfo saved)
+    {
+        CrashPoint();
+        info = saved;
+    }
 
-    public void CreateRun(AgentId agent, RunKey run, TaskCheckpoint checkpoint) => runs[run] = new RunFiles(checkpoint);
+    public void CreateRun(AgentId agent, RunKey run, TaskCheckpoint checkpoint)
+    {
+        CrashPoint();
+        runs[run.RunId] = new RunFiles(checkpoint);
+    }
+
+    /// <summary>The launcher's pid file (no flush): what a recovery falls back on without a TASK_RUNNING record.</summary>
+    public void WritePidFile(RunKey run, TaskProcess process)
+    {
+        if (runs.TryGetValue(run.RunId, out var files)) files.PidFile = process;
+    }
 
     public void Append(RunKey run, UpdateLogRecord record, bool durable)
     {
-        if (!runs.TryGetValue(run, out var files)) return;
+        CrashPoint();
+        var files = Files(run);
         files.Unflushed.Add(record);
         if (durable)
         {
@@ -41,16 +63,27 @@ public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
 
     public void MarkKilled(RunKey run)
     {
-        if (runs.TryGetValue(run, out var files)) files.Killed = true;
+        CrashPoint();
+        Files(run).Killed = true;
     }
 
     public void MarkCompleted(RunKey run)
     {
-        if (runs.TryGetValue(run, out var files)) files.Completed = true;
+        CrashPoint();
+        Files(run).Completed = true;
     }
 
-    /// <summary>The machine's view after the agent's process died: unflushed writes kept in part, or lost.</summary>
-    public void Crash()
+    /// <summary>Where the agent's process may die: just before a write, while faults are on.</summary>
+    public void CrashPoint()
+    {
+        if (CrashChance > 0 && loop.Chance(CrashChance)) throw new SimulatedCrash();
+    }
+
+    private RunFiles Files(RunKey run) =>
+        runs.TryGetValue(run.RunId, out var files) ? files : throw new IOException($"run {run.RunId} has no checkpoint");
+
+    /// <summary>The machine went down: unflushed writes kept in part, or lost.</summary>
+    public void PowerLoss()
     {
         var lost = 0;
         foreach (var files in runs.Values)
@@ -65,6 +98,7 @@ public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
                 lost++;
             }
             files.CompletedFlushed = files.Completed;
+            if (loop.Chance(0.5)) files.PidFile = null;
         }
         if (lost > 0) loop.Record($"disk lost {lost} unflushed writes");
     }
@@ -77,5 +111,9 @@ public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
         public bool Killed { get; set; }
         public bool Completed { get; set; }
         public bool CompletedFlushed { get; set; }
+        public TaskProcess? PidFile { get; set; }
     }
 }
+
+/// <summary>The agent's process died at this point (the simulator's crash point, not a failure of the product).</summary>
+public sealed class SimulatedCrash() : Exception("the agent's process died here");

@@ -9,14 +9,15 @@ using Mesos.HA.Protocol.Resources;
 namespace Mesos.HA.Simulation;
 
 /// <summary>
-/// An agent's task processes: they outlive the agent's crashes, as process groups outlive a real
-/// agent. Most finish or fail after a while, some hang until killed, some ignore SIGTERM and need the
-/// SIGKILL that follows the grace period. An end is told to the agent incarnation watching the
-/// process; one that came while the agent was down is found when the restarted agent watches it.
+/// An agent's task processes: they outlive the agent's process, as process groups outlive a real
+/// agent, but not its machine going down. Most finish or fail after a while, some hang until killed,
+/// some ignore SIGTERM and need the SIGKILL that follows the grace period (a timer of the agent's,
+/// gone if the agent dies first). An end is told to the agent incarnation watching the process; one
+/// that came while the agent was down is found when the restarted agent watches it.
 /// </summary>
-public sealed class SimTasks(SimLoop loop, TaskHistory history, SimAgent agent) : ITaskLauncher
+public sealed class SimTasks(SimLoop loop, TaskHistory history, SimAgent agent, SimDisk disk) : ITaskLauncher
 {
-    private readonly Dictionary<int, Process> processes = [];
+    private readonly SortedDictionary<int, Process> processes = [];
     private int nextPid = 100;
 
     public AgentInput Start(AgentId agentId, RunKey run, RunTask task, Resources resources)
@@ -29,6 +30,8 @@ public sealed class SimTasks(SimLoop loop, TaskHistory history, SimAgent agent) 
             var code = loop.Chance(0.15) ? 1 : 0;
             loop.After(loop.Between(100, 3000), () => End(process, code));
         }
+        disk.WritePidFile(run, process.Id);
+        disk.CrashPoint(); // the agent may die between the start and the TASK_RUNNING record
         return new ProcessStarted(run, process.Id, InCgroup: false);
     }
 
@@ -47,8 +50,24 @@ public sealed class SimTasks(SimLoop loop, TaskHistory history, SimAgent agent) 
         else if (!process.IgnoresTerm) loop.After(loop.Between(10, 300), () => End(process, null));
     }
 
-    public void EscalateKill(TaskProcess id, TimeSpan after) =>
-        loop.After((long)after.TotalMilliseconds, () => Signal(id, ProcessGroup.SigKill));
+    public void EscalateKill(TaskProcess id, TimeSpan after)
+    {
+        var incarnation = agent.Incarnation;
+        loop.On(agent, (long)after.TotalMilliseconds, () =>
+        {
+            if (agent.Up && agent.Incarnation == incarnation) Signal(id, ProcessGroup.SigKill);
+        });
+    }
+
+    /// <summary>The machine went down: every task process dies with it, and no one is told.</summary>
+    public void PowerLoss()
+    {
+        foreach (var process in processes.Values.Where(p => p.Alive))
+        {
+            process.Alive = false;
+            process.ExitCode = null;
+        }
+    }
 
     public void Release(RunKey run, TaskProcess? id)
     {

@@ -64,7 +64,11 @@ public sealed class Simulation
         raft.Start();
         // The last agent and the last framework join late, once healing has begun: a cluster must take
         // newcomers after any history of faults (and their registrations see only the final leader).
-        foreach (var agent in agents.SkipLast(1)) loop.After(loop.Between(0, 500), agent.Start);
+        foreach (var agent in agents.SkipLast(1))
+        {
+            agent.CrashPointChance = CrashPointChance;
+            loop.After(loop.Between(0, 500), agent.Start);
+        }
         foreach (var framework in frameworks.SkipLast(1)) loop.After(loop.Between(0, 1000), framework.Start);
         NextFault();
         loop.Run(options.FaultMs);
@@ -134,7 +138,7 @@ public sealed class Simulation
                 break;
             case 4:
                 var agent = loop.Pick(agents);
-                agent.Crash();
+                agent.Crash(machine: loop.Chance(0.3));
                 loop.After(Lasting(), agent.Restart);
                 break;
             case 5:
@@ -183,6 +187,9 @@ public sealed class Simulation
         offers.PartitionHealed(master.Name, loop.NowMicros);
     }
 
+    /// <summary>The chance that an agent's process dies just before one of its writes, in the fault phase (about one such death per run).</summary>
+    private const double CrashPointChance = 0.002;
+
     private void Heal()
     {
         loop.Record("healing: every fault ends, launching stops");
@@ -192,7 +199,11 @@ public sealed class Simulation
         network.DuplicateChance = 0;
         network.SpikeChance = 0.01;
         foreach (var master in masters) master.Restart(); // a pause (at most 4 s) ends by itself
-        foreach (var agent in agents.SkipLast(1)) agent.Restart();
+        foreach (var agent in agents.SkipLast(1))
+        {
+            agent.CrashPointChance = 0;
+            agent.Restart();
+        }
         foreach (var framework in frameworks.SkipLast(1))
         {
             framework.Restart();

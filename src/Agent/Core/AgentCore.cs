@@ -18,7 +18,8 @@ public sealed record RunView(RunKey Key, RunTask Spec, TaskState State, int Pend
 /// </summary>
 public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
 {
-    private readonly Dictionary<(FrameworkId, TaskId), CoreRun> runs = [];
+    // Sorted, so that every pass over the runs (resends, a shutdown's kills) goes in one order.
+    private readonly SortedDictionary<(FrameworkId Framework, TaskId Task), CoreRun> runs = new(RunOrder.Instance);
     private List<AgentEffect> effects = [];
     private AgentInfo? info;
     private bool registered;
@@ -68,7 +69,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 run.Process = started.Process;
                 run.InCgroup = started.InCgroup;
                 Report(run, TaskState.Running, "", "", now, started.Process);
-                if (run.KillRequested) Signal(run, started.Process, options.KillGracePeriod); // killed while it started
+                if (run.KillRequested) Signal(started.Process, run.KillGrace); // killed while it started
                 break;
             case LaunchFailed failed when Find(failed.Run) is { } run:
                 Note(AgentNote.LaunchFailed, run, failed.Error);
@@ -79,6 +80,10 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 break;
             case UpdatesDue:
                 Deliver(now);
+                break;
+            case NotSent { Message: StatusUpdate update } when runs.TryGetValue((update.Framework, update.Task), out var run)
+                                                             && run.Updates.Head?.Uuid == update.Uuid:
+                run.Updates.Reconnected(now); // due again at once; the pass after the link is back sends it
                 break;
             case ShutdownDeadlinePassed:
                 FinishShutdown(force: true);
@@ -111,8 +116,11 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             if (run.Updates.Terminal) continue;
             run.Process = logged ?? checkpointed.PidFile;
             run.KillRequested = checkpointed.KillRequested;
+            run.KillGrace = options.KillGracePeriod;
             // Its end, whether it came while the agent was down or comes later, is reported by the watcher.
             Emit(new WatchProcess(info.Id, run.Key, run.Process));
+            // A kill under way when the agent stopped: its SIGKILL died with the agent, so the kill starts again.
+            if (run.KillRequested && run.Process is { } killing) Signal(killing, run.KillGrace);
             if (run.Process is null) ended++;
             else running++;
         }
@@ -160,7 +168,12 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
 
     private void Launch(RunTask spec, DateTimeOffset now)
     {
-        if (info is null || shuttingDown) return; // the link only passes messages once registered
+        if (info is null) return; // the link only passes messages once registered
+        if (shuttingDown)
+        {
+            Emit(new Noted(AgentNote.BadLaunch, spec.Task.Value, spec.Framework.Value, "the agent is shutting down"));
+            return;
+        }
         if (!ResourceText.TryParse(spec.Resources, out var resources, out var error) || string.IsNullOrWhiteSpace(spec.Command))
         {
             Emit(new Noted(AgentNote.BadLaunch, spec.Task.Value, spec.Framework.Value, error ?? "empty command"));
@@ -185,16 +198,20 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             Emit(new Noted(AgentNote.KillUnknown, task.Value, framework.Value, ""));
             return;
         }
-        if (run.KillRequested) return;
-        // Checkpointed first: a restarted agent must report KILLED, not FAILED, for a task it was killing.
-        Emit(new MarkKilled(run.Key));
-        run.KillRequested = true;
+        if (!run.KillRequested)
+        {
+            // Checkpointed first: a restarted agent must report KILLED, not FAILED, for a task it was killing.
+            Emit(new MarkKilled(run.Key));
+            run.KillRequested = true;
+            run.KillGrace = grace;
+        }
+        // A repeated kill signals again: the first one's SIGKILL may have died with an earlier run of the agent.
         if (run.Process is not { } process) return; // not started yet: signalled when it starts, or its failure stands
-        Signal(run, process, grace);
+        Signal(process, grace);
     }
 
     /// <summary>SIGTERM now, SIGKILL for what is left after the grace period.</summary>
-    private void Signal(CoreRun run, TaskProcess process, TimeSpan grace)
+    private void Signal(TaskProcess process, TimeSpan grace)
     {
         Emit(new SignalProcess(process, ProcessGroup.SigTerm));
         Emit(new EscalateKill(process, grace));
@@ -249,6 +266,17 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
     private void Note(AgentNote note, CoreRun run, string detail) =>
         Emit(new Noted(note, run.Key.Task.Value, run.Key.Framework.Value, detail));
 
+    private sealed class RunOrder : IComparer<(FrameworkId Framework, TaskId Task)>
+    {
+        public static readonly RunOrder Instance = new();
+
+        public int Compare((FrameworkId Framework, TaskId Task) x, (FrameworkId Framework, TaskId Task) y)
+        {
+            var byFramework = string.CompareOrdinal(x.Framework.Value, y.Framework.Value);
+            return byFramework != 0 ? byFramework : string.CompareOrdinal(x.Task.Value, y.Task.Value);
+        }
+    }
+
     private sealed class CoreRun(TaskCheckpoint checkpoint, UpdateStream updates)
     {
         public TaskCheckpoint Checkpoint { get; } = checkpoint;
@@ -257,6 +285,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
         public TaskState State { get; set; } = TaskState.Staging;
         public TaskProcess? Process { get; set; }
         public bool KillRequested { get; set; }
+        public TimeSpan KillGrace { get; set; }
         public bool InCgroup { get; set; }
     }
 }

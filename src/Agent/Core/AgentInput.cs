@@ -40,6 +40,9 @@ public sealed record LaunchFailed(RunKey Run, string Error) : AgentInput;
 /// <summary>The run's process is gone, with the exit code its wrapper recorded (none when it did not end by itself).</summary>
 public sealed record ProcessExited(RunKey Run, int? ExitCode) : AgentInput;
 
+/// <summary>The link could not take a message (gone, or its queue full): an update goes again on the next pass.</summary>
+public sealed record NotSent(AgentMessage Message) : AgentInput;
+
 /// <summary>The periodic pass: updates whose resend is due go out.</summary>
 public sealed record UpdatesDue : AgentInput;
 

@@ -8,7 +8,12 @@ using Mesos.HA.Protocol.Resources;
 
 namespace Mesos.HA.Agent.Shell;
 
-/// <summary>The agent's checkpoints: files under the work directory for the real agent, memory that can lose unflushed writes in the simulator.</summary>
+/// <summary>
+/// The agent's checkpoints: files under the work directory for the real agent, memory that can lose
+/// unflushed writes in the simulator. Every write but the completion hint is durable when the call
+/// returns (the identity, a run's launch, the kill marker, update log records flushed when asked);
+/// a write that fails throws, and the agent stops (<see cref="CheckpointFailedException"/>).
+/// </summary>
 public interface IAgentDisk
 {
     /// <summary>The identity and the runs not yet completed, as the last run of the agent left them.</summary>
@@ -68,6 +73,11 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
 {
     public AgentCore Core => core;
 
+    /// <summary>
+    /// Throws <see cref="CheckpointFailedException"/> when a checkpoint could not be written: the core
+    /// has moved on and the disk has not, so the agent must stop and recover from what the disk holds
+    /// (as Mesos' agent aborts on a failed checkpoint); nothing more may be fed to this runner.
+    /// </summary>
     public void Handle(AgentInput input, DateTimeOffset now)
     {
         var pending = new Queue<AgentInput>();
@@ -78,6 +88,18 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
     }
 
     private AgentInput? Execute(AgentEffect effect)
+    {
+        try
+        {
+            return Carry(effect);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted)
+        {
+            throw new CheckpointFailedException(effect, e);
+        }
+    }
+
+    private AgentInput? Carry(AgentEffect effect)
     {
         switch (effect)
         {
@@ -91,7 +113,7 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
             case SignalProcess signal: launcher.Signal(signal.Process, signal.Signal); break;
             case EscalateKill escalate: launcher.EscalateKill(escalate.Process, escalate.After); break;
             case ReleaseRun release: launcher.Release(release.Run, release.Process); break;
-            case SendToMaster send: edges.Send(send.Message); break;
+            case SendToMaster send: return edges.Send(send.Message) ? null : new NotSent(send.Message);
             case Noted note: edges.Note(note); break;
             case ShutdownStarted started: edges.ShutdownStarted(started.Deadline); break;
             case ShutDown: edges.ShutDown(); break;
@@ -100,3 +122,7 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         return null;
     }
 }
+
+/// <summary>A checkpoint write failed: the agent's memory is ahead of its disk, and it must stop.</summary>
+public sealed class CheckpointFailedException(AgentEffect effect, Exception inner)
+    : Exception($"could not checkpoint ({effect.GetType().Name}): {inner.Message}", inner);

@@ -76,23 +76,22 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
         open[run] = (meta, log);
     }
 
-    public void Append(RunKey run, UpdateLogRecord record, bool durable)
-    {
-        if (open.TryGetValue(run, out var files)) files.Log.Append(record, durable);
-    }
+    public void Append(RunKey run, UpdateLogRecord record, bool durable) => Files(run).Log.Append(record, durable);
 
-    public void MarkKilled(RunKey run)
-    {
-        if (open.TryGetValue(run, out var files)) AtomicFile.Write(Path.Combine(files.Meta, RunFiles.KilledFile), []);
-    }
+    public void MarkKilled(RunKey run) => AtomicFile.Write(Path.Combine(Files(run).Meta, RunFiles.KilledFile), []);
 
     public void MarkCompleted(RunKey run)
     {
-        if (!open.Remove(run, out var files)) return;
+        var files = Files(run);
+        open.Remove(run);
         // A hint for recovery and garbage collection; the log itself says the run is complete.
         File.WriteAllBytes(Path.Combine(files.Meta, RunFiles.CompletedFile), []);
         files.Log.Dispose();
     }
+
+    /// <summary>The run's files; a run never created or recovered here is a broken invariant, reported as a failed write.</summary>
+    private (string Meta, UpdateLog Log) Files(RunKey run) =>
+        open.TryGetValue(run, out var files) ? files : throw new IOException($"run {run.RunId} of task {run.Task} has no open checkpoint");
 
     public void Dispose()
     {

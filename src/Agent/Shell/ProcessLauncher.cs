@@ -26,15 +26,16 @@ public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, TimeProvi
             cgroup = cgroups.Create(run.RunId, resources);
             var env = CommandLauncher.TaskEnvironment(sandbox, run.Task.Value, agent.Value, run.Framework.Value, resources);
             var (child, process) = CommandLauncher.Start(new LaunchSpec(task.Command, sandbox, meta, resources, env, cgroup));
-            // The pid is made durable with the TASK_RUNNING record; this file is for people and tools (and a
-            // fallback should the agent die between the start and that record).
-            File.WriteAllText(Path.Combine(meta, RunFiles.PidFile), process.ToString());
             _ = Task.Run(async () =>
             {
                 await child.WaitForExitAsync().ConfigureAwait(false);
                 child.Dispose();
                 feed(new ProcessExited(run, CommandLauncher.RecordedExitCode(meta)));
             });
+            // The pid is made durable with the TASK_RUNNING record; this file is for people and tools (and a
+            // fallback should the agent die between the start and that record): the task runs without it.
+            try { File.WriteAllText(Path.Combine(meta, RunFiles.PidFile), process.ToString()); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the record has it */ }
             return new ProcessStarted(run, process, cgroup is not null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)

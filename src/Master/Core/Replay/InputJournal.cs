@@ -29,6 +29,9 @@ public static class InputJournal
     /// <summary>Frames larger than this are refused when reading (a corrupt or foreign file).</summary>
     public const int MaxFrameBytes = 64 * 1024 * 1024;
 
+    /// <summary>Stands for the fingerprint of an input on which the core threw.</summary>
+    public const string ThrewMarker = "threw ";
+
     private static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
         .WithResolver(CompositeResolver.Create([new ResourcesFormatter()], [StandardResolver.Instance, ContractlessStandardResolver.Instance]))
         .WithSecurity(MessagePackSecurity.UntrustedData);
@@ -50,7 +53,8 @@ public static class InputJournal
     public static (JournalHeader Header, IEnumerable<JournalEntry> Entries) Read(Stream from)
     {
         var first = ReadFrame(from) ?? throw new InvalidDataException("no whole header: the file is empty, torn, or not a journal");
-        var header = Deserialize<JournalHeader>(first, "header");
+        var header = Deserialize<JournalHeader?>(first, "header");
+        if (header?.Options?.OfferIdPrefix is null) throw new InvalidDataException("the journal's header holds no core options");
         return (header, Entries(from));
     }
 
@@ -58,13 +62,15 @@ public static class InputJournal
     {
         for (var index = 1; ReadFrame(from) is { } bytes; index++)
         {
-            var frame = Deserialize<Frame>(bytes, $"frame {index}");
+            var frame = Deserialize<Frame?>(bytes, $"frame {index}");
+            if (frame?.Type is null || frame.Payload is null) throw new InvalidDataException($"frame {index} names no input");
             if (!InputTypes.TryGetValue(frame.Type, out var type))
                 throw new InvalidDataException($"frame {index} holds a {frame.Type}, which is not an input of the master's core");
             MasterInput input;
             try
             {
-                input = (MasterInput)MessagePackSerializer.Deserialize(type, frame.Payload, Options)!;
+                input = MessagePackSerializer.Deserialize(type, frame.Payload, Options) as MasterInput
+                        ?? throw new InvalidDataException($"frame {index} holds an empty {frame.Type}");
             }
             catch (MessagePackSerializationException e)
             {
@@ -110,7 +116,8 @@ public static class InputJournal
         Span<byte> length = stackalloc byte[4];
         if (from.ReadAtLeast(length, 4, throwOnEndOfStream: false) < 4) return null;
         var size = BinaryPrimitives.ReadInt32BigEndian(length);
-        if (size <= 0 || size > MaxFrameBytes) throw new InvalidDataException($"a frame of {size} bytes (limit {MaxFrameBytes}): not a journal, or a corrupt one");
+        if (size == 0) return null; // a zero-filled tail: the file was extended but the frame never written
+        if (size < 0 || size > MaxFrameBytes) throw new InvalidDataException($"a frame of {size} bytes (limit {MaxFrameBytes}): not a journal, or a corrupt one");
         var body = new byte[size];
         return from.ReadAtLeast(body, size, throwOnEndOfStream: false) < size ? null : body; // a torn tail: the writer died mid-frame
     }

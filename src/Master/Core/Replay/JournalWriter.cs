@@ -33,6 +33,13 @@ public sealed class JournalWriter : IDisposable
         Inputs++;
     }
 
+    /// <summary>The core threw on this input: journaled with the failure in place of a fingerprint, so a replay expects it too.</summary>
+    public void Threw(DateTimeOffset at, MasterInput input, Exception error)
+    {
+        InputJournal.Write(to, at, input, InputJournal.ThrewMarker + error.GetType().Name);
+        Inputs++;
+    }
+
     public void Flush() => to.Flush();
 
     public void Dispose()

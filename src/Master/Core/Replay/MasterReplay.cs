@@ -28,14 +28,26 @@ public static class MasterReplay
         int? diverged = null;
         foreach (var entry in entries)
         {
-            var decided = core.Handle(entry.Input, entry.At);
-            InputJournal.Fingerprint(hash, decided);
-            each?.Invoke(entry, decided);
             inputs++;
+            var threwLive = entry.EffectsDigest?.StartsWith(InputJournal.ThrewMarker, StringComparison.Ordinal) == true;
+            IReadOnlyList<Effect> decided;
+            string? threw = null;
+            try
+            {
+                decided = core.Handle(entry.Input, entry.At);
+            }
+            catch (Exception e)
+            {
+                // The core failed on this input: as recorded, or a departure (never a crash of the replay).
+                (decided, threw) = ([], InputJournal.ThrewMarker + e.GetType().Name);
+            }
+            if (threw is null) InputJournal.Fingerprint(hash, decided);
+            each?.Invoke(entry, decided);
             effects += decided.Count;
             if (entry.EffectsDigest is not { } recorded) continue;
             verified++;
-            if (diverged is null && recorded != InputJournal.Short(hash)) diverged = inputs;
+            var replayed = threw ?? InputJournal.Short(hash);
+            if (diverged is null && (threwLive ? recorded != threw : recorded != replayed)) diverged = inputs;
         }
         return new ReplayResult(header.Term, inputs, effects, InputJournal.Short(hash), diverged) { Checked = verified };
     }
