@@ -1,0 +1,66 @@
+using Mesos.HA.Agent.Core;
+
+namespace Mesos.HA.Agent.Shell;
+
+/// <summary>
+/// Runs inputs through the <see cref="AgentCore"/> and carries out its effects in order against the
+/// seams; answers that come back at once (a process started) are fed before the call returns. The
+/// caller runs one <see cref="Handle"/> at a time.
+/// </summary>
+public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges)
+{
+    public AgentCore Core => core;
+
+    /// <summary>
+    /// Throws <see cref="CheckpointFailedException"/> when a checkpoint could not be written: the core
+    /// has moved on and the disk has not, so the agent must stop and recover from what the disk holds
+    /// (as Mesos' agent aborts on a failed checkpoint); nothing more may be fed to this runner.
+    /// </summary>
+    public void Handle(AgentInput input, DateTimeOffset now)
+    {
+        var pending = new Queue<AgentInput>();
+        pending.Enqueue(input);
+        while (pending.TryDequeue(out var next))
+            foreach (var effect in core.Handle(next, now))
+                if (Execute(effect) is { } answer) pending.Enqueue(answer);
+    }
+
+    private AgentInput? Execute(AgentEffect effect)
+    {
+        try
+        {
+            return Carry(effect);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted)
+        {
+            throw new CheckpointFailedException(effect, e);
+        }
+    }
+
+    private AgentInput? Carry(AgentEffect effect)
+    {
+        switch (effect)
+        {
+            case SaveAgentInfo save: disk.SaveAgentInfo(save.Info); break;
+            case CreateRun create: disk.CreateRun(create.Agent, create.Run, create.Checkpoint); break;
+            case AppendToLog append: disk.Append(append.Run, append.Record, append.Durable); break;
+            case MarkKilled killed: disk.MarkKilled(killed.Run); break;
+            case MarkCompleted completed: disk.MarkCompleted(completed.Run); break;
+            case StartProcess start: return launcher.Start(start.Agent, start.Run, start.Task, start.Resources);
+            case WatchProcess watch: return launcher.Watch(watch.Agent, watch.Run, watch.Process);
+            case SignalProcess signal: launcher.Signal(signal.Process, signal.Signal); break;
+            case EscalateKill escalate: launcher.EscalateKill(escalate.Process, escalate.After); break;
+            case ReleaseRun release: launcher.Release(release.Run, release.Process); break;
+            case SendToMaster send: return edges.Send(send.Message) ? null : new NotSent(send.Message);
+            case Noted note: edges.Note(note); break;
+            case ShutdownStarted started: edges.ShutdownStarted(started.Deadline); break;
+            case ShutDown: edges.ShutDown(); break;
+            default: throw new InvalidOperationException($"no shell for {effect.GetType().Name}");
+        }
+        return null;
+    }
+}
+
+/// <summary>A checkpoint write failed: the agent's memory is ahead of its disk, and it must stop.</summary>
+public sealed class CheckpointFailedException(AgentEffect effect, Exception inner)
+    : Exception($"could not checkpoint ({effect.GetType().Name}): {inner.Message}", inner);
