@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization;
+using Mesos.HA.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -25,7 +26,14 @@ public static class AgentHost
         app.MapGet("/state", () => Results.Json(agent.Tasks().Select(t => new AgentTaskDto(t.Framework.Value, t.Task.Value,
             Protocol.TaskStates.MesosName(t.State), t.Sandbox, t.PendingUpdates)).ToArray(), AgentJsonContext.Default.AgentTaskDtoArray));
         await agent.StartAsync();
-        await app.StartAsync(token);
+        try
+        {
+            await app.StartAsync(token);
+        }
+        catch (Exception e) when (StartupCheck.IsAddressInUse(e))
+        {
+            throw new StartupException($"--port {options.HttpPort} is already in use (another process listens there)", e);
+        }
         try
         {
             // SIGTERM and Ctrl-C reach us through the host's lifetime.

@@ -1,5 +1,6 @@
 using System.Net;
 using Mesos.HA.Agent;
+using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Resources;
 using Microsoft.Extensions.Logging;
 
@@ -36,6 +37,9 @@ internal static class AgentCommand
             ? l : throw new UsageException("--log-level must be Trace, Debug, Information, Warning or Error");
         var port = args.Int("port", 5051, 0, 65535);
         if (port == 0) port = EndPoints.FreePort();
+        StartupCheck.WritableDirectory(workDir, "--work-dir");
+        var bindAddress = IPAddress.TryParse(hostname, out var hostAddress) ? hostAddress : IPAddress.Any;
+        StartupCheck.PortFree(bindAddress, port, "--port");
         var options = new AgentOptions
         {
             Masters = masters,

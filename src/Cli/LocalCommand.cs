@@ -19,6 +19,7 @@ internal static class LocalCommand
         if (masters % 2 == 0) throw new UsageException("--masters must be odd (1, 3, 5 or 7)");
         if (!Protocol.Resources.ResourceText.TryParse(resources, out _, out var bad)) throw new UsageException($"--agent-resources: {bad}");
         var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "mesos-ha-local", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+        Protocol.StartupCheck.WritableDirectory(root, "--data-dir");
         using var cluster = new LocalCluster(masters, agents, root, "Information", resources);
         cluster.Start();
         Console.WriteLine($"data and logs: {root}");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mesos.HA.Master;
+using Mesos.HA.Protocol;
 using Mesos.HA.Replication;
 using Microsoft.Extensions.Logging;
 
@@ -81,6 +82,9 @@ internal static class MasterCommand
         args.EnsureAllUsed();
         if (options.Replication.Validate() is { } error) throw new UsageException(error);
 
+        StartupCheck.WritableDirectory(options.Replication.DataDirectory, "--data-dir");
+        StartupCheck.PortFree(http.Address, http.Port, "--http");
+        if (!raft.Equals(http)) StartupCheck.PortFree(raft.Address, raft.Port, "--raft");
         RaiseThreadPoolMinimum();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         if (parentPid > 0) _ = ParentWatch.ExitWithAsync(parentPid, stop);

@@ -69,6 +69,11 @@ catch (UsageException e)
     Console.Error.WriteLine($"mesos-ha: {e.Message}");
     return 2;
 }
+catch (Mesos.HA.Protocol.StartupException e)
+{
+    Console.Error.WriteLine($"mesos-ha: {e.Message}");
+    return 2;
+}
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
     return 130;

@@ -4,8 +4,9 @@ using Mesos.HA.Master.Agents;
 using Mesos.HA.Master.Bench;
 using Mesos.HA.Master.Scheduler;
 using Mesos.HA.Protocol.Registry;
-using Mesos.HA.Replication;
+using Mesos.HA.Protocol;
 using Mesos.HA.Replication.Registry;
+using Mesos.HA.Replication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -56,9 +57,23 @@ public static partial class MasterHost
         // HTTP first, Raft last: Kestrel's start and first requests cost a few hundred ms of CPU (JIT)
         // on a busy machine. Paid while the Raft member runs, they stalled a new leader's heartbeats and
         // its followers elected again; paid before it starts, this master simply joins later.
-        await app.StartAsync(stop.Token);
+        try
+        {
+            await app.StartAsync(stop.Token);
+        }
+        catch (Exception e) when (StartupCheck.IsAddressInUse(e))
+        {
+            throw new StartupException($"--http {options.HttpHost}:{options.HttpPort} is already in use (another process listens there)", e);
+        }
         await WarmUpHttpAsync(options, stop.Token);
-        await registry.StartRaftAsync(stop.Token);
+        try
+        {
+            await registry.StartRaftAsync(stop.Token);
+        }
+        catch (Exception e) when (StartupCheck.IsAddressInUse(e))
+        {
+            throw new StartupException($"--raft {options.Replication.RaftEndPoint} is already in use (another process listens there)", e);
+        }
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);

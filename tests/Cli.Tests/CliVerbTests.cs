@@ -109,6 +109,46 @@ public sealed class CliVerbTests(ITestOutputHelper output)
         Assert.DoesNotContain("   at ", stderr + stdout);
     }
 
+    /// <summary>A port another process holds, or a directory that cannot be made: one line naming the flag, exit 2, no stack trace.</summary>
+    [Fact]
+    public async Task StartupFailures_OfMasterAgentAndLocal_AreOneLine_AndExit2()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        int[] free = [.. Enumerable.Range(0, 2).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+            .Select(l => { l.Start(); return l; }).ToArray().Select(l => { var p = ((System.Net.IPEndPoint)l.LocalEndpoint).Port; l.Stop(); return p; })];
+        var (raft, http) = (free[0], free[1]);
+        var data = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "startup-" + Guid.NewGuid().ToString("N")[..8]);
+        const string notADirectory = "/proc/self/status/below"; // a path under a file: no one can create it, root included
+        string[][] cases =
+        [
+            ["master", "--id", "1", "--raft", $"127.0.0.1:{raft}", "--peers", $"127.0.0.1:{raft}", "--http", $"127.0.0.1:{port}", "--data-dir", data, "--no-warm-up"],
+            ["master", "--id", "1", "--raft", $"127.0.0.1:{port}", "--peers", $"127.0.0.1:{port}", "--http", $"127.0.0.1:{http}", "--data-dir", data, "--no-warm-up"],
+            ["master", "--id", "1", "--raft", $"127.0.0.1:{raft}", "--peers", $"127.0.0.1:{raft}", "--http", $"127.0.0.1:{http}", "--data-dir", notADirectory],
+            ["agent", "--masters", "127.0.0.1:1", "--work-dir", data, "--hostname", "127.0.0.1", "--port", port.ToString(), "--no-cgroups"],
+            ["agent", "--masters", "127.0.0.1:1", "--work-dir", notADirectory, "--no-cgroups"],
+            ["local", "--data-dir", notADirectory],
+        ];
+        string[] expected = [$"--http 127.0.0.1:{port} is already in use", $"--raft 127.0.0.1:{port} is already in use", $"--data-dir {notADirectory} cannot be used",
+            $"--port 127.0.0.1:{port} is already in use", $"--work-dir {notADirectory} cannot be used", $"--data-dir {notADirectory} cannot be used"];
+        try
+        {
+            for (var i = 0; i < cases.Length; i++)
+            {
+                var (exit, stdout, stderr) = await CliRunner.RunAsync(Wait, cases[i]);
+                var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.True(exit == 2 && lines.Length == 1, $"{string.Join(' ', cases[i])}: exit {exit}, stderr:\n{stderr}");
+                Assert.Contains(expected[i], lines[0]);
+                Assert.DoesNotContain("   at ", stderr + stdout);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Demo_FinishesEveryTask_AcrossALeaderKill()
     {
