@@ -43,7 +43,9 @@ public sealed class WebPageTests(ITestOutputHelper output)
         var follower = cluster.Group.Masters.First(m => m.Id != leader.Id);
         var followerDom = await RenderAsync($"http://{follower.HttpAddress}/");
         Assert.Contains("is the follower", followerDom);
-        Assert.Contains($"leader: {leader.HttpAddress}", followerDom);
+        Assert.Contains($"leader: {leader.HttpAddress} (raft {leader.RaftAddress})", followerDom);
+        // The masters' rows are Raft members; the leader's row also names the HTTP address the summary uses.
+        Assert.Contains($"raft {leader.RaftAddress}  (leader, http {leader.HttpAddress})", followerDom);
         Assert.Contains($"<td>{agentId}</td>", followerDom);
     }
 

@@ -49,7 +49,7 @@ public static class WebPage
           try {
             const response = await fetch("/master/state", { cache: "no-store" });
             const s = await response.json();
-            const leader = s.leader_info ? s.leader_info.hostname + ":" + s.leader_info.port : "none";
+            const leader = s.leader_info ? s.leader_info.hostname + ":" + s.leader_info.port + " (raft " + s.leader_info.raft + ")" : "none";
             const summary = document.getElementById("summary");
             summary.textContent = "This master (" + s.hostname + ":" + s.port + ") is the " + s.role + "; leader: " + leader + ", term " + s.term +
               (s.role === "leader" ? "" : " (tasks and usage are known to the leader: open it for the full picture)") + ". Updated " + new Date().toLocaleTimeString() + ".";
@@ -57,7 +57,7 @@ public static class WebPage
             masters.replaceChildren();
             for (const m of s.masters || []) {
               const div = document.createElement("div");
-              div.textContent = m.raft + (m.leader ? "  (leader)" : "");
+              div.textContent = "raft " + m.raft + (m.leader && s.leader_info ? "  (leader, http " + s.leader_info.hostname + ":" + s.leader_info.port + ")" : "");
               if (m.leader) div.className = "leader";
               masters.appendChild(div);
             }
