@@ -184,8 +184,8 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     [LoggerMessage(Level = LogLevel.Warning, Message = "The master shuts this agent down: {Reason}")]
     private static partial void LogShutdown(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a framework message ({Detail}) for executor {Executor} of framework {Framework}: the command executor takes no messages")]
-    private static partial void LogMessageDropped(ILogger logger, string detail, string executor, string framework);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a {Bytes}-byte framework message for executor {Executor} of framework {Framework}: the command executor takes no messages")]
+    private static partial void LogMessageDropped(ILogger logger, string bytes, string executor, string framework);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring an unexpected {Message} from the master")]
     private static partial void LogUnexpected(ILogger logger, string message);

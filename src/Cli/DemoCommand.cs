@@ -100,13 +100,20 @@ internal static class DemoCommand
         }
     }
 
-    /// <summary>The example framework's logic (a task per free slot while work remains), narrating what it sees.</summary>
+    /// <summary>
+    /// The example framework's logic (a task per free slot while work remains), narrating what it sees. A
+    /// task lost with the old leader before its agent had it (TASK_LOST, TASK_DROPPED: it never ran) is
+    /// launched again, as frameworks do; one that ran and failed is not.
+    /// </summary>
     private sealed class DemoScheduler(int total, Timeline timeline) : IScheduler
     {
         private static readonly Resources PerTask = ResourceText.Parse("cpus:0.5;mem:64");
         private readonly TaskCompletionSource halfDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private const int MaxAttempts = 3;
         private readonly ConcurrentDictionary<string, TaskState> states = new();
+        private readonly ConcurrentQueue<string> again = new();
+        private readonly ConcurrentDictionary<string, int> attempts = new();
         private Stopwatch? sinceKill;
         private int launched;
         private int finished;
@@ -150,10 +157,15 @@ internal static class DemoCommand
             {
                 var left = offer.Resources;
                 var batch = new List<TaskInfo>();
-                while (launched < total && left.Contains(PerTask))
+                while (left.Contains(PerTask))
                 {
-                    var id = $"task-{launched++:D3}";
-                    batch.Add(new TaskInfo(id, id, offer.AgentId, PerTask, "sleep 1.5; echo done"));
+                    string name;
+                    if (again.TryDequeue(out var lost)) name = lost;
+                    else if (launched < total) name = $"task-{launched++:D3}";
+                    else break;
+                    var attempt = attempts.AddOrUpdate(name, 1, (_, n) => n + 1);
+                    var id = attempt == 1 ? name : $"{name}.{attempt}";
+                    batch.Add(new TaskInfo(id, name, offer.AgentId, PerTask, "sleep 1.5; echo done"));
                     left = left.Subtract(PerTask);
                 }
                 if (batch.Count == 0)
@@ -171,6 +183,14 @@ internal static class DemoCommand
             var previous = states.TryGetValue(status.TaskId, out var p) ? p : (TaskState?)null;
             states[status.TaskId] = status.State;
             if (!status.State.IsTerminal() || previous is { } was && was.IsTerminal()) return;
+            var name = status.TaskId.Split('.')[0];
+            if (status.State is TaskState.Lost or TaskState.Dropped && attempts.GetValueOrDefault(name) < MaxAttempts)
+            {
+                timeline.Say($"task {status.TaskId} never ran ({status.State.MesosName()}: {status.Message}); launching it again");
+                again.Enqueue(name);
+                driver.ReviveOffers();
+                return;
+            }
             if (status.State == TaskState.Finished) Interlocked.Increment(ref finished);
             else
             {

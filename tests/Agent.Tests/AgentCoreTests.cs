@@ -93,6 +93,16 @@ public class AgentCoreTests
     }
 
     [Fact]
+    public void AnAcknowledgement_IsFlushedBeforeTheNextUpdateGoesOut_NotBefore()
+    {
+        Handle(new LinkRegistered(A));
+        var key = Started("t1");
+        // Nothing to send next: the acknowledgement waits for the next update's flush (same log, in order).
+        Assert.Equal(["append t1 ack"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, Head("t1"))), 1));
+        Assert.Equal(["release t1", "append t1 Finished durable", "send t1 Finished"], Handle(new ProcessExited(key, 0), 2));
+    }
+
+    [Fact]
     public void AnUnacknowledgedUpdate_IsResentWithDoublingBackoff_AndAtOnceToANewLeader()
     {
         Handle(new LinkRegistered(A));

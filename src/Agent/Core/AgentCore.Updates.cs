@@ -33,10 +33,13 @@ public sealed partial class AgentCore
             if (outcome == AckOutcome.Unexpected) Emit(new Noted(AgentNote.AckUnknown, task.Value, framework.Value, uuid.ToString()));
             return;
         }
-        // Durable too: were it lost in a crash, the restarted agent would resend this update, and one the
-        // framework saw before a later final state (TASK_RUNNING after TASK_FAILED) would reach it again
-        // after that state, from a master that had forgotten the task (the simulator's lossy disk, seed 1).
-        Emit(new AppendToLog(run.Key, new UpdateLogRecord(null, uuid), Durable: true));
+        // On disk before the next update goes out: were it lost in a crash, the restarted agent would resend
+        // this update, and one the framework saw before a later final state (TASK_RUNNING after TASK_FAILED)
+        // would reach it again after that state, from a master that had forgotten the task (the simulator's
+        // lossy disk, seed 1). With nothing to send next it waits for the next update's flush (same log, in
+        // order); the last one is flushed at once, so a completed run stays completed.
+        var sendsNext = run.Updates.Head is not null || run.Updates.Completed;
+        Emit(new AppendToLog(run.Key, new UpdateLogRecord(null, uuid), Durable: sendsNext));
         if (run.Updates.Completed)
         {
             runs.Remove((framework, task));

@@ -155,7 +155,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 break;
             case FrameworkToExecutor forExecutor:
                 // The built-in command executor has no channel to its task; custom executors are a later step.
-                Emit(new Noted(AgentNote.MessageDropped, forExecutor.Executor, forExecutor.Framework.Value, $"{forExecutor.Data.Length} bytes"));
+                Emit(new Noted(AgentNote.MessageDropped, forExecutor.Executor, forExecutor.Framework.Value, forExecutor.Data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 break;
             case ShutdownAgent stop:
                 Shutdown(stop.Reason);
