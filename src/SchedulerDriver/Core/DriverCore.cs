@@ -70,6 +70,7 @@ public sealed partial class DriverCore
     {
         now = at;
         effects.Clear();
+        if (input is Tick) announcedWake = null; // a tick consumes the wake-up: the next one is always asked for
         switch (input)
         {
             case StartDriver: Start(); break;
