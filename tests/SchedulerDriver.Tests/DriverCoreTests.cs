@@ -40,7 +40,7 @@ public sealed class DriverCoreTests
         script.Subscribe();
         script.Step(new AcceptOffersCalled(["o1"], [DriverCoreScript.Task("t1", "a1"), DriverCoreScript.Task("t0", "a2")], null));
 
-        Assert.Equal(["close 1", "disconnected m1 StreamClosed", "open 2 m2 as fw", "wake at 5500"],
+        Assert.Equal(["close 1", "disconnected m1 StreamClosed", "open 2 m2 as fw"], // its deadline is later than the wake-up asked for
             script.At(500).Step(new StreamClosed(1)));
         Assert.Null(script.Core.Subscription);
         Assert.Equal(["reregistered m2", "send 2 RECONCILE [t0@a2,t1@a1]", "send 2 RECONCILE []", "wake at 2600"],
@@ -113,7 +113,8 @@ public sealed class DriverCoreTests
     {
         var script = new DriverCoreScript();
         script.Subscribe(); // heartbeat 1 s, 2 missed + 1 s: silent after 3 s
-        Assert.Equal(["wake at 5000"], script.At(2000).Step(new EventReceived(1, HeartbeatEvent.Instance)));
+        Assert.Empty(script.At(2000).Step(new EventReceived(1, HeartbeatEvent.Instance))); // a later deadline: the wake-up at 3000 stands
+        Assert.Equal(["wake at 5000"], script.TickAt(3000));
         Assert.Equal(["wake at 5000"], script.TickAt(4999));
         Assert.Equal(["close 1", "disconnected m1 Silent", "open 2 m2 as fw", "wake at 10000"], script.TickAt(5000));
     }
@@ -128,7 +129,7 @@ public sealed class DriverCoreTests
         script.At(1000).Step(new EventReceived(1, HeartbeatEvent.Instance)); // keeps the stream alive
         script.At(2000).Step(new EventReceived(1, HeartbeatEvent.Instance));
         Assert.Equal(["send 1 RECONCILE [t1@a1,t2@?]", "wake at 5000"], script.TickAt(2000));
-        Assert.Equal(["update t2 Running", "send 1 ACKNOWLEDGE t2@a3 u1", "wake at 5500"],
+        Assert.Equal(["update t2 Running", "send 1 ACKNOWLEDGE t2@a3 u1"],
             script.At(2500).Step(new EventReceived(1, new UpdateEvent(DriverCoreScript.Update("t2", TaskState.Running, "a3")))));
         script.At(4000).Step(new EventReceived(1, HeartbeatEvent.Instance));
         script.At(5500).Step(new EventReceived(1, HeartbeatEvent.Instance));

@@ -85,8 +85,9 @@ public sealed partial class DriverCore
             case AbortDriver: End(DriverStatus.Aborted); break;
             default: Call(input); break;
         }
+        // Only an earlier deadline needs a wake-up of its own: a later one is asked for by the tick of the earlier.
         if (Status != DriverStatus.Running) announcedWake = null;
-        else if (NextWake() is { } wake && wake != announcedWake)
+        else if (NextWake() is { } wake && (announcedWake is not { } announced || wake < announced))
         {
             announcedWake = wake;
             effects.Add(new WakeAt(wake));

@@ -25,7 +25,11 @@ public sealed record CallDropped(DriverCall Call) : DriverEffect;
 /// <summary>An attempt failed; the next one goes out after <paramref name="RetryIn"/> (for logs: the core schedules it).</summary>
 public sealed record SubscribeAttemptFailed(int Attempt, string Master, string Reason, TimeSpan RetryIn) : DriverEffect;
 
-/// <summary>Feed a <see cref="Tick"/> at <paramref name="At"/>; replaces every earlier wake-up asked for.</summary>
+/// <summary>
+/// Feed a <see cref="Tick"/> at <paramref name="At"/>; replaces every wake-up asked for before. The
+/// core asks only when a deadline comes earlier than the one asked for (a tick that comes early, or
+/// finds its deadline moved, is harmless: every tick asks for the next one).
+/// </summary>
 public sealed record WakeAt(DateTimeOffset At) : DriverEffect;
 
 /// <summary>The driver ended (stopped or aborted): the shell releases whoever waits for it.</summary>
