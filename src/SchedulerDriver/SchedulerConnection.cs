@@ -8,10 +8,13 @@ using V1 = Mesos.HA.Protocol.Http.V1;
 namespace Mesos.HA.SchedulerDriver;
 
 /// <summary>The master refused a call (or a subscription) with this status and message.</summary>
-public sealed class SchedulerCallException(HttpStatusCode status, string message)
+public sealed class SchedulerCallException(HttpStatusCode status, string message, string? leader = null)
     : Exception($"HTTP {(int)status}: {message}")
 {
     public HttpStatusCode Status { get; } = status;
+
+    /// <summary>The leader a 307 names (host:port), when the redirect was not followed.</summary>
+    public string? Leader { get; } = leader;
 }
 
 /// <summary>The master answered the subscription with an ERROR event (an unacceptable FrameworkInfo): retrying will not help.</summary>
@@ -22,7 +25,7 @@ public sealed class SubscriptionRefusedException(string message) : Exception(mes
 /// RecordIO into <see cref="Events"/>) and the calls made with its <c>Mesos-Stream-Id</c> to the same
 /// master. It follows 307 redirects to the leader when subscribing. When the stream ends (the master
 /// died, stepped down, or replaced the subscription) <see cref="Events"/> completes; re-subscribing
-/// with the framework id is the caller's move (the driver does it with a retry pipeline).
+/// with the framework id is the caller's move (the driver's core decides when and where).
 /// </summary>
 public sealed class SchedulerConnection : IAsyncDisposable
 {
@@ -60,9 +63,11 @@ public sealed class SchedulerConnection : IAsyncDisposable
 
     /// <summary>
     /// Subscribes through <paramref name="master"/>, following redirects to the leader. The
-    /// <c>framework_info</c> carries <c>id</c> to re-subscribe as an existing framework.
+    /// <c>framework_info</c> carries <c>id</c> to re-subscribe as an existing framework. A 307 beyond
+    /// <paramref name="maxRedirects"/> throws <see cref="SchedulerCallException"/> naming the leader.
     /// </summary>
-    public static async Task<SchedulerConnection> SubscribeAsync(HttpClient http, string master, V1.FrameworkInfo frameworkInfo, CancellationToken token)
+    public static async Task<SchedulerConnection> SubscribeAsync(HttpClient http, string master, V1.FrameworkInfo frameworkInfo, CancellationToken token,
+        int maxRedirects = MaxRedirects)
     {
         var body = SubscribeBody(frameworkInfo);
         for (var hop = 0; ; hop++)
@@ -73,9 +78,10 @@ public sealed class SchedulerConnection : IAsyncDisposable
             };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.TemporaryRedirect && hop < MaxRedirects && response.Headers.Location is { } location)
+            if (response.StatusCode == HttpStatusCode.TemporaryRedirect && response.Headers.Location is { } location)
             {
                 response.Dispose();
+                if (hop >= maxRedirects) throw new SchedulerCallException(response.StatusCode, $"{master} is not the leader", LeaderOf(location));
                 master = LeaderOf(location);
                 continue;
             }

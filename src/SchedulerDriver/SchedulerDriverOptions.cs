@@ -35,6 +35,9 @@ public sealed record SchedulerDriverOptions
     /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Draws the backoff jitter (seed it for a reproducible run); null: a generator of the driver's own.</summary>
+    public Random? Random { get; init; }
+
     /// <summary>The HTTP client to use (no automatic redirects: the driver follows 307s itself); null makes one.</summary>
     public HttpClient? Http { get; init; }
 }

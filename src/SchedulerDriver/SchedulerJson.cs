@@ -1,5 +1,6 @@
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Http;
+using Mesos.HA.SchedulerDriver.Core;
 using V1 = Mesos.HA.Protocol.Http.V1;
 
 namespace Mesos.HA.SchedulerDriver;
@@ -70,10 +71,40 @@ internal static class SchedulerJson
         Kill = new() { TaskId = V1.Id.Of(taskId), AgentId = agentId is null ? null : V1.Id.Of(agentId) },
     };
 
-    public static V1.Call Acknowledge(TaskUpdate status) => new()
+    public static V1.Call Acknowledge(TaskUpdate status) => Acknowledge(status.AgentId!, status.TaskId, status.Uuid!);
+
+    public static V1.Call Acknowledge(string agentId, string taskId, string uuid) => new()
     {
         Type = V1.Call.AcknowledgeType,
-        Acknowledge = new() { AgentId = V1.Id.Of(status.AgentId!), TaskId = V1.Id.Of(status.TaskId), Uuid = status.Uuid },
+        Acknowledge = new() { AgentId = V1.Id.Of(agentId), TaskId = V1.Id.Of(taskId), Uuid = uuid },
+    };
+
+    /// <summary>A call the driver's core decided, as the v1 API carries it.</summary>
+    public static V1.Call Call(DriverCall call) => call switch
+    {
+        AcceptCall a => Accept(a.OfferIds, a.Tasks, a.Filters),
+        DeclineCall d => Decline(d.OfferId, d.Filters),
+        ReviveCall r => Revive(r.Roles),
+        SuppressCall s => Suppress(s.Roles),
+        KillCall k => Kill(k.TaskId, k.AgentId),
+        AcknowledgeCall a => Acknowledge(a.AgentId, a.TaskId, a.Uuid),
+        ReconcileCall r => Reconcile(r.Tasks),
+        MessageCall m => Message(m.ExecutorId, m.AgentId, m.Data),
+        TeardownCall => Teardown(),
+        _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name),
+    };
+
+    /// <summary>An event of the stream as the driver's core takes it; any it has no use for is a heartbeat (it shows the stream lives).</summary>
+    public static DriverEvent ReadEvent(V1.Event e) => e.Type switch
+    {
+        V1.Event.OffersType => new OffersEvent([.. (e.Offers?.Offers ?? []).OfType<V1.Offer>().Select(ReadOffer)]),
+        V1.Event.RescindType => new RescindEvent(e.Rescind?.OfferId?.Value ?? ""),
+        V1.Event.UpdateType => new UpdateEvent(ReadStatus(e.Update?.Status ?? new V1.TaskStatus())),
+        V1.Event.MessageType => new MessageEvent(e.Message?.ExecutorId?.Value ?? "", e.Message?.AgentId?.Value ?? "",
+            Convert.FromBase64String(e.Message?.Data ?? "")),
+        V1.Event.FailureType => new FailureEvent(e.Failure?.AgentId?.Value ?? "", e.Failure?.ExecutorId?.Value, e.Failure?.Status ?? 0),
+        V1.Event.ErrorType => new ErrorEvent(e.Error?.Message ?? "error"),
+        _ => HeartbeatEvent.Instance,
     };
 
     public static V1.Call Reconcile(IEnumerable<(string Task, string? Agent)> tasks) => new()

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Mesos.HA.Master.Tests;
 
-/// <summary>The allocator and the master's and agent's decision cores stay pure: no sockets, files, processes, timers, clocks, randomness, threads, DotNext or FASTER.</summary>
+/// <summary>The allocator and the master's, agent's and scheduler driver's decision cores stay pure: no sockets, files, processes, timers, clocks, randomness, threads, DotNext or FASTER.</summary>
 public class PureCoreTests
 {
     private static readonly string[] Forbidden =
@@ -16,6 +16,7 @@ public class PureCoreTests
     [InlineData("src/Master/Allocation")]
     [InlineData("src/Master/Core")]
     [InlineData("src/Agent/Core")]
+    [InlineData("src/SchedulerDriver/Core")]
     public void PureComponents_ReferenceNoIoClockOrReplication(string folder)
     {
         var root = RepositoryRoot();

@@ -453,7 +453,7 @@ public sealed class SimMaster : SimNode
                 return;
             }
             stream.Started = true;
-            network.Send(connection, this, new SubscribedEvent(id));
+            network.Send(connection, this, new SubscribedEvent(id, TimeSpan.FromMilliseconds(options.FrameworkHeartbeatMs)));
             foreach (var waiting in stream.Waiting) network.Send(connection, this, new FrameworkEvent(waiting));
             stream.Waiting.Clear();
         });

@@ -14,8 +14,8 @@ public sealed record SubscribeCall(FrameworkId? Id, FrameworkInfo Info, TimeSpan
 /// <summary>Any other call, as the edge parses it into the core's input.</summary>
 public sealed record FrameworkCall(FrameworkInput Input);
 
-/// <summary>SUBSCRIBED: the stream is open.</summary>
-public sealed record SubscribedEvent(FrameworkId Id);
+/// <summary>SUBSCRIBED: the stream is open; heartbeats follow at the interval given.</summary>
+public sealed record SubscribedEvent(FrameworkId Id, TimeSpan HeartbeatInterval);
 
 /// <summary>OFFERS, RESCIND, UPDATE or FAILURE, as the leader's core decided them.</summary>
 public sealed record FrameworkEvent(Effect Effect);

@@ -37,6 +37,9 @@ public sealed class SimConnection(int id, SimNode opener, SimNode acceptor)
     internal long LastArrivalToAcceptor { get; set; }
     internal List<(SimNode From, object Message)> Held { get; } = [];
 
+    /// <summary>Set by a graceful close: what this end sent before it still arrives (data before the FIN, as TCP delivers it).</summary>
+    internal SimNode? ClosedAfterSending { get; set; }
+
     public SimNode PeerOf(SimNode node) => node == Opener ? Acceptor : Opener;
 
     public override string ToString() => $"c{Id}({Opener.Name}>{Acceptor.Name})";
@@ -134,7 +137,7 @@ public sealed class SimNetwork(SimLoop loop)
         var incarnation = to == c.Acceptor ? c.AcceptorIncarnation : c.OpenerIncarnation;
         loop.On(to, at - loop.NowMs, () =>
         {
-            if (!c.Open || !to.Up || to.Incarnation != incarnation) return;
+            if ((!c.Open && c.ClosedAfterSending != from) || !to.Up || to.Incarnation != incarnation) return;
             loop.Record($"{from.Name}>{to.Name} {History.Of(message)}");
             to.Receive(c, message);
         });
@@ -144,17 +147,23 @@ public sealed class SimNetwork(SimLoop loop)
 
     /// <summary>
     /// <paramref name="by"/> closes the connection: at once on its side; the peer notices after one
-    /// latency unless a partition hides it (then only its own timeouts tell it).
+    /// latency unless a partition hides it (then only its own timeouts tell it). What <paramref name="by"/>
+    /// sent before a graceful close still arrives, before the close is noticed (an answer followed by a
+    /// close, as a 307 or a refusal is); a crash loses it.
     /// </summary>
-    public void Close(SimConnection c, SimNode by)
+    public void Close(SimConnection c, SimNode by) => Close(c, by, graceful: true);
+
+    private void Close(SimConnection c, SimNode by, bool graceful)
     {
         if (!c.Open) return;
         c.Open = false;
         c.Held.Clear();
         var peer = c.PeerOf(by);
         if (Cut(by, peer)) return;
+        if (graceful) c.ClosedAfterSending = by;
+        var lastArrival = peer == c.Acceptor ? c.LastArrivalToAcceptor : c.LastArrivalToOpener;
         var incarnation = peer == c.Acceptor ? c.AcceptorIncarnation : c.OpenerIncarnation;
-        loop.On(peer, Latency(), () =>
+        loop.On(peer, Math.Max(Latency(), graceful ? lastArrival - loop.NowMs : 0), () =>
         {
             if (peer.Up && peer.Incarnation == incarnation) peer.Closed(c);
         });
@@ -163,6 +172,6 @@ public sealed class SimNetwork(SimLoop loop)
     /// <summary>A node died: every connection of its incarnation closes (peers hear of it unless cut off).</summary>
     public void Crashed(SimNode node)
     {
-        foreach (var c in connections.Where(c => c.Open && (c.Opener == node || c.Acceptor == node)).ToArray()) Close(c, node);
+        foreach (var c in connections.Where(c => c.Open && (c.Opener == node || c.Acceptor == node)).ToArray()) Close(c, node, graceful: false);
     }
 }

@@ -1,0 +1,27 @@
+namespace Mesos.HA.SchedulerDriver.Core;
+
+/// <summary>The timings and switches <see cref="DriverCore"/> decides by (see <see cref="SchedulerDriverOptions"/>).</summary>
+public sealed record DriverCoreOptions
+{
+    public bool ImplicitAcknowledgements { get; init; } = true;
+    public TimeSpan ResubscribeFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan ResubscribeMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public int MissedHeartbeats { get; init; } = 2;
+    public TimeSpan SubscribeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReconcileRetryFirstDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ReconcileRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>307s followed by one attempt before it counts as failed.</summary>
+    public int MaxRedirects { get; init; } = 4;
+
+    public static DriverCoreOptions From(SchedulerDriverOptions options) => new()
+    {
+        ImplicitAcknowledgements = options.ImplicitAcknowledgements,
+        ResubscribeFirstDelay = options.ResubscribeFirstDelay,
+        ResubscribeMaxDelay = options.ResubscribeMaxDelay,
+        MissedHeartbeats = options.MissedHeartbeats,
+        SubscribeTimeout = options.SubscribeTimeout,
+        ReconcileRetryFirstDelay = options.ReconcileRetryFirstDelay,
+        ReconcileRetryMaxDelay = options.ReconcileRetryMaxDelay,
+    };
+}
