@@ -123,6 +123,32 @@ public class MasterCoreUpdateDeliveryTests
     }
 
     /// <summary>
+    /// The simulator's seed 100461: after a failover the framework acknowledged the agent's resent
+    /// TASK_RUNNING, whose agent then died before it recorded the acknowledgement; a reconciliation
+    /// answered the TASK_FINISHED the agent had reported, and the agent's next resend of TASK_RUNNING
+    /// reached the framework after it. Until the agent's next update arrives, answers are what the
+    /// framework last acknowledged.
+    /// </summary>
+    [Fact]
+    public void Reconciliation_AfterTheResendWasAcknowledged_StaysWithIt_UntilTheAgentsNextUpdate()
+    {
+        var core = WithTasks();
+        var info = new AgentInfo(A1, "h", "127.0.0.1:5051", "cpus:4;mem:1024", new Dictionary<string, string>());
+        core.ReregisterAgent(info, [new ReportedTask(T1, F1, "web", R("cpus:1;mem:64"), TaskState.Finished, TaskState.Running)], wasUnreachable: false, T0);
+        var running = Guid.NewGuid();
+        core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "");
+        core.Acknowledge(F1, A1, T1, running);
+
+        Assert.Equal(TaskState.Running, Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [T1]))).State);
+        Assert.Empty(core.Kill(F1, T1)); // it ended; the update saying so is still to come
+        // The agent lost the acknowledgement and resends: acknowledged again, not forwarded.
+        Assert.IsType<ForwardAcknowledgement>(Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Running, running, "")));
+        var finished = Guid.NewGuid();
+        Assert.IsType<ForwardUpdate>(Assert.Single(core.StatusUpdate(A1, F1, T1, TaskState.Finished, finished, "")));
+        Assert.Equal(TaskState.Finished, Assert.IsType<SendUpdate>(Assert.Single(core.Reconcile(F1, [T1]))).State);
+    }
+
+    /// <summary>
     /// Found by the simulator's 10,000-seed run (seeds 100120, 100859): a new leader answered TASK_UNKNOWN
     /// for a task on an agent the registry held as unreachable (or whose readmission was still being
     /// written); the framework stopped watching a task that came back with its agent and ran on. Such a

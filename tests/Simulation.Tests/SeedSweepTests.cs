@@ -39,12 +39,11 @@ public class SeedSweepTests(ITestOutputHelper output)
     [InlineData(25)] // a leader paused for 2 s woke up deposed and sent offers before it knew (61 and 197 too)
     [InlineData(1)]  // the agent's unflushed acknowledgements lost in a crash: TASK_RUNNING resent after TASK_FAILED (47 too)
     [InlineData(47)]
-    // Open (src/Master): an agent died handling the acknowledgement of a resent TASK_RUNNING; the leader,
-    // having forwarded that acknowledgement, answered a reconciliation with the agent's later
-    // TASK_FINISHED; the restarted agent resent TASK_RUNNING to the next leader, which forwarded it
-    // after the framework had heard TASK_FINISHED. Mesos answers with the state of the update last
-    // forwarded (status_update_state) until the agent's next update arrives.
-    [InlineData(100461, Skip = "open master-core bug: reconciliation answers ahead of an acknowledgement the agent may not have recorded")]
+    // An agent died handling the acknowledgement of a resent TASK_RUNNING; the leader answered a
+    // reconciliation with the agent's later TASK_FINISHED, and the restarted agent's resent TASK_RUNNING
+    // reached the framework after it. Answers now stay with the state last acknowledged until the
+    // agent's next update arrives (MasterCoreUpdateDeliveryTests), as Mesos' status_update_state does.
+    [InlineData(100461)]
     public void SeedThatFoundABug_Passes(int seed) => Passes(new SimulationOptions { Seed = seed });
 
     /// <summary>

@@ -9,6 +9,8 @@ public sealed partial class MasterCore
     private readonly Dictionary<(FrameworkId, TaskId), Queue<ForwardUpdate>> waiting = new();
     // Per task: the last update the framework acknowledged (an agent's resend may cross the acknowledgement).
     private readonly Dictionary<(FrameworkId, TaskId), Guid> lastAcknowledged = new();
+    // Per task: the state of that update: what the framework last heard through the update stream.
+    private readonly Dictionary<(FrameworkId, TaskId), TaskState> lastAcknowledgedState = new();
     // Per task: the state of the update its agent will resend first, as reported at re-registration, until
     // the resend arrives. The framework hears that state next: answers about the task must not run ahead of it.
     private readonly Dictionary<(FrameworkId, TaskId), TaskState> resendPending = new();
@@ -79,6 +81,7 @@ public sealed partial class MasterCore
         var effects = new List<Effect> { new ForwardAcknowledgement(agent, framework, task, uuid) };
         unacknowledged.Remove(key);
         lastAcknowledged[key] = uuid;
+        lastAcknowledgedState[key] = expected.State;
         if (waiting.TryGetValue(key, out var queue) && queue.TryDequeue(out var next))
         {
             unacknowledged[key] = next;
@@ -103,6 +106,7 @@ public sealed partial class MasterCore
             var old = completedOrder.Dequeue();
             completed.Remove(old);
             lastAcknowledged.Remove(old);
+            lastAcknowledgedState.Remove(old);
         }
     }
 
@@ -119,7 +123,8 @@ public sealed partial class MasterCore
     {
         if (tasks.TryGetValue((framework, task), out var tracked) && IsLive(tracked.State))
             return [new KillTask(tracked.Agent, framework, task)];
-        if (resendPending.ContainsKey((framework, task)) || unacknowledged.ContainsKey((framework, task)))
+        if (resendPending.ContainsKey((framework, task)) || unacknowledged.ContainsKey((framework, task))
+            || tracked is not null && AheadOfTheStream(tracked))
             return []; // it ended, and the updates saying so are on their way through the ordered stream
         if (tracked is not null && pendingAgents.ContainsKey(tracked.Agent))
             return []; // its agent's readmission is being written: the commit tells
@@ -134,11 +139,22 @@ public sealed partial class MasterCore
     /// latest may be ahead of updates still to come: a framework told TASK_FINISHED and then sent the
     /// agent's resent TASK_RUNNING hears its task go backwards (the simulator found it in 50 of 200 seeds;
     /// Mesos answers with the status update state for the same reason).
+    /// <para>After the framework acknowledged the agent's resend, the latest state its agent reported at
+    /// re-registration is still ahead of the stream until the agent's next update arrives: the answer is
+    /// the state the framework last acknowledged. The agent may yet resend that one (it died before it
+    /// recorded the acknowledgement), and a framework told the end first would hear its task run again
+    /// (the simulator's seed 100461; Mesos answers with the last forwarded status update's state).</para>
     /// </summary>
     private TaskState HeardNext(TrackedTask t) =>
         unacknowledged.TryGetValue((t.Framework, t.Id), out var inFlight) ? inFlight.State
         : resendPending.TryGetValue((t.Framework, t.Id), out var next) ? next
+        : AheadOfTheStream(t) ? lastAcknowledgedState[(t.Framework, t.Id)]
         : t.State;
+
+    /// <summary>The task's state came from its agent's report and no update carrying it was forwarded yet.</summary>
+    private bool AheadOfTheStream(TrackedTask t) =>
+        !unacknowledged.ContainsKey((t.Framework, t.Id)) && !resendPending.ContainsKey((t.Framework, t.Id))
+        && lastAcknowledgedState.TryGetValue((t.Framework, t.Id), out var heard) && heard != t.State;
 
     /// <summary>How a task no master knows is answered: TASK_UNKNOWN to a partition-aware framework, TASK_LOST otherwise.</summary>
     private TaskState UnknownTaskState(FrameworkId framework) =>
