@@ -38,7 +38,8 @@ internal sealed class Cycle
         for (var i = 0; i < names.Length; i++) totals[i] = input.ClusterTotal.Total(names[i]).ToDouble();
         weights = new Dictionary<string, double>(input.Weights, StringComparer.Ordinal);
         unallocated = new long[names.Length];
-        foreach (var agent in input.Agents) Accumulate(unallocated, Amounts(agent.Available));
+        foreach (var agent in input.Agents)
+            for (var i = 0; i < names.Length; i++) unallocated[i] += agent.Available.Total(names[i]).Milli;
         foreach (var (role, quota) in input.Quotas)
         {
             if (!quota.Guarantees.IsEmpty) guarantees[role] = Amounts(quota.Guarantees);

@@ -21,9 +21,8 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
 
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
-        HashSet<(string Framework, string Agent)>? filtered = null;
-        if (!AnythingToOffer(input, ref filtered)) return [];
-        var cycle = new Cycle(input, filtered ?? ActiveFilters(input));
+        if (!AnythingToOffer(input)) return [];
+        var cycle = new Cycle(input, ActiveFilters(input));
         var agents = InIdOrder(input.Agents);
         var remaining = new Resources[agents.Length];
         for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
@@ -37,28 +36,48 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     /// <summary>
     /// Whether a cycle could make any offer: some agent has at least the minimum free and some framework
     /// that wants offers in some role has no filter on it. In the simulator about 40% of passes have
-    /// nothing to give; this answers them without building the cycle's bookkeeping.
+    /// nothing to give; this answers them without building the cycle's bookkeeping. It may say yes
+    /// when there is nothing (the cycle then finds nothing), never no when there is something.
     /// </summary>
-    /// <param name="input">The cycle's view.</param>
-    /// <param name="filtered">The active filters, built here once an agent has something free (null until then).</param>
-    private bool AnythingToOffer(AllocationInput input, ref HashSet<(string Framework, string Agent)>? filtered)
+    private bool AnythingToOffer(AllocationInput input)
     {
-        var wanting = new List<AllocatorFramework>(input.Frameworks.Count);
+        var wantingCount = 0;
         foreach (var framework in input.Frameworks)
-            foreach (var role in framework.Roles)
-                if (!framework.SuppressedRoles.Contains(role))
-                {
-                    wanting.Add(framework);
-                    break;
-                }
-        if (wanting.Count == 0) return false;
+            if (Wants(framework)) wantingCount++;
+        if (wantingCount == 0) return false;
+        // Every agent's row of the agent-by-framework grid must be filtered in full for a no: with fewer
+        // filters than cells, some cell is free (a large cluster answers here, after a few agents).
+        var offeringCount = 0;
         foreach (var agent in input.Agents)
+            if (minimum.IsMet(agent.Available) && (long)++offeringCount * wantingCount > input.Filters.Count) return true;
+        if (offeringCount == 0) return false;
+        // Few enough cells: number agents and frameworks (string keys hash cheaply) and let each filter
+        // in force mark its cell.
+        var wanting = new Dictionary<string, int>(wantingCount, StringComparer.Ordinal);
+        foreach (var framework in input.Frameworks)
+            if (Wants(framework)) wanting.TryAdd(framework.Id.Value, wanting.Count);
+        var offering = new Dictionary<string, int>(offeringCount, StringComparer.Ordinal);
+        foreach (var agent in input.Agents)
+            if (minimum.IsMet(agent.Available)) offering.TryAdd(agent.Id.Value, offering.Count);
+        var columns = wanting.Count;
+        var filtered = new bool[offering.Count * columns];
+        var filteredInRow = new int[offering.Count];
+        var fullRows = 0;
+        foreach (var f in input.Filters)
         {
-            if (!minimum.IsMet(agent.Available)) continue;
-            filtered ??= ActiveFilters(input);
-            foreach (var framework in wanting)
-                if (!filtered.Contains((framework.Id.Value, agent.Id.Value))) return true;
+            if (f.Until <= input.Now || !offering.TryGetValue(f.Agent.Value, out var row) || !wanting.TryGetValue(f.Framework.Value, out var column)) continue;
+            ref var cell = ref filtered[row * columns + column];
+            if (cell) continue;
+            cell = true;
+            if (++filteredInRow[row] == columns && ++fullRows == offering.Count) return false;
         }
+        return true;
+    }
+
+    private static bool Wants(AllocatorFramework framework)
+    {
+        foreach (var role in framework.Roles)
+            if (!framework.SuppressedRoles.Contains(role)) return true;
         return false;
     }
 
