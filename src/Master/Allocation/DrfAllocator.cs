@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Resources;
 
@@ -21,8 +22,8 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
 
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
-        if (!AnythingToOffer(input)) return [];
-        var cycle = new Cycle(input, ActiveFilters(input));
+        if (!AnythingToOffer(input, out var filtered)) return [];
+        var cycle = new Cycle(input, filtered ?? ActiveFilters(input));
         var agents = InIdOrder(input.Agents);
         var remaining = new Resources[agents.Length];
         for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
@@ -39,39 +40,45 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     /// nothing to give; this answers them without building the cycle's bookkeeping. It may say yes
     /// when there is nothing (the cycle then finds nothing), never no when there is something.
     /// </summary>
-    private bool AnythingToOffer(AllocationInput input)
+    /// <param name="input">The cycle's view.</param>
+    /// <param name="filtered">The filters in force, when they had to be gathered for the answer (null otherwise).</param>
+    private bool AnythingToOffer(AllocationInput input, out Dictionary<string, FrameworksKeptOff>? filtered)
     {
+        filtered = null;
         var wantingCount = 0;
         foreach (var framework in input.Frameworks)
             if (Wants(framework)) wantingCount++;
         if (wantingCount == 0) return false;
-        // Every agent's row of the agent-by-framework grid must be filtered in full for a no: with fewer
-        // filters than cells, some cell is free (a large cluster answers here, after a few agents).
+        // Every agent must have a filter for every framework that wants offers for a no: with fewer
+        // filters than that, the answer is yes (a large cluster answers here, after a few agents).
         var offeringCount = 0;
         foreach (var agent in input.Agents)
             if (minimum.IsMet(agent.Available) && (long)++offeringCount * wantingCount > input.Filters.Count) return true;
         if (offeringCount == 0) return false;
-        // Few enough cells: number agents and frameworks (string keys hash cheaply) and let each filter
-        // in force mark its cell.
-        var wanting = new Dictionary<string, int>(wantingCount, StringComparer.Ordinal);
-        foreach (var framework in input.Frameworks)
-            if (Wants(framework)) wanting.TryAdd(framework.Id.Value, wanting.Count);
-        var offering = new Dictionary<string, int>(offeringCount, StringComparer.Ordinal);
+        filtered = ActiveFilters(input);
         foreach (var agent in input.Agents)
-            if (minimum.IsMet(agent.Available)) offering.TryAdd(agent.Id.Value, offering.Count);
-        var columns = wanting.Count;
-        var filtered = new bool[offering.Count * columns];
-        var filteredInRow = new int[offering.Count];
-        var fullRows = 0;
+        {
+            if (!minimum.IsMet(agent.Available)) continue;
+            if (!filtered.TryGetValue(agent.Id.Value, out var onAgent) || onAgent.Count < wantingCount) return true;
+            foreach (var framework in input.Frameworks)
+                if (!onAgent.Contains(framework.Id.Value) && Wants(framework)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The filters still in force: per agent, the frameworks kept off it. Keyed by the ids' strings, which
+    /// hash cheaply on their own (a pair of strings as one key costs a randomized hash of each).
+    /// </summary>
+    private static Dictionary<string, FrameworksKeptOff> ActiveFilters(AllocationInput input)
+    {
+        var filtered = new Dictionary<string, FrameworksKeptOff>(StringComparer.Ordinal);
         foreach (var f in input.Filters)
         {
-            if (f.Until <= input.Now || !offering.TryGetValue(f.Agent.Value, out var row) || !wanting.TryGetValue(f.Framework.Value, out var column)) continue;
-            ref var cell = ref filtered[row * columns + column];
-            if (cell) continue;
-            cell = true;
-            if (++filteredInRow[row] == columns && ++fullRows == offering.Count) return false;
+            if (f.Until <= input.Now) continue;
+            CollectionsMarshal.GetValueRefOrAddDefault(filtered, f.Agent.Value, out _).Add(f.Framework.Value);
         }
-        return true;
+        return filtered;
     }
 
     private static bool Wants(AllocatorFramework framework)
@@ -79,15 +86,6 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         foreach (var role in framework.Roles)
             if (!framework.SuppressedRoles.Contains(role)) return true;
         return false;
-    }
-
-    /// <summary>The (framework, agent) pairs with a filter still in force.</summary>
-    private static HashSet<(string Framework, string Agent)> ActiveFilters(AllocationInput input)
-    {
-        var filtered = new HashSet<(string Framework, string Agent)>(input.Filters.Count);
-        foreach (var f in input.Filters)
-            if (f.Until > input.Now) filtered.Add((f.Framework.Value, f.Agent.Value));
-        return filtered;
     }
 
     /// <summary>The agents in id order (ordinal); the master hands them over sorted already, so usually no sort.</summary>
@@ -132,6 +130,7 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     private bool TryPick(Cycle cycle, AgentId agent, AgentSplit split, bool guaranteeStage,
         out Cycle.FrameworkState framework, out string role, out Resources resources)
     {
+        var keptOff = cycle.KeptOff(agent);
         foreach (var (_, candidateRole) in cycle.RoleOrder)
         {
             if (guaranteeStage && !cycle.HasUnmetGuarantee(candidateRole)) continue;
@@ -145,8 +144,8 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
             }
             foreach (var (_, frameworkId) in cycle.FrameworkOrder(candidateRole))
             {
+                if (keptOff.Contains(frameworkId)) continue;
                 var candidate = cycle.Framework(frameworkId);
-                if (cycle.IsFiltered(candidate.Id, agent)) continue;
                 framework = candidate;
                 role = candidateRole;
                 resources = usable;
