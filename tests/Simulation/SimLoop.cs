@@ -14,7 +14,9 @@ public sealed class SimLoop
     /// <summary>Where simulated time starts (a fixed instant: wall-clock time never enters a run).</summary>
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly PriorityQueue<Action, (long At, long Sequence)> queue = new();
+    // Each event with the node whose work it is (null: the simulation's own), so a paused node's work
+    // waits without a wrapping closure per event.
+    private readonly PriorityQueue<(SimNode? Node, Action Action), (long At, long Sequence)> queue = new();
     private readonly IncrementalHash digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<string>? trace;
     private long sequence;
@@ -53,13 +55,13 @@ public sealed class SimLoop
     /// <summary>The history's lines, when kept (for reports of a failing seed).</summary>
     public IReadOnlyList<string> Trace => trace ?? [];
 
-    public void After(long delayMs, Action action) => queue.Enqueue(action, (NowMs + Math.Max(0, delayMs), sequence++));
+    public void After(long delayMs, Action action) => queue.Enqueue((null, action), (NowMs + Math.Max(0, delayMs), sequence++));
 
     /// <summary>
     /// Work of <paramref name="node"/> (its timers, what arrives for it): while the node is paused it
     /// waits, and runs when the pause ends, in the order it came due (a SIGSTOPped process, then SIGCONT).
     /// </summary>
-    public void On(SimNode node, long delayMs, Action action) => After(delayMs, () => RunOn(node, action));
+    public void On(SimNode node, long delayMs, Action action) => queue.Enqueue((node, action), (NowMs + Math.Max(0, delayMs), sequence++));
 
     /// <summary>
     /// <paramref name="work"/> of <paramref name="node"/> every <paramref name="ms"/>, for as long as the
@@ -77,21 +79,16 @@ public sealed class SimLoop
         On(node, ms, Tick);
     }
 
-    private void RunOn(SimNode node, Action action)
-    {
-        if (node.PausedUntil > NowMs) After(node.PausedUntil - NowMs, () => RunOn(node, action));
-        else action();
-    }
-
     /// <summary>Runs events until none is left before <paramref name="untilMs"/>, stopping early when <paramref name="stop"/> says so.</summary>
     public void Run(long untilMs, Func<bool>? stop = null)
     {
-        while (queue.TryPeek(out var action, out var key) && key.At <= untilMs)
+        while (queue.TryPeek(out var due, out var key) && key.At <= untilMs)
         {
             queue.Dequeue();
             NowMs = key.At;
             EventsRun++;
-            action();
+            if (due.Node is { } node && node.PausedUntil > NowMs) On(node, node.PausedUntil - NowMs, due.Action);
+            else due.Action();
             if (stop?.Invoke() == true) return;
         }
         NowMs = Math.Max(NowMs, untilMs);
