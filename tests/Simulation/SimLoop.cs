@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Mesos.HA.Master.Core;
 
 namespace Mesos.HA.Simulation;
 
@@ -17,7 +16,7 @@ public sealed class SimLoop
     // Each event with the node whose work it is (null: the simulation's own), so a paused node's work
     // waits without a wrapping closure per event.
     private readonly PriorityQueue<(SimNode? Node, Action Action), (long At, long Sequence)> queue = new();
-    private readonly IncrementalHash digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly HistoryWriter digest = new();
     private readonly List<string>? trace;
     private long sequence;
 
@@ -94,59 +93,42 @@ public sealed class SimLoop
         NowMs = Math.Max(NowMs, untilMs);
     }
 
-    // History bytes gather here and reach the hash in large pieces (a hash call per line costs more than the line).
-    private readonly byte[] pending = new byte[64 * 1024];
-    private int pendingLength;
-
     /// <summary>Writes one line to the history (and its digest).</summary>
     public void Record(string line)
     {
         HistoryLines++;
-        if (trace is not null) trace.Add($"{NowMs} {line}");
-        Append(NowMs);
-        Append(line);
-        Append("\n");
+        trace?.Add($"{NowMs} {line}");
+        digest.Begin(1, NowMs);
+        digest.Text(line);
     }
 
-    private void Append(long number)
+    /// <summary>
+    /// Writes to the history that <paramref name="message"/> reached <paramref name="to"/>. The digest
+    /// takes the message's fields; a line of text is made only for a kept trace.
+    /// </summary>
+    public void RecordDelivery(SimNode from, SimNode to, object message)
     {
-        Span<byte> digits = stackalloc byte[24];
-        number.TryFormat(digits, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
-        AppendBytes(digits[..written]);
-        AppendBytes(" "u8);
+        HistoryLines++;
+        trace?.Add($"{NowMs} {from.Name}>{to.Name} {History.Of(message)}");
+        digest.Begin(2, NowMs);
+        digest.Text(from.Name);
+        digest.Text(to.Name);
+        HistoryEncoding.Write(digest, message);
     }
 
-    private void Append(string text)
+    /// <summary>Writes to the history that <paramref name="master"/>'s core of <paramref name="term"/> takes <paramref name="input"/>.</summary>
+    public void RecordInput(SimNode master, long term, MasterInput input)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (max > pending.Length - pendingLength) Flush();
-        if (max > pending.Length)
-        {
-            digest.AppendData(Encoding.UTF8.GetBytes(text));
-            return;
-        }
-        pendingLength += Encoding.UTF8.GetBytes(text, pending.AsSpan(pendingLength));
-    }
-
-    private void AppendBytes(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length > pending.Length - pendingLength) Flush();
-        bytes.CopyTo(pending.AsSpan(pendingLength));
-        pendingLength += bytes.Length;
-    }
-
-    private void Flush()
-    {
-        digest.AppendData(pending, 0, pendingLength);
-        pendingLength = 0;
+        HistoryLines++;
+        trace?.Add($"{NowMs} {master.Name} t{term} input {History.Of(input)}");
+        digest.Begin(3, NowMs);
+        digest.Text(master.Name);
+        digest.Long(term);
+        HistoryEncoding.Write(digest, input);
     }
 
     /// <summary>The digest of the history so far (hex, 16 characters).</summary>
-    public string Digest()
-    {
-        Flush();
-        return Convert.ToHexString(digest.GetCurrentHash())[..16];
-    }
+    public string Digest() => digest.Digest();
 
     /// <summary>A uniform integer in [min, max].</summary>
     public int Between(int min, int max) => Random.Next(min, max + 1);

@@ -136,7 +136,7 @@ public sealed class SimNetwork(SimLoop loop)
         loop.On(to, at - loop.NowMs, () =>
         {
             if (!c.Open || !to.Up || to.Incarnation != incarnation) return;
-            loop.Record($"{from.Name}>{to.Name} {History.Of(message)}");
+            loop.RecordDelivery(from, to, message);
             to.Receive(c, message);
         });
     }
