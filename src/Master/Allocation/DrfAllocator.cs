@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Resources;
 
@@ -16,14 +15,16 @@ namespace Mesos.HA.Master.Allocation;
 /// needs), unallocated resources are held back for unmet guarantees during fair sharing, and no
 /// role is offered beyond its limit.
 /// </summary>
+/// <remarks>Not safe to call concurrently: it keeps the last cycle's filters in force for the next.</remarks>
 public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
 {
     private readonly MinimumAllocatable minimum = minimum ?? MinimumAllocatable.Default;
+    private readonly FiltersInForce filtersInForce = new();
 
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
         if (!AnythingToOffer(input, out var filtered)) return [];
-        var cycle = new Cycle(input, filtered ?? ActiveFilters(input));
+        var cycle = new Cycle(input, filtered ?? filtersInForce.Of(input.Filters, input.Now));
         var agents = InIdOrder(input.Agents);
         var remaining = new Resources[agents.Length];
         for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
@@ -55,7 +56,7 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         foreach (var agent in input.Agents)
             if (minimum.IsMet(agent.Available) && (long)++offeringCount * wantingCount > input.Filters.Count) return true;
         if (offeringCount == 0) return false;
-        filtered = ActiveFilters(input);
+        filtered = filtersInForce.Of(input.Filters, input.Now);
         foreach (var agent in input.Agents)
         {
             if (!minimum.IsMet(agent.Available)) continue;
@@ -64,21 +65,6 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
                 if (!onAgent.Contains(framework.Id.Value) && Wants(framework)) return true;
         }
         return false;
-    }
-
-    /// <summary>
-    /// The filters still in force: per agent, the frameworks kept off it. Keyed by the ids' strings, which
-    /// hash cheaply on their own (a pair of strings as one key costs a randomized hash of each).
-    /// </summary>
-    private static Dictionary<string, FrameworksKeptOff> ActiveFilters(AllocationInput input)
-    {
-        var filtered = new Dictionary<string, FrameworksKeptOff>(StringComparer.Ordinal);
-        foreach (var f in input.Filters)
-        {
-            if (f.Until <= input.Now) continue;
-            CollectionsMarshal.GetValueRefOrAddDefault(filtered, f.Agent.Value, out _).Add(f.Framework.Value);
-        }
-        return filtered;
     }
 
     private static bool Wants(AllocatorFramework framework)
