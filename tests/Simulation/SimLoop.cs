@@ -15,7 +15,7 @@ public sealed class SimLoop
 
     // Each event with the node whose work it is (null: the simulation's own), so a paused node's work
     // waits without a wrapping closure per event.
-    private readonly PriorityQueue<(SimNode? Node, Action Action), (long At, long Sequence)> queue = new();
+    private readonly PriorityQueue<(SimNode? Node, Action Action), Due> queue = new();
     private readonly HistoryWriter digest = new();
     private readonly List<string>? trace;
     private long sequence;
@@ -54,13 +54,19 @@ public sealed class SimLoop
     /// <summary>The history's lines, when kept (for reports of a failing seed).</summary>
     public IReadOnlyList<string> Trace => trace ?? [];
 
-    public void After(long delayMs, Action action) => queue.Enqueue((null, action), (NowMs + Math.Max(0, delayMs), sequence++));
+    public void After(long delayMs, Action action) => queue.Enqueue((null, action), new Due(NowMs + Math.Max(0, delayMs), sequence++));
 
     /// <summary>
     /// Work of <paramref name="node"/> (its timers, what arrives for it): while the node is paused it
     /// waits, and runs when the pause ends, in the order it came due (a SIGSTOPped process, then SIGCONT).
     /// </summary>
-    public void On(SimNode node, long delayMs, Action action) => queue.Enqueue((node, action), (NowMs + Math.Max(0, delayMs), sequence++));
+    public void On(SimNode node, long delayMs, Action action) => queue.Enqueue((node, action), new Due(NowMs + Math.Max(0, delayMs), sequence++));
+
+    /// <summary>When an event is due: in time order, ties in the order they were scheduled.</summary>
+    private readonly record struct Due(long At, long Sequence) : IComparable<Due>
+    {
+        public int CompareTo(Due other) => At != other.At ? At.CompareTo(other.At) : Sequence.CompareTo(other.Sequence);
+    }
 
     /// <summary>
     /// <paramref name="work"/> of <paramref name="node"/> every <paramref name="ms"/>, for as long as the
