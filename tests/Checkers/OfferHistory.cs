@@ -77,6 +77,8 @@ public sealed partial class OfferHistory
         const string invariant = "no offer from a master after it stopped leading the offer's term";
         var slack = (long)InFlight.TotalMicroseconds;
         var problems = new List<string>();
+        // What the journals say about a term, worked out once per term (a run has thousands of offers and a few terms).
+        var terms = new Dictionary<long, (JournalLine[] Claims, long?[] Ends)>();
         foreach (var (offer, at) in received.OrderBy(r => r.Micros))
         {
             if (TermOf(offer) is not { } term)
@@ -84,21 +86,29 @@ public sealed partial class OfferHistory
                 problems.Add($"offer {offer}: no term in its id");
                 continue;
             }
-            var claims = journals.Where(j => j.Leader && j.Term == term).ToArray();
+            if (!terms.TryGetValue(term, out var known)) terms[term] = known = Judge(journals, term);
+            var (claims, ends) = known;
             if (claims.Length == 0)
             {
                 problems.Add($"offer {offer} of term {term}: no master journaled leading it");
                 continue;
             }
-            var newer = journals.Where(j => j.Leader && j.Term > term).Select(j => (long?)j.Micros).Min();
-            // The offer's sender is one of the term's claimants (two would be a broken election, judged elsewhere): the latest end counts.
-            var ends = claims.Select(c => Min(journals.Where(j => j.Master == c.Master && j.Micros > c.Micros).Select(j => (long?)j.Micros).Min(), newer)).ToArray();
             if (ends.All(e => e is not null) && ends.Max() is { } end && at > end + slack && !HeldUpByAPartition(claims, end, at))
                 problems.Add($"offer {offer} of term {term} received {(at - end) / 1000} ms after its leader was deposed");
         }
         return problems.Count == 0
             ? CheckResult.Pass(invariant, $"{received.Count} offers")
             : CheckResult.Fail(invariant, $"{problems.Count} offers: {string.Join("; ", problems.Take(10))}");
+    }
+
+    /// <summary>The masters that journaled leading <paramref name="term"/>, and when each stopped (its next line, or a newer term's leader, whichever came first).</summary>
+    private static (JournalLine[] Claims, long?[] Ends) Judge(IReadOnlyList<JournalLine> journals, long term)
+    {
+        var claims = journals.Where(j => j.Leader && j.Term == term).ToArray();
+        var newer = journals.Where(j => j.Leader && j.Term > term).Select(j => (long?)j.Micros).Min();
+        // The offer's sender is one of the term's claimants (two would be a broken election, judged elsewhere): the latest end counts.
+        var ends = claims.Select(c => Min(journals.Where(j => j.Master == c.Master && j.Micros > c.Micros).Select(j => (long?)j.Micros).Min(), newer)).ToArray();
+        return (claims, ends);
     }
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);

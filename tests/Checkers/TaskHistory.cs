@@ -107,15 +107,28 @@ public sealed class TaskHistory
     {
         lock (gate)
         {
-            var missing = launches.Keys.Where(t => !updates.TryGetValue(t, out var q)
-                    || !(q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(t) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE")))
-                .Order(StringComparer.Ordinal).ToArray();
+            var missing = launches.Keys.Where(t => !FinalStateHeard(t)).Order(StringComparer.Ordinal).ToArray();
             return missing.Length == 0
                 ? CheckResult.Pass("every launched task's final state reached its framework", $"{launches.Count} tasks")
                 : CheckResult.Fail("every launched task's final state reached its framework",
                     $"{missing.Length} without one: {string.Join(", ", missing.Take(20).Select(t => $"{t} [{UpdatesOf(t)}]"))}");
         }
     }
+
+    /// <summary>Whether <see cref="EveryFinalStateReachedTheFramework"/> holds, without its report (the simulator asks every half second while healing).</summary>
+    public bool EveryFinalStateHeard()
+    {
+        lock (gate)
+        {
+            foreach (var task in launches.Keys)
+                if (!FinalStateHeard(task)) return false;
+            return true;
+        }
+    }
+
+    private bool FinalStateHeard(string task) =>
+        updates.TryGetValue(task, out var q)
+        && (q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(task) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE"));
 
     /// <summary>
     /// A task's end is final: once the framework heard it FINISHED, FAILED, KILLED, ERROR, DROPPED or

@@ -77,6 +77,31 @@ public class DrfAllocatorTests(ITestOutputHelper output)
             now: Now.AddSeconds(6)))).Framework.Value);
     }
 
+    /// <summary>
+    /// One allocator keeps the last cycle's filters in force for the next: a list changed in place, a
+    /// filter expired or time going back must each be seen, exactly as a fresh allocator sees them.
+    /// </summary>
+    [Fact]
+    public void SameAllocator_SeesFiltersChangedInPlaceExpiredOrEarlier()
+    {
+        var allocator = new DrfAllocator();
+        var agents = new[] { Agent("a1", "cpus:1;mem:1") };
+        var frameworks = new[] { Framework("F1", "r"), Framework("F2", "r", "cpus:1") };
+        var filters = new List<OfferFilter> { new(new FrameworkId("F1"), new AgentId("a1"), Now.AddSeconds(5)) };
+        string Winner(DateTimeOffset at) =>
+            allocator.Allocate(Input(agents, frameworks, filters: filters, now: at)) is [var offer] ? offer.Framework.Value : "none";
+
+        Assert.Equal("F2", Winner(Now));
+        filters[0] = new OfferFilter(new FrameworkId("F2"), new AgentId("a1"), Now.AddSeconds(5)); // replaced in place
+        Assert.Equal("F1", Winner(Now));
+        filters.Add(new OfferFilter(new FrameworkId("F1"), new AgentId("a1"), Now.AddSeconds(3)));
+        Assert.Equal("none", Winner(Now));
+        Assert.Equal("F1", Winner(Now.AddSeconds(4))); // F1's filter expired, F2's holds
+        Assert.Equal("none", Winner(Now.AddSeconds(1))); // earlier again: both hold
+        filters.Clear();
+        Assert.Equal("F1", Winner(Now.AddSeconds(1)));
+    }
+
     [Fact]
     public void SuppressedRole_GetsNoOffers_RevivedDoes()
     {

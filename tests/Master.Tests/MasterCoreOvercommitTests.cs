@@ -62,6 +62,31 @@ public class MasterCoreOvercommitTests
     }
 
     /// <summary>
+    /// The core keeps what agents have given out as running sums; ranges cannot be summed both ways
+    /// (two tasks an agent reports on one port share it), so when one of them ends the other still
+    /// holds the port and it is not offered.
+    /// </summary>
+    [Fact]
+    public void TwoTasksReportedOnOnePort_OneEnds_ThePortStaysHeldByTheOther()
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
+        core.StartReregistrationWindow([A1], TimeSpan.FromSeconds(10), T0);
+        core.RecoverFramework(F1, ["web"], partitionAware: true, TimeSpan.FromMinutes(1), disconnectedAt: null, T0);
+        core.ReconnectFramework(F1, T0);
+        var onPort = R("cpus:1;mem:16;ports:[31000-31000]");
+        core.ReregisterAgent(Agent,
+        [
+            new ReportedTask(T1, F1, "web", onPort, TaskState.Running),
+            new ReportedTask(T2, F1, "web", onPort, TaskState.Running),
+        ], wasUnreachable: false, T0);
+
+        core.StatusUpdate(A1, F1, T1, TaskState.Finished, Guid.NewGuid(), "");
+
+        var offer = core.Allocate(NoWeights, NoQuotas, T0).OfType<SendOffers>().Single().Offers.Single();
+        Assert.Equal(R("cpus:3;mem:1008;disk:1024;ports:[31001-31099]"), offer.Resources);
+    }
+
+    /// <summary>
     /// An agent reconnecting to the same leader reports a task the leader did not count (its launch
     /// raced the previous re-registration and was dropped): the offers cut from the old view go.
     /// </summary>

@@ -4,8 +4,9 @@ using Mesos.HA.Protocol.Agent;
 namespace Mesos.HA.Simulation;
 
 /// <summary>
-/// How a message is written to the history. Records print their collections as type names, which
-/// would leave the digest blind to offers, launches and reported tasks: those are spelled out here.
+/// How a message is written to a kept trace (<c>--trace</c>): the digest takes the same fields
+/// without text (<see cref="HistoryEncoding"/>). Records print their collections as type names, which
+/// would leave a reader blind to offers, launches and reported tasks: those are spelled out here.
 /// </summary>
 internal static class History
 {

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Mesos.HA.Master.Core;
 
 namespace Mesos.HA.Simulation;
 
@@ -14,8 +13,10 @@ public sealed class SimLoop
     /// <summary>Where simulated time starts (a fixed instant: wall-clock time never enters a run).</summary>
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly PriorityQueue<Action, (long At, long Sequence)> queue = new();
-    private readonly IncrementalHash digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    // Each event with the node whose work it is (null: the simulation's own), so a paused node's work
+    // waits without a wrapping closure per event.
+    private readonly PriorityQueue<(SimNode? Node, Action Action), Due> queue = new();
+    private readonly HistoryWriter digest = new();
     private readonly List<string>? trace;
     private long sequence;
 
@@ -53,13 +54,19 @@ public sealed class SimLoop
     /// <summary>The history's lines, when kept (for reports of a failing seed).</summary>
     public IReadOnlyList<string> Trace => trace ?? [];
 
-    public void After(long delayMs, Action action) => queue.Enqueue(action, (NowMs + Math.Max(0, delayMs), sequence++));
+    public void After(long delayMs, Action action) => queue.Enqueue((null, action), new Due(NowMs + Math.Max(0, delayMs), sequence++));
 
     /// <summary>
     /// Work of <paramref name="node"/> (its timers, what arrives for it): while the node is paused it
     /// waits, and runs when the pause ends, in the order it came due (a SIGSTOPped process, then SIGCONT).
     /// </summary>
-    public void On(SimNode node, long delayMs, Action action) => After(delayMs, () => RunOn(node, action));
+    public void On(SimNode node, long delayMs, Action action) => queue.Enqueue((node, action), new Due(NowMs + Math.Max(0, delayMs), sequence++));
+
+    /// <summary>When an event is due: in time order, ties in the order they were scheduled.</summary>
+    private readonly record struct Due(long At, long Sequence) : IComparable<Due>
+    {
+        public int CompareTo(Due other) => At != other.At ? At.CompareTo(other.At) : Sequence.CompareTo(other.Sequence);
+    }
 
     /// <summary>
     /// <paramref name="work"/> of <paramref name="node"/> every <paramref name="ms"/>, for as long as the
@@ -77,79 +84,57 @@ public sealed class SimLoop
         On(node, ms, Tick);
     }
 
-    private void RunOn(SimNode node, Action action)
-    {
-        if (node.PausedUntil > NowMs) After(node.PausedUntil - NowMs, () => RunOn(node, action));
-        else action();
-    }
-
     /// <summary>Runs events until none is left before <paramref name="untilMs"/>, stopping early when <paramref name="stop"/> says so.</summary>
     public void Run(long untilMs, Func<bool>? stop = null)
     {
-        while (queue.TryPeek(out var action, out var key) && key.At <= untilMs)
+        while (queue.TryPeek(out var due, out var key) && key.At <= untilMs)
         {
             queue.Dequeue();
             NowMs = key.At;
             EventsRun++;
-            action();
+            if (due.Node is { } node && node.PausedUntil > NowMs) On(node, node.PausedUntil - NowMs, due.Action);
+            else due.Action();
             if (stop?.Invoke() == true) return;
         }
         NowMs = Math.Max(NowMs, untilMs);
     }
 
-    // History bytes gather here and reach the hash in large pieces (a hash call per line costs more than the line).
-    private readonly byte[] pending = new byte[64 * 1024];
-    private int pendingLength;
-
     /// <summary>Writes one line to the history (and its digest).</summary>
     public void Record(string line)
     {
         HistoryLines++;
-        if (trace is not null) trace.Add($"{NowMs} {line}");
-        Append(NowMs);
-        Append(line);
-        Append("\n");
+        trace?.Add($"{NowMs} {line}");
+        digest.Begin(1, NowMs);
+        digest.Text(line);
     }
 
-    private void Append(long number)
+    /// <summary>
+    /// Writes to the history that <paramref name="message"/> reached <paramref name="to"/>. The digest
+    /// takes the message's fields; a line of text is made only for a kept trace.
+    /// </summary>
+    public void RecordDelivery(SimNode from, SimNode to, object message)
     {
-        Span<byte> digits = stackalloc byte[24];
-        number.TryFormat(digits, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
-        AppendBytes(digits[..written]);
-        AppendBytes(" "u8);
+        HistoryLines++;
+        trace?.Add($"{NowMs} {from.Name}>{to.Name} {History.Of(message)}");
+        digest.Begin(2, NowMs);
+        digest.Text(from.Name);
+        digest.Text(to.Name);
+        HistoryEncoding.Write(digest, message);
     }
 
-    private void Append(string text)
+    /// <summary>Writes to the history that <paramref name="master"/>'s core of <paramref name="term"/> takes <paramref name="input"/>.</summary>
+    public void RecordInput(SimNode master, long term, MasterInput input)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (max > pending.Length - pendingLength) Flush();
-        if (max > pending.Length)
-        {
-            digest.AppendData(Encoding.UTF8.GetBytes(text));
-            return;
-        }
-        pendingLength += Encoding.UTF8.GetBytes(text, pending.AsSpan(pendingLength));
-    }
-
-    private void AppendBytes(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length > pending.Length - pendingLength) Flush();
-        bytes.CopyTo(pending.AsSpan(pendingLength));
-        pendingLength += bytes.Length;
-    }
-
-    private void Flush()
-    {
-        digest.AppendData(pending, 0, pendingLength);
-        pendingLength = 0;
+        HistoryLines++;
+        trace?.Add($"{NowMs} {master.Name} t{term} input {History.Of(input)}");
+        digest.Begin(3, NowMs);
+        digest.Text(master.Name);
+        digest.Long(term);
+        HistoryEncoding.Write(digest, input);
     }
 
     /// <summary>The digest of the history so far (hex, 16 characters).</summary>
-    public string Digest()
-    {
-        Flush();
-        return Convert.ToHexString(digest.GetCurrentHash())[..16];
-    }
+    public string Digest() => digest.Digest();
 
     /// <summary>A uniform integer in [min, max].</summary>
     public int Between(int min, int max) => Random.Next(min, max + 1);

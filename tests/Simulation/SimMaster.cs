@@ -178,7 +178,7 @@ public sealed class SimMaster : SimNode
     private IReadOnlyList<Effect> Handle(Leadership leadership, MasterInput input)
     {
         loop.OnLoopThread("a decision of the master's core");
-        loop.Record($"{Name} t{leadership.Term} input {History.Of(input)}");
+        loop.RecordInput(this, leadership.Term, input);
         var effects = leadership.Core.Handle(input, loop.Now);
         leadership.Journal?.Decided(loop.Now, input, effects);
         return effects;

@@ -52,7 +52,8 @@ public sealed class SimConnection(int id, SimNode opener, SimNode acceptor)
 /// </summary>
 public sealed class SimNetwork(SimLoop loop)
 {
-    private readonly HashSet<(string, string)> cuts = [];
+    // Pairs of nodes (names are unique), the one with the lower name first; nodes hash by reference.
+    private readonly HashSet<(SimNode, SimNode)> cuts = [];
     private readonly List<SimConnection> connections = [];
     private readonly Dictionary<string, SimNode> nodes = new(StringComparer.Ordinal);
     private int nextId;
@@ -63,20 +64,20 @@ public sealed class SimNetwork(SimLoop loop)
     /// <summary>Chance of a latency spike (up to 300 ms) on any message.</summary>
     public double SpikeChance { get; set; } = 0.01;
 
-    public bool Cut(SimNode a, SimNode b) => cuts.Contains(Key(a.Name, b.Name));
+    public bool Cut(SimNode a, SimNode b) => cuts.Count > 0 && cuts.Contains(Key(a, b));
 
-    private static (string, string) Key(string a, string b) => string.CompareOrdinal(a, b) < 0 ? (a, b) : (b, a);
+    private static (SimNode, SimNode) Key(SimNode a, SimNode b) => string.CompareOrdinal(a.Name, b.Name) < 0 ? (a, b) : (b, a);
 
     /// <summary>Cuts the link between two nodes both ways.</summary>
     public void Partition(SimNode a, SimNode b)
     {
-        if (cuts.Add(Key(a.Name, b.Name))) loop.Record($"partition {a.Name}|{b.Name}");
+        if (cuts.Add(Key(a, b))) loop.Record($"partition {a.Name}|{b.Name}");
     }
 
     /// <summary>Restores the link; what waited on open connections between them goes out, in order.</summary>
     public void Heal(SimNode a, SimNode b)
     {
-        if (!cuts.Remove(Key(a.Name, b.Name))) return;
+        if (!cuts.Remove(Key(a, b))) return;
         loop.Record($"heal {a.Name}|{b.Name}");
         foreach (var c in connections.Where(c => c.Open && ((c.Opener == a && c.Acceptor == b) || (c.Opener == b && c.Acceptor == a))).ToArray())
         {
@@ -88,8 +89,8 @@ public sealed class SimNetwork(SimLoop loop)
 
     public void HealAll()
     {
-        foreach (var (a, b) in cuts.OrderBy(c => c.Item1, StringComparer.Ordinal).ThenBy(c => c.Item2, StringComparer.Ordinal).ToArray())
-            Heal(nodes[a], nodes[b]);
+        foreach (var (a, b) in cuts.OrderBy(c => c.Item1.Name, StringComparer.Ordinal).ThenBy(c => c.Item2.Name, StringComparer.Ordinal).ToArray())
+            Heal(a, b);
     }
 
     /// <summary>Every node takes part by name (partitions name their ends).</summary>
@@ -138,7 +139,7 @@ public sealed class SimNetwork(SimLoop loop)
         loop.On(to, at - loop.NowMs, () =>
         {
             if ((!c.Open && c.ClosedAfterSending != from) || !to.Up || to.Incarnation != incarnation) return;
-            loop.Record($"{from.Name}>{to.Name} {History.Of(message)}");
+            loop.RecordDelivery(from, to, message);
             to.Receive(c, message);
         });
     }

@@ -76,17 +76,24 @@ public sealed class SimRaft
     internal bool LeaseHolds(SimRaftMember m) => m.Leading && Active(m) && loop.NowMs - m.ConfirmedAt <= LeaseMs;
 
     /// <summary>Whether the member reaches a majority of the group (itself included).</summary>
-    public bool Reaches(SimRaftMember m) =>
-        Active(m) && Members.Count(n => Active(n) && (n == m || !network.Cut(m.Node, n.Node))) * 2 > Members.Count;
+    public bool Reaches(SimRaftMember m)
+    {
+        if (!Active(m)) return false;
+        var reached = 0;
+        foreach (var n in Members)
+            if (Active(n) && (n == m || !network.Cut(m.Node, n.Node))) reached++;
+        return reached * 2 > Members.Count;
+    }
 
     /// <summary>Up and not paused: a paused member neither acts nor answers.</summary>
     private bool Active(SimRaftMember m) => m.Up && m.Node.PausedUntil <= loop.NowMs;
 
     private void StepDownStaleLeaders()
     {
-        foreach (var m in Members.Where(m => m.Leading && Active(m)))
+        foreach (var m in Members)
         {
-            if (m.Term < term && !Members.Where(n => n != m && Active(n) && n.Term == term).All(n => network.Cut(m.Node, n.Node)))
+            if (!m.Leading || !Active(m)) continue;
+            if (m.Term < term && HearsOfTerm(m, term))
             {
                 StepDown(m, "saw a newer term");
                 continue;
@@ -100,6 +107,14 @@ public sealed class SimRaft
             m.LeaseLostAt ??= loop.NowMs + loop.Between(150, 400);
             if (loop.NowMs >= m.LeaseLostAt) StepDown(m, "lease expired");
         }
+    }
+
+    /// <summary>Whether some other active member of <paramref name="current"/> reaches <paramref name="m"/>.</summary>
+    private bool HearsOfTerm(SimRaftMember m, long current)
+    {
+        foreach (var n in Members)
+            if (n != m && Active(n) && n.Term == current && !network.Cut(m.Node, n.Node)) return true;
+        return false;
     }
 
     private void StepDown(SimRaftMember m, string why)
@@ -194,8 +209,9 @@ public sealed class SimRaft
     private void CatchUpFollowers()
     {
         if (leader is not { } l || !Active(l)) return;
-        foreach (var m in Members.Where(m => m != l && Active(m) && !network.Cut(l.Node, m.Node)))
+        foreach (var m in Members)
         {
+            if (m == l || !Active(m) || network.Cut(l.Node, m.Node)) continue;
             m.Local = Committed;
             m.KnownLeader = l;
             if (m.Term < l.Term) m.Term = l.Term;

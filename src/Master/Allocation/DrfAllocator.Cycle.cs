@@ -26,11 +26,11 @@ internal sealed class Cycle
     private readonly Dictionary<string, long[]> roleAllocated = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FrameworkState> frameworks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<(double Share, string Name)>> frameworkOrder = new(StringComparer.Ordinal);
-    private readonly HashSet<(string Framework, string Agent)> filtered;
+    private readonly Dictionary<string, FrameworksKeptOff> filtered;
 
     /// <param name="input">The cycle's view.</param>
-    /// <param name="filtered">The (framework, agent) pairs of the input's filters still in force at its time.</param>
-    public Cycle(AllocationInput input, HashSet<(string Framework, string Agent)> filtered)
+    /// <param name="filtered">The input's filters still in force at its time: per agent id, the framework ids kept off it.</param>
+    public Cycle(AllocationInput input, Dictionary<string, FrameworksKeptOff> filtered)
     {
         this.filtered = filtered;
         names = [.. input.ClusterTotal.ScalarNames];
@@ -38,7 +38,8 @@ internal sealed class Cycle
         for (var i = 0; i < names.Length; i++) totals[i] = input.ClusterTotal.Total(names[i]).ToDouble();
         weights = new Dictionary<string, double>(input.Weights, StringComparer.Ordinal);
         unallocated = new long[names.Length];
-        foreach (var agent in input.Agents) Accumulate(unallocated, Amounts(agent.Available));
+        foreach (var agent in input.Agents)
+            for (var i = 0; i < names.Length; i++) unallocated[i] += agent.Available.Total(names[i]).Milli;
         foreach (var (role, quota) in input.Quotas)
         {
             if (!quota.Guarantees.IsEmpty) guarantees[role] = Amounts(quota.Guarantees);
@@ -69,7 +70,8 @@ internal sealed class Cycle
 
     public FrameworkState Framework(string id) => frameworks[id];
 
-    public bool IsFiltered(FrameworkId framework, AgentId agent) => filtered.Contains((framework.Value, agent.Value));
+    /// <summary>The ids of the frameworks a filter keeps off the agent.</summary>
+    public FrameworksKeptOff KeptOff(AgentId agent) => filtered.GetValueOrDefault(agent.Value);
 
     public bool HasQuotas => guarantees.Count > 0 || limits.Count > 0;
 

@@ -15,15 +15,16 @@ namespace Mesos.HA.Master.Allocation;
 /// needs), unallocated resources are held back for unmet guarantees during fair sharing, and no
 /// role is offered beyond its limit.
 /// </summary>
+/// <remarks>Not safe to call concurrently: it keeps the last cycle's filters in force for the next.</remarks>
 public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
 {
     private readonly MinimumAllocatable minimum = minimum ?? MinimumAllocatable.Default;
+    private readonly FiltersInForce filtersInForce = new();
 
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
-        HashSet<(string Framework, string Agent)>? filtered = null;
-        if (!AnythingToOffer(input, ref filtered)) return [];
-        var cycle = new Cycle(input, filtered ?? ActiveFilters(input));
+        if (!AnythingToOffer(input, out var filtered)) return [];
+        var cycle = new Cycle(input, filtered ?? filtersInForce.Of(input.Filters, input.Now));
         var agents = InIdOrder(input.Agents);
         var remaining = new Resources[agents.Length];
         for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
@@ -37,38 +38,40 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     /// <summary>
     /// Whether a cycle could make any offer: some agent has at least the minimum free and some framework
     /// that wants offers in some role has no filter on it. In the simulator about 40% of passes have
-    /// nothing to give; this answers them without building the cycle's bookkeeping.
+    /// nothing to give; this answers them without building the cycle's bookkeeping. It may say yes
+    /// when there is nothing (the cycle then finds nothing), never no when there is something.
     /// </summary>
     /// <param name="input">The cycle's view.</param>
-    /// <param name="filtered">The active filters, built here once an agent has something free (null until then).</param>
-    private bool AnythingToOffer(AllocationInput input, ref HashSet<(string Framework, string Agent)>? filtered)
+    /// <param name="filtered">The filters in force, when they had to be gathered for the answer (null otherwise).</param>
+    private bool AnythingToOffer(AllocationInput input, out Dictionary<string, FrameworksKeptOff>? filtered)
     {
-        var wanting = new List<AllocatorFramework>(input.Frameworks.Count);
+        filtered = null;
+        var wantingCount = 0;
         foreach (var framework in input.Frameworks)
-            foreach (var role in framework.Roles)
-                if (!framework.SuppressedRoles.Contains(role))
-                {
-                    wanting.Add(framework);
-                    break;
-                }
-        if (wanting.Count == 0) return false;
+            if (Wants(framework)) wantingCount++;
+        if (wantingCount == 0) return false;
+        // Every agent must have a filter for every framework that wants offers for a no: with fewer
+        // filters than that, the answer is yes (a large cluster answers here, after a few agents).
+        var offeringCount = 0;
+        foreach (var agent in input.Agents)
+            if (minimum.IsMet(agent.Available) && (long)++offeringCount * wantingCount > input.Filters.Count) return true;
+        if (offeringCount == 0) return false;
+        filtered = filtersInForce.Of(input.Filters, input.Now);
         foreach (var agent in input.Agents)
         {
             if (!minimum.IsMet(agent.Available)) continue;
-            filtered ??= ActiveFilters(input);
-            foreach (var framework in wanting)
-                if (!filtered.Contains((framework.Id.Value, agent.Id.Value))) return true;
+            if (!filtered.TryGetValue(agent.Id.Value, out var onAgent) || onAgent.Count < wantingCount) return true;
+            foreach (var framework in input.Frameworks)
+                if (!onAgent.Contains(framework.Id.Value) && Wants(framework)) return true;
         }
         return false;
     }
 
-    /// <summary>The (framework, agent) pairs with a filter still in force.</summary>
-    private static HashSet<(string Framework, string Agent)> ActiveFilters(AllocationInput input)
+    private static bool Wants(AllocatorFramework framework)
     {
-        var filtered = new HashSet<(string Framework, string Agent)>(input.Filters.Count);
-        foreach (var f in input.Filters)
-            if (f.Until > input.Now) filtered.Add((f.Framework.Value, f.Agent.Value));
-        return filtered;
+        foreach (var role in framework.Roles)
+            if (!framework.SuppressedRoles.Contains(role)) return true;
+        return false;
     }
 
     /// <summary>The agents in id order (ordinal); the master hands them over sorted already, so usually no sort.</summary>
@@ -113,6 +116,7 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     private bool TryPick(Cycle cycle, AgentId agent, AgentSplit split, bool guaranteeStage,
         out Cycle.FrameworkState framework, out string role, out Resources resources)
     {
+        var keptOff = cycle.KeptOff(agent);
         foreach (var (_, candidateRole) in cycle.RoleOrder)
         {
             if (guaranteeStage && !cycle.HasUnmetGuarantee(candidateRole)) continue;
@@ -126,8 +130,8 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
             }
             foreach (var (_, frameworkId) in cycle.FrameworkOrder(candidateRole))
             {
+                if (keptOff.Contains(frameworkId)) continue;
                 var candidate = cycle.Framework(frameworkId);
-                if (cycle.IsFiltered(candidate.Id, agent)) continue;
                 framework = candidate;
                 role = candidateRole;
                 resources = usable;

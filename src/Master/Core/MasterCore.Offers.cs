@@ -8,7 +8,7 @@ namespace Mesos.HA.Master.Core;
 public sealed partial class MasterCore
 {
     /// <summary>
-    /// Runs an allocation cycle over what is free now and turns its decisions into offers. An agent
+    /// Runs an allocation cycle over what is free now (see <see cref="HeldResources"/>) and turns its decisions into offers. An agent
     /// whose offers and live tasks exceed its total (a bug, or an agent that came back smaller than
     /// what it runs) offers nothing and is reported once with <see cref="AgentOvercommitted"/>.
     /// </summary>
@@ -16,30 +16,15 @@ public sealed partial class MasterCore
         DateTimeOffset now)
     {
         filters.RemoveAll(f => f.Until <= now);
-        // One pass over offers and live tasks: what each agent has given out, and what each
-        // framework holds per role (asking per agent and per framework would be quadratic).
-        var takenByAgent = new Dictionary<AgentId, Resources>(agents.Count);
-        var heldByFramework = new Dictionary<FrameworkId, Dictionary<string, Resources>>(frameworks.Count);
-        void Hold(AgentId agent, FrameworkId framework, string role, Resources resources)
-        {
-            ref var taken = ref CollectionsMarshal.GetValueRefOrAddDefault(takenByAgent, agent, out _);
-            taken = taken is null ? resources : taken.Add(resources);
-            ref var byRole = ref CollectionsMarshal.GetValueRefOrAddDefault(heldByFramework, framework, out _);
-            byRole ??= new Dictionary<string, Resources>(StringComparer.Ordinal);
-            ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(byRole, role, out _);
-            held = held is null ? resources : held.Add(resources);
-        }
-        foreach (var o in offers.Values) Hold(o.Agent, o.Framework, o.Role, o.Resources);
-        foreach (var t in tasks.Values)
-            if (IsLive(t.State)) Hold(t.Agent, t.Framework, t.Role, t.Resources);
+        if (held.Stale) held.Recount(Holdings());
         var effects = new List<Effect>();
         var free = new List<AllocatorAgent>(agents.Count);
         foreach (var a in agents.Values)
         {
-            var taken = takenByAgent.GetValueOrDefault(a.Id, Resources.Empty);
+            var taken = held.OnAgent(a.Id);
             if (a.Total.Contains(taken))
             {
-                free.Add(new AllocatorAgent(a.Id, a.Total.Subtract(taken)));
+                free.Add(a.Free(taken));
                 a.OvercommitReported = false;
             }
             else if (!a.OvercommitReported)
@@ -53,7 +38,7 @@ public sealed partial class MasterCore
         var connected = new List<AllocatorFramework>(frameworks.Count);
         foreach (var f in frameworks.Values)
             if (f.Connected)
-                connected.Add(new AllocatorFramework(f.Id, f.Roles, f.Suppressed, heldByFramework.GetValueOrDefault(f.Id) ?? NothingHeld));
+                connected.Add(new AllocatorFramework(f.Id, f.Roles, f.Suppressed, held.OfFramework(f.Id) ?? NothingHeld));
         var decisions = allocator.Allocate(new AllocationInput(free, connected, ClusterTotal(), weights, filters, now) { Quotas = quotas });
         if (decisions.Count == 0) return effects;
         // Offer ids in decision order; one SendOffers per framework, in framework id order.

@@ -11,16 +11,26 @@ namespace Mesos.HA.Master.Core;
 /// This part covers resources and offers: what each agent has, offers made from the allocator's
 /// decisions, ACCEPT with LAUNCH validated against the offers, DECLINE with filters, rescinds.
 /// </summary>
-public sealed partial class MasterCore(MasterCoreOptions options)
+public sealed partial class MasterCore
 {
+    private readonly MasterCoreOptions options;
     private readonly SortedDictionary<string, AgentEntry> agents = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, FrameworkEntry> frameworks = new(StringComparer.Ordinal);
-    private readonly Dictionary<OfferId, Offer> offers = new();
-    private readonly Dictionary<(FrameworkId Framework, TaskId Task), TrackedTask> tasks = new();
+    private readonly HeldResources held = new();
+    private readonly OfferTable offers;
+    private readonly TaskTable tasks;
     private readonly List<OfferFilter> filters = new();
-    private readonly DrfAllocator allocator = new(options.Minimum);
+    private readonly DrfAllocator allocator;
     private long offerCounter;
     private Resources? clusterTotal; // the sum of agents' totals; null when agents changed since
+
+    public MasterCore(MasterCoreOptions options)
+    {
+        this.options = options;
+        offers = new OfferTable(held);
+        tasks = new TaskTable(held);
+        allocator = new DrfAllocator(options.Minimum);
+    }
 
     public IReadOnlyCollection<Offer> Offers => offers.Values;
 
@@ -72,6 +82,24 @@ public sealed partial class MasterCore(MasterCoreOptions options)
         public Resources Total { get; } = total;
         public DateTimeOffset LastSeen { get; set; }
         public bool OvercommitReported { get; set; }
+
+        private AllocatorAgent? free;
+
+        /// <summary>
+        /// The agent as the allocator sees it with <paramref name="taken"/> given out (which must fit its
+        /// total); the last answer is kept while <paramref name="taken"/> is the same instance.
+        /// </summary>
+        public AllocatorAgent Free(Resources taken)
+        {
+            if (free is null || !ReferenceEquals(freeOf, taken))
+            {
+                free = new AllocatorAgent(Id, Total.Subtract(taken));
+                freeOf = taken;
+            }
+            return free;
+        }
+
+        private Resources? freeOf;
     }
 
     private sealed class FrameworkEntry(FrameworkId id, IReadOnlyList<string> roles)
