@@ -19,7 +19,7 @@ const string usage = """
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
       bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one
       bench tasks         --agents A --tasks T                  tasks through the master and the driver on simulated agents
-      bench simulate      --seeds N                             the simulator's speed: simulated seconds per wall-clock second
+      bench simulate      --seeds N [--warmup W]                the simulator's speed: simulated seconds per wall-clock second
       simulate            --seed S [--seeds N] [--ticks MS]     the deterministic simulation of a whole cluster (mesos-ha simulate --help)
       replay              <journal>... [--verbose]              feed a leadership's journaled inputs to a fresh core (mesos-ha replay --help)
     """;
