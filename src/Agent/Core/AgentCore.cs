@@ -18,8 +18,9 @@ public sealed record RunView(RunKey Key, RunTask Spec, TaskState State, int Pend
 /// </summary>
 public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
 {
-    // Sorted, so that every pass over the runs (resends, a shutdown's kills) goes in one order.
-    private readonly SortedDictionary<(FrameworkId Framework, TaskId Task), CoreRun> runs = new(RunOrder.Instance);
+    // Passes over the runs (resends, a shutdown's kills) go in the order the runs were added (with freed
+    // slots reused): the same inputs give the same order, whatever the strings' hash codes.
+    private readonly Dictionary<(FrameworkId Framework, TaskId Task), CoreRun> runs = [];
     private List<AgentEffect> effects = [];
     private AgentInfo? info;
     private bool registered;
@@ -265,17 +266,6 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
 
     private void Note(AgentNote note, CoreRun run, string detail) =>
         Emit(new Noted(note, run.Key.Task.Value, run.Key.Framework.Value, detail));
-
-    private sealed class RunOrder : IComparer<(FrameworkId Framework, TaskId Task)>
-    {
-        public static readonly RunOrder Instance = new();
-
-        public int Compare((FrameworkId Framework, TaskId Task) x, (FrameworkId Framework, TaskId Task) y)
-        {
-            var byFramework = string.CompareOrdinal(x.Framework.Value, y.Framework.Value);
-            return byFramework != 0 ? byFramework : string.CompareOrdinal(x.Task.Value, y.Task.Value);
-        }
-    }
 
     private sealed class CoreRun(TaskCheckpoint checkpoint, UpdateStream updates)
     {
