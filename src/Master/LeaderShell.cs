@@ -384,15 +384,15 @@ public sealed partial class LeaderShell : IAsyncDisposable
         catch (Exception e)
         {
             // The decision most worth replaying: journaled with the failure in place of its effects.
-            Journal(leadership, journal => journal.Threw(now, input, e));
+            if (leadership.Journal is not null) Journal(leadership, now, input, null, e);
             throw;
         }
-        Journal(leadership, journal => journal.Decided(now, input, effects));
+        if (leadership.Journal is not null) Journal(leadership, now, input, effects, null);
         return effects;
     }
 
-    /// <summary>Writes to the leadership's journal, if it has one; any failure turns the journal off, never the decision.</summary>
-    private void Journal(Leadership leadership, Action<JournalWriter> write)
+    /// <summary>Writes one decision to the leadership's journal; any failure turns the journal off, never the decision.</summary>
+    private void Journal(Leadership leadership, DateTimeOffset now, MasterInput input, IReadOnlyList<Effect>? effects, Exception? threw)
     {
         if (leadership.Journal is not { } journal) return;
         lock (journal)
@@ -400,7 +400,8 @@ public sealed partial class LeaderShell : IAsyncDisposable
             if (leadership.Journal != journal) return; // closed as the leadership ended
             try
             {
-                write(journal);
+                if (threw is null) journal.Decided(now, input, effects!);
+                else journal.Threw(now, input, threw);
                 journal.Flush();
             }
             catch (Exception e)

@@ -24,6 +24,17 @@ public class MasterCoreOvercommitTests
     private static readonly AgentInfo Agent =
         new(A1, "h", "127.0.0.1:5051", "cpus:4;mem:1024;disk:1024;ports:[31000-31099]", new Dictionary<string, string>());
 
+    /// <summary>A new leader (term 16) that recovered F1 and to which A1 re-registered with <paramref name="reported"/>.</summary>
+    private static MasterCore NewLeaderWith(params ReportedTask[] reported)
+    {
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
+        core.StartReregistrationWindow([A1], TimeSpan.FromSeconds(10), T0);
+        core.RecoverFramework(F1, ["web"], partitionAware: true, TimeSpan.FromMinutes(1), disconnectedAt: null, T0);
+        core.ReconnectFramework(F1, T0);
+        core.ReregisterAgent(Agent, reported, wasUnreachable: false, T0);
+        return core;
+    }
+
     /// <summary>
     /// Chaos seed 4633570 (term 16): short tasks finish while the leader changes, so the agent
     /// re-registers with tasks whose latest state is TASK_FINISHED while the oldest update it has not
@@ -34,16 +45,8 @@ public class MasterCoreOvercommitTests
     [Fact]
     public void NewLeader_StaleRunningUpdateOfATaskTheAgentReportedFinished_DoesNotReviveItsResources()
     {
-        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
-        core.StartReregistrationWindow([A1], TimeSpan.FromSeconds(10), T0);
-        core.RecoverFramework(F1, ["web"], partitionAware: true, TimeSpan.FromMinutes(1), disconnectedAt: null, T0);
-        core.ReconnectFramework(F1, T0);
         var perTask = R("cpus:0.1;mem:16");
-        core.ReregisterAgent(Agent,
-        [
-            new ReportedTask(T1, F1, "web", perTask, TaskState.Finished),
-            new ReportedTask(T2, F1, "web", perTask, TaskState.Finished),
-        ], wasUnreachable: false, T0);
+        var core = NewLeaderWith(new ReportedTask(T1, F1, "web", perTask, TaskState.Finished), new ReportedTask(T2, F1, "web", perTask, TaskState.Finished));
 
         var offer = core.Allocate(NoWeights, NoQuotas, T0).OfType<SendOffers>().Single().Offers.Single();
         Assert.Equal(R(Agent.Resources), offer.Resources); // finished tasks hold nothing
@@ -69,16 +72,8 @@ public class MasterCoreOvercommitTests
     [Fact]
     public void TwoTasksReportedOnOnePort_OneEnds_ThePortStaysHeldByTheOther()
     {
-        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t16" });
-        core.StartReregistrationWindow([A1], TimeSpan.FromSeconds(10), T0);
-        core.RecoverFramework(F1, ["web"], partitionAware: true, TimeSpan.FromMinutes(1), disconnectedAt: null, T0);
-        core.ReconnectFramework(F1, T0);
         var onPort = R("cpus:1;mem:16;ports:[31000-31000]");
-        core.ReregisterAgent(Agent,
-        [
-            new ReportedTask(T1, F1, "web", onPort, TaskState.Running),
-            new ReportedTask(T2, F1, "web", onPort, TaskState.Running),
-        ], wasUnreachable: false, T0);
+        var core = NewLeaderWith(new ReportedTask(T1, F1, "web", onPort, TaskState.Running), new ReportedTask(T2, F1, "web", onPort, TaskState.Running));
 
         core.StatusUpdate(A1, F1, T1, TaskState.Finished, Guid.NewGuid(), "");
 

@@ -1,4 +1,5 @@
 using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Core.Replay;
 using Mesos.HA.Protocol.Agent;
 
 namespace Mesos.HA.Simulation;
@@ -12,7 +13,7 @@ internal static class History
 {
     public static string Of(object message) => message switch
     {
-        FrameworkEvent { Effect: SendOffers o } => $"OFFERS {string.Join(" ", o.Offers.Select(Of))}",
+        FrameworkEvent { Effect: SendOffers o } => $"OFFERS {string.Join(" ", o.Offers.Select(Describe.Offer))}",
         FrameworkEvent { Effect: ForwardUpdate u } => $"UPDATE {u.Task} {u.State} {u.Uuid} from {u.Agent}",
         FrameworkEvent { Effect: SendUpdate u } => $"UPDATE {u.Task} {u.State} {u.Reason}",
         FrameworkEvent e => e.Effect.ToString(),
@@ -32,30 +33,6 @@ internal static class History
         _ => message.ToString() ?? "",
     };
 
-    /// <summary>A master input, with its lists spelled out.</summary>
-    public static string Of(MasterInput input) => input switch
-    {
-        Tick => "Tick",
-        LeadershipStarted s => $"LeadershipStarted(active {string.Join(",", s.ActiveAgents)}; unreachable {string.Join(",", s.UnreachableAgents)}; " +
-                               $"frameworks {string.Join(",", s.Frameworks.Select(f => f.Id))})",
-        AgentRegistering r => $"AgentRegistering({r.Agent})",
-        AgentReregistering r => $"AgentReregistering({r.Agent}, inRegistry={r.InRegistry}, unreachable={r.WasUnreachable}, " +
-                                $"[{string.Join(" ", r.Running.Select(t => $"{t.Framework}/{t.Id}:{t.State}"))}])",
-        SubscribeFramework s => $"SubscribeFramework({s.Framework}, known={s.Known})",
-        AcceptOffers a => $"AcceptOffers({a.Framework}, {string.Join(",", a.Offers)}, " +
-                          $"[{string.Join(" ", a.Launches.Select(l => $"{l.Id}:{l.Resources}"))}], refuse {a.Refuse})",
-        DeclineOffers d => $"DeclineOffers({d.Framework}, {string.Join(",", d.Offers)}, refuse {d.Refuse})",
-        ReviveOffers r => $"ReviveOffers({r.Framework}, {string.Join(",", r.Roles)})",
-        SuppressOffers s => $"SuppressOffers({s.Framework}, {string.Join(",", s.Roles)})",
-        ReconcileTasks r => $"ReconcileTasks({r.Framework}, [{string.Join(" ", r.Queries.Select(q => $"{q.Task}@{q.Agent}"))}])",
-        AgentHeartbeat h => "Heartbeat " + h.Agent.Value,
-        AgentStatusUpdate u => $"AgentStatusUpdate {u.Agent} {u.Framework}/{u.Task} {u.State} {u.Uuid}",
-        UpdateAcknowledged a => $"UpdateAcknowledged {a.Agent} {a.Framework}/{a.Task} {a.Uuid}",
-        KillTaskCall k => $"KillTaskCall {k.Framework}/{k.Task}@{k.Agent}",
-        RegistryWriteCommitted c => $"Committed({c.Command.GetType().Name})",
-        RegistryWriteRefused r => $"Refused({r.Command.GetType().Name}: {r.Reason})",
-        _ => input.ToString(),
-    };
-
-    private static string Of(Offer o) => $"{o.Id}@{o.Agent}:{o.Role}:{o.Resources}";
+    /// <summary>A master input, with its lists spelled out (as <c>mesos-ha replay --verbose</c> prints it).</summary>
+    public static string Of(MasterInput input) => Describe.Input(input);
 }

@@ -55,7 +55,7 @@ public static class StartupCheck
     public static bool IsAddressInUse(Exception error)
     {
         for (var e = error; e is not null; e = e.InnerException)
-            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.GetType().Name == "AddressInUseException") return true;
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) return true; // Kestrel's AddressInUseException wraps one
         return false;
     }
 }
