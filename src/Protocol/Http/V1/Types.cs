@@ -112,6 +112,55 @@ public sealed record TaskInfo
     public Id? AgentId { get; init; }
     public IReadOnlyList<Resource?>? Resources { get; init; }
     public CommandInfo? Command { get; init; }
+
+    /// <summary>The executor that runs the task (a custom executor); null: the built-in command executor runs <see cref="Command"/>.</summary>
+    public ExecutorInfo? Executor { get; init; }
+
+    public HealthCheck? HealthCheck { get; init; }
+}
+
+/// <summary>
+/// A task's health check (COMMAND, HTTP or TCP), run by its executor. Defaults as in Mesos: delay 15 s,
+/// interval 10 s, timeout 20 s, 3 consecutive failures, grace period 10 s.
+/// </summary>
+public sealed record HealthCheck
+{
+    public string? Type { get; init; }
+    public double? DelaySeconds { get; init; }
+    public double? IntervalSeconds { get; init; }
+    public double? TimeoutSeconds { get; init; }
+    public int? ConsecutiveFailures { get; init; }
+    public double? GracePeriodSeconds { get; init; }
+    public CommandInfo? Command { get; init; }
+    public HttpCheck? Http { get; init; }
+    public TcpCheck? Tcp { get; init; }
+}
+
+public sealed record HttpCheck
+{
+    public int? Port { get; init; }
+    public string? Path { get; init; }
+    public string? Scheme { get; init; }
+}
+
+public sealed record TcpCheck
+{
+    public int? Port { get; init; }
+}
+
+/// <summary>
+/// A framework's own executor: tasks naming the same <see cref="ExecutorId"/> on one agent share one
+/// running executor, whose <see cref="Resources"/> are held once, for as long as it runs.
+/// </summary>
+public sealed record ExecutorInfo
+{
+    /// <summary>CUSTOM (the only kind launched from a TaskInfo); absent means CUSTOM.</summary>
+    public string? Type { get; init; }
+    public Id? ExecutorId { get; init; }
+    public Id? FrameworkId { get; init; }
+    public CommandInfo? Command { get; init; }
+    public IReadOnlyList<Resource?>? Resources { get; init; }
+    public string? Name { get; init; }
 }
 
 public sealed record CommandInfo
@@ -131,6 +180,13 @@ public sealed record TaskStatus
     public string? Reason { get; init; }
     public string? Uuid { get; init; }
     public double? Timestamp { get; init; }
+    public Id? ExecutorId { get; init; }
+
+    /// <summary>Set on updates a health check produced: whether the task's last check passed.</summary>
+    public bool? Healthy { get; init; }
+
+    /// <summary>Base64 bytes an executor attaches to an update.</summary>
+    public string? Data { get; init; }
 }
 
 public sealed record Filters
