@@ -25,6 +25,7 @@ public static class AgentHost
         app.MapGet("/health", () => Results.Json(new AgentHealthDto(agent.Id?.Value, agent.Registered, agent.Leader), AgentJsonContext.Default.AgentHealthDto));
         app.MapGet("/state", () => Results.Json(agent.Tasks().Select(t => new AgentTaskDto(t.Framework.Value, t.Task.Value,
             Protocol.TaskStates.MesosName(t.State), t.Sandbox, t.PendingUpdates)).ToArray(), AgentJsonContext.Default.AgentTaskDtoArray));
+        app.Map(Executors.ExecutorEndpoint.Path, agent.ExecutorApi.HandleAsync);
         await agent.StartAsync();
         try
         {

@@ -23,6 +23,15 @@ public sealed record AgentOptions
     /// <summary>Between SIGTERM and SIGKILL when a task is killed (Mesos: 3 s by default for command tasks).</summary>
     public TimeSpan KillGracePeriod { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>A custom executor that has not subscribed this long after its launch is killed and its tasks fail (Mesos: 1 min).</summary>
+    public TimeSpan ExecutorRegistrationTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Between an executor's SHUTDOWN event and the SIGKILL of its process group (Mesos: 5 s).</summary>
+    public TimeSpan ExecutorShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The executor API's address as executors reach it (<c>ip:port</c>, MESOS_AGENT_ENDPOINT); null: 127.0.0.1 and the HTTP port.</summary>
+    public string? ExecutorEndpoint { get; init; }
+
     /// <summary>First delay of the leader-following retry pipeline; doubles with jitter up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 

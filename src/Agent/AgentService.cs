@@ -1,4 +1,5 @@
 using Mesos.HA.Agent.Core;
+using Mesos.HA.Agent.Executors;
 using Mesos.HA.Agent.Shell;
 using Mesos.HA.Agent.Tasks;
 using Mesos.HA.Agent.Transport;
@@ -43,8 +44,13 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         link = new MasterLink(options, this, time, loggers.CreateLogger("Mesos.HA.Agent.MasterLink"));
         disk = new FileAgentDisk(paths, logger);
         var launcher = new ProcessLauncher(paths, cgroups, time, Feed, stopping.Token);
-        runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this);
+        var executors = new ExecutorHost(options, paths, cgroups, Feed);
+        runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors);
+        ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time);
     }
+
+    /// <summary>The executor API (<c>POST /api/v1/executor</c>) custom executors call.</summary>
+    public ExecutorEndpoint ExecutorApi { get; }
 
     /// <summary>This agent's id once a master registered it (kept across restarts).</summary>
     public AgentId? Id
@@ -84,6 +90,12 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
             return [.. runner.Core.Runs().Select(r => (r.Key.Framework, r.Key.Task, r.State,
                 paths.Sandbox(id, r.Key.Framework, r.Key.Task.Value, r.Key.RunId), r.PendingUpdates))];
         }
+    }
+
+    /// <summary>A snapshot of the custom executors for status pages and tests.</summary>
+    public IReadOnlyList<ExecutorView> Executors()
+    {
+        lock (gate) return runner.Core.Executors();
     }
 
     /// <summary>One input through the core, its effects carried out before the next input is taken.</summary>
@@ -154,6 +166,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
             case AgentNote.UnexpectedMessage: LogUnexpected(logger, note.Detail); break;
             case AgentNote.ShutdownAsked: LogShutdown(logger, note.Detail); break;
             case AgentNote.Recovered: LogRecovered(logger, note.Detail); break;
+            case AgentNote.ExecutorTimedOut: LogExecutorTimedOut(logger, note.Task, note.Framework, note.Detail); break;
         }
     }
 
@@ -184,7 +197,10 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     [LoggerMessage(Level = LogLevel.Warning, Message = "The master shuts this agent down: {Reason}")]
     private static partial void LogShutdown(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a {Bytes}-byte framework message for executor {Executor} of framework {Framework}: the command executor takes no messages")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Killing executor {Executor} of framework {Framework}: it did not subscribe within {Timeout}")]
+    private static partial void LogExecutorTimedOut(ILogger logger, string executor, string framework, string timeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a {Bytes}-byte framework message for executor {Executor} of framework {Framework}: no such executor is subscribed here")]
     private static partial void LogMessageDropped(ILogger logger, string bytes, string executor, string framework);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring an unexpected {Message} from the master")]

@@ -12,12 +12,17 @@ public sealed partial class AgentCore
     private void Report(CoreRun run, TaskState state, string message, string reason, DateTimeOffset now, TaskProcess? process = null)
     {
         if (run.State.IsTerminal()) return; // a task ends once
-        var update = new StatusUpdate(run.Key.Framework, run.Key.Task, state, newId(), message, reason, now.ToUnixTimeMilliseconds());
+        Record(run, new StatusUpdate(run.Key.Framework, run.Key.Task, state, newId(), message, reason, now.ToUnixTimeMilliseconds()), now, process);
+    }
+
+    /// <summary>The update is appended to the run's log (durable) before it is sent.</summary>
+    private void Record(CoreRun run, StatusUpdate update, DateTimeOffset now, TaskProcess? process = null)
+    {
         Emit(new AppendToLog(run.Key, new UpdateLogRecord(update, null, process?.ToString()), Durable: true));
         run.Updates.Add(update);
-        run.State = state;
+        run.State = update.State;
         Deliver(now);
-        if (state.IsTerminal()) FinishShutdown(force: false);
+        if (update.State.IsTerminal()) FinishShutdown(force: false);
     }
 
     private void Acknowledge(FrameworkId framework, TaskId task, Guid uuid, DateTimeOffset now)

@@ -45,7 +45,8 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             .OrderBy(r => r.Key.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Key.Task.Value, StringComparer.Ordinal)
             .Select(r => new RunningTask(r.Key.Framework, r.Key.Task, r.Checkpoint.Task.Role, r.Checkpoint.Task.Resources, r.State, r.Updates.Head?.State))
             .ToArray();
-        return new ReregisterAgent(info with { Resources = options.Resources.ToString(), Attributes = options.Attributes }, tasks);
+        return new ReregisterAgent(info with { Resources = options.Resources.ToString(), Attributes = options.Attributes }, tasks,
+            executors.Count == 0 ? null : [.. RunningExecutors()]);
     }
 
     /// <summary>Decides what <paramref name="input"/> means at <paramref name="now"/>; the effects, in order.</summary>
@@ -80,7 +81,23 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 Exited(run, exited.ExitCode, now);
                 break;
             case UpdatesDue:
+                CheckRegistrationDeadlines(now);
                 Deliver(now);
+                break;
+            case ExecutorCallReceived call:
+                OnExecutorCall(call, now);
+                break;
+            case ExecutorStreamClosed closed:
+                OnExecutorStreamClosed(closed);
+                break;
+            case ExecutorStarted started:
+                OnExecutorStarted(started);
+                break;
+            case ExecutorLaunchFailed failed:
+                OnExecutorLaunchFailed(failed, now);
+                break;
+            case ExecutorProcessExited exited:
+                OnExecutorExited(exited, now);
                 break;
             case NotSent { Message: StatusUpdate update } when runs.TryGetValue((update.Framework, update.Task), out var run)
                                                              && run.Updates.Head?.Uuid == update.Uuid:
@@ -149,17 +166,19 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 Launch(run, now);
                 break;
             case KillTask kill:
-                Kill(kill.Framework, kill.Task, kill.GracePeriodMs > 0 ? TimeSpan.FromMilliseconds(kill.GracePeriodMs) : options.KillGracePeriod);
+                Kill(kill.Framework, kill.Task, kill.GracePeriodMs > 0 ? TimeSpan.FromMilliseconds(kill.GracePeriodMs) : options.KillGracePeriod, now);
                 break;
             case AcknowledgeUpdate ack:
                 Acknowledge(ack.Framework, ack.Task, ack.Uuid, now);
                 break;
             case FrameworkToExecutor forExecutor:
-                // The built-in command executor has no channel to its task; custom executors are a later step.
-                Emit(new Noted(AgentNote.MessageDropped, forExecutor.Executor, forExecutor.Framework.Value, forExecutor.Data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                MessageForExecutor(forExecutor);
+                break;
+            case ShutdownExecutor shutdownExecutor:
+                ShutdownExecutor(new ExecutorKey(shutdownExecutor.Framework, shutdownExecutor.Executor), now);
                 break;
             case ShutdownAgent stop:
-                Shutdown(stop.Reason);
+                Shutdown(stop.Reason, now);
                 break;
             default:
                 Emit(new Noted(AgentNote.UnexpectedMessage, "", "", message.GetType().Name));
@@ -175,7 +194,8 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             Emit(new Noted(AgentNote.BadLaunch, spec.Task.Value, spec.Framework.Value, "the agent is shutting down"));
             return;
         }
-        if (!ResourceText.TryParse(spec.Resources, out var resources, out var error) || string.IsNullOrWhiteSpace(spec.Command))
+        if (!ResourceText.TryParse(spec.Resources, out var resources, out var error)
+            || (spec.Executor is null && string.IsNullOrWhiteSpace(spec.Command)))
         {
             Emit(new Noted(AgentNote.BadLaunch, spec.Task.Value, spec.Framework.Value, error ?? "empty command"));
             return;
@@ -185,14 +205,26 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             Emit(new Noted(AgentNote.DuplicateLaunch, spec.Task.Value, spec.Framework.Value, ""));
             return;
         }
-        var checkpoint = new TaskCheckpoint(spec, newId().ToString("N"), now.ToUnixTimeMilliseconds());
-        var run = new CoreRun(checkpoint, new UpdateStream(options.UpdateResendFirst, options.UpdateResendMax));
-        runs[(spec.Framework, spec.Task)] = run;
-        Emit(new CreateRun(info.Id, run.Key, checkpoint));
+        if (spec.Executor is { } executor)
+        {
+            LaunchWithExecutor(spec, executor, now);
+            return;
+        }
+        var run = CreateTaskRun(spec, now);
         Emit(new StartProcess(info.Id, run.Key, spec, resources));
     }
 
-    private void Kill(FrameworkId framework, TaskId task, TimeSpan grace)
+    /// <summary>A new run of the task, checkpointed (durable) before anything starts it.</summary>
+    private CoreRun CreateTaskRun(RunTask spec, DateTimeOffset now)
+    {
+        var checkpoint = new TaskCheckpoint(spec, newId().ToString("N"), now.ToUnixTimeMilliseconds());
+        var run = new CoreRun(checkpoint, new UpdateStream(options.UpdateResendFirst, options.UpdateResendMax));
+        runs[(spec.Framework, spec.Task)] = run;
+        Emit(new CreateRun(info!.Id, run.Key, checkpoint));
+        return run;
+    }
+
+    private void Kill(FrameworkId framework, TaskId task, TimeSpan grace, DateTimeOffset now)
     {
         if (!runs.TryGetValue((framework, task), out var run) || run.State.IsTerminal())
         {
@@ -205,6 +237,11 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             Emit(new MarkKilled(run.Key));
             run.KillRequested = true;
             run.KillGrace = grace;
+        }
+        if (run.Checkpoint.Task.Executor is { } executor)
+        {
+            KillExecutorTask(run, new ExecutorKey(framework, executor.Id), grace, now);
+            return;
         }
         // A repeated kill signals again: the first one's SIGKILL may have died with an earlier run of the agent.
         if (run.Process is not { } process) return; // not started yet: signalled when it starts, or its failure stands
@@ -239,14 +276,18 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
         };
     }
 
-    private void Shutdown(string reason)
+    private void Shutdown(string reason, DateTimeOffset now)
     {
         Emit(new Noted(AgentNote.ShutdownAsked, "", "", reason));
         if (shuttingDown) return;
         shuttingDown = true;
         foreach (var run in runs.Values.Where(r => !r.State.IsTerminal()).ToArray())
-            Kill(run.Key.Framework, run.Key.Task, options.KillGracePeriod);
-        Emit(new ShutdownStarted(options.KillGracePeriod + TimeSpan.FromSeconds(2)));
+            Kill(run.Key.Framework, run.Key.Task, options.KillGracePeriod, now);
+        foreach (var key in executors.Keys.ToArray()) ShutdownExecutor(key, now);
+        // Executors get their own grace period after SHUTDOWN before their process group is killed.
+        var longest = executors.Count > 0 && options.ExecutorShutdownGracePeriod > options.KillGracePeriod
+            ? options.ExecutorShutdownGracePeriod : options.KillGracePeriod;
+        Emit(new ShutdownStarted(longest + TimeSpan.FromSeconds(2)));
         FinishShutdown(force: false);
     }
 

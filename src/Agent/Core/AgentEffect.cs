@@ -66,4 +66,5 @@ public enum AgentNote
     UnexpectedMessage,
     ShutdownAsked,
     Recovered,
+    ExecutorTimedOut,
 }

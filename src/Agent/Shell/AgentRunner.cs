@@ -7,9 +7,11 @@ namespace Mesos.HA.Agent.Shell;
 /// seams; answers that come back at once (a process started) are fed before the call returns. The
 /// caller runs one <see cref="Handle"/> at a time.
 /// </summary>
-public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges)
+public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges, IExecutorSeams? executors = null)
 {
     public AgentCore Core => core;
+
+    private IExecutorSeams Executors => ExecutorSeamsMissing.Check(executors);
 
     /// <summary>
     /// Throws <see cref="CheckpointFailedException"/> when a checkpoint could not be written: the core
@@ -31,7 +33,8 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         {
             return Carry(effect);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException
+                                  && effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted or CreateExecutorRun)
         {
             throw new CheckpointFailedException(effect, e);
         }
@@ -55,10 +58,22 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
             case Noted note: edges.Note(note); break;
             case ShutdownStarted started: edges.ShutdownStarted(started.Deadline); break;
             case ShutDown: edges.ShutDown(); break;
+            case CreateExecutorRun create: Executors.CreateExecutorRun(create.Agent, create.Executor, create.Checkpoint); break;
+            case StartExecutor start: return Executors.StartExecutor(start.Agent, start.Executor, start.Checkpoint, start.Resources);
+            case ReleaseExecutor release: Executors.ReleaseExecutor(release.Agent, release.Executor, release.RunId, release.Process); break;
+            case SendToExecutor send: Executors.Send(send.Stream, send.Event); break;
+            case CloseExecutorStream close: Executors.Close(close.Stream); break;
+            case AnswerExecutorCall answer: Executors.Answer(answer.CallId, answer.Status, answer.Error); break;
             default: throw new InvalidOperationException($"no shell for {effect.GetType().Name}");
         }
         return null;
     }
+}
+
+internal static class ExecutorSeamsMissing
+{
+    public static IExecutorSeams Check(IExecutorSeams? seams) =>
+        seams ?? throw new InvalidOperationException("this agent runs no custom executors (no executor seams were given)");
 }
 
 /// <summary>A checkpoint write failed: the agent's memory is ahead of its disk, and it must stop.</summary>

@@ -63,3 +63,24 @@ public interface IAgentEdges
 
     void ShutDown();
 }
+
+/// <summary>
+/// Custom executors at the agent's edges: their checkpoints and processes, their SUBSCRIBE streams
+/// and the answers to their calls. Absent in the simulator, which runs no custom executors.
+/// </summary>
+public interface IExecutorSeams
+{
+    void CreateExecutorRun(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint);
+
+    /// <summary>Starts the executor's process: <see cref="ExecutorStarted"/> or <see cref="ExecutorLaunchFailed"/>, its end fed later as <see cref="ExecutorProcessExited"/>.</summary>
+    AgentInput StartExecutor(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint, Resources resources);
+
+    /// <summary>The executor ended: stragglers of its group are killed, its cgroup removed, its run marked completed.</summary>
+    void ReleaseExecutor(AgentId agent, ExecutorKey executor, string runId, TaskProcess? process);
+
+    void Send(long stream, ExecutorEventOut e);
+
+    void Close(long stream);
+
+    void Answer(long call, int status, string error);
+}

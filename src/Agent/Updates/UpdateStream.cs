@@ -48,6 +48,9 @@ public sealed class UpdateStream(TimeSpan firstResend, TimeSpan maxResend)
         return true;
     }
 
+    /// <summary>Whether an update with this uuid was ever added (an executor resending one it sent before).</summary>
+    public bool Seen(Guid uuid) => seen.Contains(uuid);
+
     public AckOutcome Acknowledge(Guid uuid, DateTimeOffset now)
     {
         if (pending.TryPeek(out var head) && head.Uuid == uuid)

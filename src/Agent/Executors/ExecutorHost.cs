@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using MessagePack;
+using Mesos.HA.Agent.Checkpoint;
+using Mesos.HA.Agent.Core;
+using Mesos.HA.Agent.Shell;
+using Mesos.HA.Agent.Tasks;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Resources;
+
+namespace Mesos.HA.Agent.Executors;
+
+/// <summary>
+/// The shell side of custom executors: their processes (started like command tasks, in their own
+/// sandbox, process group and cgroup), their checkpoints, the SUBSCRIBE streams events are written
+/// to, and the answers the HTTP calls wait for. Called from inside the agent's decision (under its
+/// lock) and from HTTP requests; it only touches concurrent collections.
+/// </summary>
+public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, Action<AgentInput> feed) : IExecutorSeams
+{
+    public const string CheckpointFile = "executor";
+
+    private readonly ConcurrentDictionary<long, Channel<ExecutorEventOut>> streams = new();
+    private readonly ConcurrentDictionary<long, (int Status, string Error)> answers = new();
+    private long nextCall;
+
+    /// <summary>A fresh id for an HTTP call.</summary>
+    public long NewCall() => Interlocked.Increment(ref nextCall);
+
+    /// <summary>Opens the stream a SUBSCRIBE call will write to if it is accepted.</summary>
+    public ChannelReader<ExecutorEventOut> OpenStream(long call)
+    {
+        var channel = Channel.CreateUnbounded<ExecutorEventOut>(new UnboundedChannelOptions { SingleReader = true });
+        streams[call] = channel;
+        return channel.Reader;
+    }
+
+    /// <summary>The core's answer to the call (null when it gave none: the agent stopped or never registered).</summary>
+    public (int Status, string Error)? TakeAnswer(long call) => answers.TryRemove(call, out var answer) ? answer : null;
+
+    public void ForgetStream(long call) => streams.TryRemove(call, out _);
+
+    void IExecutorSeams.Answer(long call, int status, string error) => answers[call] = (status, error);
+
+    void IExecutorSeams.Send(long stream, ExecutorEventOut e)
+    {
+        if (streams.TryGetValue(stream, out var channel)) channel.Writer.TryWrite(e);
+    }
+
+    void IExecutorSeams.Close(long stream)
+    {
+        if (streams.TryRemove(stream, out var channel)) channel.Writer.TryComplete();
+    }
+
+    void IExecutorSeams.CreateExecutorRun(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint)
+    {
+        var meta = paths.Meta(agent, executor.Framework, executor.Executor, checkpoint.RunId);
+        AtomicFile.Write(Path.Combine(meta, CheckpointFile), MessagePackSerializer.Serialize(checkpoint, FileAgentDisk.CheckpointOptions));
+    }
+
+    AgentInput IExecutorSeams.StartExecutor(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint, Resources resources)
+    {
+        var sandbox = paths.Sandbox(agent, executor.Framework, executor.Executor, checkpoint.RunId);
+        var meta = paths.Meta(agent, executor.Framework, executor.Executor, checkpoint.RunId);
+        string? cgroup = null;
+        try
+        {
+            cgroup = cgroups.Create(checkpoint.RunId, resources);
+            var env = Environment(agent, executor, sandbox, resources);
+            var (child, process) = CommandLauncher.Start(new LaunchSpec(checkpoint.Spec.Command, sandbox, meta, resources, env, cgroup));
+            _ = Task.Run(async () =>
+            {
+                await child.WaitForExitAsync().ConfigureAwait(false);
+                child.Dispose();
+                feed(new ExecutorProcessExited(executor, checkpoint.RunId, CommandLauncher.RecordedExitCode(meta)));
+            });
+            return new ExecutorStarted(executor, checkpoint.RunId, process);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            if (cgroup is not null) cgroups.Remove(checkpoint.RunId);
+            return new ExecutorLaunchFailed(executor, checkpoint.RunId, e.Message);
+        }
+    }
+
+    void IExecutorSeams.ReleaseExecutor(AgentId agent, ExecutorKey executor, string runId, TaskProcess? process)
+    {
+        if (process is { } ended) ProcessGroup.Signal(ended, ProcessGroup.SigKill);
+        cgroups.Remove(runId);
+        var meta = paths.Meta(agent, executor.Framework, executor.Executor, runId);
+        try { File.WriteAllBytes(Path.Combine(meta, RunFiles.CompletedFile), []); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a hint for garbage collection only */ }
+    }
+
+    /// <summary>What Mesos gives an executor: its ids, its sandbox, where the agent's executor API is, and the timeouts it should keep.</summary>
+    private Dictionary<string, string> Environment(AgentId agent, ExecutorKey executor, string sandbox, Resources resources)
+    {
+        var env = CommandLauncher.TaskEnvironment(sandbox, "", agent.Value, executor.Framework.Value, resources);
+        env.Remove("MESOS_TASK_ID");
+        env["MESOS_EXECUTOR_ID"] = executor.Executor;
+        env["MESOS_SLAVE_ID"] = agent.Value;
+        env["MESOS_AGENT_ENDPOINT"] = options.ExecutorEndpoint ?? $"127.0.0.1:{options.HttpPort.ToString(CultureInfo.InvariantCulture)}";
+        // Not yet: a restarted agent does not take its executors back, so an executor whose agent went away shuts down at once.
+        env["MESOS_CHECKPOINT"] = "0";
+        env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = Duration(options.ExecutorShutdownGracePeriod);
+        return env;
+    }
+
+    private static string Duration(TimeSpan span) =>
+        span.Ticks % TimeSpan.TicksPerSecond == 0
+            ? ((long)span.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "secs"
+            : ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+}
