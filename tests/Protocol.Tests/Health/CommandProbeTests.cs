@@ -55,8 +55,9 @@ public sealed class CommandProbeTests : IDisposable
     [Fact]
     public async Task Check_PastItsTimeout_FailsAndItsWholeGroupIsKilled()
     {
-        var result = await Probe("sleep 60 & echo $! > child; echo $$ > shell; wait").CheckAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None);
-        Assert.Equal(ProbeResult.Fail("the command timed out after 0.5 s"), result);
+        // 3 s: time enough for the shell to write its pids first on a loaded machine.
+        var result = await Probe("sleep 60 & echo $! > child; echo $$ > shell; wait").CheckAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+        Assert.Equal(ProbeResult.Fail("the command timed out after 3 s"), result);
         await AssertGoneAsync("shell", "child");
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Health;
 using Xunit;
+using static Mesos.HA.Protocol.Tests.Health.HealthSpecs;
 
 namespace Mesos.HA.Protocol.Tests.Health;
 
@@ -13,10 +14,6 @@ namespace Mesos.HA.Protocol.Tests.Health;
 /// </summary>
 public class HealthCheckPolicyTests
 {
-    private static readonly DateTimeOffset TaskStarted = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
-
-    private static HealthCheckSpec Spec(double delay = 15, double interval = 10, double timeout = 20, int failures = 3, double grace = 10) =>
-        new(HealthCheckKind.Command, "true", 0, "", "", delay, interval, timeout, failures, grace);
 
     private static (bool Passed, double Seconds) Pass(double seconds = 0) => (true, seconds);
     private static (bool Passed, double Seconds) Fail(double seconds = 0) => (false, seconds);

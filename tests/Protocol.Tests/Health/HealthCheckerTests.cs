@@ -5,6 +5,7 @@ using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Health;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using static Mesos.HA.Protocol.Tests.Health.HealthSpecs;
 
 namespace Mesos.HA.Protocol.Tests.Health;
 
@@ -15,12 +16,8 @@ namespace Mesos.HA.Protocol.Tests.Health;
 public class HealthCheckerTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private static readonly DateTimeOffset TaskStarted = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider time = new(TaskStarted);
     private readonly ConcurrentQueue<HealthDecision> decisions = new();
-
-    private static HealthCheckSpec Spec(double delay = 15, double interval = 10, double timeout = 20, int failures = 3, double grace = 10) =>
-        new(HealthCheckKind.Command, "true", 0, "", "", delay, interval, timeout, failures, grace);
 
     private HealthChecker Start(HealthCheckSpec spec, IHealthProbe probe) =>
         HealthChecker.Start(spec, TaskStarted, probe, (d, _) =>
