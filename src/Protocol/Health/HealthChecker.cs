@@ -42,7 +42,7 @@ public sealed class HealthChecker : IAsyncDisposable
     /// clock): the first check runs <c>DelaySeconds</c> after it. Build <paramref name="probe"/> with
     /// <see cref="HealthProbe.For"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The spec's durations or failure count are out of range (see <see cref="HealthCheckPolicy"/>).</exception>
+    /// <exception cref="ArgumentException">The spec's durations or failure count are out of range (see <see cref="HealthCheckPolicy"/>); the probe then stays the caller's to dispose.</exception>
     public static HealthChecker Start(HealthCheckSpec spec, DateTimeOffset taskStarted, IHealthProbe probe,
         Func<HealthDecision, CancellationToken, ValueTask> onDecision, TimeProvider? time = null)
     {
@@ -66,10 +66,13 @@ public sealed class HealthChecker : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the checker to stop, without waiting: a running check is cancelled (a command's group killed), no callback starts after it.</summary>
+    /// <summary>
+    /// Asks the checker to stop, without waiting: a running check is cancelled (a command's group killed)
+    /// and its result dropped; a callback under way may still finish.
+    /// </summary>
     public void Stop() => stop.Cancel();
 
-    /// <summary>Stops the checker and waits until it ended (a running callback finishes first).</summary>
+    /// <summary>Stops the checker and waits until it ended: once this returns, no callback runs or will run.</summary>
     public async Task StopAsync()
     {
         Stop();
@@ -107,7 +110,10 @@ public sealed class HealthChecker : IAsyncDisposable
                 }
                 var result = await CheckAsync(token).ConfigureAwait(false);
                 foreach (var decision in policy.Observe(result))
+                {
+                    token.ThrowIfCancellationRequested();
                     await onDecision(decision, token).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
