@@ -29,6 +29,15 @@ public sealed record AgentOptions
     /// <summary>Between an executor's SHUTDOWN event and the SIGKILL of its process group (Mesos: 5 s).</summary>
     public TimeSpan ExecutorShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>After an agent restart, how long a recovered executor has to subscribe again before it is killed and its tasks lost (Mesos: 2 s).</summary>
+    public TimeSpan ExecutorReregistrationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an executor keeps trying to re-subscribe to a restarting agent before it shuts down (MESOS_RECOVERY_TIMEOUT; Mesos: 15 min).</summary>
+    public TimeSpan ExecutorRecoveryTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The longest wait between an executor's re-subscription attempts (MESOS_SUBSCRIPTION_BACKOFF_MAX; Mesos: 2 s).</summary>
+    public TimeSpan ExecutorSubscriptionBackoffMax { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The executor API's address as executors reach it (<c>ip:port</c>, MESOS_AGENT_ENDPOINT); null: 127.0.0.1 and the HTTP port.</summary>
     public string? ExecutorEndpoint { get; init; }
 

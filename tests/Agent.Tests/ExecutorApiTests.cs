@@ -32,27 +32,43 @@ public sealed class ExecutorApiTests : IAsyncLifetime
     private WebApplication web = null!;
     private ILoggerFactory loggers = null!;
     private string url = "";
+    private int port;
 
-    public Task InitializeAsync() => StartAsync(TimeSpan.FromMinutes(1));
-
-    private async Task StartAsync(TimeSpan registrationTimeout)
+    public async Task InitializeAsync()
     {
         master = await FakeMaster.StartAsync();
         loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        await StartAgentAsync(TimeSpan.FromMinutes(1));
+    }
+
+    private async Task StartAgentAsync(TimeSpan registrationTimeout, TimeSpan? reregistrationTimeout = null)
+    {
         agent = new AgentService(new AgentOptions
         {
             Masters = [master.Address], WorkDirectory = workDir, Resources = ResourceText.Parse("cpus:2;mem:256"),
             Hostname = "127.0.0.1", HttpPort = 1, UseCgroups = false, ReconnectFirstDelay = TimeSpan.FromMilliseconds(10),
             ExecutorRegistrationTimeout = registrationTimeout, ExecutorShutdownGracePeriod = TimeSpan.FromMilliseconds(200),
+            ExecutorReregistrationTimeout = reregistrationTimeout ?? TimeSpan.FromSeconds(30),
         }, loggers, TimeProvider.System);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        // The same port across a restart, as a real agent's: the executor finds its agent again there.
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         web = builder.Build();
         web.Map(ExecutorEndpoint.Path, agent.ExecutorApi.HandleAsync);
         await web.StartAsync();
         url = web.Urls.First() + ExecutorEndpoint.Path;
+        port = new Uri(url).Port;
         await agent.StartAsync();
+    }
+
+    /// <summary>The agent stops (its executors keep running, as its tasks would) and starts again on its work directory.</summary>
+    private async Task RestartAgentAsync(TimeSpan? reregistrationTimeout = null, TimeSpan? registrationTimeout = null)
+    {
+        await agent.DisposeAsync();
+        await web.StopAsync();
+        await web.DisposeAsync();
+        await StartAgentAsync(registrationTimeout ?? TimeSpan.FromMinutes(1), reregistrationTimeout);
     }
 
     private async Task<FakeConnection> RegisterAsync()
@@ -83,9 +99,10 @@ public sealed class ExecutorApiTests : IAsyncLifetime
     }
 
     /// <summary>Opens the SUBSCRIBE stream and returns a reader of its events.</summary>
-    private async Task<(HttpResponseMessage Response, Func<Task<ExecutorEvent>> Next)> SubscribeAsync(string executor = "ex1")
+    private async Task<(HttpResponseMessage Response, Func<Task<ExecutorEvent>> Next)> SubscribeAsync(string executor = "ex1", string subscribe = "{}")
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(Call("SUBSCRIBE", executor, ""","subscribe":{}"""), Encoding.UTF8, "application/json") };
+        var json = Call("SUBSCRIBE", executor, ",\"subscribe\":" + subscribe);
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -102,12 +119,18 @@ public sealed class ExecutorApiTests : IAsyncLifetime
         });
     }
 
-    /// <summary>The next message from the agent of the given type, skipping others.</summary>
+    /// <summary>The next message from the agent of the given type, skipping others; within one deadline overall.</summary>
     private static async Task<T> NextAsync<T>(FakeConnection connection, Func<T, bool>? match = null) where T : AgentMessage
     {
-        while (true)
-            if (Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait)).Frame.Message is T message && (match?.Invoke(message) ?? true))
-                return message;
+        var deadline = DateTime.UtcNow + Wait;
+        var seen = new List<string>();
+        while (DateTime.UtcNow < deadline)
+        {
+            var message = Assert.IsType<FrameRead.Ok>(await connection.NextAsync(deadline - DateTime.UtcNow)).Frame.Message;
+            if (message is T wanted && (match?.Invoke(wanted) ?? true)) return wanted;
+            seen.Add(message.ToString());
+        }
+        throw new TimeoutException($"no matching {typeof(T).Name} from the agent; saw: {string.Join("; ", seen)}");
     }
 
     [Fact]
@@ -186,15 +209,74 @@ public sealed class ExecutorApiTests : IAsyncLifetime
     [Fact]
     public async Task AnExecutorThatNeverSubscribes_IsKilled_AndItsTasksFailWithTheReason()
     {
-        await DisposeAsync();
-        await StartAsync(TimeSpan.FromMilliseconds(500));
+        await RestartAgentAsync(registrationTimeout: TimeSpan.FromMilliseconds(500));
         var connection = await RegisterAsync();
         await connection.SendAsync(1, Launch("lonely", executor: "silent"));
         var failed = await NextAsync<StatusUpdate>(connection, u => u.State.IsTerminal());
         Assert.Equal((new TaskId("lonely"), TaskState.Failed, "REASON_EXECUTOR_REGISTRATION_TIMEOUT"), (failed.Task, failed.State, failed.Reason));
         var exited = await NextAsync<ExecutorExited>(connection);
         Assert.Equal("silent", exited.Executor);
-        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(Call("SUBSCRIBE", "silent", ""","subscribe":{}"""))).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(Call("SUBSCRIBE", "silent", ",\"subscribe\":{}"))).Status);
+    }
+
+    [Fact]
+    public async Task AfterAnAgentRestart_TheExecutorSubscribesAgain_AndItsTaskGoesOn()
+    {
+        var connection = await RegisterAsync();
+        await connection.SendAsync(1, Launch("t1"));
+        await Poll.UntilAsync("the task is staged", () => agent.Tasks().Any(t => t.Task.Value == "t1"), Wait);
+        var (stream, next) = await SubscribeAsync();
+        using (stream)
+        {
+            Assert.Equal(ExecutorEvent.SubscribedType, (await next()).Type);
+            Assert.Equal(ExecutorEvent.LaunchType, (await next()).Type);
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Call("UPDATE", payload: Update("t1", "TASK_RUNNING")))).Status);
+            Assert.Equal(ExecutorEvent.AcknowledgedType, (await next()).Type);
+        }
+        var process = ExecutorProcess();
+
+        await RestartAgentAsync();
+        var again = await master.NextConnectionAsync(Wait);
+        var registration = Assert.IsType<ReregisterAgent>(Assert.IsType<FrameRead.Ok>(await again.NextAsync(Wait)).Frame.Message);
+        Assert.Equal("ex1", Assert.Single(registration.Executors ?? []).Executor.Id);
+        await again.SendAsync(2, new AgentRegistered(new AgentId("a1")));
+        await Poll.UntilAsync("the agent registers again", () => agent.Registered, Wait);
+
+        // The executor comes back with an update the old agent never answered: it is recorded and acknowledged once.
+        var finished = Guid.NewGuid();
+        var unacknowledged = "{\"unacknowledged_updates\":[{\"status\":{\"task_id\":{\"value\":\"t1\"},\"state\":\"TASK_FINISHED\",\"uuid\":\""
+                             + Convert.ToBase64String(finished.ToByteArray()) + "\"}}]}";
+        var (resubscribed, events) = await SubscribeAsync(subscribe: unacknowledged);
+        using (resubscribed)
+        {
+            Assert.Equal(ExecutorEvent.SubscribedType, (await events()).Type);
+            var ack = await events();
+            Assert.Equal((ExecutorEvent.AcknowledgedType, Convert.ToBase64String(finished.ToByteArray())), (ack.Type, ack.Acknowledged!.Uuid));
+            // The stream is in order: the framework acknowledges TASK_RUNNING, then hears TASK_FINISHED.
+            var running = await NextAsync<StatusUpdate>(again, u => u.State == TaskState.Running);
+            await again.SendAsync(2, new AcknowledgeUpdate(F, running.Task, running.Uuid));
+            var forwarded = await NextAsync<StatusUpdate>(again, u => u.State == TaskState.Finished);
+            Assert.Equal(finished, forwarded.Uuid);
+        }
+        Assert.True(ProcessGroup.GroupAlive(process), "the executor's process outlived the agent's restart");
+    }
+
+    [Fact]
+    public async Task AfterAnAgentRestart_AnExecutorThatDoesNotComeBack_IsKilled_AndItsTasksAreLost()
+    {
+        var connection = await RegisterAsync();
+        await connection.SendAsync(1, Launch("t1"));
+        await Poll.UntilAsync("the task is staged", () => agent.Tasks().Any(t => t.Task.Value == "t1"), Wait);
+        var process = ExecutorProcess();
+
+        await RestartAgentAsync(reregistrationTimeout: TimeSpan.FromMilliseconds(500));
+        var again = await master.NextConnectionAsync(Wait);
+        Assert.IsType<FrameRead.Ok>(await again.NextAsync(Wait));
+        await again.SendAsync(2, new AgentRegistered(new AgentId("a1")));
+        var lost = await NextAsync<StatusUpdate>(again, u => u.State.IsTerminal());
+        Assert.Equal((TaskState.Lost, "REASON_EXECUTOR_REREGISTRATION_TIMEOUT"), (lost.State, lost.Reason));
+        Assert.Equal("ex1", (await NextAsync<ExecutorExited>(again)).Executor);
+        await Poll.UntilAsync("the executor's process group is gone", () => !ProcessGroup.GroupAlive(process), Wait);
     }
 
     private TaskProcess ExecutorProcess() =>

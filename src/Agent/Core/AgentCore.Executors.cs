@@ -45,6 +45,27 @@ public sealed partial class AgentCore
             executor.Queued.Add(spec.Task);
     }
 
+    /// <summary>An executor that ran before the agent restarted: it has the re-registration timeout to subscribe again.</summary>
+    private void RecoverExecutor(RecoveredExecutor recovered, DateTimeOffset now)
+    {
+        var executor = new CoreExecutor(recovered.Checkpoint)
+        {
+            Process = recovered.Process,
+            Recovering = true,
+            RegistrationDeadline = now + options.ExecutorReregistrationTimeout,
+        };
+        executors[executor.Key] = executor;
+        Emit(new WatchExecutor(info!.Id, executor.Key, recovered.Checkpoint.RunId, recovered.Process));
+    }
+
+    /// <summary>A recovered task of a custom executor lives and dies with its executor; without one it is lost.</summary>
+    private void RecoverExecutorTask(CoreRun run, ExecutorSpec spec, DateTimeOffset now)
+    {
+        // With its executor it waits for the executor to subscribe again (a kill asked for is then sent again).
+        if (!executors.ContainsKey(new ExecutorKey(run.Key.Framework, spec.Id)))
+            Report(run, TaskState.Lost, $"executor {spec.Id} is gone", "REASON_EXECUTOR_TERMINATED", now);
+    }
+
     private void OnExecutorStarted(ExecutorStarted started)
     {
         if (FindExecutor(started.Executor, started.RunId) is { } executor) executor.Process = started.Process;
@@ -71,11 +92,16 @@ public sealed partial class AgentCore
         executors.Remove(executor.Key);
         if (executor.Stream is { } stream) Emit(new CloseExecutorStream(stream));
         Emit(new ReleaseExecutor(info!.Id, executor.Key, executor.Checkpoint.RunId, executor.Process));
-        var reason = executor.TimedOut ? "REASON_EXECUTOR_REGISTRATION_TIMEOUT" : "REASON_EXECUTOR_TERMINATED";
+        var (state, reason) = (executor.TimedOut, executor.Recovering) switch
+        {
+            (true, true) => (TaskState.Lost, "REASON_EXECUTOR_REREGISTRATION_TIMEOUT"),
+            (true, false) => (TaskState.Failed, "REASON_EXECUTOR_REGISTRATION_TIMEOUT"),
+            _ => (TaskState.Failed, "REASON_EXECUTOR_TERMINATED"),
+        };
         foreach (var run in TasksOf(executor).ToArray())
         {
             if (run.KillRequested) Report(run, TaskState.Killed, message, "REASON_TASK_KILLED", now);
-            else Report(run, TaskState.Failed, executor.TimedOut ? executor.TimeoutMessage : message, reason, now);
+            else Report(run, state, executor.TimedOut ? executor.TimeoutMessage : message, reason, now);
         }
         Emit(new SendToMaster(new ExecutorExited(executor.Key.Framework, executor.Key.Executor, exitCode ?? -1)));
     }
@@ -123,6 +149,8 @@ public sealed partial class AgentCore
         if (executor.Stream is { } old) Emit(new CloseExecutorStream(old));
         executor.Stream = call.CallId;
         executor.RegistrationDeadline = null;
+        var resubscribed = executor.Recovering;
+        executor.Recovering = false;
         Answer(call, 200);
         Emit(new SendToExecutor(call.CallId, new SubscribedOut(executor.Checkpoint, info!)));
         // Updates it sent that we may not have recorded (the agent restarted before it answered).
@@ -133,6 +161,10 @@ public sealed partial class AgentCore
             if (runs.TryGetValue((executor.Key.Framework, task), out var run))
                 Emit(new SendToExecutor(call.CallId, new LaunchOut(run.Checkpoint.Task)));
         executor.Queued.Clear();
+        // Kills asked for before the agent restarted go again: the executor may not have heard them.
+        if (resubscribed)
+            foreach (var run in TasksOf(executor).Where(r => r.KillRequested && !r.State.IsTerminal()))
+                Emit(new SendToExecutor(call.CallId, new KillOut(run.Key.Task, run.KillGrace)));
     }
 
     private void ExecutorUpdate(CoreExecutor executor, ExecutorCallReceived call, StatusUpdate update, DateTimeOffset now)
@@ -241,7 +273,12 @@ public sealed partial class AgentCore
         public DateTimeOffset? RegistrationDeadline { get; set; }
         public bool ShuttingDown { get; set; }
         public bool TimedOut { get; set; }
-        public string TimeoutMessage => $"Executor {Key.Executor} did not subscribe in time";
+
+        /// <summary>Recovered after an agent restart and not yet subscribed again.</summary>
+        public bool Recovering { get; set; }
+        public string TimeoutMessage => Recovering
+            ? $"Executor {Key.Executor} did not subscribe again in time after the agent restarted"
+            : $"Executor {Key.Executor} did not subscribe in time";
 
         /// <summary>Tasks waiting for the executor to subscribe.</summary>
         public List<TaskId> Queued { get; } = [];

@@ -56,7 +56,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
         switch (input)
         {
             case Recovered recovered:
-                Recover(recovered);
+                Recover(recovered, now);
                 break;
             case LinkRegistered linked:
                 OnRegistered(linked.Agent, now);
@@ -110,10 +110,11 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
         return effects;
     }
 
-    private void Recover(Recovered recovered)
+    private void Recover(Recovered recovered, DateTimeOffset now)
     {
         if (recovered.Info is null) return;
         info = recovered.Info;
+        foreach (var executor in recovered.Executors ?? []) RecoverExecutor(executor, now);
         var (running, ended) = (0, 0);
         foreach (var checkpointed in recovered.Runs)
         {
@@ -132,9 +133,14 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             }
             runs[(run.Key.Framework, run.Key.Task)] = run;
             if (run.Updates.Terminal) continue;
-            run.Process = logged ?? checkpointed.PidFile;
             run.KillRequested = checkpointed.KillRequested;
             run.KillGrace = options.KillGracePeriod;
+            if (run.Checkpoint.Task.Executor is { } executor)
+            {
+                RecoverExecutorTask(run, executor, now);
+                continue;
+            }
+            run.Process = logged ?? checkpointed.PidFile;
             // Its end, whether it came while the agent was down or comes later, is reported by the watcher.
             Emit(new WatchProcess(info.Id, run.Key, run.Process));
             // A kill under way when the agent stopped: its SIGKILL died with the agent, so the kill starts again.

@@ -16,8 +16,11 @@ public readonly record struct RunKey(FrameworkId Framework, TaskId Task, string 
 /// </summary>
 public abstract record AgentInput;
 
-/// <summary>What the checkpoints held at start: the agent's identity, and the runs not yet completed.</summary>
-public sealed record Recovered(AgentInfo? Info, IReadOnlyList<RecoveredRun> Runs) : AgentInput;
+/// <summary>What the checkpoints held at start: the agent's identity, the runs not yet completed, and the custom executors that had not ended.</summary>
+public sealed record Recovered(AgentInfo? Info, IReadOnlyList<RecoveredRun> Runs, IReadOnlyList<RecoveredExecutor>? Executors = null) : AgentInput;
+
+/// <summary>A custom executor as its checkpoints left it: its launch and its process (null when none was recorded).</summary>
+public sealed record RecoveredExecutor(ExecutorCheckpoint Checkpoint, TaskProcess? Process);
 
 /// <summary>A run as its checkpoints left it: the launch, its update log, the pid file, whether a kill was asked for.</summary>
 public sealed record RecoveredRun(TaskCheckpoint Checkpoint, IReadOnlyList<UpdateLogRecord> Records, TaskProcess? PidFile, bool KillRequested);

@@ -64,6 +64,9 @@ public sealed record CreateExecutorRun(AgentId Agent, ExecutorKey Executor, Exec
 /// <summary>Start the executor's process; answered with <see cref="ExecutorStarted"/> or <see cref="ExecutorLaunchFailed"/>, its end fed as <see cref="ExecutorProcessExited"/>.</summary>
 public sealed record StartExecutor(AgentId Agent, ExecutorKey Executor, ExecutorCheckpoint Checkpoint, Resources Resources) : AgentEffect;
 
+/// <summary>Watch a recovered executor's process (null: none was recorded); its end comes back as <see cref="ExecutorProcessExited"/>.</summary>
+public sealed record WatchExecutor(AgentId Agent, ExecutorKey Executor, string RunId, TaskProcess? Process) : AgentEffect;
+
 /// <summary>The executor's process ended: kill stragglers of its group, release its cgroup, and mark its run completed.</summary>
 public sealed record ReleaseExecutor(AgentId Agent, ExecutorKey Executor, string RunId, TaskProcess? Process) : AgentEffect;
 

@@ -17,10 +17,9 @@ namespace Mesos.HA.Agent.Executors;
 /// to, and the answers the HTTP calls wait for. Called from inside the agent's decision (under its
 /// lock) and from HTTP requests; it only touches concurrent collections.
 /// </summary>
-public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, Action<AgentInput> feed) : IExecutorSeams
+public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, Action<AgentInput> feed, CancellationToken stopping)
+    : IExecutorSeams
 {
-    public const string CheckpointFile = "executor";
-
     private readonly ConcurrentDictionary<long, Channel<ExecutorEventOut>> streams = new();
     private readonly ConcurrentDictionary<long, (int Status, string Error)> answers = new();
     private long nextCall;
@@ -56,7 +55,7 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
     void IExecutorSeams.CreateExecutorRun(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint)
     {
         var meta = paths.Meta(agent, executor.Framework, executor.Executor, checkpoint.RunId);
-        AtomicFile.Write(Path.Combine(meta, CheckpointFile), MessagePackSerializer.Serialize(checkpoint, FileAgentDisk.CheckpointOptions));
+        AtomicFile.Write(Path.Combine(meta, RunFiles.ExecutorFile), MessagePackSerializer.Serialize(checkpoint, FileAgentDisk.CheckpointOptions));
     }
 
     AgentInput IExecutorSeams.StartExecutor(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint, Resources resources)
@@ -75,6 +74,8 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
                 child.Dispose();
                 feed(new ExecutorProcessExited(executor, checkpoint.RunId, CommandLauncher.RecordedExitCode(meta)));
             });
+            // Durable: a restarted agent finds the executor by it, to wait for it to subscribe again.
+            AtomicFile.Write(Path.Combine(meta, RunFiles.PidFile), System.Text.Encoding.ASCII.GetBytes(process.ToString()));
             return new ExecutorStarted(executor, checkpoint.RunId, process);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
@@ -82,6 +83,26 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
             if (cgroup is not null) cgroups.Remove(checkpoint.RunId);
             return new ExecutorLaunchFailed(executor, checkpoint.RunId, e.Message);
         }
+    }
+
+    /// <summary>A recovered executor's process: gone already (or none recorded) answers at once, else its end is fed when /proc loses it.</summary>
+    public AgentInput? WatchExecutor(AgentId agent, ExecutorKey executor, string runId, TaskProcess? process)
+    {
+        var meta = paths.Meta(agent, executor.Framework, executor.Executor, runId);
+        if (process is not { } watched || !ProcessGroup.Alive(watched)) return new ExecutorProcessExited(executor, runId, CommandLauncher.RecordedExitCode(meta));
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (ProcessGroup.Alive(watched)) await Task.Delay(TimeSpan.FromMilliseconds(100), stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            feed(new ExecutorProcessExited(executor, runId, CommandLauncher.RecordedExitCode(meta)));
+        });
+        return null;
     }
 
     void IExecutorSeams.ReleaseExecutor(AgentId agent, ExecutorKey executor, string runId, TaskProcess? process)
@@ -101,8 +122,10 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         env["MESOS_EXECUTOR_ID"] = executor.Executor;
         env["MESOS_SLAVE_ID"] = agent.Value;
         env["MESOS_AGENT_ENDPOINT"] = options.ExecutorEndpoint ?? $"127.0.0.1:{options.HttpPort.ToString(CultureInfo.InvariantCulture)}";
-        // Not yet: a restarted agent does not take its executors back, so an executor whose agent went away shuts down at once.
-        env["MESOS_CHECKPOINT"] = "0";
+        // A restarted agent takes its executors back: they re-subscribe, retrying for up to the recovery timeout.
+        env["MESOS_CHECKPOINT"] = "1";
+        env["MESOS_RECOVERY_TIMEOUT"] = Duration(options.ExecutorRecoveryTimeout);
+        env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = Duration(options.ExecutorSubscriptionBackoffMax);
         env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = Duration(options.ExecutorShutdownGracePeriod);
         return env;
     }

@@ -60,6 +60,7 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
             case ShutDown: edges.ShutDown(); break;
             case CreateExecutorRun create: Executors.CreateExecutorRun(create.Agent, create.Executor, create.Checkpoint); break;
             case StartExecutor start: return Executors.StartExecutor(start.Agent, start.Executor, start.Checkpoint, start.Resources);
+            case WatchExecutor watch: return Executors.WatchExecutor(watch.Agent, watch.Executor, watch.RunId, watch.Process);
             case ReleaseExecutor release: Executors.ReleaseExecutor(release.Agent, release.Executor, release.RunId, release.Process); break;
             case SendToExecutor send: Executors.Send(send.Stream, send.Event); break;
             case CloseExecutorStream close: Executors.Close(close.Stream); break;

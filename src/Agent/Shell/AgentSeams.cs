@@ -75,6 +75,9 @@ public interface IExecutorSeams
     /// <summary>Starts the executor's process: <see cref="ExecutorStarted"/> or <see cref="ExecutorLaunchFailed"/>, its end fed later as <see cref="ExecutorProcessExited"/>.</summary>
     AgentInput StartExecutor(AgentId agent, ExecutorKey executor, ExecutorCheckpoint checkpoint, Resources resources);
 
+    /// <summary>Watches a recovered executor's process: <see cref="ExecutorProcessExited"/> at once when it is gone, else fed when it ends.</summary>
+    AgentInput? WatchExecutor(AgentId agent, ExecutorKey executor, string runId, TaskProcess? process);
+
     /// <summary>The executor ended: stragglers of its group are killed, its cgroup removed, its run marked completed.</summary>
     void ReleaseExecutor(AgentId agent, ExecutorKey executor, string runId, TaskProcess? process);
 

@@ -36,12 +36,32 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
             throw new InvalidDataException($"{paths.AgentInfoFile} is unreadable ({e.Message}); move the work directory aside to start as a new agent", e);
         }
         var runs = new List<RecoveredRun>();
+        var executors = new List<RecoveredExecutor>();
         foreach (var meta in paths.MetaRuns(info.Id))
         {
             if (File.Exists(Path.Combine(meta, RunFiles.CompletedFile))) continue;
-            if (RecoverRun(meta) is { } run) runs.Add(run);
+            if (File.Exists(Path.Combine(meta, RunFiles.ExecutorFile)))
+            {
+                if (RecoverExecutor(meta) is { } executor) executors.Add(executor);
+            }
+            else if (RecoverRun(meta) is { } run) runs.Add(run);
         }
-        return new Recovered(info, runs);
+        return new Recovered(info, runs, executors);
+    }
+
+    private RecoveredExecutor? RecoverExecutor(string meta)
+    {
+        try
+        {
+            var checkpoint = MessagePackSerializer.Deserialize<ExecutorCheckpoint>(File.ReadAllBytes(Path.Combine(meta, RunFiles.ExecutorFile)), CheckpointOptions);
+            var pidFile = Path.Combine(meta, RunFiles.PidFile);
+            return new RecoveredExecutor(checkpoint, File.Exists(pidFile) ? TaskProcess.Parse(File.ReadAllText(pidFile)) : null);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            LogBadCheckpoint(logger, meta, e.Message);
+            return null;
+        }
     }
 
     private RecoveredRun? RecoverRun(string meta)

@@ -21,6 +21,8 @@ public static class RunFiles
     public const string CompletedFile = "completed";
     /// <summary>The <see cref="TaskCheckpoint"/>.</summary>
     public const string TaskFile = "task";
+    /// <summary>A custom executor's <c>ExecutorCheckpoint</c> (in place of <see cref="TaskFile"/>: the run is an executor's).</summary>
+    public const string ExecutorFile = "executor";
     /// <summary>The run's update log.</summary>
     public const string UpdatesFile = "updates";
 }
