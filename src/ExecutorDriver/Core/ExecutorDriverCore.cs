@@ -26,6 +26,9 @@ internal sealed class ExecutorDriverCore(string frameworkId, string executorId, 
     /// <summary>A <see cref="ExecutorCallback.Finish"/> was decided: nothing more is decided after it.</summary>
     public bool Ending { get; private set; }
 
+    // Updates are still taken after a SHUTDOWN (the executor reports its tasks' ends), but not after an abort.
+    private bool abortDecided;
+
     /// <summary>Subscribed, and the stream has not broken since.</summary>
     public bool Connected { get; private set; }
 
@@ -105,10 +108,10 @@ internal sealed class ExecutorDriverCore(string frameworkId, string executorId, 
     public UpdateOutcome SendStatusUpdate(TaskStatus status, ReadOnlySpan<byte> uuid, DateTimeOffset now)
     {
         if (uuid.Length != 16) throw new ArgumentException("an update's uuid has 16 bytes", nameof(uuid));
-        if (Ending) return UpdateOutcome.Refused();
+        if (abortDecided) return UpdateOutcome.Refused();
         if (status.State == TaskStaging)
         {
-            Ending = true;
+            Ending = abortDecided = true;
             return UpdateOutcome.Refused(new ExecutorCallback.Error("an executor may not send TASK_STAGING; aborting"),
                 new ExecutorCallback.Finish(ExecutorDriverStatus.Aborted));
         }
