@@ -92,6 +92,20 @@ public class ExecutorDriverTests
     }
 
     [Fact]
+    public async Task Call_ConnectionCut_TakenAsDisconnected_UpdateCarriedByTheNextSubscribe()
+    {
+        await using var f = await DriverFixture.StartAsync(checkpoint: true);
+        f.Agent.CutConnection = call => call.Type == ExecutorCall.UpdateType;
+
+        f.Driver.SendStatusUpdate(DriverFixture.Running("t1"));
+        await f.WaitForCallbackAsync("Reregistered agent-1");
+
+        Assert.Equal(["Registered executor-1 framework-1 agent-1", "Disconnected", "Reregistered agent-1"], f.Executor.Seen);
+        var carried = Assert.Single(f.Agent.CallsOf(ExecutorCall.SubscribeType)[^1].Subscribe?.UnacknowledgedUpdates ?? []);
+        Assert.Equal("t1", carried?.Status?.TaskId?.Value);
+    }
+
+    [Fact]
     public async Task StreamDropped_AgentNeverBack_ShutdownAfterRecoveryTimeoutAndAborted()
     {
         await using var f = await DriverFixture.StartAsync(checkpoint: true,

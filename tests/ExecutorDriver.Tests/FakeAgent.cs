@@ -41,6 +41,9 @@ internal sealed class FakeAgent : IAsyncDisposable
     /// <summary>The status a call other than SUBSCRIBE is answered with.</summary>
     public Func<ExecutorCall, HttpStatusCode> AnswerCall { get; set; } = _ => HttpStatusCode.Accepted;
 
+    /// <summary>Calls (other than SUBSCRIBE) for which this holds get their connection cut instead of an answer.</summary>
+    public Func<ExecutorCall, bool> CutConnection { get; set; } = _ => false;
+
     public static readonly ExecutorSubscribedEvent SubscribedEvent = new()
     {
         ExecutorInfo = new ExecutorInfo { ExecutorId = Id.Of(DriverFixture.ExecutorId), FrameworkId = Id.Of(DriverFixture.FrameworkId), Name = "fake" },
@@ -102,6 +105,11 @@ internal sealed class FakeAgent : IAsyncDisposable
         if (call.Type == ExecutorCall.SubscribeType)
         {
             await StreamAsync(context);
+            return;
+        }
+        if (CutConnection(call))
+        {
+            context.Abort();
             return;
         }
         var answer = AnswerCall(call);
