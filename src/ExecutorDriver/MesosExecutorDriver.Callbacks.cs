@@ -17,7 +17,7 @@ public sealed partial class MesosExecutorDriver
             }
             try
             {
-                callback.Deliver(executor, this);
+                Deliver(callback);
             }
             catch (Exception e)
             {
@@ -25,6 +25,22 @@ public sealed partial class MesosExecutorDriver
                 failure ??= e;
                 Finish(ExecutorDriverStatus.Aborted);
             }
+        }
+    }
+
+    private void Deliver(ExecutorCallback callback)
+    {
+        switch (callback)
+        {
+            case ExecutorCallback.Registered r: executor.Registered(this, r.ExecutorInfo, r.FrameworkInfo, r.AgentInfo); break;
+            case ExecutorCallback.Reregistered r: executor.Reregistered(this, r.AgentInfo); break;
+            case ExecutorCallback.Disconnected: executor.Disconnected(this); break;
+            case ExecutorCallback.LaunchTask launch: executor.LaunchTask(this, launch.Task); break;
+            case ExecutorCallback.KillTask kill: executor.KillTask(this, kill.TaskId); break;
+            case ExecutorCallback.FrameworkMessage message: executor.FrameworkMessage(this, message.Data); break;
+            case ExecutorCallback.Shutdown: executor.Shutdown(this); break;
+            case ExecutorCallback.Error error: executor.Error(this, error.Message); break;
+            default: throw new InvalidOperationException($"no delivery for {callback.GetType().Name}");
         }
     }
 
