@@ -7,7 +7,7 @@ namespace Mesos.HA.ExecutorDriver;
 /// A custom executor, called back by its <see cref="IExecutorDriver"/>. Callbacks are made one at a
 /// time, never concurrently, in the order the agent's events arrived; a callback may call the driver
 /// (send updates, stop it) but must not <see cref="IExecutorDriver.Join"/> it. An exception thrown by a
-/// callback aborts the driver and is rethrown by <see cref="IExecutorDriver.Join"/>.
+/// callback aborts the driver; <see cref="IExecutorDriver.Join"/> then throws an <see cref="InvalidOperationException"/> wrapping it.
 /// </summary>
 public interface IExecutor
 {

@@ -172,6 +172,21 @@ public class ExecutorDriverTests
     }
 
     [Fact]
+    public async Task Callback_Throws_DriverAbortsAndJoinThrowsWrappingIt()
+    {
+        var executor = new RecordingExecutor { OnLaunchTask = (_, _) => throw new ArithmeticException("executor bug") };
+        await using var f = await DriverFixture.StartAsync(executor: executor);
+        f.Agent.Send(DriverFixture.Launch("t1"));
+        f.Agent.Send(DriverFixture.Launch("t2"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => f.Driver.Join());
+
+        Assert.IsType<ArithmeticException>(error.InnerException);
+        Assert.Equal(ExecutorDriverStatus.Aborted, f.Driver.Status);
+        Assert.DoesNotContain("LaunchTask t2", f.Executor.Seen);
+    }
+
+    [Fact]
     public async Task Stop_WhileRunning_JoinReturnsStoppedAndNoMoreCallbacks()
     {
         await using var f = await DriverFixture.StartAsync();
