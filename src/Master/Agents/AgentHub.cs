@@ -52,6 +52,7 @@ public sealed partial class AgentHub : IDisposable
         Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
         ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
         SendExecutorMessage m => Send(term, m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
+        StopExecutor s => Send(term, s.Agent, new ShutdownExecutor(s.Framework, s.Executor)),
         AgentLost lost => EndSession(term, lost.Agent),
         _ => false,
     };
@@ -72,7 +73,8 @@ public sealed partial class AgentHub : IDisposable
     }
 
     private static RunTask RunTaskOf(LaunchTask l) =>
-        new(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command);
+        new(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command,
+            l.Task.Executor is { } e ? new ExecutorSpec(e.Id, e.Name, e.Command, e.Resources.ToString()) : null, l.Task.HealthCheck);
 
     /// <summary>
     /// Injected bug <see cref="InjectedBugs.RetryLaunches"/>: the launch goes out, and again after
@@ -183,7 +185,8 @@ public sealed partial class AgentHub : IDisposable
                 input = new AgentRegistering(info);
                 break;
             case ReregisterAgent back:
-                if (!ResourceText.TryParse(back.Info.Resources, out _, out var bad) || back.Tasks.Any(t => !ResourceText.TryParse(t.Resources, out _, out bad)))
+                if (!ResourceText.TryParse(back.Info.Resources, out _, out var bad) || back.Tasks.Any(t => !ResourceText.TryParse(t.Resources, out _, out bad))
+                    || (back.Executors ?? []).Any(e => !ResourceText.TryParse(e.Executor.Resources, out _, out bad)))
                 {
                     Refuse(channel, remote, $"bad resources: {bad}");
                     return null;
@@ -197,7 +200,10 @@ public sealed partial class AgentHub : IDisposable
                     return null;
                 }
                 var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State, t.Unacknowledged)).ToArray();
-                input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
+                input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable)
+                {
+                    Executors = [.. (back.Executors ?? []).Select(e => new ReportedExecutor(e.Framework, e.Role, ExecutorOf(e.Executor)))],
+                };
                 break;
             default:
                 return null;
@@ -221,6 +227,8 @@ public sealed partial class AgentHub : IDisposable
         LogRegistered(logger, info.Id.Value, remote, registration is ReregisterAgent, term.Value);
         return session;
     }
+
+    private static ExecutorLaunch ExecutorOf(ExecutorSpec spec) => new(spec.Id, spec.Name, spec.Command, ResourceText.Parse(spec.Resources));
 
     /// <summary>The agent's address for offers: the IP it connected from, and the HTTP port it advertises.</summary>
     private static string Endpoint(string remote, int port)
@@ -289,7 +297,17 @@ public sealed partial class AgentHub : IDisposable
             case StatusUpdate update:
                 if (!registry.LocalRegistry.Frameworks.ContainsKey(update.Framework))
                     LogUnknownFramework(logger, update.Framework.Value, update.Task.Value, session.Agent.Value);
-                input = new AgentStatusUpdate(session.Agent, update.Framework, update.Task, update.State, update.Uuid, update.Message);
+                input = new AgentStatusUpdate(session.Agent, update.Framework, update.Task, update.State, update.Uuid, update.Message)
+                {
+                    Reason = update.Reason,
+                    Details = update.Details,
+                };
+                break;
+            case ExecutorToFramework fromExecutor:
+                input = new ExecutorMessageReceived(session.Agent, fromExecutor.Framework, fromExecutor.Executor, fromExecutor.Data);
+                break;
+            case ExecutorExited exited:
+                input = new ExecutorTerminated(session.Agent, exited.Framework, exited.Executor, exited.Status);
                 break;
             case ProtocolError error:
                 LogPeerError(logger, session.Agent.Value, error.Message);
