@@ -48,17 +48,19 @@ public sealed partial class MasterCore
 
     /// <summary>
     /// SHUTDOWN: the framework's custom executor is shut down on the agent named (or on every agent that
-    /// runs it); its resources come back when the agent reports its exit. An id no custom executor has is
-    /// the command executor of the task with that id (Mesos names it after the task): the task is killed.
+    /// runs it); its resources come back when the agent reports its exit. An id no custom executor has may
+    /// be the command executor of a live task (Mesos names it after its task): that task is killed. Any
+    /// other id is dropped, as Mesos' agents drop a shutdown for an executor they do not run.
     /// </summary>
     public IReadOnlyList<Effect> ShutdownExecutor(FrameworkId framework, string executor, AgentId? agent)
     {
         if (!frameworks.ContainsKey(framework.Value)) return [new CallRejected(framework, $"framework {framework} is not subscribed")];
         var running = executors.Values.Where(e => e.Framework == framework && e.Executor.Id == executor && (agent is null || e.Agent == agent))
             .OrderBy(e => e.Agent.Value, StringComparer.Ordinal).ToArray();
-        return running.Length > 0
-            ? [.. running.Select(e => new StopExecutor(e.Agent, framework, executor))]
-            : Kill(framework, new TaskId(executor), agent);
+        if (running.Length > 0) return [.. running.Select(e => new StopExecutor(e.Agent, framework, executor))];
+        return tasks.TryGetValue((framework, new TaskId(executor)), out var task) && IsLive(task.State) && (agent is null || task.Agent == agent)
+            ? [new KillTask(task.Agent, framework, task.Id)]
+            : [];
     }
 
     /// <summary>The framework is removed: its executors are shut down and hold nothing from now on.</summary>
