@@ -124,7 +124,7 @@ public sealed class SchedulerCallJsonTests
         Assert.StartsWith("error: malformed JSON: ", Outcome(body));
     }
 
-    private static string Outcome(string body)
+    internal static string Outcome(string body)
     {
         if (!SchedulerCallJson.TryParse(Encoding.UTF8.GetBytes(body), out var call, out var error)) return "error: " + error;
         return call is SchedulerCall.InvalidSubscription invalid ? "invalid: " + invalid.Reason : "ok: " + Describe(call);
@@ -132,7 +132,7 @@ public sealed class SchedulerCallJsonTests
 
     private static string Describe(SchedulerCall call) => call switch
     {
-        SchedulerCall.Accept a => $"Accept {a.Id} [{string.Join(",", a.Offers)}] refuse={a.Refuse} launches=[{string.Join(";", a.Launches.Select(l => $"{l.Id} {l.Name} {l.Resources} {l.Command}"))}]",
+        SchedulerCall.Accept a => $"Accept {a.Id} [{string.Join(",", a.Offers)}] refuse={a.Refuse} launches=[{string.Join(";", a.Launches.Select(Launch))}]",
         SchedulerCall.Decline d => $"Decline {d.Id} [{string.Join(",", d.Offers)}] refuse={d.Refuse}",
         SchedulerCall.Revive r => $"Revive {r.Id} [{string.Join(",", r.Roles)}]",
         SchedulerCall.Suppress r => $"Suppress {r.Id} [{string.Join(",", r.Roles)}]",
@@ -142,6 +142,14 @@ public sealed class SchedulerCallJsonTests
         SchedulerCall.Kill k => $"Kill {k.Id} {k.Task}",
         SchedulerCall.Acknowledge a => $"Acknowledge {a.Id} {a.Agent} {a.Task} {a.Uuid}",
         SchedulerCall.Message m => $"Message {m.Id} {m.Agent} {m.Executor} {Convert.ToHexString(m.Data)}",
+        SchedulerCall.Shutdown s => $"Shutdown {s.Id} {s.Executor} {s.Agent}",
         _ => call.ToString(),
     };
+
+    private static string Launch(Core.TaskLaunch l) =>
+        $"{l.Id} {l.Name} {l.Resources} {l.Command}"
+        + (l.Executor is { } e ? $" executor={e.Id}/{e.Name}/{e.Command}/{e.Resources}" : "")
+        + (l.HealthCheck is { } h
+            ? $" check={h.Kind}/{h.Command}/{h.Port}/{h.Path}/{h.Scheme}/{h.DelaySeconds}/{h.IntervalSeconds}/{h.TimeoutSeconds}/{h.ConsecutiveFailures}/{h.GracePeriodSeconds}"
+            : "");
 }
