@@ -291,6 +291,12 @@ public sealed class SimMaster : SimNode
             case ForwardUpdate u:
                 ToFramework(leadership, u.Framework, u);
                 break;
+            case SendFrameworkMessage m:
+                ToFramework(leadership, m.Framework, m);
+                break;
+            case ExecutorLost e:
+                ToFramework(leadership, e.Framework, e);
+                break;
             case AgentLost lost:
                 foreach (var framework in streams.Keys.Order().ToArray()) ToFramework(leadership, framework, lost);
                 if (sessions.TryGetValue(lost.Agent, out var session) && session.Term == leadership.Term)
