@@ -78,6 +78,18 @@ public sealed partial class MasterCore
         foreach (var e in executors.Values.Where(e => e.Agent == agent).ToArray()) executors.Remove((e.Agent, e.Framework, e.Executor.Id));
     }
 
+    /// <summary>
+    /// Of the executors a re-registering agent reports, those of frameworks this master does not know (torn
+    /// down or timed out while the agent was away: nobody told it) are shut down and hold nothing; the others are kept.
+    /// </summary>
+    private (IReadOnlyList<ReportedExecutor> Kept, IReadOnlyList<Effect> Stops) WithoutOrphans(AgentId agent, IReadOnlyList<ReportedExecutor> reported)
+    {
+        var orphans = reported.Where(e => !frameworks.ContainsKey(e.Framework.Value) && !pendingFrameworks.ContainsKey(e.Framework)).ToArray();
+        return orphans.Length == 0 ? (reported, []) : ([.. reported.Except(orphans)],
+            [.. orphans.OrderBy(e => e.Framework.Value, StringComparer.Ordinal).ThenBy(e => e.Executor.Id, StringComparer.Ordinal)
+                .Select(e => new StopExecutor(agent, e.Framework, e.Executor.Id))]);
+    }
+
     /// <summary>The agent re-registered: the executors it reports are the ones it runs.</summary>
     private void AdoptExecutors(AgentId agent, IReadOnlyList<ReportedExecutor> reported)
     {

@@ -86,7 +86,9 @@ public sealed partial class MasterCore
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
         var effects = new List<Effect>(RescindWhere(o => o.Agent == info.Id));
         unreachableAgents.Remove(info.Id);
-        ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now, executorsRunning);
+        var (kept, stops) = WithoutOrphans(info.Id, executorsRunning);
+        ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now, kept);
+        effects.AddRange(stops);
         foreach (var task in missing)
         {
             var partitionAware = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware;
