@@ -1,6 +1,7 @@
 using Mesos.HA.Master;
 using Mesos.HA.Master.Agents;
 using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Scheduler;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Registry;
@@ -279,23 +280,8 @@ public sealed class SimMaster : SimNode
                 var (agent, message) = AgentWire.MessageOf(effect)!.Value;
                 ToAgent(leadership, agent, message);
                 break;
-            case SendOffers o:
-                ToFramework(leadership, o.Framework, o);
-                break;
-            case RescindOffer r:
-                ToFramework(leadership, r.Framework, r);
-                break;
-            case SendUpdate u:
-                ToFramework(leadership, u.Framework, u);
-                break;
-            case ForwardUpdate u:
-                ToFramework(leadership, u.Framework, u);
-                break;
-            case SendFrameworkMessage m:
-                ToFramework(leadership, m.Framework, m);
-                break;
-            case ExecutorLost e:
-                ToFramework(leadership, e.Framework, e);
+            case var _ when FrameworkHub.FrameworkOf(effect) is { } framework:
+                ToFramework(leadership, framework, effect);
                 break;
             case AgentLost lost:
                 foreach (var framework in streams.Keys.Order().ToArray()) ToFramework(leadership, framework, lost);

@@ -56,14 +56,8 @@ public sealed partial class FrameworkHub : IDisposable
             foreach (var s in subscribers.Values.Where(s => s.Term == term)) s.Enqueue(failure);
             return true;
         }
-        FrameworkId? framework = effect switch
-        {
-            SendOffers o => o.Framework, RescindOffer r => r.Framework, SendUpdate u => u.Framework, ForwardUpdate f => f.Framework,
-            SendFrameworkMessage m => m.Framework, ExecutorLost e => e.Framework,
-            _ => null,
-        };
         // Encoded only for a stream that will take it: effects for frameworks without one are dropped unencoded.
-        if (framework is not { } id || !subscribers.TryGetValue(id, out var subscriber) || subscriber.Term != term) return false;
+        if (FrameworkOf(effect) is not { } id || !subscribers.TryGetValue(id, out var subscriber) || subscriber.Term != term) return false;
         var json = effect switch
         {
             SendOffers o => SchedulerEventJson.Offers(o.Offers, AddressOf),
@@ -78,6 +72,14 @@ public sealed partial class FrameworkHub : IDisposable
         LogQueueFull(logger, id.Value, Options.EventQueueCapacity);
         return false;
     }
+
+    /// <summary>The one framework an effect goes to; null for effects bound elsewhere (or to every framework).</summary>
+    internal static FrameworkId? FrameworkOf(Effect effect) => effect switch
+    {
+        SendOffers o => o.Framework, RescindOffer r => r.Framework, SendUpdate u => u.Framework, ForwardUpdate f => f.Framework,
+        SendFrameworkMessage m => m.Framework, ExecutorLost e => e.Framework,
+        _ => null,
+    };
 
     private AgentAddress AddressOf(AgentId agent)
     {
