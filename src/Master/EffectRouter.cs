@@ -15,10 +15,10 @@ public sealed class EffectRouter : IEffectSink
     {
         switch (effect)
         {
-            case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage:
+            case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage or StopExecutor:
                 Agents?.Deliver(term, effect);
                 break;
-            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate:
+            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate or SendFrameworkMessage or ExecutorLost:
                 Frameworks?.Deliver(term, effect);
                 break;
             case AgentLost:

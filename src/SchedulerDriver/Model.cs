@@ -1,4 +1,5 @@
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Resources;
 
 namespace Mesos.HA.SchedulerDriver;
@@ -29,11 +30,37 @@ public sealed record MasterInfo(string Address);
 /// <summary>An offer of an agent's resources to this framework, for one role.</summary>
 public sealed record Offer(string Id, string FrameworkId, string AgentId, string Hostname, Resources Resources, string Role);
 
-/// <summary>A command task to launch on an offer's agent.</summary>
-public sealed record TaskInfo(string TaskId, string Name, string AgentId, Resources Resources, string Command);
+/// <summary>
+/// A task to launch on an offer's agent: a shell <see cref="Command"/> for the built-in command executor, or, with
+/// <see cref="Executor"/> set (and <see cref="Command"/> ignored), a task for the framework's own executor.
+/// </summary>
+public sealed record TaskInfo(string TaskId, string Name, string AgentId, Resources Resources, string Command)
+{
+    public ExecutorInfo? Executor { get; init; }
 
-/// <summary>A task's status as an UPDATE event carries it. <see cref="Uuid"/> is set when it must be acknowledged.</summary>
-public sealed record TaskUpdate(string TaskId, TaskState State, string? AgentId, string Message, string Reason, string Source, string? Uuid, double Timestamp);
+    /// <summary>Checked by the task's executor; Mesos' defaults for the timings (see <see cref="HealthCheckSpec"/>).</summary>
+    public HealthCheckSpec? HealthCheck { get; init; }
+}
+
+/// <summary>
+/// The framework's own executor, started by the agent with <see cref="Command"/> (a shell command). Tasks naming
+/// the same <see cref="ExecutorId"/> on one agent share it, and must all carry the same ExecutorInfo; its
+/// <see cref="Resources"/> are taken from the offer of the task that starts it, and held while it runs.
+/// </summary>
+public sealed record ExecutorInfo(string ExecutorId, string Command, Resources Resources, string Name = "");
+
+/// <summary>
+/// A task's status as an UPDATE event carries it. <see cref="Uuid"/> is set when it must be acknowledged.
+/// Updates from a custom executor or a health check may name the executor, the task's health and the executor's data.
+/// </summary>
+public sealed record TaskUpdate(string TaskId, TaskState State, string? AgentId, string Message, string Reason, string Source, string? Uuid, double Timestamp)
+{
+    public string? ExecutorId { get; init; }
+
+    public bool? Healthy { get; init; }
+
+    public byte[]? Data { get; init; }
+}
 
 /// <summary>Offer filters: how long declined or unused resources stay away from this framework.</summary>
 public sealed record Filters(TimeSpan RefuseFor);

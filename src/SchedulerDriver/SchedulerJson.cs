@@ -1,4 +1,5 @@
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Http;
 using Mesos.HA.SchedulerDriver.Core;
 using V1 = Mesos.HA.Protocol.Http.V1;
@@ -44,7 +45,31 @@ internal static class SchedulerJson
         TaskId = V1.Id.Of(task.TaskId),
         AgentId = V1.Id.Of(task.AgentId),
         Resources = ResourceJson.ToContract(task.Resources, allocationRole: null),
-        Command = new() { Value = task.Command, Shell = true },
+        Command = task.Executor is null ? new() { Value = task.Command, Shell = true } : null,
+        Executor = task.Executor is { } e
+            ? new()
+            {
+                Type = "CUSTOM",
+                ExecutorId = V1.Id.Of(e.ExecutorId),
+                Name = e.Name.Length > 0 ? e.Name : null,
+                Command = new() { Value = e.Command, Shell = true },
+                Resources = ResourceJson.ToContract(e.Resources, allocationRole: null),
+            }
+            : null,
+        HealthCheck = task.HealthCheck is { } h ? HealthCheckOf(h) : null,
+    };
+
+    private static V1.HealthCheck HealthCheckOf(HealthCheckSpec h) => new()
+    {
+        Type = h.Kind.ToString().ToUpperInvariant(),
+        DelaySeconds = h.DelaySeconds,
+        IntervalSeconds = h.IntervalSeconds,
+        TimeoutSeconds = h.TimeoutSeconds,
+        ConsecutiveFailures = h.ConsecutiveFailures,
+        GracePeriodSeconds = h.GracePeriodSeconds,
+        Command = h.Kind == HealthCheckKind.Command ? new() { Value = h.Command, Shell = true } : null,
+        Http = h.Kind == HealthCheckKind.Http ? new() { Port = h.Port, Path = h.Path.Length > 0 ? h.Path : null, Scheme = h.Scheme.Length > 0 ? h.Scheme : null } : null,
+        Tcp = h.Kind == HealthCheckKind.Tcp ? new() { Port = h.Port } : null,
     };
 
     public static V1.Call Decline(string offerId, Filters? filters) => new()
@@ -140,6 +165,11 @@ internal static class SchedulerJson
         var parsed = Enum.TryParse<TaskState>(state.Replace("TASK_", "", StringComparison.Ordinal), ignoreCase: true, out var s) ? s : TaskState.Unknown;
         var timestamp = status.Timestamp is { } t && !double.IsNaN(t) ? t : 0;
         return new TaskUpdate(status.TaskId?.Value ?? "", parsed, status.AgentId?.Value, status.Message ?? "", status.Reason ?? "",
-            status.Source ?? "", status.Uuid, timestamp);
+            status.Source ?? "", status.Uuid, timestamp)
+        {
+            ExecutorId = status.ExecutorId?.Value,
+            Healthy = status.Healthy,
+            Data = status.Data is { } data ? Convert.FromBase64String(data) : null,
+        };
     }
 }

@@ -50,7 +50,7 @@ public sealed class SchedulerCallJsonTests
         { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"task_id":{"value":"t"},"resources":[{"name":"ports","type":"RANGES","ranges":{"range":[{"begin":5,"end":2}]}}]}]}}]}}""", "error: accept.operations[0].launch.task_infos[0].resources[0]: ports: each range needs begin <= end" },
         { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"task_id":{"value":"t"},"resources":[{"name":"g","type":"SET","set":{"item":[1]}}]}]}}]}}""", "error: accept.operations[0].launch.task_infos[0].resources[0]: g: set items must be strings" },
         { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"task_id":{"value":"t"},"resources":[{"name":"x","type":"TEXT"}]}]}}]}}""", "error: accept.operations[0].launch.task_infos[0].resources[0]: x: unknown type TEXT" },
-        { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"task_id":{"value":"t"},"resources":[{"name":"cpus","scalar":{"value":1}}]}]}}]}}""", "error: accept.operations[0].launch.task_infos[0].command.value is missing (only command tasks are supported)" },
+        { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"task_id":{"value":"t"},"resources":[{"name":"cpus","scalar":{"value":1}}]}]}}]}}""", "error: accept.operations[0].launch.task_infos[0] needs exactly one of 'command' (the command executor) and 'executor' (a custom one)" },
         { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"task_id":{"value":"t"},"command":{"value":"ls","shell":false}}]}}]}}""", "error: accept.operations[0].launch.task_infos[0].command.shell=false is not supported; give a shell command" },
         { """{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"name":"n","task_id":{"value":"t"},"agent_id":{"value":"a"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":"0.5"},"role":"web"},{"name":"ports","ranges":{"range":[{"begin":"31000","end":31001}]}}],"command":{"value":"ls","shell":true}}]}}],"filters":{"refuse_seconds":"5"}}}""", "ok: Accept f [o1] refuse=00:00:05 launches=[t n cpus(web):0.5;ports:[31000-31001] ls]" },
         { """{"type":"DECLINE","framework_id":{"value":"f"}}""", "error: DECLINE needs 'decline'" },
@@ -124,7 +124,7 @@ public sealed class SchedulerCallJsonTests
         Assert.StartsWith("error: malformed JSON: ", Outcome(body));
     }
 
-    private static string Outcome(string body)
+    internal static string Outcome(string body)
     {
         if (!SchedulerCallJson.TryParse(Encoding.UTF8.GetBytes(body), out var call, out var error)) return "error: " + error;
         return call is SchedulerCall.InvalidSubscription invalid ? "invalid: " + invalid.Reason : "ok: " + Describe(call);
@@ -132,7 +132,7 @@ public sealed class SchedulerCallJsonTests
 
     private static string Describe(SchedulerCall call) => call switch
     {
-        SchedulerCall.Accept a => $"Accept {a.Id} [{string.Join(",", a.Offers)}] refuse={a.Refuse} launches=[{string.Join(";", a.Launches.Select(l => $"{l.Id} {l.Name} {l.Resources} {l.Command}"))}]",
+        SchedulerCall.Accept a => $"Accept {a.Id} [{string.Join(",", a.Offers)}] refuse={a.Refuse} launches=[{string.Join(";", a.Launches.Select(Launch))}]",
         SchedulerCall.Decline d => $"Decline {d.Id} [{string.Join(",", d.Offers)}] refuse={d.Refuse}",
         SchedulerCall.Revive r => $"Revive {r.Id} [{string.Join(",", r.Roles)}]",
         SchedulerCall.Suppress r => $"Suppress {r.Id} [{string.Join(",", r.Roles)}]",
@@ -142,6 +142,14 @@ public sealed class SchedulerCallJsonTests
         SchedulerCall.Kill k => $"Kill {k.Id} {k.Task}",
         SchedulerCall.Acknowledge a => $"Acknowledge {a.Id} {a.Agent} {a.Task} {a.Uuid}",
         SchedulerCall.Message m => $"Message {m.Id} {m.Agent} {m.Executor} {Convert.ToHexString(m.Data)}",
+        SchedulerCall.Shutdown s => $"Shutdown {s.Id} {s.Executor} {s.Agent}",
         _ => call.ToString(),
     };
+
+    private static string Launch(Core.TaskLaunch l) =>
+        $"{l.Id} {l.Name} {l.Resources} {l.Command}"
+        + (l.Executor is { } e ? $" executor={e.Id}/{e.Name}/{e.Command}/{e.Resources}" : "")
+        + (l.HealthCheck is { } h
+            ? $" check={h.Kind}/{h.Command}/{h.Port}/{h.Path}/{h.Scheme}/{h.DelaySeconds}/{h.IntervalSeconds}/{h.TimeoutSeconds}/{h.ConsecutiveFailures}/{h.GracePeriodSeconds}"
+            : "");
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Mesos.HA.Master.Core;
 using Mesos.HA.Master.Scheduler;
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Resources;
 using Xunit;
 using V1 = Mesos.HA.Protocol.Http.V1;
@@ -45,6 +46,22 @@ public sealed class SchedulerEventJsonTests
         {"type":"UPDATE","update":{"status":{"task_id":{"value":"t-3"},"state":"TASK_LOST","source":"SOURCE_MASTER","timestamp":1796040000.5}}}
         """;
 
+    private const string UpdateFromCustomExecutor = """
+        {"type":"UPDATE","update":{"status":{"task_id":{"value":"t-4"},"state":"TASK_RUNNING","source":"SOURCE_EXECUTOR","agent_id":{"value":"a-1"},"reason":"REASON_TASK_HEALTH_CHECK_STATUS_UPDATED","uuid":"PC0eD1pLeGmHlqW0w9Lh8A==","timestamp":1796040000.5,"executor_id":{"value":"e-1"},"healthy":false,"data":"AQL/"}}}
+        """;
+
+    private const string UpdateFromAgentAboutItsExecutor = """
+        {"type":"UPDATE","update":{"status":{"task_id":{"value":"t-5"},"state":"TASK_FAILED","source":"SOURCE_AGENT","agent_id":{"value":"a-1"},"reason":"REASON_EXECUTOR_TERMINATED","uuid":"PC0eD1pLeGmHlqW0w9Lh8A==","timestamp":1796040000.5,"executor_id":{"value":"e-1"}}}}
+        """;
+
+    private const string ExecutorMessage = """
+        {"type":"MESSAGE","message":{"agent_id":{"value":"a-1"},"executor_id":{"value":"e-1"},"data":"aGk="}}
+        """;
+
+    private const string ExecutorFailure = """
+        {"type":"FAILURE","failure":{"agent_id":{"value":"a-1"},"executor_id":{"value":"e-1"},"status":137}}
+        """;
+
     private const string Error = """
         {"type":"ERROR","error":{"message":"Framework was torn down"}}
         """;
@@ -77,6 +94,18 @@ public sealed class SchedulerEventJsonTests
         },
         { Text(SchedulerEventJson.Update(new TaskId("t-2"), null, TaskState.Dropped, null, "unknown offer", "REASON_INVALID_OFFERS", At)), UpdateFromMaster },
         { Text(SchedulerEventJson.Update(new TaskId("t-3"), null, TaskState.Lost, null, "", "", At)), UpdateBare },
+        {
+            Text(SchedulerEventJson.Update(new TaskId("t-4"), new AgentId("a-1"), TaskState.Running, new Guid("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),
+                "", "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED", At, new UpdateDetails("e-1", false, [1, 2, 255], "SOURCE_EXECUTOR"))),
+            UpdateFromCustomExecutor
+        },
+        {
+            Text(SchedulerEventJson.Update(new TaskId("t-5"), new AgentId("a-1"), TaskState.Failed, new Guid("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),
+                "", "REASON_EXECUTOR_TERMINATED", At, new UpdateDetails("e-1"))),
+            UpdateFromAgentAboutItsExecutor
+        },
+        { Text(SchedulerEventJson.Message(new AgentId("a-1"), "e-1", "hi"u8.ToArray())), ExecutorMessage },
+        { Text(SchedulerEventJson.ExecutorFailure(new AgentId("a-1"), "e-1", 137)), ExecutorFailure },
         { Text(SchedulerEventJson.Error("Framework was torn down")), Error },
         { Text(SchedulerEventJson.AgentFailure(new AgentId("a-1"))), AgentFailure },
         { Text(SchedulerEventJson.Heartbeat()), Heartbeat },

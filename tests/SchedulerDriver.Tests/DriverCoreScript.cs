@@ -70,7 +70,7 @@ public sealed class DriverCoreScript
         NotifyUpdate u => $"update {u.Update.TaskId} {u.Update.State}",
         NotifyAgentLost a => $"agent lost {a.AgentId}",
         NotifyExecutorLost e => $"executor lost {e.ExecutorId}",
-        NotifyMessage m => $"message {m.ExecutorId}",
+        NotifyMessage m => $"message {m.ExecutorId}@{m.AgentId} {System.Text.Encoding.UTF8.GetString(m.Data)}",
         NotifyError e => $"error {e.Message}",
         _ => effect.ToString(),
     };
@@ -82,6 +82,7 @@ public sealed class DriverCoreScript
         KillCall k => $"KILL {k.TaskId}@{k.AgentId ?? "?"}",
         AcknowledgeCall a => $"ACKNOWLEDGE {a.TaskId}@{a.AgentId} {a.Uuid}",
         ReconcileCall r => $"RECONCILE [{string.Join(",", r.Tasks.Select(t => $"{t.TaskId}@{t.AgentId ?? "?"}"))}]",
+        MessageCall m => $"MESSAGE {m.ExecutorId}@{m.AgentId} {System.Text.Encoding.UTF8.GetString(m.Data)}",
         _ => call.Type,
     };
 }

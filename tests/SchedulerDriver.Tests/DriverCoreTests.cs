@@ -229,6 +229,19 @@ public sealed class DriverCoreTests
     }
 
     [Fact]
+    public void FrameworkMessages_GoOutAsMessageCalls_AndExecutorsMessagesAndEndsBecomeCallbacks()
+    {
+        var script = new DriverCoreScript();
+        script.Step(new StartDriver());
+        Assert.Equal(["drop MESSAGE e1@a1 early"], script.Step(new FrameworkMessageCalled("e1", "a1", "early"u8.ToArray()))); // best effort
+        script.Step(new SubscribeAnswered(1, "fw", TimeSpan.FromSeconds(1)));
+        Assert.Equal(["send 1 MESSAGE e1@a1 hello"], script.Step(new FrameworkMessageCalled("e1", "a1", "hello"u8.ToArray())));
+        Assert.Equal(["message e1@a1 hi back"], script.Step(new EventReceived(1, new MessageEvent("e1", "a1", "hi back"u8.ToArray()))));
+        var lost = script.Core.Step(new EventReceived(1, new FailureEvent("a1", "e1", 137)), DriverCoreScript.T0);
+        Assert.Equal(new NotifyExecutorLost("e1", "a1", 137), Assert.Single(lost));
+    }
+
+    [Fact]
     public void ErrorEvent_AbortsTheDriver_AfterTellingTheScheduler()
     {
         var script = new DriverCoreScript();

@@ -42,6 +42,25 @@ public sealed class DriverShellTests
     }
 
     [Fact]
+    public async Task FrameworkMessages_AreSent_AndExecutorsMessagesAndEndsReachTheScheduler()
+    {
+        var transport = new FakeSchedulerTransport();
+        var stream = new FakeSchedulerTransport.Stream("m1", "fw-1");
+        transport.Answer("m1", _ => new SubscribeOutcome.Subscribed(stream));
+        var scheduler = new RecordingScheduler();
+        await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "fake" }, ["m1"], transport);
+        driver.Start();
+        await scheduler.WaitAsync("registered", () => scheduler.Registrations == 1, Wait);
+
+        Assert.Equal(DriverStatus.Running, driver.SendFrameworkMessage("e1", "a1", "ping"u8.ToArray()));
+        await Poll.UntilAsync("the MESSAGE call", () => stream.Calls.Contains("MESSAGE e1@a1 ping"), Wait, () => string.Join("; ", stream.Calls));
+        stream.Send(new MessageEvent("e1", "a1", "pong"u8.ToArray()));
+        stream.Send(new FailureEvent("a1", "e1", 3));
+        await scheduler.WaitAsync("the executor's message and its end", () => scheduler.Events.Contains("executor lost e1@a1 status 3"), Wait);
+        Assert.Equal(["message e1@a1 pong", "executor lost e1@a1 status 3"], scheduler.Events.Skip(1));
+    }
+
+    [Fact]
     public async Task CallsWhileUnsubscribed_AreDropped_AndStopForFailoverSendsNoTeardown()
     {
         var transport = new FakeSchedulerTransport();

@@ -66,11 +66,13 @@ public sealed class RecordingScheduler : IScheduler
     public void StatusUpdate(ISchedulerDriver driver, TaskUpdate status) =>
         updates.GetOrAdd(status.TaskId, _ => new ConcurrentQueue<TaskUpdate>()).Enqueue(status);
 
-    public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) { }
+    public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) =>
+        events.Enqueue($"message {executorId}@{agentId} {System.Text.Encoding.UTF8.GetString(data)}");
 
     public void AgentLost(ISchedulerDriver driver, string agentId) => events.Enqueue($"agent lost {agentId}");
 
-    public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status) { }
+    public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status) =>
+        events.Enqueue($"executor lost {executorId}@{agentId} status {status}");
 
     public void Error(ISchedulerDriver driver, string message)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Resources;
 using Xunit;
 using V1 = Mesos.HA.Protocol.Http.V1;
@@ -27,6 +28,10 @@ public sealed class SchedulerJsonTests
 
     private const string AcceptLaunch = """
         {"type":"ACCEPT","accept":{"offer_ids":[{"value":"o-1"},{"value":"o-2"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"name":"task one","task_id":{"value":"t-1"},"agent_id":{"value":"a-1"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.5}},{"name":"cpus","type":"SCALAR","reservations":[{"type":"STATIC","role":"web"}],"scalar":{"value":1}},{"name":"mem","type":"SCALAR","scalar":{"value":64}},{"name":"ports","type":"RANGES","ranges":{"range":[{"begin":31000,"end":31001}]}},{"name":"gpus","type":"SET","set":{"item":["a"]}}],"command":{"value":"echo \u0022hi\u0022 \u0026\u0026 sleep 1","shell":true}}]}}],"filters":{"refuse_seconds":5}},"framework_id":{"value":"f-1"}}
+        """;
+
+    private const string AcceptWithExecutor = """
+        {"type":"ACCEPT","accept":{"offer_ids":[{"value":"o-1"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"name":"task two","task_id":{"value":"t-2"},"agent_id":{"value":"a-1"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":1}}],"executor":{"type":"CUSTOM","executor_id":{"value":"e-1"},"command":{"value":"./executor --fast","shell":true},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.25}},{"name":"mem","type":"SCALAR","scalar":{"value":32}}],"name":"my executor"},"health_check":{"type":"HTTP","delay_seconds":15,"interval_seconds":2,"timeout_seconds":20,"consecutive_failures":3,"grace_period_seconds":10,"http":{"port":8080,"path":"/health","scheme":"http"}}}]}}]},"framework_id":{"value":"f-1"}}
         """;
 
     private const string AcceptNothing = """
@@ -78,6 +83,12 @@ public sealed class SchedulerJsonTests
         """;
 
     private static readonly TaskInfo Task = new("t-1", "task one", "a-1", ResourceText.Parse("cpus:0.5;cpus(web):1;mem:64;ports:[31000-31001];gpus:{a}"), "echo \"hi\" && sleep 1");
+    private static readonly TaskInfo TaskWithExecutor = new("t-2", "task two", "a-1", ResourceText.Parse("cpus:1"), "")
+    {
+        Executor = new ExecutorInfo("e-1", "./executor --fast", ResourceText.Parse("cpus:0.25;mem:32"), "my executor"),
+        HealthCheck = new HealthCheckSpec(HealthCheckKind.Http, "", 8080, "/health", "http", IntervalSeconds: 2),
+    };
+
     private static readonly TaskUpdate Update = new("t-1", TaskState.Running, "a-1", "", "", "SOURCE_EXECUTOR", "Dx4tPEtaaXiHlqW0w9Lh8A==", 1.5);
 
     private static string Subscribe(FrameworkInfo info, string? id) => Text(SchedulerConnection.SubscribeBody(SchedulerJson.Info(info, id)));
@@ -96,6 +107,7 @@ public sealed class SchedulerJsonTests
         },
         { Subscribe(new FrameworkInfo { Name = "fw", User = "u", Roles = ["a"], Capabilities = ["MULTI_ROLE"], FailoverTimeout = TimeSpan.FromSeconds(1.25) }, null), SubscribeMultiRoleCapability },
         { Sent(SchedulerJson.Accept(["o-1", "o-2"], [Task], new Filters(TimeSpan.FromSeconds(5)))), AcceptLaunch },
+        { Sent(SchedulerJson.Accept(["o-1"], [TaskWithExecutor], null)), AcceptWithExecutor },
         { Sent(SchedulerJson.Accept(["o-1"], [], null)), AcceptNothing },
         { Sent(SchedulerJson.Decline("o-1", new Filters(TimeSpan.FromSeconds(0.5)))), DeclineFiltered },
         { Sent(SchedulerJson.Decline("o-1", null)), Decline },
@@ -123,7 +135,7 @@ public sealed class SchedulerJsonTests
         Assert.Equal(golden, Text(V1.SchedulerJsonContext.Write(call)));
     }
 
-    /// <summary>The MESSAGE event has no writer in the master (executors cannot send messages yet); its Mesos shape, read by the driver.</summary>
+    /// <summary>The MESSAGE event (an executor's message, passed on by the master) in its Mesos shape, read by the driver.</summary>
     private const string MessageEvent = """
         {"type":"MESSAGE","message":{"agent_id":{"value":"a-1"},"executor_id":{"value":"e-1"},"data":"AQID\u002Bg=="}}
         """;
@@ -153,6 +165,18 @@ public sealed class SchedulerJsonTests
              "uuid":"Dx4tPEtaaXiHlqW0w9Lh8A==","timestamp":"1.5"}}}
             """u8, V1.SchedulerJsonContext.Default.Event)!;
         Assert.Equal(Update, SchedulerJson.ReadStatus(update.Update!.Status!));
+
+        var fromExecutor = V1.TolerantJson.Read("""
+            {"type":"UPDATE","update":{"status":{"task_id":{"value":"t-1"},"state":"TASK_RUNNING","source":"SOURCE_EXECUTOR","agent_id":{"value":"a-1"},
+             "reason":"REASON_TASK_HEALTH_CHECK_STATUS_UPDATED","executor_id":{"value":"e-1"},"healthy":false,"data":"AQL/"}}}
+            """u8, V1.SchedulerJsonContext.Default.Event)!;
+        var status = SchedulerJson.ReadStatus(fromExecutor.Update!.Status!);
+        Assert.Equal(("REASON_TASK_HEALTH_CHECK_STATUS_UPDATED", "e-1", false), (status.Reason, status.ExecutorId, status.Healthy));
+        Assert.Equal([1, 2, 255], status.Data);
+
+        var failure = V1.TolerantJson.Read("""{"type":"FAILURE","failure":{"agent_id":{"value":"a-1"},"executor_id":{"value":"e-1"},"status":137}}"""u8,
+            V1.SchedulerJsonContext.Default.Event)!;
+        Assert.Equal(new Core.FailureEvent("a-1", "e-1", 137), SchedulerJson.ReadEvent(failure));
     }
 
     private static string Text(byte[] json) => Encoding.UTF8.GetString(json);

@@ -221,6 +221,8 @@ public sealed class SimFramework : SimNode
         ForwardUpdate u => new UpdateEvent(new Driver.TaskUpdate(u.Task.Value, u.State, u.Agent.Value, u.Message, "", "SOURCE_EXECUTOR", u.Uuid.ToString(), 0)),
         SendUpdate u => new UpdateEvent(new Driver.TaskUpdate(u.Task.Value, u.State, null, u.Message, u.Reason, "SOURCE_MASTER", null, 0)),
         AgentLost a => new FailureEvent(a.Agent.Value, null, 0),
+        SendFrameworkMessage m => new MessageEvent(m.Executor, m.Agent.Value, m.Data),
+        ExecutorLost e => new FailureEvent(e.Agent.Value, e.Executor, e.Status),
         _ => DriverHeartbeat.Instance,
     };
 

@@ -1,5 +1,7 @@
 using Mesos.HA.Master;
+using Mesos.HA.Master.Agents;
 using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Scheduler;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Registry;
@@ -7,7 +9,6 @@ using Mesos.HA.Protocol.Resources;
 using Mesos.HA.Replication;
 using Mesos.HA.Replication.Registry;
 using CoreKill = Mesos.HA.Master.Core.KillTask;
-using WireKill = Mesos.HA.Protocol.Agent.KillTask;
 
 namespace Mesos.HA.Simulation;
 
@@ -275,26 +276,12 @@ public sealed class SimMaster : SimNode
         loop.OnLoopThread("the master's sender");
         switch (effect)
         {
-            case LaunchTask l:
-                ToAgent(leadership, l.Agent, new RunTask(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command));
+            case LaunchTask or CoreKill or ForwardAcknowledgement or SendExecutorMessage or StopExecutor:
+                var (agent, message) = AgentWire.MessageOf(effect)!.Value;
+                ToAgent(leadership, agent, message);
                 break;
-            case CoreKill k:
-                ToAgent(leadership, k.Agent, new WireKill(k.Framework, k.Task, 0));
-                break;
-            case ForwardAcknowledgement a:
-                ToAgent(leadership, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid));
-                break;
-            case SendOffers o:
-                ToFramework(leadership, o.Framework, o);
-                break;
-            case RescindOffer r:
-                ToFramework(leadership, r.Framework, r);
-                break;
-            case SendUpdate u:
-                ToFramework(leadership, u.Framework, u);
-                break;
-            case ForwardUpdate u:
-                ToFramework(leadership, u.Framework, u);
+            case var _ when FrameworkHub.FrameworkOf(effect) is { } framework:
+                ToFramework(leadership, framework, effect);
                 break;
             case AgentLost lost:
                 foreach (var framework in streams.Keys.Order().ToArray()) ToFramework(leadership, framework, lost);
@@ -379,8 +366,7 @@ public sealed class SimMaster : SimNode
                     network.Close(connection, this);
                     return;
                 }
-                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State, t.Unacknowledged)).ToArray();
-                input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
+                input = AgentWire.Reregistering(info, back, inRegistry: known is not null, wasUnreachable: known?.Status == AgentStatus.Unreachable);
                 break;
             default:
                 return;
@@ -420,8 +406,8 @@ public sealed class SimMaster : SimNode
             case Pong:
                 Decide(leadership, new AgentHeartbeat(agent), null);
                 break;
-            case StatusUpdate u:
-                Decide(leadership, new AgentStatusUpdate(agent, u.Framework, u.Task, u.State, u.Uuid, u.Message), null);
+            case StatusUpdate or ExecutorToFramework or ExecutorExited:
+                Decide(leadership, AgentWire.InputOf(agent, message)!, null);
                 break;
         }
     }

@@ -6,7 +6,6 @@ using Mesos.HA.Protocol.Registry;
 using Mesos.HA.Protocol.Resources;
 using Mesos.HA.Replication;
 using Microsoft.Extensions.Logging;
-using WireKill = Mesos.HA.Protocol.Agent.KillTask;
 
 namespace Mesos.HA.Master.Agents;
 
@@ -48,12 +47,8 @@ public sealed partial class AgentHub : IDisposable
     public bool Deliver(long term, Effect effect) => effect switch
     {
         LaunchTask l when registry.InjectedBugs.HasFlag(InjectedBugs.RetryLaunches) => SendTwice(term, l), // injected bug
-        LaunchTask l => Send(term, l.Agent, RunTaskOf(l)),
-        Core.KillTask k => Send(term, k.Agent, new WireKill(k.Framework, k.Task, 0)),
-        ForwardAcknowledgement a => Send(term, a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
-        SendExecutorMessage m => Send(term, m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
         AgentLost lost => EndSession(term, lost.Agent),
-        _ => false,
+        _ => AgentWire.MessageOf(effect) is var (agent, message) && Send(term, agent, message),
     };
 
     /// <summary>
@@ -71,8 +66,7 @@ public sealed partial class AgentHub : IDisposable
         return true;
     }
 
-    private static RunTask RunTaskOf(LaunchTask l) =>
-        new(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command);
+    private static RunTask RunTaskOf(LaunchTask l) => AgentWire.RunTaskOf(l);
 
     /// <summary>
     /// Injected bug <see cref="InjectedBugs.RetryLaunches"/>: the launch goes out, and again after
@@ -183,7 +177,7 @@ public sealed partial class AgentHub : IDisposable
                 input = new AgentRegistering(info);
                 break;
             case ReregisterAgent back:
-                if (!ResourceText.TryParse(back.Info.Resources, out _, out var bad) || back.Tasks.Any(t => !ResourceText.TryParse(t.Resources, out _, out bad)))
+                if (AgentWire.BadResources(back) is { } bad)
                 {
                     Refuse(channel, remote, $"bad resources: {bad}");
                     return null;
@@ -196,8 +190,7 @@ public sealed partial class AgentHub : IDisposable
                     channel.TrySend(term.Value, new ShutdownAgent($"agent {info.Id} was declared gone"));
                     return null;
                 }
-                var reported = back.Tasks.Select(t => new ReportedTask(t.Task, t.Framework, t.Role, ResourceText.Parse(t.Resources), t.State, t.Unacknowledged)).ToArray();
-                input = new AgentReregistering(info, reported, InRegistry: known is not null, WasUnreachable: known?.Status == AgentStatus.Unreachable);
+                input = AgentWire.Reregistering(info, back, inRegistry: known is not null, wasUnreachable: known?.Status == AgentStatus.Unreachable);
                 break;
             default:
                 return null;
@@ -289,7 +282,10 @@ public sealed partial class AgentHub : IDisposable
             case StatusUpdate update:
                 if (!registry.LocalRegistry.Frameworks.ContainsKey(update.Framework))
                     LogUnknownFramework(logger, update.Framework.Value, update.Task.Value, session.Agent.Value);
-                input = new AgentStatusUpdate(session.Agent, update.Framework, update.Task, update.State, update.Uuid, update.Message);
+                input = AgentWire.InputOf(session.Agent, update)!;
+                break;
+            case ExecutorToFramework or ExecutorExited:
+                input = AgentWire.InputOf(session.Agent, message)!;
                 break;
             case ProtocolError error:
                 LogPeerError(logger, session.Agent.Value, error.Message);

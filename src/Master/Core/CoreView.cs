@@ -22,10 +22,12 @@ public sealed partial class MasterCore
     {
         var usedByAgent = new Dictionary<AgentId, Resources>();
         var usedByFramework = new Dictionary<FrameworkId, Resources>();
-        foreach (var task in tasks.Values.Where(t => IsLive(t.State)))
+        var used = tasks.Values.Where(t => IsLive(t.State)).Select(t => (t.Agent, t.Framework, t.Resources))
+            .Concat(executors.Values.Select(e => (e.Agent, e.Framework, e.Executor.Resources)));
+        foreach (var (agent, framework, resources) in used)
         {
-            usedByAgent[task.Agent] = usedByAgent.GetValueOrDefault(task.Agent, Resources.Empty).Add(task.Resources);
-            usedByFramework[task.Framework] = usedByFramework.GetValueOrDefault(task.Framework, Resources.Empty).Add(task.Resources);
+            usedByAgent[agent] = usedByAgent.GetValueOrDefault(agent, Resources.Empty).Add(resources);
+            usedByFramework[framework] = usedByFramework.GetValueOrDefault(framework, Resources.Empty).Add(resources);
         }
         var offeredByAgent = new Dictionary<AgentId, Resources>();
         var offeredByFramework = new Dictionary<FrameworkId, Resources>();

@@ -9,8 +9,9 @@ public sealed partial class MasterCore
     /// ACCEPT with LAUNCH operations. The offers must exist, belong to the framework, be on one
     /// agent and share one role; otherwise every task is dropped (REASON_INVALID_OFFERS; not one whose
     /// id already names a task: the call is a repeat) and the framework's offers among them return to the pool. Each task is then checked (unique id,
-    /// resources present and within what is left of the offers); a bad task gets TASK_ERROR and
-    /// the others still launch. Unused resources return to the pool, filtered for the refuse time.
+    /// resources present and within what is left of the offers, with those of a custom executor
+    /// the task starts; an executor id already running, or launched earlier in the call, must come with the
+    /// same ExecutorInfo); a bad task gets TASK_ERROR and the others still launch. Unused resources return to the pool, filtered for the refuse time.
     /// </summary>
     public IReadOnlyList<Effect> Accept(FrameworkId framework, IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskLaunch> launches,
         TimeSpan? refuse, DateTimeOffset now)
@@ -36,16 +37,21 @@ public sealed partial class MasterCore
 
         var effects = new List<Effect>();
         var seen = new HashSet<TaskId>();
+        var launchedNow = new Dictionary<string, ExecutorLaunch>(StringComparer.Ordinal);
         foreach (var launch in launches)
         {
-            var problem = TaskProblem(framework, launch, left, seen);
+            var (executorProblem, needed) = ExecutorNeeds(agent, framework, launch, launchedNow);
+            var problem = TaskProblem(framework, launch, needed, left, seen) ?? executorProblem;
             if (problem is not null)
             {
                 effects.Add(new SendUpdate(framework, launch.Id, TaskState.Error, "REASON_TASK_INVALID", problem));
                 continue;
             }
             seen.Add(launch.Id);
-            left = left.Subtract(launch.Resources);
+            left = left.Subtract(needed);
+            if (launch.Executor is { } executor && launchedNow.TryAdd(executor.Id, executor)
+                && !executors.TryGetValue((agent, framework, executor.Id), out _))
+                executors.Add(new TrackedExecutor(agent, framework, role, executor));
             tasks[(framework, launch.Id)] = new TrackedTask(launch.Id, framework, agent, role, launch.Resources, TaskState.Staging);
             effects.Add(new LaunchTask(agent, framework, role, launch));
         }
@@ -62,14 +68,17 @@ public sealed partial class MasterCore
         return null;
     }
 
-    private string? TaskProblem(FrameworkId framework, TaskLaunch launch, Resources left, HashSet<TaskId> seen)
+    /// <summary>Why the task cannot launch, if it cannot; <paramref name="needed"/> is what it takes (with its executor's, when it starts one).</summary>
+    private string? TaskProblem(FrameworkId framework, TaskLaunch launch, Resources needed, Resources left, HashSet<TaskId> seen)
     {
         if (string.IsNullOrWhiteSpace(launch.Id.Value)) return "task id is empty";
         if (seen.Contains(launch.Id)) return $"task id {launch.Id} appears twice in this call";
         if (tasks.TryGetValue((framework, launch.Id), out var existing) && IsLive(existing.State))
             return $"task id {launch.Id} is already used by a live task";
         if (launch.Resources.IsEmpty) return "task has no resources";
-        if (!left.Contains(launch.Resources)) return $"task resources {launch.Resources} exceed what is left of the offers ({left})";
+        if (!left.Contains(needed))
+            return needed.Equals(launch.Resources) ? $"task resources {launch.Resources} exceed what is left of the offers ({left})"
+                : $"task and executor resources {needed} exceed what is left of the offers ({left})";
         return null;
     }
 }

@@ -7,12 +7,14 @@ namespace Mesos.HA.Master.Core;
 public sealed partial class MasterCore
 {
     /// <summary>
-    /// An agent re-registered (after a master failover, or back from a partition) with the tasks it
-    /// runs: the master adopts them as the agent reports them.
+    /// An agent re-registered (after a master failover, or back from a partition) with the tasks and
+    /// custom executors it runs: the master adopts them as the agent reports them.
     /// </summary>
-    public void ReregisterAgent(AgentId id, Resources total, IReadOnlyList<ReportedTask> running, DateTimeOffset now)
+    public void ReregisterAgent(AgentId id, Resources total, IReadOnlyList<ReportedTask> running, DateTimeOffset now,
+        IReadOnlyList<ReportedExecutor>? executorsRunning = null)
     {
         AddAgent(id, total, now);
+        AdoptExecutors(id, executorsRunning ?? []);
         foreach (var task in running)
         {
             tasks[(task.Framework, task.Id)] = new TrackedTask(task.Id, task.Framework, id, task.Role, task.Resources, task.State);

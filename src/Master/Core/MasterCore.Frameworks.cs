@@ -62,7 +62,7 @@ public sealed partial class MasterCore
         return effects;
     }
 
-    /// <summary>TEARDOWN (or failover timeout): kills the framework's tasks and removes it.</summary>
+    /// <summary>TEARDOWN (or failover timeout): kills the framework's tasks, shuts its executors down and removes it.</summary>
     public IReadOnlyList<Effect> Teardown(FrameworkId id)
     {
         if (!frameworks.Remove(id.Value)) return [new CallRejected(id, $"framework {id} is not registered")];
@@ -71,6 +71,7 @@ public sealed partial class MasterCore
         foreach (var task in tasks.Values.Where(t => t.Framework == id && IsLive(t.State))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal))
             effects.Add(new KillTask(task.Agent, id, task.Id));
+        effects.AddRange(StopExecutorsOf(id));
         effects.Add(new ProposeRegistry(new RemoveFramework(id)));
         return effects;
     }

@@ -32,14 +32,17 @@ public sealed partial class MasterCore
         UpdateAcknowledged a => Acknowledge(a.Framework, a.Agent, a.Task, a.Uuid),
         ReconcileTasks r => Reconcile(r.Framework, r.Queries),
         FrameworkMessage m => Message(m.Framework, m.Agent, m.Executor, m.Data),
+        ShutdownExecutorCall s => ShutdownExecutor(s.Framework, s.Executor, s.Agent),
         AgentRegistering r => WantingAllocation(RegisterAgent(r.Info, now)),
         AgentReregistering r => WantingAllocation(r.InRegistry
-            ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now)
-            : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now)]),
+            ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now, r.Executors)
+            : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now, r.Executors)]),
         AgentHeartbeat h => Seen(h.Agent, now),
         RegistryWriteCommitted c => Committed(c.Command, now),
         RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),
+        ExecutorMessageReceived m => ExecutorMessage(m, now),
+        ExecutorTerminated t => ExecutorEnded(t.Agent, t.Framework, t.Executor, t.Status, now),
         _ => throw new ArgumentOutOfRangeException(nameof(input), input.GetType().Name, "no such input"),
     };
 
@@ -84,7 +87,7 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> StatusUpdateFromAgent(AgentStatusUpdate u, DateTimeOffset now)
     {
         AgentSeen(u.Agent, now);
-        var effects = StatusUpdate(u.Agent, u.Framework, u.Task, u.State, u.Uuid, u.Message);
+        var effects = StatusUpdate(u.Agent, u.Framework, u.Task, u.State, u.Uuid, u.Message, u.Reason, u.Details);
         return u.State.IsTerminal() ? WantingAllocation(effects) : effects; // a terminal task gave its resources back
     }
 

@@ -100,10 +100,11 @@ public sealed partial class MasterCore
         filters.Add(new OfferFilter(framework, agent, now + refuse));
     }
 
-    /// <summary>Everything given out: outstanding offers and live tasks, with their agent, framework and role.</summary>
+    /// <summary>Everything given out: outstanding offers, live tasks and running executors, with their agent, framework and role.</summary>
     private IEnumerable<(AgentId Agent, FrameworkId Framework, string Role, Resources Resources)> Holdings() =>
         offers.Values.Select(o => (o.Agent, o.Framework, o.Role, o.Resources))
-            .Concat(tasks.Values.Where(t => IsLive(t.State)).Select(t => (t.Agent, t.Framework, t.Role, t.Resources)));
+            .Concat(tasks.Values.Where(t => IsLive(t.State)).Select(t => (t.Agent, t.Framework, t.Role, t.Resources)))
+            .Concat(executors.Values.Select(e => (e.Agent, e.Framework, e.Role, e.Executor.Resources)));
 
     private OfferId NextOfferId() => new($"{options.OfferIdPrefix}-O{++offerCounter}");
 }

@@ -13,7 +13,10 @@ public sealed partial class MasterCore
     // they count here only once it commits (plan -> commit -> apply).
     private readonly Dictionary<AgentId, PendingAgent> pendingAgents = new();
 
-    private sealed record PendingAgent(AgentInfo Info, IReadOnlyList<ReportedTask>? Running, bool WasUnreachable);
+    private sealed record PendingAgent(AgentInfo Info, IReadOnlyList<ReportedTask>? Running, bool WasUnreachable)
+    {
+        public IReadOnlyList<ReportedExecutor> Executors { get; init; } = [];
+    }
 
     // Agents the registry holds as unreachable (found so at the start of leadership, or marked by this
     // leader): their tasks this leader has not heard of may come back with them.
@@ -45,21 +48,23 @@ public sealed partial class MasterCore
     }
 
     /// <summary>
-    /// An agent re-registers with its running tasks. If the registry had marked it unreachable, its
+    /// An agent re-registers with its running tasks and executors. If the registry had marked it unreachable, its
     /// readmission is proposed and the re-registration takes effect once that commits (its tasks come
     /// back then, as Mesos does for partition-aware frameworks); otherwise at once.
     /// </summary>
-    public IReadOnlyList<Effect> ReregisterAgent(AgentInfo info, IReadOnlyList<ReportedTask> running, bool wasUnreachable, DateTimeOffset now)
+    public IReadOnlyList<Effect> ReregisterAgent(AgentInfo info, IReadOnlyList<ReportedTask> running, bool wasUnreachable, DateTimeOffset now,
+        IReadOnlyList<ReportedExecutor>? executorsRunning = null)
     {
         awaitingReregistration.Remove(info.Id);
+        executorsRunning ??= [];
         if (pendingAgents.TryGetValue(info.Id, out var pending) && pending.Running is null)
         {
             // First admitted by this leader (the registry never had it): the tasks come with the admission.
-            pendingAgents[info.Id] = pending with { Running = running };
+            pendingAgents[info.Id] = pending with { Running = running, Executors = executorsRunning };
             return [];
         }
-        if (!wasUnreachable) return ApplyReregistration(info, running, now);
-        pendingAgents[info.Id] = new PendingAgent(info, running, WasUnreachable: true);
+        if (!wasUnreachable) return ApplyReregistration(info, running, executorsRunning, now);
+        pendingAgents[info.Id] = new PendingAgent(info, running, WasUnreachable: true) { Executors = executorsRunning };
         return [new ProposeRegistry(new ReadmitAgent(info, now.ToUnixTimeMilliseconds()))];
     }
 
@@ -70,7 +75,8 @@ public sealed partial class MasterCore
     /// re-registering agent. The agent's outstanding offers are rescinded: they were cut from what the
     /// master believed the agent held, and the agent's report (its tasks, its total) replaces that belief.
     /// </summary>
-    private IReadOnlyList<Effect> ApplyReregistration(AgentInfo info, IReadOnlyList<ReportedTask> running, DateTimeOffset now)
+    private IReadOnlyList<Effect> ApplyReregistration(AgentInfo info, IReadOnlyList<ReportedTask> running,
+        IReadOnlyList<ReportedExecutor> executorsRunning, DateTimeOffset now)
     {
         var reported = running.Select(t => (t.Framework, t.Id)).ToHashSet();
         // Unreachable ones too: the agent is back, and a task it does not report is not coming back with it
@@ -80,7 +86,9 @@ public sealed partial class MasterCore
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
         var effects = new List<Effect>(RescindWhere(o => o.Agent == info.Id));
         unreachableAgents.Remove(info.Id);
-        ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now);
+        var (kept, stops) = WithoutOrphans(info.Id, executorsRunning);
+        ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now, kept);
+        effects.AddRange(stops);
         foreach (var task in missing)
         {
             var partitionAware = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware;
@@ -100,7 +108,7 @@ public sealed partial class MasterCore
             AddAgent(id, ResourceText.Parse(pending.Info.Resources), now);
             return [];
         }
-        return ApplyReregistration(pending.Info, pending.Running, now);
+        return ApplyReregistration(pending.Info, pending.Running, pending.Executors, now);
     }
 
     /// <summary>The registry refused a (re)admission: the agent does not count here either, and is told so.</summary>

@@ -30,7 +30,8 @@ public sealed partial class MasterCore
     /// A task the master holds as terminal stays terminal: a later non-terminal update is forwarded
     /// (the framework must still acknowledge it) but does not make the task hold resources again.
     /// </summary>
-    public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message)
+    public IReadOnlyList<Effect> StatusUpdate(AgentId agent, FrameworkId framework, TaskId task, TaskState state, Guid uuid, string message,
+        string reason = "", Protocol.Agent.UpdateDetails? details = null)
     {
         var key = (framework, task);
         // A framework the master does not know was torn down or timed out (a new leader recovers every
@@ -52,7 +53,7 @@ public sealed partial class MasterCore
         if (tasks.TryGetValue(key, out var tracked) && !(tracked.State.IsTerminal() && !state.IsTerminal()))
             tasks[key] = tracked with { State = state };
         if (options.DropTerminalUpdates && state.IsTerminal()) return [new ForwardAcknowledgement(agent, framework, task, uuid)]; // injected bug
-        var update = new ForwardUpdate(framework, agent, task, state, uuid, message);
+        var update = new ForwardUpdate(framework, agent, task, state, uuid, message) { Reason = reason, Details = details };
         if (unacknowledged.ContainsKey(key))
         {
             if (!waiting.TryGetValue(key, out var queue)) waiting[key] = queue = new Queue<ForwardUpdate>();

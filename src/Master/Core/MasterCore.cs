@@ -29,6 +29,7 @@ public sealed partial class MasterCore
         this.options = options;
         offers = new OfferTable(held);
         tasks = new TaskTable(held);
+        executors = new ExecutorTable(held);
         allocator = new DrfAllocator(options.Minimum);
     }
 
@@ -43,10 +44,11 @@ public sealed partial class MasterCore
         clusterTotal = null;
     }
 
-    /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded.</summary>
+    /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded and its executors hold nothing.</summary>
     public IReadOnlyList<Effect> RemoveAgent(AgentId id)
     {
         var effects = RescindWhere(o => o.Agent == id);
+        ForgetExecutorsOn(id);
         agents.Remove(id.Value);
         clusterTotal = null;
         return effects;
@@ -69,7 +71,7 @@ public sealed partial class MasterCore
         filters.RemoveAll(f => f.Framework == id);
     }
 
-    /// <summary>What an agent has free: its total less what tasks use and what is offered.</summary>
+    /// <summary>What an agent has free: its total less what tasks and executors use and what is offered.</summary>
     public Resources AvailableOn(AgentId id) =>
         agents[id.Value].Total.Subtract(Holdings().Where(h => h.Agent == id)
             .Aggregate(Resources.Empty, (sum, h) => sum.Add(h.Resources)));

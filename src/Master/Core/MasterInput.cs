@@ -58,6 +58,9 @@ public sealed record ReconcileTasks(FrameworkId Framework, IReadOnlyList<(TaskId
 
 public sealed record FrameworkMessage(FrameworkId Framework, AgentId Agent, string Executor, byte[] Data) : FrameworkInput(Framework);
 
+/// <summary>SHUTDOWN of an executor, on the agent the call names (any agent running it when none is named).</summary>
+public sealed record ShutdownExecutorCall(FrameworkId Framework, string Executor, AgentId? Agent = null) : FrameworkInput(Framework);
+
 /// <summary>Inputs from agents (the agent protocol's messages).</summary>
 public abstract record AgentInput(AgentId Agent) : MasterInput;
 
@@ -69,13 +72,28 @@ public sealed record AgentRegistering(AgentInfo Info) : AgentInput(Info.Id);
 /// admitted it (it registered with a leader whose write was lost), so it is admitted first.
 /// </summary>
 public sealed record AgentReregistering(AgentInfo Info, IReadOnlyList<ReportedTask> Running, bool InRegistry, bool WasUnreachable)
-    : AgentInput(Info.Id);
+    : AgentInput(Info.Id)
+{
+    /// <summary>The custom executors the agent runs: their resources are held again.</summary>
+    public IReadOnlyList<ReportedExecutor> Executors { get; init; } = [];
+}
 
 /// <summary>A ping or pong from the agent: it is alive.</summary>
 public sealed record AgentHeartbeat(AgentId Agent) : AgentInput(Agent);
 
 public sealed record AgentStatusUpdate(AgentId Agent, FrameworkId Framework, TaskId Task, TaskState State, Guid Uuid, string Message)
-    : AgentInput(Agent);
+    : AgentInput(Agent)
+{
+    public string Reason { get; init; } = "";
+
+    public Mesos.HA.Protocol.Agent.UpdateDetails? Details { get; init; }
+}
+
+/// <summary>A custom executor's message for its framework (best effort).</summary>
+public sealed record ExecutorMessageReceived(AgentId Agent, FrameworkId Framework, string Executor, byte[] Data) : AgentInput(Agent);
+
+/// <summary>A custom executor on the agent ended with <see cref="Status"/> (-1: killed, or it never started).</summary>
+public sealed record ExecutorTerminated(AgentId Agent, FrameworkId Framework, string Executor, int Status) : AgentInput(Agent);
 
 /// <summary>A registry write the core proposed (a <see cref="ProposeRegistry"/> effect) committed.</summary>
 public sealed record RegistryWriteCommitted(RegistryCommand Command) : MasterInput;

@@ -8,7 +8,7 @@ namespace Mesos.HA.Master.Scheduler;
 
 /// <summary>
 /// The subscribed frameworks of the leading master and the delivery of the leader's
-/// framework-bound effects (offers, rescinds, updates) to their event streams. A stream belongs to
+/// framework-bound effects (offers, rescinds, updates, executors' messages and ends) to their event streams. A stream belongs to
 /// the leadership term it subscribed in; effects of another term never reach it, and the streams
 /// of a term are closed when it ends (the frameworks re-subscribe with the next leader).
 /// </summary>
@@ -56,25 +56,30 @@ public sealed partial class FrameworkHub : IDisposable
             foreach (var s in subscribers.Values.Where(s => s.Term == term)) s.Enqueue(failure);
             return true;
         }
-        FrameworkId? framework = effect switch
-        {
-            SendOffers o => o.Framework, RescindOffer r => r.Framework, SendUpdate u => u.Framework, ForwardUpdate f => f.Framework,
-            _ => null,
-        };
         // Encoded only for a stream that will take it: effects for frameworks without one are dropped unencoded.
-        if (framework is not { } id || !subscribers.TryGetValue(id, out var subscriber) || subscriber.Term != term) return false;
+        if (FrameworkOf(effect) is not { } id || !subscribers.TryGetValue(id, out var subscriber) || subscriber.Term != term) return false;
         var json = effect switch
         {
             SendOffers o => SchedulerEventJson.Offers(o.Offers, AddressOf),
             RescindOffer r => SchedulerEventJson.Rescind(r.Offer),
             SendUpdate u => SchedulerEventJson.Update(u.Task, null, u.State, null, u.Message, u.Reason, time.GetUtcNow()),
-            ForwardUpdate f => SchedulerEventJson.Update(f.Task, f.Agent, f.State, f.Uuid, f.Message, "", time.GetUtcNow()),
+            ForwardUpdate f => SchedulerEventJson.Update(f.Task, f.Agent, f.State, f.Uuid, f.Message, f.Reason, time.GetUtcNow(), f.Details),
+            SendFrameworkMessage m => SchedulerEventJson.Message(m.Agent, m.Executor, m.Data),
+            ExecutorLost e => SchedulerEventJson.ExecutorFailure(e.Agent, e.Executor, e.Status),
             _ => throw new InvalidOperationException("unreachable"),
         };
         if (subscriber.Enqueue(json)) return true;
         LogQueueFull(logger, id.Value, Options.EventQueueCapacity);
         return false;
     }
+
+    /// <summary>The one framework an effect goes to; null for effects bound elsewhere (or to every framework).</summary>
+    internal static FrameworkId? FrameworkOf(Effect effect) => effect switch
+    {
+        SendOffers o => o.Framework, RescindOffer r => r.Framework, SendUpdate u => u.Framework, ForwardUpdate f => f.Framework,
+        SendFrameworkMessage m => m.Framework, ExecutorLost e => e.Framework,
+        _ => null,
+    };
 
     private AgentAddress AddressOf(AgentId agent)
     {

@@ -109,14 +109,8 @@ public static class SchedulerCallJson
             {
                 var where = $"accept.operations[{o}].launch.task_infos[{t}]";
                 if (tasks[t] is not { } task) return Fail($"{where} must be an object", ref error);
-                var taskId = task.TaskId?.Value;
-                if (string.IsNullOrWhiteSpace(taskId)) return Fail($"{where}.task_id.value is missing", ref error);
-                if (wrongKinds.Contains($"{where}.resources")) return Fail($"{where}.resources must be a list", ref error);
-                if (!ResourceJson.TryRead(task.Resources, out var resources, out var bad)) return Fail($"{where}.{bad}", ref error);
-                var value = task.Command?.Value;
-                if (string.IsNullOrEmpty(value)) return Fail($"{where}.command.value is missing (only command tasks are supported)", ref error);
-                if (task.Command!.Shell == false) return Fail($"{where}.command.shell=false is not supported; give a shell command", ref error);
-                launches.Add(new TaskLaunch(new TaskId(taskId), task.Name ?? taskId, resources, value));
+                if (LaunchJson.Task(task, where, framework, wrongKinds, out var bad) is not { } launch) return Fail(bad, ref error);
+                launches.Add(launch);
             }
         }
         return new SchedulerCall.Accept(framework, offers, launches, Refuse(accept.Filters));

@@ -101,8 +101,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         SchedulerCall.Kill k => new KillTaskCall(k.Id, k.Task, k.Agent),
         SchedulerCall.Acknowledge a => new UpdateAcknowledged(a.Id, a.Agent, a.Task, a.Uuid),
         SchedulerCall.Reconcile r => new ReconcileTasks(r.Id, r.Tasks),
-        // The command executor runs one task whose id is the executor's: shutting the executor down kills the task.
-        SchedulerCall.Shutdown s => new KillTaskCall(s.Id, new TaskId(s.Executor)),
+        SchedulerCall.Shutdown s => new ShutdownExecutorCall(s.Id, s.Executor, s.Agent),
         SchedulerCall.Message m => new FrameworkMessage(m.Id, m.Agent, m.Executor, m.Data),
         _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name), // subscriptions are handled before
     };

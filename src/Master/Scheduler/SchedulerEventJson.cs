@@ -1,5 +1,6 @@
 using Mesos.HA.Master.Core;
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Agent;
 using Mesos.HA.Protocol.Http;
 using V1 = Mesos.HA.Protocol.Http.V1;
 
@@ -45,8 +46,13 @@ public static class SchedulerEventJson
         Rescind = new() { OfferId = V1.Id.Of(offer.Value) },
     });
 
-    /// <summary>An UPDATE. <paramref name="uuid"/> is set for updates from agents (they must be acknowledged), null for the master's own.</summary>
-    public static byte[] Update(TaskId task, AgentId? agent, TaskState state, Guid? uuid, string message, string reason, DateTimeOffset at) => Write(new()
+    /// <summary>
+    /// An UPDATE. <paramref name="uuid"/> is set for updates from agents (they must be acknowledged), null for the
+    /// master's own. An agent's update names its source in <paramref name="details"/> (SOURCE_AGENT when it names
+    /// none); one without details comes from the command executor, as before executors had details to add.
+    /// </summary>
+    public static byte[] Update(TaskId task, AgentId? agent, TaskState state, Guid? uuid, string message, string reason, DateTimeOffset at,
+        UpdateDetails? details = null) => Write(new()
     {
         Type = V1.Event.UpdateType,
         Update = new()
@@ -55,12 +61,15 @@ public static class SchedulerEventJson
             {
                 TaskId = V1.Id.Of(task.Value),
                 State = state.MesosName(),
-                Source = uuid is null ? "SOURCE_MASTER" : "SOURCE_EXECUTOR",
+                Source = uuid is null ? "SOURCE_MASTER" : details is null ? "SOURCE_EXECUTOR" : details.Source ?? "SOURCE_AGENT",
                 AgentId = agent is { } a ? V1.Id.Of(a.Value) : null,
                 Message = message.Length > 0 ? message : null,
                 Reason = reason.Length > 0 ? reason : null,
                 Uuid = uuid is { } u ? Convert.ToBase64String(u.ToByteArray()) : null,
                 Timestamp = at.ToUnixTimeMilliseconds() / 1000.0,
+                ExecutorId = details?.Executor is { } executor ? V1.Id.Of(executor) : null,
+                Healthy = details?.Healthy,
+                Data = details?.Data is { } data ? Convert.ToBase64String(data) : null,
             },
         },
     });
@@ -76,6 +85,20 @@ public static class SchedulerEventJson
     {
         Type = V1.Event.FailureType,
         Failure = new() { AgentId = V1.Id.Of(agent.Value) },
+    });
+
+    /// <summary>MESSAGE: an executor's bytes for its framework.</summary>
+    public static byte[] Message(AgentId agent, string executor, byte[] data) => Write(new()
+    {
+        Type = V1.Event.MessageType,
+        Message = new() { AgentId = V1.Id.Of(agent.Value), ExecutorId = V1.Id.Of(executor), Data = Convert.ToBase64String(data) },
+    });
+
+    /// <summary>FAILURE for an executor that ended, with its exit status.</summary>
+    public static byte[] ExecutorFailure(AgentId agent, string executor, int status) => Write(new()
+    {
+        Type = V1.Event.FailureType,
+        Failure = new() { AgentId = V1.Id.Of(agent.Value), ExecutorId = V1.Id.Of(executor), Status = status },
     });
 
     public static byte[] Heartbeat() => Write(new() { Type = V1.Event.HeartbeatType });

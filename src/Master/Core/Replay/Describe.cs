@@ -13,10 +13,11 @@ public static class Describe
                                $"frameworks {string.Join(",", s.Frameworks.Select(f => f.Id))})",
         AgentRegistering r => $"AgentRegistering({r.Agent})",
         AgentReregistering r => $"AgentReregistering({r.Agent}, inRegistry={r.InRegistry}, unreachable={r.WasUnreachable}, " +
-                                $"[{string.Join(" ", r.Running.Select(t => $"{t.Framework}/{t.Id}:{t.State}"))}])",
+                                $"[{string.Join(" ", r.Running.Select(t => $"{t.Framework}/{t.Id}:{t.State}"))}]" +
+                                $"{string.Concat(r.Executors.Select(e => $" executor {e.Framework}/{e.Executor.Id}:{e.Role}:{e.Executor.Resources}"))})",
         SubscribeFramework s => $"SubscribeFramework({s.Framework}, known={s.Known})",
         AcceptOffers a => $"AcceptOffers({a.Framework}, {string.Join(",", a.Offers)}, " +
-                          $"[{string.Join(" ", a.Launches.Select(l => $"{l.Id}:{l.Resources}"))}], refuse {a.Refuse})",
+                          $"[{string.Join(" ", a.Launches.Select(l => $"{l.Id}:{l.Resources}{ExecutorOf(l)}"))}], refuse {a.Refuse})",
         DeclineOffers d => $"DeclineOffers({d.Framework}, {string.Join(",", d.Offers)}, refuse {d.Refuse})",
         ReviveOffers r => $"ReviveOffers({r.Framework}, {string.Join(",", r.Roles)})",
         SuppressOffers s => $"SuppressOffers({s.Framework}, {string.Join(",", s.Roles)})",
@@ -25,6 +26,10 @@ public static class Describe
         AgentStatusUpdate u => $"AgentStatusUpdate {u.Agent} {u.Framework}/{u.Task} {u.State} {u.Uuid}",
         UpdateAcknowledged a => $"UpdateAcknowledged {a.Agent} {a.Framework}/{a.Task} {a.Uuid}",
         KillTaskCall k => $"KillTaskCall {k.Framework}/{k.Task}@{k.Agent}",
+        ShutdownExecutorCall s => $"ShutdownExecutorCall {s.Framework}/{s.Executor}@{s.Agent}",
+        FrameworkMessage m => $"FrameworkMessage {m.Framework}/{m.Executor}@{m.Agent} {m.Data.Length} bytes",
+        ExecutorMessageReceived m => $"ExecutorMessageReceived {m.Agent} {m.Framework}/{m.Executor} {m.Data.Length} bytes",
+        ExecutorTerminated t => $"ExecutorTerminated {t.Agent} {t.Framework}/{t.Executor} status {t.Status}",
         RegistryWriteCommitted c => $"Committed({c.Command.GetType().Name})",
         RegistryWriteRefused r => $"Refused({r.Command.GetType().Name}: {r.Reason})",
         _ => input.ToString(),
@@ -33,11 +38,15 @@ public static class Describe
     public static string Effect(Effect effect) => effect switch
     {
         SendOffers o => $"SendOffers({o.Framework}, [{string.Join(" ", o.Offers.Select(Offer))}])",
-        LaunchTask l => $"LaunchTask({l.Framework}/{l.Task.Id} on {l.Agent}, {l.Task.Resources})",
+        LaunchTask l => $"LaunchTask({l.Framework}/{l.Task.Id} on {l.Agent}, {l.Task.Resources}{ExecutorOf(l.Task)})",
         ProposeRegistry p => $"ProposeRegistry({p.Command})",
         SendExecutorMessage m => $"SendExecutorMessage({m.Framework}/{m.Executor} on {m.Agent}, {m.Data.Length} bytes)",
+        SendFrameworkMessage m => $"SendFrameworkMessage({m.Framework}/{m.Executor} on {m.Agent}, {m.Data.Length} bytes)",
         _ => effect.ToString(),
     };
+
+    /// <summary>The custom executor a launch names, if it names one.</summary>
+    private static string ExecutorOf(TaskLaunch l) => l.Executor is { } e ? $" executor {e.Id}:{e.Resources}" : "";
 
     public static string Offer(Offer o) => $"{o.Id}@{o.Agent}:{o.Role}:{o.Resources}";
 }
