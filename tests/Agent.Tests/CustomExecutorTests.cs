@@ -17,20 +17,6 @@ public sealed class CustomExecutorTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    /// <summary>The sample executor from its own build output (same configuration and target as the tests), started with the same dotnet host.</summary>
-    private static string ExecutorCommand
-    {
-        get
-        {
-            var target = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            var configuration = target.Parent!;
-            var repository = configuration.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dll = Path.Combine(repository, "samples", "WorkerExecutor", "bin", configuration.Name, target.Name, "worker-executor.dll");
-            Assert.True(File.Exists(dll), $"the sample executor is not built at {dll}");
-            return $"{Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"} {dll}";
-        }
-    }
-
     private sealed class Run(WorkerScheduler scheduler, MesosSchedulerDriver driver, Task<DriverStatus> running, StringWriter log) : IAsyncDisposable
     {
         public WorkerScheduler Scheduler { get; } = scheduler;
@@ -47,7 +33,7 @@ public sealed class CustomExecutorTests(ITestOutputHelper output)
     private static Run StartFramework(ClusterHarness cluster, int tasks, int steps)
     {
         var log = new StringWriter();
-        var scheduler = new WorkerScheduler(new WorkerPlan(tasks, steps, ExecutorCommand), TextWriter.Synchronized(log));
+        var scheduler = new WorkerScheduler(new WorkerPlan(tasks, steps, SampleExecutor.Command), TextWriter.Synchronized(log));
         var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "workers", FailoverTimeout = TimeSpan.FromMinutes(1) },
             cluster.MasterAddresses);
         return new Run(scheduler, driver, driver.RunAsync(), log);
