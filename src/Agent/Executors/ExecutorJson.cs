@@ -2,6 +2,7 @@ using System.Text.Json;
 using Mesos.HA.Agent.Core;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Health;
 using Mesos.HA.Protocol.Http;
 using Mesos.HA.Protocol.Registry;
 using Mesos.HA.Protocol.Resources;
@@ -172,6 +173,7 @@ public static class ExecutorJson
         TaskId = new V1.Id { Value = task.Task.Value },
         Resources = Resources(task.Resources, task.Role),
         Executor = task.Executor is { } spec ? Info(spec, task.Framework, task.Role) : null,
+        HealthCheck = task.HealthCheck is { } check ? HealthCheckJson.ToContract(check) : null,
     };
 
     private static List<V1.Resource?> Resources(string text, string role) =>

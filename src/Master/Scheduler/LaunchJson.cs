@@ -1,6 +1,7 @@
 using Mesos.HA.Master.Core;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Health;
 using Mesos.HA.Protocol.Http;
 using V1 = Mesos.HA.Protocol.Http.V1;
 
@@ -33,7 +34,7 @@ internal static class LaunchJson
             return null;
         }
         HealthCheckSpec? check = null;
-        if (task.HealthCheck is { } given && (check = HealthCheck(given, $"{where}.health_check", out error)) is null) return null;
+        if (task.HealthCheck is { } given && (check = HealthCheckJson.TryRead(given, $"{where}.health_check", out error)) is null) return null;
         return new TaskLaunch(new TaskId(taskId), task.Name ?? taskId, resources, command) { Executor = executor, HealthCheck = check };
     }
 
@@ -47,58 +48,6 @@ internal static class LaunchJson
         if (!TryShell(info.Command, $"{where}.command", out var command, out error)) return null;
         if (!TryResources(info.Resources, where, wrongKinds, out var resources, out error)) return null;
         return new ExecutorLaunch(info.ExecutorId!.Value!, info.Name ?? "", command, resources);
-    }
-
-    /// <summary>A health check with Mesos' defaults for what it leaves out; nonsense (no port, a negative interval) is refused.</summary>
-    private static HealthCheckSpec? HealthCheck(V1.HealthCheck check, string where, out string error)
-    {
-        error = "";
-        var spec = check.Type switch
-        {
-            "COMMAND" => TryShell(check.Command, $"{where}.command", out var command, out error)
-                ? new HealthCheckSpec(HealthCheckKind.Command, command, 0, "", "") : null,
-            "HTTP" => Http(check.Http, $"{where}.http", out error),
-            "TCP" => TryPort(check.Tcp?.Port, $"{where}.tcp.port", out var port, out error)
-                ? new HealthCheckSpec(HealthCheckKind.Tcp, "", port, "", "") : null,
-            _ => Fail<HealthCheckSpec>($"{where}.type must be COMMAND, HTTP or TCP, not '{check.Type}'", out error),
-        };
-        if (spec is null) return null;
-        foreach (var (name, seconds, positive) in new[]
-                 {
-                     ("delay_seconds", check.DelaySeconds, false), ("interval_seconds", check.IntervalSeconds, true),
-                     ("timeout_seconds", check.TimeoutSeconds, true), ("grace_period_seconds", check.GracePeriodSeconds, false),
-                 })
-            if (seconds is { } s && !((positive ? s > 0 : s >= 0) && s <= MaxCheckSeconds))
-                return Fail<HealthCheckSpec>($"{where}.{name} must be seconds {(positive ? "above" : "from")} 0 up to {MaxCheckSeconds}", out error);
-        if (check.ConsecutiveFailures is < 0) return Fail<HealthCheckSpec>($"{where}.consecutive_failures must not be negative", out error);
-        return spec with
-        {
-            DelaySeconds = check.DelaySeconds ?? spec.DelaySeconds,
-            IntervalSeconds = check.IntervalSeconds ?? spec.IntervalSeconds,
-            TimeoutSeconds = check.TimeoutSeconds ?? spec.TimeoutSeconds,
-            ConsecutiveFailures = check.ConsecutiveFailures ?? spec.ConsecutiveFailures,
-            GracePeriodSeconds = check.GracePeriodSeconds ?? spec.GracePeriodSeconds,
-        };
-    }
-
-    /// <summary>A day: longer delays, intervals or timeouts are mistakes (a value in milliseconds, say).</summary>
-    private const double MaxCheckSeconds = 24 * 3600;
-
-    private static HealthCheckSpec? Http(V1.HttpCheck? http, string where, out string error)
-    {
-        if (!TryPort(http?.Port, $"{where}.port", out var port, out error)) return null;
-        var scheme = http!.Scheme ?? "http";
-        if (scheme is not ("http" or "https")) return Fail<HealthCheckSpec>($"{where}.scheme must be http or https, not '{scheme}'", out error);
-        var path = http.Path ?? "/";
-        if (!path.StartsWith('/')) return Fail<HealthCheckSpec>($"{where}.path must start with '/'", out error);
-        return new HealthCheckSpec(HealthCheckKind.Http, "", port, path, scheme);
-    }
-
-    private static bool TryPort(int? given, string where, out int port, out string error)
-    {
-        port = given ?? 0;
-        error = given is null ? $"{where} is missing" : given is < 1 or > 65535 ? $"{where} must be from 1 to 65535" : "";
-        return error.Length == 0;
     }
 
     private static bool TryShell(V1.CommandInfo? command, string where, out string value, out string error)
