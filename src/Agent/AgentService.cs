@@ -44,7 +44,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         link = new MasterLink(options, this, time, loggers.CreateLogger("Mesos.HA.Agent.MasterLink"));
         disk = new FileAgentDisk(paths, logger);
         var launcher = new ProcessLauncher(paths, cgroups, time, Feed, stopping.Token);
-        var executors = new ExecutorHost(options, paths, cgroups, Feed, stopping.Token);
+        var executors = new ExecutorHost(options, paths, cgroups, time, Feed, stopping.Token);
         runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors);
         ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time);
     }

@@ -94,8 +94,8 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
         {
             while (true)
             {
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(token);
-                quiet.CancelAfter(HeartbeatInterval);
+                using var heartbeat = new CancellationTokenSource(HeartbeatInterval, time);
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(token, heartbeat.Token);
                 bool more;
                 try
                 {

@@ -17,7 +17,8 @@ namespace Mesos.HA.Agent.Executors;
 /// to, and the answers the HTTP calls wait for. Called from inside the agent's decision (under its
 /// lock) and from HTTP requests; it only touches concurrent collections.
 /// </summary>
-public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, Action<AgentInput> feed, CancellationToken stopping)
+public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, TimeProvider time, Action<AgentInput> feed,
+    CancellationToken stopping)
     : IExecutorSeams
 {
     private readonly ConcurrentDictionary<long, Channel<ExecutorEventOut>> streams = new();
@@ -94,7 +95,7 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         {
             try
             {
-                while (ProcessGroup.Alive(watched)) await Task.Delay(TimeSpan.FromMilliseconds(100), stopping).ConfigureAwait(false);
+                while (ProcessGroup.Alive(watched)) await Task.Delay(TimeSpan.FromMilliseconds(100), time, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

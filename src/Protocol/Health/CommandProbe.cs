@@ -26,7 +26,7 @@ public sealed class CommandProbe : IHealthProbe
     private readonly IReadOnlyDictionary<string, string> environment;
     private readonly TimeProvider time;
 
-    public CommandProbe(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeProvider? time = null)
+    public CommandProbe(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(command);
         ArgumentNullException.ThrowIfNull(workingDirectory);
@@ -34,7 +34,7 @@ public sealed class CommandProbe : IHealthProbe
         this.command = command;
         this.workingDirectory = workingDirectory;
         this.environment = environment;
-        this.time = time ?? TimeProvider.System;
+        this.time = time;
     }
 
     public Task<ProbeResult> CheckAsync(TimeSpan timeout, CancellationToken token) =>
@@ -85,9 +85,9 @@ public sealed class CommandProbe : IHealthProbe
         }
     }
 
-    private static async Task ReapAsync(Process process)
+    private async Task ReapAsync(Process process)
     {
-        using var bound = new CancellationTokenSource(ReapTimeout);
+        using var bound = new CancellationTokenSource(ReapTimeout, time);
         try
         {
             await process.WaitForExitAsync(bound.Token).ConfigureAwait(false);
@@ -116,11 +116,11 @@ public sealed class CommandProbe : IHealthProbe
         return Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length);
     }
 
-    private static async Task<string> QuoteAsync(Task<string> errors, Task<string> output)
+    private async Task<string> QuoteAsync(Task<string> errors, Task<string> output)
     {
         // The group is dead, so the pipes are at their end unless a process left the group with a copy.
         var both = Task.WhenAll(errors, output);
-        if (await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false) != both) return "";
+        if (await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(1), time)).ConfigureAwait(false) != both) return "";
         var text = (errors.Result.Trim() is { Length: > 0 } e ? e : output.Result.Trim()).ReplaceLineEndings(" ");
         return text.Length <= QuotedOutputCharsMax ? text : text[..QuotedOutputCharsMax] + "…";
     }

@@ -44,11 +44,11 @@ public sealed class HealthChecker : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The spec's durations or failure count are out of range (see <see cref="HealthCheckPolicy"/>); the probe then stays the caller's to dispose.</exception>
     public static HealthChecker Start(HealthCheckSpec spec, DateTimeOffset taskStarted, IHealthProbe probe,
-        Func<HealthDecision, CancellationToken, ValueTask> onDecision, TimeProvider? time = null)
+        Func<HealthDecision, CancellationToken, ValueTask> onDecision, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(probe);
         ArgumentNullException.ThrowIfNull(onDecision);
-        return new HealthChecker(spec, taskStarted, probe, onDecision, time ?? TimeProvider.System);
+        return new HealthChecker(spec, taskStarted, probe, onDecision, time);
     }
 
     /// <summary>Ends when the checker stopped: after a kill decision, after <see cref="Stop"/>, or faulted by the callback.</summary>

@@ -11,7 +11,7 @@ public static class HealthProbe
     /// The caller (or the <see cref="HealthChecker"/> given it) disposes a probe that is <see cref="IDisposable"/>.
     /// </summary>
     public static IHealthProbe For(HealthCheckSpec spec, string workingDirectory, IReadOnlyDictionary<string, string> environment,
-        TimeProvider? time = null)
+        TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return spec.Kind switch

@@ -14,7 +14,7 @@ public sealed class HttpProbe : IHealthProbe, IDisposable
     private readonly HttpClient client;
     private readonly TimeProvider time;
 
-    public HttpProbe(string scheme, int port, string path, TimeProvider? time = null)
+    public HttpProbe(string scheme, int port, string path, TimeProvider time)
     {
         scheme = string.IsNullOrEmpty(scheme) ? "http" : scheme.ToLowerInvariant();
         if (scheme is not ("http" or "https")) throw new ArgumentException($"an HTTP health check's scheme is http or https, not {scheme}", nameof(scheme));
@@ -23,7 +23,7 @@ public sealed class HttpProbe : IHealthProbe, IDisposable
         if (string.IsNullOrEmpty(path)) path = "/";
         else if (!path.StartsWith('/')) path = "/" + path;
         Uri = new Uri($"{scheme}://127.0.0.1:{port}{path}");
-        this.time = time ?? TimeProvider.System;
+        this.time = time;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,

@@ -9,12 +9,12 @@ public sealed class TcpProbe : IHealthProbe
     private readonly int port;
     private readonly TimeProvider time;
 
-    public TcpProbe(int port, TimeProvider? time = null)
+    public TcpProbe(int port, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         this.port = port;
-        this.time = time ?? TimeProvider.System;
+        this.time = time;
     }
 
     public Task<ProbeResult> CheckAsync(TimeSpan timeout, CancellationToken token) =>

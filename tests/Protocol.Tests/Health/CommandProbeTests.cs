@@ -13,7 +13,7 @@ public sealed class CommandProbeTests : IDisposable
     public void Dispose() => sandbox.Delete(recursive: true);
 
     private CommandProbe Probe(string command, IReadOnlyDictionary<string, string>? environment = null) =>
-        new(command, sandbox.FullName, environment ?? new Dictionary<string, string>());
+        new(command, sandbox.FullName, environment ?? new Dictionary<string, string>(), TimeProvider.System);
 
     [Fact]
     public async Task Check_ExitZero_Passes()
@@ -83,7 +83,7 @@ public sealed class CommandProbeTests : IDisposable
     [Fact]
     public async Task Check_AMissingWorkingDirectory_Fails()
     {
-        var probe = new CommandProbe("exit 0", Path.Combine(sandbox.FullName, "missing"), new Dictionary<string, string>());
+        var probe = new CommandProbe("exit 0", Path.Combine(sandbox.FullName, "missing"), new Dictionary<string, string>(), TimeProvider.System);
         var result = await probe.CheckAsync(Timeout, CancellationToken.None);
         Assert.False(result.Passed);
         Assert.StartsWith("the command could not start in ", result.Message, StringComparison.Ordinal);

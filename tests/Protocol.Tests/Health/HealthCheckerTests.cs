@@ -140,12 +140,12 @@ public class HealthCheckerTests
         var spec = new HealthCheckSpec(HealthCheckKind.Tcp, "", port, "", "", DelaySeconds: 0, IntervalSeconds: 0.05, TimeoutSeconds: 5,
             ConsecutiveFailures: 2, GracePeriodSeconds: 0);
         var real = new ConcurrentQueue<HealthDecision>();
-        await using var checker = HealthChecker.Start(spec, TimeProvider.System.GetUtcNow(), HealthProbe.For(spec, "/", new Dictionary<string, string>()),
+        await using var checker = HealthChecker.Start(spec, TimeProvider.System.GetUtcNow(), HealthProbe.For(spec, "/", new Dictionary<string, string>(), TimeProvider.System),
             (d, _) =>
             {
                 real.Enqueue(d);
                 return ValueTask.CompletedTask;
-            });
+            }, TimeProvider.System);
         await Poll.UntilAsync("the task is reported healthy", () => !real.IsEmpty, Deadline);
         listener.Stop();
         await checker.Completion.WaitAsync(Deadline);

@@ -18,7 +18,7 @@ public class TcpProbeTests
         try
         {
             var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            var result = await new TcpProbe(port).CheckAsync(Timeout, CancellationToken.None);
+            var result = await new TcpProbe(port, TimeProvider.System).CheckAsync(Timeout, CancellationToken.None);
             Assert.Equal(ProbeResult.Pass($"connected to 127.0.0.1:{port}"), result);
         }
         finally
@@ -34,7 +34,7 @@ public class TcpProbeTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var result = await new TcpProbe(port).CheckAsync(Timeout, CancellationToken.None);
+        var result = await new TcpProbe(port, TimeProvider.System).CheckAsync(Timeout, CancellationToken.None);
         Assert.Equal(ProbeResult.Fail($"TCP connect to 127.0.0.1:{port} failed: ConnectionRefused"), result);
     }
 
@@ -43,13 +43,13 @@ public class TcpProbeTests
     {
         using var cancel = new CancellationTokenSource();
         await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new TcpProbe(1).CheckAsync(Timeout, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new TcpProbe(1, TimeProvider.System).CheckAsync(Timeout, cancel.Token));
     }
 
     [Fact]
     public void New_RefusesAPortOutOfRange()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TcpProbe(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TcpProbe(65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TcpProbe(0, TimeProvider.System));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TcpProbe(65536, TimeProvider.System));
     }
 }
