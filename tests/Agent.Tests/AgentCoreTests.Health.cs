@@ -111,4 +111,23 @@ public partial class AgentCoreTests
         // A process that ended while the agent was down: the watcher's answer stops the checker.
         Assert.Equal(["health-stop running", "release running", "append running Failed durable"], Handle(new ProcessExited(Key("running"), null)));
     }
+
+    [Fact]
+    public void TheRunner_HandsHealthChecksToItsSeam()
+    {
+        var checks = new RecordingChecks();
+        var runner = new Shell.AgentRunner(core, new FailingDisk(), new NoLauncher(starts: true), new NoEdges(), healthChecks: checks);
+        runner.Handle(new LinkRegistered(A), T0);
+        runner.Handle(new FromMaster(Checked("t1")), T0);
+        runner.Handle(new ProcessExited(Key("t1"), 0), T0.AddSeconds(1));
+        Assert.Equal(["start t1 test -f healthy at 0s", "stop t1"], checks.Calls);
+    }
+
+    private sealed class RecordingChecks : Shell.IHealthChecks
+    {
+        public List<string> Calls { get; } = [];
+        public void Start(AgentId agent, RunKey run, RunTask task, HealthCheckSpec check, DateTimeOffset startedAt) =>
+            Calls.Add($"start {run.Task} {check.Command} at {(startedAt - T0).TotalSeconds}s");
+        public void Stop(RunKey run) => Calls.Add($"stop {run.Task}");
+    }
 }

@@ -293,9 +293,11 @@ public partial class AgentCoreTests
         }
     }
 
-    private sealed class NoLauncher : Shell.ITaskLauncher
+    /// <summary>Processes that fail to launch, or (<paramref name="starts"/>) start at once as <see cref="P"/>.</summary>
+    private sealed class NoLauncher(bool starts = false) : Shell.ITaskLauncher
     {
-        public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources) => new LaunchFailed(run, "not here");
+        public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources) =>
+            starts ? new ProcessStarted(run, P, InCgroup: false) : new LaunchFailed(run, "not here");
         public AgentInput? Watch(AgentId agent, RunKey run, TaskProcess? process) => null;
         public void Signal(TaskProcess process, int signal) { }
         public void EscalateKill(TaskProcess process, TimeSpan after) { }
