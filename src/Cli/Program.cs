@@ -19,9 +19,11 @@ const string usage = """
       bench launch        --tasks N [--concurrency C]           tasks (`true`) run through one master and one agent
       bench failover-e2e  --masters 3 --rounds N                kill the leader; time until the driver's first offer from the new one
       bench tasks         --agents A --tasks T                  tasks through the master and the driver on simulated agents
+      bench executor      --tasks N [--executors E]             tasks launched into running custom executors (one master, one agent)
       bench simulate      --seeds N [--warmup W]                the simulator's speed: simulated seconds per wall-clock second
       simulate            --seed S [--seeds N] [--ticks MS]     the deterministic simulation of a whole cluster (mesos-ha simulate --help)
       replay              <journal>... [--verbose]              feed a leadership's journaled inputs to a fresh core (mesos-ha replay --help)
+      noop-executor                                             a custom executor that finishes each task at once (started by an agent)
     """;
 
 HashSet<string> BenchFlags = ["keep"];
@@ -53,6 +55,8 @@ try
         ["bench", "stability", .. var rest] => await StabilityBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "startup", .. var rest] => await StartupBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "tasks", .. var rest] => await TasksBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["bench", "executor", .. var rest] => await ExecutorBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
+        ["noop-executor"] => NoopExecutorCommand.Run(),
         ["bench", "launch", .. var rest] => await LaunchBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "allocator", .. var rest] => await AllocatorBench.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "simulate", .. var rest] => SimulateCommand.Bench(new ArgReader(rest, new HashSet<string>())),

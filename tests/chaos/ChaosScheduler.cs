@@ -13,9 +13,13 @@ namespace Mesos.HA.Chaos.Tests;
 /// (re-)registers: a launch lost with a killed framework process or a deposed master is then
 /// answered TASK_LOST instead of holding a slot forever.
 /// </summary>
-internal sealed class ChaosScheduler(TaskHistory history, int concurrency, OfferHistory? offerHistory = null) : IScheduler
+internal sealed class ChaosScheduler(TaskHistory history, int concurrency, OfferHistory? offerHistory = null, string? executorCommand = null)
+    : IScheduler
 {
     private static readonly Resources PerTask = ResourceText.Parse("cpus:0.1;mem:16");
+    private static readonly Resources PerExecutor = ResourceText.Parse("cpus:0.1;mem:32");
+    private readonly HashSet<string> agentsWithExecutor = new(StringComparer.Ordinal);
+    private int messages;
     private readonly Dictionary<string, string> live = new(StringComparer.Ordinal); // task -> agent
     private int next;
 
@@ -24,6 +28,9 @@ internal sealed class ChaosScheduler(TaskHistory history, int concurrency, Offer
     public int Subscriptions;
 
     public int Live { get { lock (live) return live.Count; } }
+
+    /// <summary>Progress reports received from the custom executors (framework messages).</summary>
+    public int MessagesReceived => Volatile.Read(ref messages);
 
     public void ResourceOffers(ISchedulerDriver driver, IReadOnlyList<Offer> offers)
     {
@@ -38,10 +45,26 @@ internal sealed class ChaosScheduler(TaskHistory history, int concurrency, Offer
                 while (Launching && live.Count < concurrency && left.Contains(PerTask))
                 {
                     var id = $"chaos-{next++:D5}";
+                    // Every other task goes to the sample worker executor, which finishes it once told to (a framework message).
+                    if (executorCommand is not null && next % 2 == 0)
+                    {
+                        var starts = !agentsWithExecutor.Contains(offer.AgentId);
+                        var needed = starts ? PerTask.Add(PerExecutor) : PerTask;
+                        if (!left.Contains(needed)) break;
+                        agentsWithExecutor.Add(offer.AgentId);
+                        batch.Add(new TaskInfo(id, id, offer.AgentId, PerTask, "")
+                        {
+                            Executor = new ExecutorInfo($"chaos-worker-{offer.AgentId}", executorCommand, PerExecutor, "chaos worker"),
+                        });
+                        left = left.Subtract(needed);
+                    }
+                    else
+                    {
+                        batch.Add(new TaskInfo(id, id, offer.AgentId, PerTask, "sleep 0.3"));
+                        left = left.Subtract(PerTask);
+                    }
                     live.Add(id, offer.AgentId);
                     history.Launched(id);
-                    batch.Add(new TaskInfo(id, id, offer.AgentId, PerTask, "sleep 0.3"));
-                    left = left.Subtract(PerTask);
                 }
             }
             if (batch.Count > 0) driver.LaunchTasks([offer.Id], batch, new Filters(TimeSpan.Zero));
@@ -72,8 +95,18 @@ internal sealed class ChaosScheduler(TaskHistory history, int concurrency, Offer
     }
     public void Disconnected(ISchedulerDriver driver) { }
     public void OfferRescinded(ISchedulerDriver driver, string offerId) { }
-    public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data) { }
+    /// <summary>A worker's progress report: the task may finish (told again on every report, as messages are best effort).</summary>
+    public void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data)
+    {
+        Interlocked.Increment(ref messages);
+        if (System.Text.Encoding.UTF8.GetString(data).Split(' ') is ["progress", var task, _])
+            driver.SendFrameworkMessage(executorId, agentId, System.Text.Encoding.UTF8.GetBytes($"finish {task}"));
+    }
     public void AgentLost(ISchedulerDriver driver, string agentId) { }
-    public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status) { }
+    /// <summary>The agent's worker ended (its agent was lost, or it was shut down): the next task there starts a new one.</summary>
+    public void ExecutorLost(ISchedulerDriver driver, string executorId, string agentId, int status)
+    {
+        lock (live) agentsWithExecutor.Remove(agentId);
+    }
     public void Error(ISchedulerDriver driver, string message) => throw new InvalidOperationException("framework error: " + message);
 }

@@ -31,7 +31,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
         this.cluster = cluster;
         this.output = output;
         Seed = seed;
-        Scheduler = new ChaosScheduler(Tasks, concurrency: 8, Offers);
+        Scheduler = new ChaosScheduler(Tasks, concurrency: 8, Offers, SampleExecutor.Command);
         Registry = new RegistryWorkload(cluster.Group, RegisterOps, Clock, seed);
     }
 

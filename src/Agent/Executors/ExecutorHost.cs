@@ -124,14 +124,9 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         env["MESOS_AGENT_ENDPOINT"] = options.ExecutorEndpoint ?? $"127.0.0.1:{options.HttpPort.ToString(CultureInfo.InvariantCulture)}";
         // A restarted agent takes its executors back: they re-subscribe, retrying for up to the recovery timeout.
         env["MESOS_CHECKPOINT"] = "1";
-        env["MESOS_RECOVERY_TIMEOUT"] = Duration(options.ExecutorRecoveryTimeout);
-        env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = Duration(options.ExecutorSubscriptionBackoffMax);
-        env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = Duration(options.ExecutorShutdownGracePeriod);
+        env["MESOS_RECOVERY_TIMEOUT"] = MesosDuration.Format(options.ExecutorRecoveryTimeout);
+        env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = MesosDuration.Format(options.ExecutorSubscriptionBackoffMax);
+        env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = MesosDuration.Format(options.ExecutorShutdownGracePeriod);
         return env;
     }
-
-    private static string Duration(TimeSpan span) =>
-        span.Ticks % TimeSpan.TicksPerSecond == 0
-            ? ((long)span.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "secs"
-            : ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
 }

@@ -38,7 +38,7 @@ internal static class LaunchBench
             using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 8 }) { Timeout = Timeout.InfiniteTimeSpan };
             await using var framework = await SchedulerConnection.SubscribeAsync(http, leader.HttpAddress,
                 new V1.FrameworkInfo { User = "bench", Name = "launch-bench" }, token);
-            var (elapsed, failed) = await DriveAsync(framework, tasks, token);
+            var (elapsed, failed) = await DriveAsync(framework, tasks, TrueTask, token);
             Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
             Console.WriteLine(FormattableString.Invariant($"RESULT launch tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
             return failed == 0 ? 0 : 1;
@@ -51,8 +51,26 @@ internal static class LaunchBench
         }
     }
 
-    /// <summary>Launches on every offer as many tasks as its cpus allow until all are launched; returns when all ended.</summary>
-    private static async Task<(TimeSpan Elapsed, int Failed)> DriveAsync(SchedulerConnection framework, int tasks, CancellationToken token)
+    /// <summary>A command task running <c>true</c>, taking one cpu.</summary>
+    private static V1.TaskInfo TrueTask(int index, V1.Id? agent) => new()
+    {
+        Name = "true", TaskId = V1.Id.Of($"task-{index}"), AgentId = agent, Resources = OneCpu,
+        Command = new() { Value = "true", Shell = true },
+    };
+
+    /// <summary>What each bench task takes: one cpu (the agent's cpus bound how many run at once) and a little memory.</summary>
+    internal static readonly List<V1.Resource?> OneCpu =
+    [
+        new() { Name = "cpus", Type = "SCALAR", Scalar = new() { Value = 1 } },
+        new() { Name = "mem", Type = "SCALAR", Scalar = new() { Value = 16 } },
+    ];
+
+    /// <summary>
+    /// Launches on every offer as many tasks as its whole cpus allow (each made by <paramref name="task"/> from its
+    /// index and the offer's agent) until all are launched; returns when all ended, timed from the first launch.
+    /// </summary>
+    internal static async Task<(TimeSpan Elapsed, int Failed)> DriveAsync(SchedulerConnection framework, int tasks,
+        Func<int, V1.Id?, V1.TaskInfo> task, CancellationToken token)
     {
         var launched = 0;
         var ended = 0;
@@ -69,19 +87,7 @@ internal static class LaunchBench
                         var cpus = (int)(offer.Resources ?? []).Where(r => r?.Name == "cpus").Sum(r => r!.Scalar?.Value ?? 0);
                         var batch = Math.Min(cpus, tasks - launched);
                         var infos = new List<V1.TaskInfo>();
-                        for (var i = 0; i < batch; i++)
-                        {
-                            infos.Add(new V1.TaskInfo
-                            {
-                                Name = "true", TaskId = V1.Id.Of($"task-{launched + i}"), AgentId = offer.AgentId,
-                                Resources =
-                                [
-                                    new() { Name = "cpus", Type = "SCALAR", Scalar = new() { Value = 1 } },
-                                    new() { Name = "mem", Type = "SCALAR", Scalar = new() { Value = 16 } },
-                                ],
-                                Command = new() { Value = "true", Shell = true },
-                            });
-                        }
+                        for (var i = 0; i < batch; i++) infos.Add(task(launched + i, offer.AgentId));
                         launched += batch;
                         clock ??= Stopwatch.StartNew();
                         pending.Add(framework.CallAsync(new V1.Call

@@ -63,6 +63,9 @@ public sealed class ChildProcess(string logFile, IReadOnlyList<string> launcher)
         log = null;
     }
 
+    /// <summary>This program as a shell command (the dotnet host and this assembly), for children started by others (an agent's executor).</summary>
+    public static string SelfCommand => $"'{DotnetHost()}' '{typeof(ChildProcess).Assembly.Location}'";
+
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
         : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
