@@ -29,6 +29,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     private readonly MasterLink link;
     private readonly FileAgentDisk disk;
     private readonly AgentRunner runner;
+    private readonly HealthCheckHost healthChecks;
     private readonly List<Task> loops = new();
     private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? shutdownDeadline;
@@ -45,7 +46,8 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         disk = new FileAgentDisk(paths, logger);
         var launcher = new ProcessLauncher(paths, cgroups, time, Feed, stopping.Token);
         var executors = new ExecutorHost(options, paths, cgroups, time, Feed, stopping.Token);
-        runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors);
+        healthChecks = new HealthCheckHost(paths, time, Feed);
+        runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors, healthChecks);
         ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time);
     }
 
@@ -167,6 +169,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
             case AgentNote.ShutdownAsked: LogShutdown(logger, note.Detail); break;
             case AgentNote.Recovered: LogRecovered(logger, note.Detail); break;
             case AgentNote.ExecutorTimedOut: LogExecutorTimedOut(logger, note.Task, note.Framework, note.Detail); break;
+            case AgentNote.KilledUnhealthy: LogKilledUnhealthy(logger, note.Task, note.Framework, note.Detail); break;
         }
     }
 
@@ -181,6 +184,8 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
             shutdownDeadline?.Dispose();
             disk.Dispose();
         }
+        // After the lock: a checker's last decision may be waiting for it (and is dropped, the agent being stopped).
+        await healthChecks.DisposeAsync().ConfigureAwait(false);
         shutdown.TrySetResult();
         // Tasks keep running: an agent that stops (or restarts) does not take its tasks with it.
     }
@@ -199,6 +204,9 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Killing executor {Executor} of framework {Framework}: it did not subscribe within {Timeout}")]
     private static partial void LogExecutorTimedOut(ILogger logger, string executor, string framework, string timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Killing task {Task} of framework {Framework}: its health check failed ({Detail})")]
+    private static partial void LogKilledUnhealthy(ILogger logger, string task, string framework, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a {Bytes}-byte framework message for executor {Executor} of framework {Framework}: no such executor is subscribed here")]
     private static partial void LogMessageDropped(ILogger logger, string bytes, string executor, string framework);

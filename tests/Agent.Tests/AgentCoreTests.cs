@@ -13,7 +13,7 @@ namespace Mesos.HA.Agent.Tests;
 /// The agent's decisions, input by input, as transcripts of the effects: no disk, no processes, no
 /// sockets. Each line is one effect, in the order the shell must carry them out.
 /// </summary>
-public class AgentCoreTests
+public partial class AgentCoreTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
     private static readonly FrameworkId F = new("f1");
@@ -40,9 +40,11 @@ public class AgentCoreTests
         SaveAgentInfo s => $"save-info {s.Info.Id}",
         CreateRun c => $"create {c.Run.Task}",
         StartProcess s => $"start {s.Run.Task} `{s.Task.Command}`",
-        AppendToLog { Record.Update: { } u } a => $"append {a.Run.Task} {u.State}{(a.Record.Process is null ? "" : " pid")}{(a.Durable ? " durable" : "")}",
+        AppendToLog { Record.Update: { } u } a => $"append {a.Run.Task} {u.State}{Healthy(u)}{(a.Record.Process is null ? "" : " pid")}{(a.Durable ? " durable" : "")}",
         AppendToLog { Record.Acknowledged: not null } a => $"append {a.Run.Task} ack{(a.Durable ? " durable" : "")}",
-        SendToMaster { Message: StatusUpdate u } => $"send {u.Task} {u.State}",
+        SendToMaster { Message: StatusUpdate u } => $"send {u.Task} {u.State}{Healthy(u)}",
+        StartHealthCheck h => $"health-start {h.Run.Task} {h.Check.Command} at {(h.StartedAt - T0).TotalSeconds}s",
+        StopHealthCheck h => $"health-stop {h.Run.Task}",
         MarkKilled k => $"mark-killed {k.Run.Task}",
         MarkCompleted c => $"completed {c.Run.Task}",
         SignalProcess s => $"signal {s.Process.Pid} {s.Signal}",
@@ -54,6 +56,8 @@ public class AgentCoreTests
         Noted n => $"note {n.Note}",
         _ => effect.ToString(),
     };
+
+    private static string Healthy(StatusUpdate u) => u.Details?.Healthy is { } healthy ? $" healthy={healthy}" : "";
 
     private RunKey Key(string task) => core.Runs().Single(r => r.Key.Task.Value == task).Key;
 
@@ -73,7 +77,8 @@ public class AgentCoreTests
     {
         Assert.Equal(["save-info a1"], Handle(new LinkRegistered(A)));
         Assert.Equal(["create t1", "start t1 `sleep 1`"], Handle(new FromMaster(Spec("t1"))));
-        Assert.Equal(["append t1 Running pid durable", "send t1 Running"], Handle(new ProcessStarted(Key("t1"), P, false)));
+        // STARTING carries the pid; RUNNING waits in the stream until STARTING is acknowledged.
+        Assert.Equal(["append t1 Starting pid durable", "send t1 Starting", "append t1 Running durable"], Handle(new ProcessStarted(Key("t1"), P, false)));
         Assert.Equal(["release t1", "append t1 Finished durable"], Handle(new ProcessExited(Key("t1"), 0)));
     }
 
@@ -83,9 +88,11 @@ public class AgentCoreTests
         Handle(new LinkRegistered(A));
         var key = Started("t1");
         Handle(new ProcessExited(key, 3));
+        var starting = Head("t1");
+        Assert.Equal(["append t1 ack durable", "send t1 Running"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, starting)), 2));
+        Assert.Equal([], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, starting)), 2)); // a duplicate, crossed with a resend
         var running = Head("t1");
         Assert.Equal(["append t1 ack durable", "send t1 Failed"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, running)), 2));
-        Assert.Equal([], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, running)), 2)); // a duplicate, crossed with a resend
         var failed = Head("t1");
         Assert.Equal(["append t1 ack durable", "completed t1"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, failed)), 3));
         Assert.Empty(core.Runs());
@@ -97,6 +104,7 @@ public class AgentCoreTests
     {
         Handle(new LinkRegistered(A));
         var key = Started("t1");
+        Assert.Equal(["append t1 ack durable", "send t1 Running"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, Head("t1"))), 1));
         // Nothing to send next: the acknowledgement waits for the next update's flush (same log, in order).
         Assert.Equal(["append t1 ack"], Handle(new FromMaster(new AcknowledgeUpdate(F, key.Task, Head("t1"))), 1));
         Assert.Equal(["release t1", "append t1 Finished durable", "send t1 Finished"], Handle(new ProcessExited(key, 0), 2));
@@ -108,12 +116,12 @@ public class AgentCoreTests
         Handle(new LinkRegistered(A));
         Started("t1");
         Assert.Equal([], Handle(new UpdatesDue(), 0.9));
-        Assert.Equal(["send t1 Running"], Handle(new UpdatesDue(), 1.0));
+        Assert.Equal(["send t1 Starting"], Handle(new UpdatesDue(), 1.0));
         Assert.Equal([], Handle(new UpdatesDue(), 2.9));
-        Assert.Equal(["send t1 Running"], Handle(new UpdatesDue(), 3.0));
+        Assert.Equal(["send t1 Starting"], Handle(new UpdatesDue(), 3.0));
         Assert.Equal([], Handle(new LinkLost(), 3.5));
         Assert.Equal([], Handle(new UpdatesDue(), 10)); // no leader: nothing goes out
-        Assert.Equal(["send t1 Running"], Handle(new LinkRegistered(A), 10.5));
+        Assert.Equal(["send t1 Starting"], Handle(new LinkRegistered(A), 10.5));
     }
 
     [Fact]
@@ -122,8 +130,8 @@ public class AgentCoreTests
         Handle(new LinkRegistered(A));
         Handle(new LinkLost());
         Assert.Equal(["create t1", "start t1 `sleep 1`"], Handle(new FromMaster(Spec("t1"))));
-        Assert.Equal(["append t1 Running pid durable"], Handle(new ProcessStarted(Key("t1"), P, false)));
-        Assert.Equal(["send t1 Running"], Handle(new LinkRegistered(A), 1));
+        Assert.Equal(["append t1 Starting pid durable", "append t1 Running durable"], Handle(new ProcessStarted(Key("t1"), P, false)));
+        Assert.Equal(["send t1 Starting"], Handle(new LinkRegistered(A), 1));
     }
 
     [Fact]
@@ -146,7 +154,7 @@ public class AgentCoreTests
         Handle(new FromMaster(Spec("t1")));
         var key = Key("t1");
         Assert.Equal(["mark-killed t1"], Handle(new FromMaster(new KillTask(F, key.Task, 0))));
-        Assert.Equal(["append t1 Running pid durable", "send t1 Running", "signal 4242 15", "escalate 4242 after 3s"],
+        Assert.Equal(["append t1 Starting pid durable", "send t1 Starting", "append t1 Running durable", "signal 4242 15", "escalate 4242 after 3s"],
             Handle(new ProcessStarted(key, P, false)));
     }
 
@@ -255,7 +263,7 @@ public class AgentCoreTests
         var effects = core.Handle(new FromMaster(Spec("t1")), T0);
         var sent = core.Handle(new ProcessStarted(Key("t1"), P, false), T0).OfType<SendToMaster>().Single();
         Assert.Equal([], Handle(new NotSent(sent.Message), 0.1));
-        Assert.Equal(["send t1 Running"], Handle(new UpdatesDue(), 0.2));
+        Assert.Equal(["send t1 Starting"], Handle(new UpdatesDue(), 0.2));
     }
 
     [Fact]
@@ -285,9 +293,11 @@ public class AgentCoreTests
         }
     }
 
-    private sealed class NoLauncher : Shell.ITaskLauncher
+    /// <summary>Processes that fail to launch, or (<paramref name="starts"/>) start at once as <see cref="P"/>.</summary>
+    private sealed class NoLauncher(bool starts = false) : Shell.ITaskLauncher
     {
-        public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources) => new LaunchFailed(run, "not here");
+        public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources) =>
+            starts ? new ProcessStarted(run, P, InCgroup: false) : new LaunchFailed(run, "not here");
         public AgentInput? Watch(AgentId agent, RunKey run, TaskProcess? process) => null;
         public void Signal(TaskProcess process, int signal) { }
         public void EscalateKill(TaskProcess process, TimeSpan after) { }

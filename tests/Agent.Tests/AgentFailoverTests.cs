@@ -102,7 +102,7 @@ public sealed class AgentFailoverTests(ITestOutputHelper output)
         await File.WriteAllTextAsync(release, "");
         await framework.WaitForStateAsync("survivor", "TASK_FINISHED", Wait, "survivor after the restart");
         Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(survivorSandbox, "stdout")));
-        Assert.Equal(["TASK_RUNNING", "TASK_FINISHED"], framework.States("survivor"));
+        Assert.Equal(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"], framework.States("survivor"));
     }
 
     [Fact]

@@ -118,8 +118,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
     {
         var connection = await RegisterAsync(term: 2);
         await connection.SendAsync(2, new RunTask(new FrameworkId("f"), new TaskId("doomed"), "n", "*", "cpus:0.1", "sleep 60"));
-        var running = Assert.IsType<StatusUpdate>(Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait)).Frame.Message);
-        Assert.Equal(TaskState.Running, running.State);
+        var starting = Assert.IsType<StatusUpdate>(Assert.IsType<FrameRead.Ok>(await connection.NextAsync(Wait)).Frame.Message);
+        Assert.Equal(TaskState.Starting, starting.State); // the command executor's first update
         await connection.SendAsync(2, new ShutdownAgent("declared gone by the operator"));
         await agent.Completion.WaitAsync(Wait);
         Assert.Contains(agent.Tasks(), t => t.Task.Value == "doomed" && t.State == TaskState.Killed);

@@ -26,9 +26,9 @@ public sealed class TaskLifecycleTests(ITestOutputHelper output)
         await framework.WaitForStateAsync("echo", "TASK_FINISHED", Wait, "echo");
         await framework.WaitForStateAsync("sleep", "TASK_FINISHED", Wait, "sleep");
         await framework.WaitForStateAsync("exit3", "TASK_FAILED", Wait, "exit 3");
-        Assert.Equal(["TASK_RUNNING", "TASK_FINISHED"], framework.States("echo"));
-        Assert.Equal(["TASK_RUNNING", "TASK_FINISHED"], framework.States("sleep"));
-        Assert.Equal(["TASK_RUNNING", "TASK_FAILED"], framework.States("exit3"));
+        Assert.Equal(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"], framework.States("echo"));
+        Assert.Equal(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"], framework.States("sleep"));
+        Assert.Equal(["TASK_STARTING", "TASK_RUNNING", "TASK_FAILED"], framework.States("exit3"));
 
         var echo = ClusterHarness.SandboxOf(agent, "echo");
         Assert.Equal("hello from echo on port 31000\n", await File.ReadAllTextAsync(Path.Combine(echo, "stdout")));
@@ -53,6 +53,6 @@ public sealed class TaskLifecycleTests(ITestOutputHelper output)
         await framework.KillAsync("stubborn");
         await framework.WaitForStateAsync("stubborn", "TASK_KILLED", Wait, "kill");
         await Poll.UntilAsync($"process group {process.Pid} empties after TASK_KILLED", () => !ProcessGroup.GroupAlive(process), Wait);
-        Assert.Equal(["TASK_RUNNING", "TASK_KILLED"], framework.States("stubborn"));
+        Assert.Equal(["TASK_STARTING", "TASK_RUNNING", "TASK_KILLED"], framework.States("stubborn"));
     }
 }

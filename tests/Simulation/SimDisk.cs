@@ -40,7 +40,7 @@ public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
         runs[run.RunId] = new RunFiles(checkpoint);
     }
 
-    /// <summary>The launcher's pid file (no flush): what a recovery falls back on without a TASK_RUNNING record.</summary>
+    /// <summary>The launcher's pid file (no flush): what a recovery falls back on without a TASK_STARTING record.</summary>
     public void WritePidFile(RunKey run, TaskProcess process)
     {
         if (runs.TryGetValue(run.RunId, out var files)) files.PidFile = process;

@@ -31,7 +31,7 @@ public sealed class SimTasks(SimLoop loop, TaskHistory history, SimAgent agent, 
             loop.After(loop.Between(100, 3000), () => End(process, code));
         }
         disk.WritePidFile(run, process.Id);
-        disk.CrashPoint(); // the agent may die between the start and the TASK_RUNNING record
+        disk.CrashPoint(); // the agent may die between the start and the TASK_STARTING record
         return new ProcessStarted(run, process.Id, InCgroup: false);
     }
 

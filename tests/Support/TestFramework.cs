@@ -18,6 +18,7 @@ public sealed class TestFramework : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly ConcurrentDictionary<string, V1.Offer> offers = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> states = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<V1.TaskStatus>> statuses = new();
     private readonly SemaphoreSlim changed = new(0, int.MaxValue);
     private SchedulerConnection? connection;
     private Task? loop;
@@ -118,6 +119,7 @@ public sealed class TestFramework : IAsyncDisposable
                 break;
             case V1.Event.UpdateType:
                 var status = e.Update!.Status!;
+                statuses.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<V1.TaskStatus>()).Enqueue(status);
                 states.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<string>()).Enqueue(status.State!);
                 if (status.Uuid is { } uuid)
                 {
@@ -139,8 +141,12 @@ public sealed class TestFramework : IAsyncDisposable
         changed.Release();
     }
 
-    /// <summary>Launches a command task on the first held offer with room for it (waiting for one until the deadline).</summary>
-    public async Task LaunchAsync(string taskId, string command, TimeSpan timeout, double cpus = 0.1, double mem = 16, int ports = 0)
+    /// <summary>
+    /// Launches a command task on the first held offer with room for it (waiting for one until the deadline),
+    /// with <paramref name="healthCheck"/> when given.
+    /// </summary>
+    public async Task LaunchAsync(string taskId, string command, TimeSpan timeout, double cpus = 0.1, double mem = 16, int ports = 0,
+        V1.HealthCheck? healthCheck = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         string? lastError = null;
@@ -181,6 +187,7 @@ public sealed class TestFramework : IAsyncDisposable
                                             {
                                                 Name = taskId, TaskId = V1.Id.Of(taskId), AgentId = offer.AgentId, Resources = resources,
                                                 Command = new() { Value = command, Shell = true },
+                                                HealthCheck = healthCheck,
                                             },
                                         ],
                                     },
@@ -217,6 +224,25 @@ public sealed class TestFramework : IAsyncDisposable
 
     /// <summary>The states the task went through, in the order they arrived.</summary>
     public IReadOnlyList<string> States(string taskId) => states.TryGetValue(taskId, out var q) ? [.. q] : [];
+
+    /// <summary>The task's updates as they arrived (state, source, reason, message, healthy).</summary>
+    public IReadOnlyList<V1.TaskStatus> Statuses(string taskId) => statuses.TryGetValue(taskId, out var q) ? [.. q] : [];
+
+    /// <summary>Waits until the task reported an update that matches <paramref name="wanted"/> (<paramref name="what"/> says which); on timeout says what it saw.</summary>
+    public async Task<V1.TaskStatus> WaitForStatusAsync(string taskId, Func<V1.TaskStatus, bool> wanted, string what, TimeSpan timeout, string phase)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (Statuses(taskId).FirstOrDefault(wanted) is { } found) return found;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{phase}: task {taskId} sent no update with {what} within {timeout}; saw [{string.Join(", ", Statuses(taskId).Select(Describe))}]");
+            await changed.WaitAsync(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    public static string Describe(V1.TaskStatus s) =>
+        $"{s.State}{(s.Healthy is { } h ? $" healthy={h}" : "")}{(s.Reason is { } r ? $" {r}" : "")}{(s.Message is { } m ? $" '{m}'" : "")}";
 
     /// <summary>Waits until the task reported <paramref name="state"/>; on timeout says what it saw.</summary>
     public async Task WaitForStateAsync(string taskId, string state, TimeSpan timeout, string phase)

@@ -8,12 +8,24 @@ namespace Mesos.HA.Agent.Core;
 /// <summary>The status update manager: checkpoint, send, resend with backoff until acknowledged, in order per task.</summary>
 public sealed partial class AgentCore
 {
+    private const string CommandExecutorSource = "SOURCE_EXECUTOR";
+
     /// <summary>A task changed state: the update is appended (durable) before it is sent.</summary>
     private void Report(CoreRun run, TaskState state, string message, string reason, DateTimeOffset now, TaskProcess? process = null)
     {
         if (run.State.IsTerminal()) return; // a task ends once
-        Record(run, new StatusUpdate(run.Key.Framework, run.Key.Task, state, newId(), message, reason, now.ToUnixTimeMilliseconds()), now, process);
+        Record(run, new StatusUpdate(run.Key.Framework, run.Key.Task, state, newId(), message, reason, now.ToUnixTimeMilliseconds(),
+            CommandDetails(run, state)), now, process);
     }
+
+    /// <summary>
+    /// What the built-in command executor adds to its task's updates: it is an executor (SOURCE_EXECUTOR,
+    /// as Mesos' command executor is), and a task that was unhealthy when it ended says so (healthy=false).
+    /// Custom executors' tasks add nothing here: their executor's own updates carry their details.
+    /// </summary>
+    private static UpdateDetails? CommandDetails(CoreRun run, TaskState state, bool? healthy = null) =>
+        run.Checkpoint.Task.Executor is not null ? null
+            : new UpdateDetails(Healthy: healthy ?? (state.IsTerminal() && run.Unhealthy ? false : null), Source: CommandExecutorSource);
 
     /// <summary>The update is appended to the run's log (durable) before it is sent.</summary>
     private void Record(CoreRun run, StatusUpdate update, DateTimeOffset now, TaskProcess? process = null)

@@ -68,10 +68,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 OnMessage(message, now);
                 break;
             case ProcessStarted started when Find(started.Run) is { } run:
-                run.Process = started.Process;
-                run.InCgroup = started.InCgroup;
-                Report(run, TaskState.Running, "", "", now, started.Process);
-                if (run.KillRequested) Signal(started.Process, run.KillGrace); // killed while it started
+                Started(run, started, now);
                 break;
             case LaunchFailed failed when Find(failed.Run) is { } run:
                 Note(AgentNote.LaunchFailed, run, failed.Error);
@@ -79,6 +76,9 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 break;
             case ProcessExited exited when Find(exited.Run) is { } run:
                 Exited(run, exited.ExitCode, now);
+                break;
+            case HealthDecided decided when Find(decided.Run) is { } run:
+                OnHealthDecided(run, decided.Decision, now);
                 break;
             case UpdatesDue:
                 CheckRegistrationDeadlines(now);
@@ -141,6 +141,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
                 continue;
             }
             run.Process = logged ?? checkpointed.PidFile;
+            ResumeRunning(run, now);
             // Its end, whether it came while the agent was down or comes later, is reported by the watcher.
             Emit(new WatchProcess(info.Id, run.Key, run.Process));
             // A kill under way when the agent stopped: its SIGKILL died with the agent, so the kill starts again.
@@ -249,6 +250,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
             KillExecutorTask(run, new ExecutorKey(framework, executor.Id), grace, now);
             return;
         }
+        StopChecking(run); // as Mesos' command executor pauses its checks when asked to kill
         // A repeated kill signals again: the first one's SIGKILL may have died with an earlier run of the agent.
         if (run.Process is not { } process) return; // not started yet: signalled when it starts, or its failure stands
         Signal(process, grace);
@@ -264,6 +266,7 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
     /// <summary>The task's process ended: stragglers of its group go, and the terminal state is reported.</summary>
     private void Exited(CoreRun run, int? exitCode, DateTimeOffset now)
     {
+        StopChecking(run);
         Emit(new ReleaseRun(run.Key, run.Process));
         var (state, message) = Outcome(run, exitCode);
         Report(run, state, message, state == TaskState.Failed ? "REASON_COMMAND_EXECUTOR_FAILED" : "", now);
@@ -324,5 +327,11 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
         public bool KillRequested { get; set; }
         public TimeSpan KillGrace { get; set; }
         public bool InCgroup { get; set; }
+
+        /// <summary>A health checker runs for this run (started by the shell on <see cref="StartHealthCheck"/>).</summary>
+        public bool HealthChecking { get; set; }
+
+        /// <summary>The last health verdict was unhealthy (or the checks killed it): its final update says healthy=false.</summary>
+        public bool Unhealthy { get; set; }
     }
 }

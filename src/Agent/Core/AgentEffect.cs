@@ -43,6 +43,16 @@ public sealed record EscalateKill(TaskProcess Process, TimeSpan After) : AgentEf
 /// <summary>The run's process ended: kill stragglers of its group and release its cgroup.</summary>
 public sealed record ReleaseRun(RunKey Run, TaskProcess? Process) : AgentEffect;
 
+/// <summary>
+/// Start checking a command task's health with <paramref name="Check"/> (its sandbox and environment are the
+/// task's; the first check is due <c>DelaySeconds</c> after <paramref name="StartedAt"/>); decisions come back
+/// as <see cref="HealthDecided"/>. A checker already running for the run is replaced.
+/// </summary>
+public sealed record StartHealthCheck(AgentId Agent, RunKey Run, RunTask Task, HealthCheckSpec Check, DateTimeOffset StartedAt) : AgentEffect;
+
+/// <summary>Stop the run's health checker (its process ended, or a kill started); nothing when none runs.</summary>
+public sealed record StopHealthCheck(RunKey Run) : AgentEffect;
+
 /// <summary>Send to the leading master (best effort: the core resends updates until acknowledged).</summary>
 public sealed record SendToMaster(AgentMessage Message) : AgentEffect;
 
@@ -67,4 +77,5 @@ public enum AgentNote
     ShutdownAsked,
     Recovered,
     ExecutorTimedOut,
+    KilledUnhealthy,
 }

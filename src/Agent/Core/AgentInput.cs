@@ -2,6 +2,7 @@ using Mesos.HA.Agent.Tasks;
 using Mesos.HA.Agent.Updates;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Health;
 using Mesos.HA.Protocol.Registry;
 
 namespace Mesos.HA.Agent.Core;
@@ -42,6 +43,9 @@ public sealed record LaunchFailed(RunKey Run, string Error) : AgentInput;
 
 /// <summary>The run's process is gone, with the exit code its wrapper recorded (none when it did not end by itself).</summary>
 public sealed record ProcessExited(RunKey Run, int? ExitCode) : AgentInput;
+
+/// <summary>The run's health checker decided (a verdict, or a kill); decisions of a checker already stopped are dropped.</summary>
+public sealed record HealthDecided(RunKey Run, HealthDecision Decision) : AgentInput;
 
 /// <summary>The link could not take a message (gone, or its queue full): an update goes again on the next pass.</summary>
 public sealed record NotSent(AgentMessage Message) : AgentInput;

@@ -7,11 +7,15 @@ namespace Mesos.HA.Agent.Shell;
 /// seams; answers that come back at once (a process started) are fed before the call returns. The
 /// caller runs one <see cref="Handle"/> at a time.
 /// </summary>
-public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges, IExecutorSeams? executors = null)
+public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges, IExecutorSeams? executors = null,
+    IHealthChecks? healthChecks = null)
 {
     public AgentCore Core => core;
 
     private IExecutorSeams Executors => ExecutorSeamsMissing.Check(executors);
+
+    private IHealthChecks HealthChecks =>
+        healthChecks ?? throw new InvalidOperationException("this agent runs no health checks (no health check seam was given)");
 
     /// <summary>
     /// Throws <see cref="CheckpointFailedException"/> when a checkpoint could not be written: the core
@@ -64,6 +68,8 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
             case ReleaseExecutor release: Executors.ReleaseExecutor(release.Agent, release.Executor, release.RunId, release.Process); break;
             case SendToExecutor send: Executors.Send(send.Stream, send.Event); break;
             case CloseExecutorStream close: Executors.Close(close.Stream); break;
+            case StartHealthCheck start: HealthChecks.Start(start.Agent, start.Run, start.Task, start.Check, start.StartedAt); break;
+            case StopHealthCheck stop: HealthChecks.Stop(stop.Run); break;
             case AnswerExecutorCall answer: Executors.Answer(answer.CallId, answer.Status, answer.Error); break;
             default: throw new InvalidOperationException($"no shell for {effect.GetType().Name}");
         }

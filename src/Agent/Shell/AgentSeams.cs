@@ -87,3 +87,17 @@ public interface IExecutorSeams
 
     void Answer(long call, int status, string error);
 }
+
+/// <summary>
+/// Command tasks' health checkers at the agent's edges: each runs its checks and feeds its decisions back
+/// as <see cref="HealthDecided"/>. Absent in the simulator, whose tasks carry no health checks.
+/// Called under the agent's lock: neither call may block on a checker.
+/// </summary>
+public interface IHealthChecks
+{
+    /// <summary>Starts checking the run (replacing a checker it has); the first check is due the spec's delay after <paramref name="startedAt"/>.</summary>
+    void Start(AgentId agent, RunKey run, RunTask task, HealthCheckSpec check, DateTimeOffset startedAt);
+
+    /// <summary>Stops the run's checker, if one runs, without waiting for it.</summary>
+    void Stop(RunKey run);
+}

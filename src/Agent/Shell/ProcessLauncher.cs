@@ -32,7 +32,7 @@ public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, TimeProvi
                 child.Dispose();
                 feed(new ProcessExited(run, CommandLauncher.RecordedExitCode(meta)));
             });
-            // The pid is made durable with the TASK_RUNNING record; this file is for people and tools (and a
+            // The pid is made durable with the TASK_STARTING record; this file is for people and tools (and a
             // fallback should the agent die between the start and that record): the task runs without it.
             try { File.WriteAllText(Path.Combine(meta, RunFiles.PidFile), process.ToString()); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the record has it */ }
