@@ -12,7 +12,7 @@ public sealed class HealthCheckTests(ITestOutputHelper output)
     private const string HealthReason = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED";
 
     [Fact]
-    public async Task ACommandCheck_ReportsHealthy_ThenUnhealthy_ThenKillsTheTask()
+    public async Task ACommandCheck_ReportsHealthy_Unhealthy_HealthyAgain_ThenKillsTheTask()
     {
         await using var cluster = new ClusterHarness(1, output);
         await cluster.LeaderAsync();
@@ -20,7 +20,7 @@ public sealed class HealthCheckTests(ITestOutputHelper output)
         var framework = await cluster.StartFrameworkAsync();
         var check = new V1.HealthCheck
         {
-            Type = "COMMAND", DelaySeconds = 0, IntervalSeconds = 0.2, TimeoutSeconds = 5, GracePeriodSeconds = 0, ConsecutiveFailures = 3,
+            Type = "COMMAND", DelaySeconds = 0, IntervalSeconds = 0.2, TimeoutSeconds = 5, GracePeriodSeconds = 0, ConsecutiveFailures = 8,
             Command = new() { Value = "test -f healthy", Shell = true },
         };
 
@@ -29,17 +29,26 @@ public sealed class HealthCheckTests(ITestOutputHelper output)
         var healthy = await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: true }, "healthy=true", Wait, "flag file present");
         Assert.Equal((HealthReason, "SOURCE_EXECUTOR"), (healthy.Reason, healthy.Source));
 
-        File.Delete(Path.Combine(ClusterHarness.SandboxOf(agent, "checked"), "healthy"));
-        await framework.WaitForStateAsync("checked", "TASK_KILLED", Wait, "flag file removed");
+        // Unhealthy once, then healthy again (the first success after an unhealthy report is reported), then
+        // unhealthy until the consecutive failures allowed run out and the task is killed.
+        var flag = Path.Combine(ClusterHarness.SandboxOf(agent, "checked"), "healthy");
+        File.Delete(flag);
+        await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: false }, "healthy=false", Wait, "flag file removed");
+        await File.WriteAllTextAsync(flag, "");
+        await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: true } && !ReferenceEquals(s, healthy),
+            "healthy=true again", Wait, "flag file back");
+        File.Delete(flag);
+        await framework.WaitForStateAsync("checked", "TASK_KILLED", Wait, "flag file removed for good");
         var statuses = framework.Statuses("checked");
         var states = string.Join(", ", statuses.Select(TestFramework.Describe));
         Assert.True(statuses.Count >= 4, states);
         Assert.Equal(["TASK_STARTING", "TASK_RUNNING"], statuses.Take(2).Select(s => s.State));
         Assert.All(statuses.Take(2), s => Assert.Null(s.Healthy));
-        var afterHealthy = statuses.SkipWhile(s => s.Healthy != true).Skip(1).ToArray();
-        var unhealthy = afterHealthy.Where(s => s.State == "TASK_RUNNING").ToArray();
-        Assert.True(unhealthy.Length > 0, states);
-        Assert.All(unhealthy, s => Assert.Equal((false, HealthReason), (s.Healthy, s.Reason)));
+        var checks = statuses.Where(s => s is { State: "TASK_RUNNING", Healthy: not null }).ToArray();
+        Assert.All(checks, s => Assert.Equal(HealthReason, s.Reason));
+        // healthy, unhealthy (one or more), healthy once more, then unhealthy until the kill.
+        var runs = checks.Select(s => s.Healthy!.Value).Aggregate(new List<bool>(), (r, h) => { if (r.Count == 0 || r[^1] != h) r.Add(h); return r; });
+        Assert.True(runs.SequenceEqual([true, false, true, false]), states);
         var killed = statuses[^1];
         Assert.Equal(("TASK_KILLED", false), (killed.State, killed.Healthy));
         Assert.All(statuses, s => Assert.Equal("SOURCE_EXECUTOR", s.Source));

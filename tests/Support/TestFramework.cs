@@ -105,6 +105,8 @@ public sealed class TestFramework : IAsyncDisposable
     /// <summary>Events received so far by type, for failure messages.</summary>
     public string Received => string.Join(", ", received.OrderBy(r => r.Key).Select(r => $"{r.Key}={r.Value}"));
 
+    private readonly ConcurrentDictionary<string, byte> uuids = new(StringComparer.Ordinal);
+
     private async Task HandleAsync(SchedulerConnection current, V1.Event e)
     {
         received.AddOrUpdate(e.Type ?? "?", 1, (_, n) => n + 1);
@@ -119,8 +121,13 @@ public sealed class TestFramework : IAsyncDisposable
                 break;
             case V1.Event.UpdateType:
                 var status = e.Update!.Status!;
-                statuses.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<V1.TaskStatus>()).Enqueue(status);
-                states.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<string>()).Enqueue(status.State!);
+                // Delivery is at least once: an update resent before its acknowledgement came back (a slow round trip,
+                // a failover) arrives again with the same uuid. It is acknowledged again but recorded once.
+                if (status.Uuid is null || uuids.TryAdd(status.TaskId!.Value! + "/" + status.Uuid, 0))
+                {
+                    statuses.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<V1.TaskStatus>()).Enqueue(status);
+                    states.GetOrAdd(status.TaskId!.Value!, _ => new ConcurrentQueue<string>()).Enqueue(status.State!);
+                }
                 if (status.Uuid is { } uuid)
                 {
                     try
