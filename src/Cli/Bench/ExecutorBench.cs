@@ -23,36 +23,17 @@ internal static class ExecutorBench
         var logLevel = args.Optional("log-level") ?? "Warning";
         args.EnsureAllUsed();
 
-        var root = BenchRoot.Create("executor");
-        using var group = new MasterGroup(1, root, ["--log-level", logLevel]);
-        using var agent = new AgentProcess("agent", EndPoints.FreePort(), Path.Combine(root, "agent"), Path.Combine(root, "agent.log"),
-            group.Masters.Select(m => m.HttpAddress), ["--resources", $"cpus:{slots + executors};mem:{(slots + executors) * 32};disk:1024", "--log-level", logLevel, "--no-cgroups"]);
-        try
-        {
-            group.StartAll();
-            var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
-            agent.Start();
-            await Poll.UntilAsync("the agent registers", async () => await agent.TryHealthAsync(token) is { Registered: true },
-                TimeSpan.FromSeconds(60), token: token);
-            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 8 }) { Timeout = Timeout.InfiniteTimeSpan };
-            await using var framework = await SchedulerConnection.SubscribeAsync(http, leader.HttpAddress,
-                new V1.FrameworkInfo { User = "bench", Name = "executor-bench" }, token);
+        await using var cluster = await SingleAgentCluster.StartAsync("executor",
+            $"cpus:{slots + executors};mem:{(slots + executors) * 32};disk:1024", logLevel, keep, "executor-bench", token);
+        var framework = cluster.Framework;
+        var (warmUp, warmUpFailed) = await LaunchBench.DriveAsync(framework, executors, (i, a) => Task($"start-{i}", a, i % executors), token);
+        Console.WriteLine(FormattableString.Invariant($"{executors} executors started and ran their first task in {warmUp.TotalSeconds:F2} s"));
+        if (warmUpFailed > 0) throw new InvalidOperationException($"{warmUpFailed} of the executors' first tasks did not finish; see {cluster.Agent.LogFile}");
 
-            var (warmUp, warmUpFailed) = await LaunchBench.DriveAsync(framework, executors, (i, a) => Task($"start-{i}", a, i % executors), token);
-            Console.WriteLine(FormattableString.Invariant($"{executors} executors started and ran their first task in {warmUp.TotalSeconds:F2} s"));
-            if (warmUpFailed > 0) throw new InvalidOperationException($"{warmUpFailed} of the executors' first tasks did not finish; see {agent.LogFile}");
-
-            var (elapsed, failed) = await LaunchBench.DriveAsync(framework, tasks, (i, a) => Task($"task-{i}", a, i % executors), token);
-            Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks into {executors} running executors in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
-            Console.WriteLine(FormattableString.Invariant($"RESULT executor tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
-            return failed == 0 ? 0 : 1;
-        }
-        finally
-        {
-            agent.Dispose();
-            group.Dispose();
-            BenchRoot.Cleanup(root, keep);
-        }
+        var (elapsed, failed) = await LaunchBench.DriveAsync(framework, tasks, (i, a) => Task($"task-{i}", a, i % executors), token);
+        Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks into {executors} running executors in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
+        Console.WriteLine(FormattableString.Invariant($"RESULT executor tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
+        return failed == 0 ? 0 : 1;
     }
 
     /// <summary>A task for executor <paramref name="executor"/>; every task of one executor carries the same ExecutorInfo.</summary>

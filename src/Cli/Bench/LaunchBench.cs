@@ -23,32 +23,13 @@ internal static class LaunchBench
         var logLevel = args.Optional("log-level") ?? "Warning";
         args.EnsureAllUsed();
 
-        var root = BenchRoot.Create("launch");
-        using var group = new MasterGroup(1, root, ["--log-level", logLevel]);
         // Each task takes 1 of `slots` cpus, so at most `slots` run at once on the agent.
-        using var agent = new AgentProcess("agent", EndPoints.FreePort(), Path.Combine(root, "agent"), Path.Combine(root, "agent.log"),
-            group.Masters.Select(m => m.HttpAddress), ["--resources", $"cpus:{slots};mem:{slots * 32};disk:1024;ports:[31000-31001]", "--log-level", logLevel, "--no-cgroups"]);
-        try
-        {
-            group.StartAll();
-            var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
-            agent.Start();
-            await Poll.UntilAsync("the agent registers", async () => await agent.TryHealthAsync(token) is { Registered: true },
-                TimeSpan.FromSeconds(60), token: token);
-            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 8 }) { Timeout = Timeout.InfiniteTimeSpan };
-            await using var framework = await SchedulerConnection.SubscribeAsync(http, leader.HttpAddress,
-                new V1.FrameworkInfo { User = "bench", Name = "launch-bench" }, token);
-            var (elapsed, failed) = await DriveAsync(framework, tasks, TrueTask, token);
-            Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
-            Console.WriteLine(FormattableString.Invariant($"RESULT launch tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
-            return failed == 0 ? 0 : 1;
-        }
-        finally
-        {
-            agent.Dispose();
-            group.Dispose();
-            BenchRoot.Cleanup(root, keep);
-        }
+        await using var cluster = await SingleAgentCluster.StartAsync("launch", $"cpus:{slots};mem:{slots * 32};disk:1024;ports:[31000-31001]",
+            logLevel, keep, "launch-bench", token);
+        var (elapsed, failed) = await DriveAsync(cluster.Framework, tasks, TrueTask, token);
+        Console.WriteLine(FormattableString.Invariant($"launched {tasks} tasks in {elapsed.TotalSeconds:F2} s ({failed} did not finish cleanly)"));
+        Console.WriteLine(FormattableString.Invariant($"RESULT launch tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
+        return failed == 0 ? 0 : 1;
     }
 
     /// <summary>A command task running <c>true</c>, taking one cpu.</summary>
