@@ -93,7 +93,7 @@ public static partial class MasterHost
         {
             using var response = await client.GetAsync(new UriBuilder("http", host, options.HttpPort, "/health").Uri, token);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        catch (Exception e) when (NoAnswer.Is(e)) { }
     }
 
     private static IPAddress ParseAddress(string host) =>

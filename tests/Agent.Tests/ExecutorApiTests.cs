@@ -209,6 +209,9 @@ public sealed class ExecutorApiTests : IAsyncLifetime
     [Fact]
     public async Task AnExecutorThatNeverSubscribes_IsKilled_AndItsTasksFailWithTheReason()
     {
+        // The first agent's connection is taken before it stops, or the restarted agent's registration
+        // would be answered on that dead connection instead of its own.
+        await master.NextConnectionAsync(Wait);
         await RestartAgentAsync(registrationTimeout: TimeSpan.FromMilliseconds(500));
         var connection = await RegisterAsync();
         await connection.SendAsync(1, Launch("lonely", executor: "silent"));

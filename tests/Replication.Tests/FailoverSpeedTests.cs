@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Diagnostics;
 using System.Text.Json;
 using Mesos.HA.Cli.Local;
@@ -84,7 +85,7 @@ public sealed class FailoverSpeedTests(ITestOutputHelper output)
             using var json = JsonDocument.Parse(await MasterProcess.Client.GetStringAsync($"http://{master.HttpAddress}/metrics/snapshot"));
             return json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
             return null;
         }

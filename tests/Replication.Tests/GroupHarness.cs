@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Master;
 using Xunit.Abstractions;
@@ -73,7 +74,7 @@ internal sealed class GroupHarness : IDisposable
                 var text = await MasterProcess.Client.GetStringAsync($"http://{m.HttpAddress}/master/weights?local=true");
                 parts.Add($"m{m.Id}: {text}");
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (NoAnswer.Is(e))
             {
                 parts.Add($"m{m.Id}: {e.Message}");
             }

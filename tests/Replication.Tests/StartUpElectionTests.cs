@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Text.Json;
 using Mesos.HA.Cli.Local;
 using Xunit;
@@ -53,7 +54,7 @@ public sealed class StartUpElectionTests(ITestOutputHelper output)
             using var json = JsonDocument.Parse(await MasterProcess.Client.GetStringAsync($"http://{master.HttpAddress}/metrics/snapshot"));
             return json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
             return [];
         }

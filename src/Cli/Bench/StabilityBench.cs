@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Diagnostics;
 using System.Text.Json;
 using Mesos.HA.Cli.Local;
@@ -79,7 +80,7 @@ internal static class StabilityBench
                 using var json = JsonDocument.Parse(await MasterProcess.Client.GetStringAsync($"http://{m.HttpAddress}/metrics/snapshot", token));
                 return json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (long)p.Value.GetDouble());
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            catch (Exception e) when (NoAnswer.OrUnreadable(e))
             {
                 return new Dictionary<string, long>();
             }

@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Net.Http.Json;
 using Mesos.HA.Agent;
 using Mesos.HA.Agent.Tasks;
@@ -55,7 +56,7 @@ public sealed class AgentProcess : IDisposable
         {
             return await Http.GetFromJsonAsync(url, type, token);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
             return default;
         }

@@ -151,7 +151,7 @@ public sealed class MasterGroup : IDisposable
                 new[] { new WeightDto(role, weight) }, MasterJsonContext.Default.WeightDtoArray, cts.Token);
             return (int)response.StatusCode;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (NoAnswer.Is(e))
         {
             return 0;
         }
@@ -166,7 +166,7 @@ public sealed class MasterGroup : IDisposable
             if (!response.IsSuccessStatusCode) return null;
             return await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, token);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (NoAnswer.Is(e))
         {
             return null;
         }
@@ -191,7 +191,7 @@ public sealed class MasterGroup : IDisposable
                 .Where(e => e.GetProperty(flag).GetBoolean()).Select(e => e.GetProperty("id").GetString()!)];
             return (Ids("slaves", "active"), Ids("frameworks", "connected"));
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e) || e is KeyNotFoundException)
         {
             return null;
         }

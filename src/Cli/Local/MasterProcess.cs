@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Net.Http.Json;
 using Mesos.HA.Master;
 
@@ -88,7 +89,7 @@ public sealed class MasterProcess : IDisposable
         {
             return await Http.GetFromJsonAsync($"http://{HttpAddress}/health", MasterJsonContext.Default.StatusDto, token);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
             return null;
         }

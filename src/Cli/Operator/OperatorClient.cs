@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Text.Json.Nodes;
 
 namespace Mesos.HA.Cli.Operator;
@@ -29,7 +30,7 @@ internal static class OperatorClient
                     return await GetStateAsync($"{leader["hostname"]}:{leader["port"]}", token);
                 errors.Add($"{master}: no leader known");
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or InvalidOperationException)
+            catch (Exception e) when (NoAnswer.OrUnreadable(e) || e is InvalidOperationException)
             {
                 errors.Add($"{master}: {e.Message}");
             }
@@ -65,7 +66,7 @@ internal static class OperatorClient
                     return (status, body);
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (NoAnswer.Is(e))
             {
                 errors.Add($"{master}: {e.Message}");
             }
@@ -81,7 +82,7 @@ internal static class OperatorClient
             using var response = await Http.GetAsync($"http://{master}/health", token);
             return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(token)) as JsonObject : null;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
             return null;
         }

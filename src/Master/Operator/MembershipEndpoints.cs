@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Net;
 using System.Net.Http.Json;
 using Mesos.HA.Replication;
@@ -116,7 +117,7 @@ public static class MembershipEndpoints
             var status = await Probe.GetFromJsonAsync($"http://{httpAddress}/health", MasterJsonContext.Default.StatusDto, token);
             return status is { Voting: true };
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
             return false;
         }
