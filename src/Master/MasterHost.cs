@@ -25,7 +25,14 @@ public static partial class MasterHost
 {
     public static async Task<int> RunAsync(MasterOptions options, Action<ILoggingBuilder> configureLogging, CancellationToken token)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The host's defaults would take the working directory as content root and watch it, recursively,
+        // for configuration changes: one inotify watch and a directory scan for every sandbox created
+        // under a work directory below it. Nothing here is configured from files.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         builder.WebHost.ConfigureKestrel(k => k.Listen(ParseAddress(options.HttpHost), options.HttpPort));
