@@ -19,6 +19,14 @@ internal static class AgentCommand
           --hostname <name>    advertised hostname (default: the machine's); an IP address is also bound
           --port <n>           the agent's HTTP port for /health and /state (default 5051; 0 picks one)
           --kill-grace-ms <n>  SIGTERM to SIGKILL delay when a task is killed (default 3000)
+          --executor-registration-timeout <duration>
+                               a custom executor not subscribed this long after its launch is killed and
+                               its tasks fail (default 1mins; durations as Mesos writes them: 500ms, 5secs, 1mins)
+          --executor-shutdown-grace-period <duration>
+                               SHUTDOWN to SIGKILL delay for a custom executor (default 5secs)
+          --executor-reregistration-timeout <duration>
+                               after an agent restart, how long a running executor has to subscribe again
+                               before it is killed and its tasks lost (default 5secs)
           --no-cgroups         do not put tasks in cgroup v2 limits even where possible
           --log-level <level>  Trace, Debug, Information (default), Warning, Error
           --parent-pid <pid>   exit when that process exits (local clusters and tests)
@@ -33,6 +41,10 @@ internal static class AgentCommand
         if (given is not null && !ResourceText.TryParse(given, out _, out var bad)) throw new UsageException($"--resources: {bad}");
         var attributes = ParseAttributes(args.Optional("attributes"));
         var hostname = args.Optional("hostname") ?? Dns.GetHostName();
+        var defaults = new AgentOptions { Masters = [], WorkDirectory = "", Resources = Resources.Empty, Hostname = "" };
+        var registrationTimeout = args.Duration("executor-registration-timeout", defaults.ExecutorRegistrationTimeout, zeroAllowed: false);
+        var shutdownGracePeriod = args.Duration("executor-shutdown-grace-period", defaults.ExecutorShutdownGracePeriod, zeroAllowed: true);
+        var reregistrationTimeout = args.Duration("executor-reregistration-timeout", defaults.ExecutorReregistrationTimeout, zeroAllowed: false);
         var level = Enum.TryParse<LogLevel>(args.Optional("log-level") ?? "Information", ignoreCase: true, out var l)
             ? l : throw new UsageException("--log-level must be Trace, Debug, Information, Warning or Error");
         var port = args.Int("port", 5051, 0, 65535);
@@ -49,6 +61,9 @@ internal static class AgentCommand
             Hostname = hostname,
             HttpPort = port,
             KillGracePeriod = TimeSpan.FromMilliseconds(args.Int("kill-grace-ms", 3000, 0, 600_000)),
+            ExecutorRegistrationTimeout = registrationTimeout,
+            ExecutorShutdownGracePeriod = shutdownGracePeriod,
+            ExecutorReregistrationTimeout = reregistrationTimeout,
             UseCgroups = !args.Flag("no-cgroups"),
         };
         var parentPid = args.Int("parent-pid", 0, 0);

@@ -82,6 +82,21 @@ internal sealed class ArgReader
         return v;
     }
 
+    /// <summary>
+    /// A duration written as Mesos writes it (<c>500ms</c>, <c>5secs</c>, <c>1mins</c>); <paramref name="fallback"/> when not given.
+    /// No duration, or zero when <paramref name="zeroAllowed"/> is false, is a <see cref="UsageException"/> naming the option.
+    /// </summary>
+    public TimeSpan Duration(string name, TimeSpan fallback, bool zeroAllowed)
+    {
+        var text = Optional(name);
+        if (text is null) return fallback;
+        if (!Mesos.HA.Protocol.MesosDuration.TryParse(text, out var duration))
+            throw new UsageException($"--{name} must be a duration such as 500ms, 5secs or 1mins (units ns, us, ms, secs, mins, hrs, days, weeks), not '{text}'");
+        var span = duration.ToTimeSpan();
+        if (span == TimeSpan.Zero && !zeroAllowed) throw new UsageException($"--{name} must be longer than 0, not '{text}'");
+        return span;
+    }
+
     /// <summary>Fails on any argument nobody asked for: a typo must not be silently ignored.</summary>
     public void EnsureAllUsed()
     {

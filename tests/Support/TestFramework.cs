@@ -148,19 +148,26 @@ public sealed class TestFramework : IAsyncDisposable
         changed.Release();
     }
 
+    /// <summary>The offers held now (received and since neither used, rescinded nor dropped by a re-subscription), by id.</summary>
+    public IReadOnlyList<V1.Offer> Offers() => [.. offers.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => o.Value)];
+
     /// <summary>
-    /// Launches a command task on the first held offer with room for it (waiting for one until the deadline),
-    /// with <paramref name="healthCheck"/> when given.
+    /// Launches a task on the first held offer with room for it (waiting for one until the deadline),
+    /// with <paramref name="healthCheck"/> when given. Without <paramref name="executor"/> it is a command task
+    /// running <paramref name="command"/>; with one, the task goes to that custom executor (the command is then
+    /// unused) and the offer must also hold the executor's cpus and mem.
     /// </summary>
     public async Task LaunchAsync(string taskId, string command, TimeSpan timeout, double cpus = 0.1, double mem = 16, int ports = 0,
-        V1.HealthCheck? healthCheck = null)
+        V1.HealthCheck? healthCheck = null, V1.ExecutorInfo? executor = null)
     {
+        var executorCpus = Scalar(executor?.Resources, "cpus");
+        var executorMem = Scalar(executor?.Resources, "mem");
         var deadline = DateTime.UtcNow + timeout;
         string? lastError = null;
         while (DateTime.UtcNow < deadline)
         {
             var current = Volatile.Read(ref connection);
-            var offer = offers.Values.FirstOrDefault(o => Fits(o, cpus, mem, ports));
+            var offer = offers.Values.FirstOrDefault(o => Fits(o, cpus + executorCpus, mem + executorMem, ports));
             if (current is not null && offer is not null && offers.TryRemove(offer.Id!.Value!, out _))
             {
                 var resources = new List<V1.Resource>
@@ -193,7 +200,8 @@ public sealed class TestFramework : IAsyncDisposable
                                             new()
                                             {
                                                 Name = taskId, TaskId = V1.Id.Of(taskId), AgentId = offer.AgentId, Resources = resources,
-                                                Command = new() { Value = command, Shell = true },
+                                                Command = executor is null ? new() { Value = command, Shell = true } : null,
+                                                Executor = executor,
                                                 HealthCheck = healthCheck,
                                             },
                                         ],
@@ -217,11 +225,13 @@ public sealed class TestFramework : IAsyncDisposable
 
     private static bool Fits(V1.Offer offer, double cpus, double mem, int ports)
     {
-        var resources = (offer.Resources ?? []).OfType<V1.Resource>().ToArray();
-        double Scalar(string n) => resources.Where(r => r.Name == n).Sum(r => r.Scalar?.Value ?? 0);
-        var hasPorts = ports == 0 || resources.Any(r => r.Name == "ports");
-        return Scalar("cpus") >= cpus && Scalar("mem") >= mem && hasPorts;
+        var hasPorts = ports == 0 || (offer.Resources ?? []).Any(r => r?.Name == "ports");
+        return Scalar(offer.Resources, "cpus") >= cpus && Scalar(offer.Resources, "mem") >= mem && hasPorts;
     }
+
+    /// <summary>The sum of the scalar resource <paramref name="name"/> in <paramref name="resources"/> (0 when none).</summary>
+    public static double Scalar(IEnumerable<V1.Resource?>? resources, string name) =>
+        (resources ?? []).OfType<V1.Resource>().Where(r => r.Name == name).Sum(r => r.Scalar?.Value ?? 0);
 
     public async Task KillAsync(string taskId)
     {

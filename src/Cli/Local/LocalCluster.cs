@@ -8,13 +8,14 @@ namespace Mesos.HA.Cli.Local;
 /// </summary>
 public sealed class LocalCluster : IDisposable
 {
-    public LocalCluster(int masters, int agents, string root, string logLevel, string agentResources)
+    /// <param name="agentArgs">further options for every agent (e.g. <c>--executor-registration-timeout 5secs</c>).</param>
+    public LocalCluster(int masters, int agents, string root, string logLevel, string agentResources, IEnumerable<string>? agentArgs = null)
     {
         Root = root;
         Masters = new MasterGroup(masters, root, ["--log-level", logLevel]);
         Agents = [.. Enumerable.Range(1, agents).Select(i => new AgentProcess($"agent-{i}", EndPoints.FreePort(),
             Path.Combine(root, $"agent-{i}"), Path.Combine(root, $"agent-{i}.log"), Masters.Masters.Select(m => m.HttpAddress),
-            ["--resources", agentResources, "--log-level", logLevel]))];
+            ["--resources", agentResources, "--log-level", logLevel, .. agentArgs ?? []]))];
     }
 
     public string Root { get; }
