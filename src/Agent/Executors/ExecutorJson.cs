@@ -16,13 +16,17 @@ namespace Mesos.HA.Agent.Executors;
 /// </summary>
 public static class ExecutorJson
 {
-    /// <summary>A parsed call: the executor it names and what it asks; or the 400 error.</summary>
+    /// <summary>
+    /// A parsed call: the executor it names and what it asks; or the 400 error. The reading is liberal
+    /// (<see cref="V1.TolerantJson"/>: numbers as strings, unknown fields), as JSON transcoded from
+    /// protobuf needs: a value of the wrong kind reads as absent, and the check of that field says so.
+    /// </summary>
     public static (ExecutorKey Executor, ExecutorCallBody Body)? TryRead(ReadOnlySpan<byte> json, DateTimeOffset now, out string error)
     {
         V1.ExecutorCall? call;
         try
         {
-            call = JsonSerializer.Deserialize(json, V1.ExecutorJsonContext.Default.ExecutorCall);
+            call = V1.TolerantJson.Read(json, V1.ExecutorJsonContext.Default.ExecutorCall);
         }
         catch (JsonException e)
         {
@@ -30,7 +34,7 @@ public static class ExecutorJson
             return null;
         }
         error = "";
-        if (call is null) return Fail("empty call", out error);
+        if (call is null) return Fail("the call must be a JSON object", out error);
         if (call.FrameworkId?.Value is not { Length: > 0 } framework) return Fail("framework_id is required", out error);
         if (call.ExecutorId?.Value is not { Length: > 0 } executor) return Fail("executor_id is required", out error);
         var key = new ExecutorKey(new FrameworkId(framework), executor);
@@ -84,6 +88,7 @@ public static class ExecutorJson
         error = "";
         if (update.Status is not { } status) return Failed<StatusUpdate>("update.status is required", out error);
         if (status.TaskId?.Value is not { Length: > 0 } task) return Failed<StatusUpdate>("update.status.task_id is required", out error);
+        if (status.State is null) return Failed<StatusUpdate>("update.status.state is required (a task state's name)", out error);
         if (ParseState(status.State) is not { } state) return Failed<StatusUpdate>($"update.status.state '{status.State}' is not a task state", out error);
         if (ParseUuid(status.Uuid) is not { } uuid) return Failed<StatusUpdate>("update.status.uuid must be 16 bytes in base64", out error);
         byte[]? data = null;
