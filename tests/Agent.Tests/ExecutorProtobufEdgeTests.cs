@@ -118,4 +118,26 @@ public sealed class ExecutorProtobufEdgeTests
         Assert.Null(ExecutorJson.TryRead(json, Now, out var error));
         Assert.Equal("update.status.uuid must be 16 bytes in base64", error);
     }
+
+    /// <summary>proto3 JSON writes an enum number it has no name for as a number; the refusal says which field it was.</summary>
+    [Fact]
+    public void AnUpdateFromProtobuf_WithAnUnknownStateNumber_IsRefusedNamingTheField()
+    {
+        var call = new ExecutorProto.Call
+        {
+            Type = ExecutorProto.Call.Types.Type.Update,
+            FrameworkId = new MesosProto.FrameworkID { Value = F.Value },
+            ExecutorId = new MesosProto.ExecutorID { Value = "ex1" },
+            Update = new ExecutorProto.Call.Types.Update
+            {
+                Status = new MesosProto.TaskStatus
+                {
+                    TaskId = new MesosProto.TaskID { Value = "t1" }, State = (MesosProto.TaskState)99, Uuid = ByteString.CopyFrom(Guid.NewGuid().ToByteArray()),
+                },
+            },
+        };
+        Assert.True(ExecutorProtobuf.TryCallToJson(call.ToByteArray(), out var json, out _));
+        Assert.Null(ExecutorJson.TryRead(json, Now, out var error));
+        Assert.Equal("update.status.state is required: a task state's name (values of the wrong kind were left out: update.status.state)", error);
+    }
 }
