@@ -21,7 +21,7 @@ namespace Mesos.HA.Agent.Tests;
 /// playing the executor: every status code, the event stream, updates checkpointed then acknowledged
 /// and forwarded, messages both ways, kill, shutdown and the registration timeout.
 /// </summary>
-public sealed class ExecutorApiTests : IAsyncLifetime
+public sealed partial class ExecutorApiTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly FrameworkId F = new("fw1");

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Mesos.HA.Agent.Core;
 using Mesos.HA.Protocol.Http;
 using Microsoft.AspNetCore.Http;
@@ -7,9 +6,12 @@ using V1 = Mesos.HA.Protocol.Http.V1;
 namespace Mesos.HA.Agent.Executors;
 
 /// <summary>
-/// <c>POST /api/v1/executor</c>: SUBSCRIBE answers 200 with a RecordIO stream of JSON events, other
-/// calls 202. 400 malformed or unknown framework/executor/task, 403 a call before SUBSCRIBE, 405 not
-/// a POST, 406 a stream the client cannot accept, 415 not JSON, 503 before the agent is registered.
+/// <c>POST /api/v1/executor</c>: SUBSCRIBE answers 200 with a RecordIO stream of events, other
+/// calls 202. Calls come as JSON or protobuf (by <c>Content-Type</c>), the stream is JSON or protobuf
+/// (by <c>Accept</c>, see <see cref="MediaTypes"/>); protobuf is transcoded to and from the JSON at this
+/// edge (<see cref="V1.ExecutorProtobuf"/>). 400 malformed or unknown framework/executor/task, 403 a
+/// call before SUBSCRIBE, 405 not a POST, 406 a stream the client cannot accept, 415 neither JSON nor
+/// protobuf, 503 before the agent is registered.
 /// </summary>
 public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action<AgentInput> feed, TimeProvider time)
 {
@@ -29,9 +31,10 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
             await Refuse(response, StatusCodes.Status405MethodNotAllowed, "the executor API takes POST only").ConfigureAwait(false);
             return;
         }
-        if (!IsJson(request.ContentType))
+        if (MediaTypes.OfContent(request.ContentType) is not { } encoding)
         {
-            await Refuse(response, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json").ConfigureAwait(false);
+            await Refuse(response, StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type must be {MediaTypes.Json} or {MediaTypes.Protobuf}").ConfigureAwait(false);
             return;
         }
         if (!ready())
@@ -45,20 +48,31 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
             await Refuse(response, StatusCodes.Status400BadRequest, $"the call is larger than {MaxCallBytes} bytes").ConfigureAwait(false);
             return;
         }
+        if (encoding == MessageEncoding.Protobuf && !V1.ExecutorProtobuf.TryCallToJson(body, out body, out var malformed))
+        {
+            await Refuse(response, StatusCodes.Status400BadRequest, malformed).ConfigureAwait(false);
+            return;
+        }
         if (ExecutorJson.TryRead(body, time.GetUtcNow(), out var error) is not { } call)
         {
             await Refuse(response, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
             return;
         }
-        if (call.Body is SubscribeBody && !AcceptsJson(request.Headers.Accept))
+        var stream = MessageEncoding.Json;
+        if (call.Body is SubscribeBody)
         {
-            await Refuse(response, StatusCodes.Status406NotAcceptable, "the event stream is application/json only").ConfigureAwait(false);
-            return;
+            if (MediaTypes.Accepted(request.Headers.Accept) is not { } accepted)
+            {
+                await Refuse(response, StatusCodes.Status406NotAcceptable,
+                    $"the event stream is {MediaTypes.Json} or {MediaTypes.Protobuf}: Accept allows neither").ConfigureAwait(false);
+                return;
+            }
+            stream = accepted;
         }
-        await CallAsync(context, call.Executor, call.Body).ConfigureAwait(false);
+        await CallAsync(context, call.Executor, call.Body, stream).ConfigureAwait(false);
     }
 
-    private async Task CallAsync(HttpContext context, ExecutorKey executor, ExecutorCallBody body)
+    private async Task CallAsync(HttpContext context, ExecutorKey executor, ExecutorCallBody body, MessageEncoding encoding)
     {
         var id = host.NewCall();
         var events = body is SubscribeBody ? host.OpenStream(id) : null;
@@ -73,7 +87,7 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
         }
         try
         {
-            await StreamAsync(context, events).ConfigureAwait(false);
+            await StreamAsync(context, events, encoding).ConfigureAwait(false);
         }
         finally
         {
@@ -83,12 +97,12 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
     }
 
     /// <summary>Writes events as they come, a HEARTBEAT when the stream has been quiet; ends when the agent closes it or the executor goes.</summary>
-    private async Task StreamAsync(HttpContext context, System.Threading.Channels.ChannelReader<ExecutorEventOut> events)
+    private async Task StreamAsync(HttpContext context, System.Threading.Channels.ChannelReader<ExecutorEventOut> events, MessageEncoding encoding)
     {
         var response = context.Response;
         var token = context.RequestAborted;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
+        response.ContentType = MediaTypes.Of(encoding);
         await response.StartAsync(token).ConfigureAwait(false);
         try
         {
@@ -103,12 +117,12 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    await WriteAsync(response, ExecutorJson.Heartbeat, token).ConfigureAwait(false);
+                    await WriteAsync(response, ExecutorJson.Heartbeat, encoding, token).ConfigureAwait(false);
                     continue;
                 }
                 if (!more) return;
                 while (events.TryRead(out var next))
-                    await WriteAsync(response, ExecutorJson.ToEvent(next), token).ConfigureAwait(false);
+                    await WriteAsync(response, ExecutorJson.ToEvent(next), encoding, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -117,9 +131,11 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
         }
     }
 
-    private static async Task WriteAsync(HttpResponse response, V1.ExecutorEvent e, CancellationToken token)
+    /// <summary>One event as one RecordIO record, the framing the same for both encodings.</summary>
+    private static async Task WriteAsync(HttpResponse response, V1.ExecutorEvent e, MessageEncoding encoding, CancellationToken token)
     {
-        await response.Body.WriteAsync(RecordIO.Frame(V1.ExecutorJsonContext.Write(e)), token).ConfigureAwait(false);
+        var record = encoding == MessageEncoding.Protobuf ? V1.ExecutorProtobuf.ToProtobuf(e) : V1.ExecutorJsonContext.Write(e);
+        await response.Body.WriteAsync(RecordIO.Frame(record), token).ConfigureAwait(false);
         await response.Body.FlushAsync(token).ConfigureAwait(false);
     }
 
@@ -134,20 +150,6 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
-    }
-
-    private static bool IsJson(string? contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && string.Equals(parsed.MediaType, "application/json", StringComparison.OrdinalIgnoreCase);
-
-    private static bool AcceptsJson(Microsoft.Extensions.Primitives.StringValues accept)
-    {
-        if (accept.Count == 0) return true;
-        foreach (var value in accept)
-            foreach (var part in (value ?? "").Split(','))
-                if (MediaTypeWithQualityHeaderValue.TryParse(part.Trim(), out var type)
-                    && type.MediaType is "application/json" or "*/*" or "application/*")
-                    return true;
-        return false;
     }
 
     private static Task Refuse(HttpResponse response, int status, string error)

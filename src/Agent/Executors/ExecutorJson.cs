@@ -16,21 +16,34 @@ namespace Mesos.HA.Agent.Executors;
 /// </summary>
 public static class ExecutorJson
 {
-    /// <summary>A parsed call: the executor it names and what it asks; or the 400 error.</summary>
+    /// <summary>
+    /// A parsed call: the executor it names and what it asks; or the 400 error. The reading is liberal
+    /// (<see cref="V1.TolerantJson"/>: numbers as strings, unknown fields), as JSON transcoded from
+    /// protobuf needs: a value of the wrong kind (an enum number no name is known for, say) reads as
+    /// absent, and a refusal names the fields that were left out so.
+    /// </summary>
     public static (ExecutorKey Executor, ExecutorCallBody Body)? TryRead(ReadOnlySpan<byte> json, DateTimeOffset now, out string error)
     {
         V1.ExecutorCall? call;
+        var wrongKinds = new List<string>();
         try
         {
-            call = JsonSerializer.Deserialize(json, V1.ExecutorJsonContext.Default.ExecutorCall);
+            call = V1.TolerantJson.Read(json, V1.ExecutorJsonContext.Default.ExecutorCall, wrongKinds);
         }
         catch (JsonException e)
         {
             error = $"malformed JSON: {e.Message}";
             return null;
         }
+        var read = Check(call, now, out error);
+        if (read is null && wrongKinds.Count > 0) error += $" (values of the wrong kind were left out: {string.Join(", ", wrongKinds)})";
+        return read;
+    }
+
+    private static (ExecutorKey Executor, ExecutorCallBody Body)? Check(V1.ExecutorCall? call, DateTimeOffset now, out string error)
+    {
         error = "";
-        if (call is null) return Fail("empty call", out error);
+        if (call is null) return Fail("the call must be a JSON object", out error);
         if (call.FrameworkId?.Value is not { Length: > 0 } framework) return Fail("framework_id is required", out error);
         if (call.ExecutorId?.Value is not { Length: > 0 } executor) return Fail("executor_id is required", out error);
         var key = new ExecutorKey(new FrameworkId(framework), executor);
@@ -84,6 +97,7 @@ public static class ExecutorJson
         error = "";
         if (update.Status is not { } status) return Failed<StatusUpdate>("update.status is required", out error);
         if (status.TaskId?.Value is not { Length: > 0 } task) return Failed<StatusUpdate>("update.status.task_id is required", out error);
+        if (status.State is null) return Failed<StatusUpdate>("update.status.state is required: a task state's name", out error);
         if (ParseState(status.State) is not { } state) return Failed<StatusUpdate>($"update.status.state '{status.State}' is not a task state", out error);
         if (ParseUuid(status.Uuid) is not { } uuid) return Failed<StatusUpdate>("update.status.uuid must be 16 bytes in base64", out error);
         byte[]? data = null;
