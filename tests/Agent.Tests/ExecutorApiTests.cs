@@ -163,6 +163,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
             var launch = await next();
             Assert.Equal(ExecutorEvent.LaunchType, launch.Type);
             Assert.Equal("t1", launch.Launch!.Task!.TaskId!.Value);
+            Assert.Equal("a1", launch.Launch.Task.AgentId!.Value); // required in Mesos' TaskInfo
 
             // A second task for the same executor goes straight to it.
             await connection.SendAsync(1, Launch("t2"));

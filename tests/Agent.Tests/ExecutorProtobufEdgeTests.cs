@@ -33,7 +33,7 @@ public sealed class ExecutorProtobufEdgeTests
             "subscribed" => ExecutorJson.ToEvent(new SubscribedOut(new ExecutorCheckpoint(F, "web", spec, "run1", 0),
                 new AgentInfo(new AgentId("a1"), "node-1", "node-1:5051", "cpus:2", new Dictionary<string, string>()))),
             "launch" => ExecutorJson.ToEvent(new LaunchOut(new RunTask(F, new TaskId("t1"), "one", "web", "cpus:0.1;mem:16;ports:[31000-31000]", "", spec,
-                new HealthCheckSpec(HealthCheckKind.Http, "", 8080, "/ok", "http")))),
+                new HealthCheckSpec(HealthCheckKind.Http, "", 8080, "/ok", "http")), new AgentId("a1"))),
             "kill" => ExecutorJson.ToEvent(new KillOut(new TaskId("t1"), TimeSpan.FromSeconds(3))),
             "acknowledged" => ExecutorJson.ToEvent(new AcknowledgedOut(new TaskId("t1"), Guid.NewGuid())),
             "message" => ExecutorJson.ToEvent(new MessageOut([1, 2, 3])),

@@ -40,7 +40,7 @@ public sealed partial class AgentCore
         if (executor.ShuttingDown)
             Report(run, TaskState.Failed, $"executor {wanted.Id} is shutting down", "REASON_EXECUTOR_TERMINATED", now);
         else if (executor.Stream is { } stream)
-            Emit(new SendToExecutor(stream, new LaunchOut(spec)));
+            Emit(new SendToExecutor(stream, new LaunchOut(spec, info!.Id)));
         else
             executor.Queued.Add(spec.Task);
     }
@@ -159,7 +159,7 @@ public sealed partial class AgentCore
                 RecordExecutorUpdate(executor, run, update, now);
         foreach (var task in executor.Queued)
             if (runs.TryGetValue((executor.Key.Framework, task), out var run))
-                Emit(new SendToExecutor(call.CallId, new LaunchOut(run.Checkpoint.Task)));
+                Emit(new SendToExecutor(call.CallId, new LaunchOut(run.Checkpoint.Task, info!.Id)));
         executor.Queued.Clear();
         // Kills asked for before the agent restarted go again: the executor may not have heard them.
         if (resubscribed)

@@ -87,7 +87,7 @@ public abstract record ExecutorEventOut;
 
 public sealed record SubscribedOut(ExecutorCheckpoint Executor, AgentInfo Agent) : ExecutorEventOut;
 
-public sealed record LaunchOut(RunTask Task) : ExecutorEventOut;
+public sealed record LaunchOut(RunTask Task, AgentId Agent) : ExecutorEventOut;
 
 public sealed record KillOut(TaskId Task, TimeSpan GracePeriod) : ExecutorEventOut;
 

@@ -148,7 +148,7 @@ public static class ExecutorJson
                 AgentInfo = new V1.ExecutorAgentInfo { Id = new V1.Id { Value = s.Agent.Id.Value }, Hostname = s.Agent.Hostname },
             },
         },
-        LaunchOut l => new V1.ExecutorEvent { Type = V1.ExecutorEvent.LaunchType, Launch = new V1.ExecutorLaunchEvent { Task = Task(l.Task) } },
+        LaunchOut l => new V1.ExecutorEvent { Type = V1.ExecutorEvent.LaunchType, Launch = new V1.ExecutorLaunchEvent { Task = Task(l.Task, l.Agent) } },
         KillOut k => new V1.ExecutorEvent
         {
             Type = V1.ExecutorEvent.KillType,
@@ -181,10 +181,11 @@ public static class ExecutorJson
         Name = spec.Name,
     };
 
-    private static V1.TaskInfo Task(RunTask task) => new()
+    private static V1.TaskInfo Task(RunTask task, AgentId agent) => new()
     {
         Name = task.Name,
         TaskId = new V1.Id { Value = task.Task.Value },
+        AgentId = new V1.Id { Value = agent.Value },
         Resources = Resources(task.Resources, task.Role),
         Executor = task.Executor is { } spec ? Info(spec, task.Framework, task.Role) : null,
         HealthCheck = task.HealthCheck is { } check ? HealthCheckJson.ToContract(check) : null,
