@@ -4,15 +4,19 @@ using Mesos.HA.Master.Scheduler;
 
 namespace Mesos.HA.Master;
 
-/// <summary>Sends each of the leader's effects to the transport it belongs to: agents or frameworks.</summary>
+/// <summary>Sends each of the leader's effects to the transport it belongs to: agents or frameworks (and the operators' event streams).</summary>
 public sealed class EffectRouter : IEffectSink
 {
     public AgentHub? Agents { get; set; }
 
     public FrameworkHub? Frameworks { get; set; }
 
+    /// <summary>The operator API's event streams: they hear of every task launched and updated.</summary>
+    public Operator.V1.OperatorEvents? Operators { get; set; }
+
     public void Publish(long term, Effect effect)
     {
+        Operators?.Observe(term, effect);
         switch (effect)
         {
             case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage or StopExecutor:

@@ -56,7 +56,13 @@ public static partial class MasterHost
         router.Frameworks = frameworks;
         var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
         await using var leaders = new Operator.LeaderWatch(registry, time);
-        new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, time).Map(app);
+        var operatorEndpoints = new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, time);
+        operatorEndpoints.Map(app);
+        await using var operatorEvents = new Operator.V1.OperatorEvents(() => registry.LocalRegistry, () => shell.Term, time, options.SchedulerApi.Heartbeat);
+        router.Operators = operatorEvents;
+        var operatorApi = new Operator.V1.OperatorApi(options, registry, shell, operatorEvents, operatorEndpoints.SnapshotAsync, time.GetUtcNow(), time,
+            loggerFactory.CreateLogger("Mesos.HA.Master.Operator"));
+        app.Map(Operator.V1.OperatorApi.Path, operatorApi.HandleAsync);
         Operator.MembershipEndpoints.Map(app, registry, time);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);

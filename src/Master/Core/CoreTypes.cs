@@ -37,7 +37,14 @@ public sealed record TrackedExecutor(AgentId Agent, FrameworkId Framework, strin
 public sealed record Offer(OfferId Id, FrameworkId Framework, AgentId Agent, string Role, Resources Resources, DateTimeOffset CreatedAt);
 
 /// <summary>A task the master tracks.</summary>
-public sealed record TrackedTask(TaskId Id, FrameworkId Framework, AgentId Agent, string Role, Resources Resources, TaskState State);
+public sealed record TrackedTask(TaskId Id, FrameworkId Framework, AgentId Agent, string Role, Resources Resources, TaskState State)
+{
+    /// <summary>The task's name as launched (empty for a task learnt of from a re-registering agent).</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The custom executor the task runs in; null for the command executor (or not known).</summary>
+    public string? Executor { get; init; }
+}
 
 /// <summary>Something the shell must do because of a decision of the core (send a message, usually).</summary>
 public abstract record Effect;

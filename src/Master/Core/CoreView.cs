@@ -9,7 +9,11 @@ public sealed record CoreView(
     IReadOnlyList<FrameworkView> Frameworks,
     IReadOnlyList<TrackedTask> Tasks,
     IReadOnlyList<TrackedTask> CompletedTasks,
-    int OutstandingOffers);
+    int OutstandingOffers)
+{
+    /// <summary>The custom executors running on agents.</summary>
+    public IReadOnlyList<TrackedExecutor> Executors { get; init; } = [];
+}
 
 public sealed record AgentView(AgentId Id, Resources Total, Resources Used, Resources Offered);
 
@@ -43,6 +47,10 @@ public sealed partial class MasterCore
                 offeredByFramework.GetValueOrDefault(f.Id, Resources.Empty)))],
             [.. tasks.Values.OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal)],
             [.. completedOrder.Reverse().Take(1000).Select(k => completed.GetValueOrDefault(k)).OfType<TrackedTask>()],
-            offers.Count);
+            offers.Count)
+        {
+            Executors = [.. executors.Values.OrderBy(e => e.Agent.Value, StringComparer.Ordinal).ThenBy(e => e.Framework.Value, StringComparer.Ordinal)
+                .ThenBy(e => e.Executor.Id, StringComparer.Ordinal)],
+        };
     }
 }

@@ -52,7 +52,11 @@ public sealed partial class MasterCore
             if (launch.Executor is { } executor && launchedNow.TryAdd(executor.Id, executor)
                 && !executors.TryGetValue((agent, framework, executor.Id), out _))
                 executors.Add(new TrackedExecutor(agent, framework, role, executor));
-            tasks[(framework, launch.Id)] = new TrackedTask(launch.Id, framework, agent, role, launch.Resources, TaskState.Staging);
+            tasks[(framework, launch.Id)] = new TrackedTask(launch.Id, framework, agent, role, launch.Resources, TaskState.Staging)
+            {
+                Name = launch.Name,
+                Executor = launch.Executor?.Id,
+            };
             effects.Add(new LaunchTask(agent, framework, role, launch));
         }
         if (!left.IsEmpty) AddFilter(framework, agent, refuse ?? options.DefaultRefuse, now);

@@ -38,6 +38,7 @@ public sealed partial class MasterCore
             ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now, r.Executors)
             : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now, r.Executors)]),
         AgentHeartbeat h => Seen(h.Agent, now),
+        MarkAgentGoneCall g => WantingAllocation(MarkAgentGone(g.Agent, now)),
         RegistryWriteCommitted c => Committed(c.Command, now),
         RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),

@@ -95,6 +95,9 @@ public sealed record ExecutorMessageReceived(AgentId Agent, FrameworkId Framewor
 /// <summary>A custom executor on the agent ended with <see cref="Status"/> (-1: killed, or it never started).</summary>
 public sealed record ExecutorTerminated(AgentId Agent, FrameworkId Framework, string Executor, int Status) : AgentInput(Agent);
 
+/// <summary>An operator marked an agent gone (the registry has recorded it): its tasks become TASK_GONE.</summary>
+public sealed record MarkAgentGoneCall(AgentId Agent) : MasterInput;
+
 /// <summary>A registry write the core proposed (a <see cref="ProposeRegistry"/> effect) committed.</summary>
 public sealed record RegistryWriteCommitted(RegistryCommand Command) : MasterInput;
 

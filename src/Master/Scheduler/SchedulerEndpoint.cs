@@ -1,11 +1,10 @@
-using System.Buffers;
 using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Http;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Http;
 using Mesos.HA.Replication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
 
 namespace Mesos.HA.Master.Scheduler;
 
@@ -202,33 +201,12 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
     /// <summary>One record per chunk, flushed, so a client sees each event as it happens.</summary>
     private static async Task WriteRecordAsync(HttpResponse response, byte[] json, bool messagePack, CancellationToken token)
     {
-        var record = messagePack ? MessagePack.MessagePackSerializer.ConvertFromJson(System.Text.Encoding.UTF8.GetString(json)) : json;
+        var record = messagePack ? ApiEncoding.ToMessagePack(json) : json;
         await response.Body.WriteAsync(RecordIO.Frame(record), token).ConfigureAwait(false);
         await response.Body.FlushAsync(token).ConfigureAwait(false);
     }
 
-    private async Task<byte[]?> ReadBodyAsync(HttpContext http)
-    {
-        var limit = hub.Options.MaxCallBytes;
-        if (http.Request.ContentLength > limit)
-        {
-            await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
-            return null;
-        }
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        while (true)
-        {
-            var memory = buffer.GetMemory(8192);
-            var read = await http.Request.Body.ReadAsync(memory, http.RequestAborted).ConfigureAwait(false);
-            if (read == 0) return buffer.WrittenSpan.ToArray();
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
-            {
-                await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
-                return null;
-            }
-        }
-    }
+    private Task<byte[]?> ReadBodyAsync(HttpContext http) => ApiEncoding.ReadBodyAsync(http, hub.Options.MaxCallBytes);
 
     private async Task NotLeaderAsync(HttpContext http)
     {
@@ -241,48 +219,16 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         await ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "no leading master is known").ConfigureAwait(false);
     }
 
-    private static async Task ErrorAsync(HttpContext http, int status, string message)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        await http.Response.WriteAsync(message, http.RequestAborted).ConfigureAwait(false);
-    }
+    private static Task ErrorAsync(HttpContext http, int status, string message) => ApiEncoding.ErrorAsync(http, status, message);
 
-    public const string JsonType = "application/json";
-    public const string MessagePackType = "application/x-msgpack";
+    public const string JsonType = ApiEncoding.JsonType;
+    public const string MessagePackType = ApiEncoding.MessagePackType;
 
-    private static readonly MessagePack.MessagePackSerializerOptions UntrustedMessagePack =
-        MessagePack.MessagePackSerializerOptions.Standard.WithSecurity(MessagePack.MessagePackSecurity.UntrustedData);
+    private static string? EncodingOf(string? contentType) => ApiEncoding.EncodingOf(contentType);
 
-    /// <summary>The call's encoding from its Content-Type (parameters such as a charset are ignored), or null for anything else.</summary>
-    private static string? EncodingOf(string? contentType) =>
-        contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var media) ? null
-        : string.Equals(media.MediaType.Value, JsonType, StringComparison.OrdinalIgnoreCase) ? JsonType
-        : string.Equals(media.MediaType.Value, MessagePackType, StringComparison.OrdinalIgnoreCase) ? MessagePackType
-        : null;
+    private static bool TryMessagePackToJson(byte[] body, out byte[] json, out string error) => ApiEncoding.TryMessagePackToJson(body, out json, out error);
 
-    /// <summary>MessagePack calls carry the same document as the JSON ones (maps with the Mesos field names).</summary>
-    private static bool TryMessagePackToJson(byte[] body, out byte[] json, out string error)
-    {
-        try
-        {
-            json = System.Text.Encoding.UTF8.GetBytes(MessagePack.MessagePackSerializer.ConvertToJson(body, UntrustedMessagePack));
-            error = "";
-            return true;
-        }
-        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or InvalidOperationException or OverflowException or EndOfStreamException)
-        {
-            json = [];
-            error = e.Message;
-            return false;
-        }
-    }
-
-    /// <summary>Whether the subscriber asked for MessagePack events (<c>Accept: application/x-msgpack</c>); JSON otherwise.</summary>
-    private static bool WantsMessagePack(HttpRequest request) =>
-        request.GetTypedHeaders().Accept is { Count: > 0 } accept
-        && accept.Any(a => string.Equals(a.MediaType.Value, MessagePackType, StringComparison.OrdinalIgnoreCase))
-        && !accept.Any(a => string.Equals(a.MediaType.Value, JsonType, StringComparison.OrdinalIgnoreCase));
+    private static bool WantsMessagePack(HttpRequest request) => ApiEncoding.WantsMessagePack(request);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Framework {Framework} subscribed (again: {Known}) in term {Term}")]
     private static partial void LogSubscribed(ILogger logger, string framework, bool known, long term);

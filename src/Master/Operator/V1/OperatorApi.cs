@@ -1,0 +1,340 @@
+using System.Buffers;
+using System.Text.Json;
+using Mesos.HA.Master.Core;
+using Mesos.HA.Master.Http;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Http;
+using Mesos.HA.Protocol.Registry;
+using Mesos.HA.Replication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Mesos.HA.Master.Operator.V1;
+
+/// <summary>
+/// <c>POST /api/v1</c>, the Mesos v1 operator API of the master. Calls are JSON or MessagePack (as on
+/// the scheduler API), answers in the encoding the client accepts. Reads answer 200 with one document,
+/// writes 200 with none once the registry has them, SUBSCRIBE 200 with a RecordIO stream (SUBSCRIBED
+/// with the whole state, then task, agent and framework events, HEARTBEATs). Every call needs the
+/// leader: another master answers 307 to it, 503 when none is known. Malformed calls are 400, other
+/// content types 415, calls Mesos has that this master does not serve 501, other methods 405. A
+/// refused call changes nothing.
+/// </summary>
+public sealed partial class OperatorApi(
+    MasterOptions options,
+    ReplicatedRegistry registry,
+    LeaderShell shell,
+    OperatorEvents events,
+    Func<CancellationToken, Task<SortedDictionary<string, double>>> metrics,
+    DateTimeOffset startedAt,
+    TimeProvider time,
+    ILogger logger)
+{
+    public const string Path = "/api/v1";
+    private const int MaxCallBytes = 1 << 20;
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            http.Response.Headers.Allow = "POST";
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status405MethodNotAllowed, "the operator API takes POST").ConfigureAwait(false);
+            return;
+        }
+        var encoding = ApiEncoding.EncodingOf(http.Request.ContentType);
+        if (encoding is null)
+        {
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status415UnsupportedMediaType,
+                $"calls must be {ApiEncoding.JsonType} or {ApiEncoding.MessagePackType}").ConfigureAwait(false);
+            return;
+        }
+        var body = await ApiEncoding.ReadBodyAsync(http, MaxCallBytes).ConfigureAwait(false);
+        if (body is null) return;
+        if (encoding == ApiEncoding.MessagePackType && !ApiEncoding.TryMessagePackToJson(body, out body, out var undecodable))
+        {
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, "malformed MessagePack: " + undecodable).ConfigureAwait(false);
+            return;
+        }
+        if (!OperatorCallJson.TryParse(body, out var call, out var error, out var notServed))
+        {
+            await ApiEncoding.ErrorAsync(http, notServed ? StatusCodes.Status501NotImplemented : StatusCodes.Status400BadRequest, error)
+                .ConfigureAwait(false);
+            return;
+        }
+        var (leading, _) = await LeaderWait.ResolveAsync(registry, shell, time, http.RequestAborted).ConfigureAwait(false);
+        if (!leading || shell.Term is not { } term)
+        {
+            await NotLeaderAsync(http).ConfigureAwait(false);
+            return;
+        }
+        LogCall(logger, call.Type);
+        switch (call)
+        {
+            case OperatorCall.Plain { Type: OperatorCall.SubscribeType }:
+                await SubscribeAsync(http, term).ConfigureAwait(false);
+                break;
+            case OperatorCall.Plain read:
+                await ReadAsync(http, read.Type).ConfigureAwait(false);
+                break;
+            default:
+                await WriteAsync(http, call).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task ReadAsync(HttpContext http, string type)
+    {
+        var view = await ViewAsync(http.RequestAborted).ConfigureAwait(false);
+        if (view is null)
+        {
+            await NotLeaderAsync(http).ConfigureAwait(false);
+            return;
+        }
+        var snapshot = type == "GET_METRICS" ? await metrics(http.RequestAborted).ConfigureAwait(false) : null;
+        var answer = Answer(type, json =>
+        {
+            switch (type)
+            {
+                case "GET_HEALTH":
+                    json.WriteBoolean("healthy", true);
+                    break;
+                case "GET_VERSION":
+                    json.WriteStartObject("version_info");
+                    json.WriteString("version", OperatorJson.Version);
+                    json.WriteEndObject();
+                    break;
+                case "GET_FLAGS":
+                    WriteFlags(json);
+                    break;
+                case "GET_METRICS":
+                    json.WriteStartArray("metrics");
+                    foreach (var (name, value) in snapshot!)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("name", name);
+                        json.WriteNumber("value", value);
+                        json.WriteEndObject();
+                    }
+                    json.WriteEndArray();
+                    break;
+                case "GET_MASTER":
+                    WriteMaster(json);
+                    break;
+                default:
+                    // The rest are one object under the answer's field: GET_STATE's get_state, and so on.
+                    Fields[type](json, view);
+                    break;
+            }
+        });
+        await RespondAsync(http, answer).ConfigureAwait(false);
+    }
+
+    /// <summary>The reads that are one object of the view, written as the value of the answer's field.</summary>
+    private static readonly Dictionary<string, Action<Utf8JsonWriter, OperatorView>> Fields = new(StringComparer.Ordinal)
+    {
+        ["GET_STATE"] = (json, v) => Inline(json, w => OperatorJson.WriteState(w, v)),
+        ["GET_AGENTS"] = (json, v) => Inline(json, w => OperatorJson.WriteAgents(w, v)),
+        ["GET_FRAMEWORKS"] = (json, v) => Inline(json, w => OperatorJson.WriteFrameworks(w, v)),
+        ["GET_EXECUTORS"] = (json, v) => Inline(json, w => OperatorJson.WriteExecutors(w, v.Core)),
+        ["GET_TASKS"] = (json, v) => Inline(json, w => OperatorJson.WriteTasks(w, v.Core)),
+        ["GET_ROLES"] = (json, v) => Inline(json, w => OperatorJson.WriteRoles(w, v)),
+        ["GET_WEIGHTS"] = (json, v) => Inline(json, w => OperatorJson.WriteWeights(w, v.Registry)),
+        ["GET_QUOTA"] = (json, v) => Inline(json, w => OperatorJson.WriteQuota(w, v.Registry)),
+    };
+
+    /// <summary>Copies the properties of the object <paramref name="write"/> produces into the object being written.</summary>
+    private static void Inline(Utf8JsonWriter json, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var inner = new Utf8JsonWriter(buffer)) write(inner);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        foreach (var property in document.RootElement.EnumerateObject()) property.WriteTo(json);
+    }
+
+    private void WriteFlags(Utf8JsonWriter json)
+    {
+        var leader = options.Leader;
+        var flags = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["id"] = options.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["hostname"] = options.HttpHost,
+            ["port"] = options.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["raft"] = options.Replication.RaftEndPoint.ToString(),
+            ["masters"] = string.Join(",", options.Replication.Members),
+            ["work_dir"] = options.Replication.DataDirectory,
+            ["allocation_interval"] = MesosDuration.Format(leader.AllocationInterval),
+            ["agent_reregister_timeout"] = MesosDuration.Format(leader.AgentReregisterTimeout),
+            ["agent_ping_timeout"] = MesosDuration.Format(leader.AgentPingInterval),
+            ["max_agent_ping_timeouts"] = leader.MaxAgentPingTimeouts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["offer_timeout"] = leader.OfferTimeout is { } offer ? MesosDuration.Format(offer) : "",
+            ["heartbeat_interval"] = MesosDuration.Format(options.SchedulerApi.Heartbeat),
+        };
+        json.WriteStartArray("flags");
+        foreach (var (name, value) in flags)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", name);
+            json.WriteString("value", value);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    private void WriteMaster(Utf8JsonWriter json)
+    {
+        json.WriteStartObject("master_info");
+        json.WriteString("id", $"master-{options.Id}");
+        json.WriteString("hostname", options.HttpHost);
+        json.WriteNumber("port", options.HttpPort);
+        json.WriteString("version", OperatorJson.Version);
+        json.WriteStartObject("address");
+        json.WriteString("hostname", options.HttpHost);
+        json.WriteString("ip", options.HttpHost);
+        json.WriteNumber("port", options.HttpPort);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteNumber("start_time", startedAt.ToUnixTimeMilliseconds() / 1000.0);
+        if (shell.ElectedAt is { } elected) json.WriteNumber("elected_time", elected.ToUnixTimeMilliseconds() / 1000.0);
+    }
+
+    /// <summary>UPDATE_WEIGHTS, UPDATE_QUOTA, MARK_AGENT_GONE: 200 once the registry holds the change; 400 with the reason it refused.</summary>
+    private async Task WriteAsync(HttpContext http, OperatorCall call)
+    {
+        try
+        {
+            switch (call)
+            {
+                case OperatorCall.UpdateWeights w:
+                    if (!await ProposeAsync(http, new SetWeights(w.Weights)).ConfigureAwait(false)) return;
+                    break;
+                case OperatorCall.UpdateQuota q:
+                    // Checked together first, so that one bad config refuses the call before any is written.
+                    foreach (var quota in q.Quotas)
+                        if (RegistryCommandValidator.Validate(new SetQuota(quota)) is { } invalid)
+                        {
+                            await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
+                            return;
+                        }
+                    foreach (var quota in q.Quotas)
+                        if (!await ProposeAsync(http, new SetQuota(quota)).ConfigureAwait(false)) return;
+                    break;
+                case OperatorCall.MarkAgentGone g:
+                    if (!registry.LocalRegistry.Agents.ContainsKey(g.Agent))
+                    {
+                        await ApiEncoding.ErrorAsync(http, StatusCodes.Status404NotFound, $"agent {g.Agent} is not known").ConfigureAwait(false);
+                        return;
+                    }
+                    if (!await ProposeAsync(http, new Protocol.Registry.MarkAgentGone(g.Agent, time.GetUtcNow().ToUnixTimeMilliseconds())).ConfigureAwait(false))
+                        return;
+                    // The registry holds it; now the leader's view: offers rescinded, tasks TASK_GONE, the agent's session ended.
+                    await shell.RunAsync(new MarkAgentGoneCall(g.Agent), http.RequestAborted).ConfigureAwait(false);
+                    break;
+            }
+            http.Response.StatusCode = StatusCodes.Status200OK;
+        }
+        catch (NotLeaderException)
+        {
+            await NotLeaderAsync(http).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes one command; false (with 400 answered) when the registry refuses it.</summary>
+    private async Task<bool> ProposeAsync(HttpContext http, RegistryCommand command)
+    {
+        try
+        {
+            var result = await registry.ProposeAsync(command, http.RequestAborted).ConfigureAwait(false);
+            if (result.Succeeded) return true;
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, result.Message).ConfigureAwait(false);
+            return false;
+        }
+        catch (InvalidRegistryCommandException e)
+        {
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    private async Task SubscribeAsync(HttpContext http, long term)
+    {
+        OperatorStream? stream = null;
+        var view = await shell.ReadAsync(core =>
+        {
+            // Under the leader's lock: the stream sees every effect of a decision taken after this state.
+            var picture = new OperatorView(registry.LocalRegistry, core.View());
+            stream = events.Add(term, picture);
+            return picture;
+        }, http.RequestAborted).ConfigureAwait(false);
+        if (view is null || stream is null)
+        {
+            if (stream is not null) events.Remove(stream);
+            await NotLeaderAsync(http).ConfigureAwait(false);
+            return;
+        }
+        var messagePack = ApiEncoding.WantsMessagePack(http.Request);
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = messagePack ? ApiEncoding.MessagePackType : ApiEncoding.JsonType;
+        response.Headers.CacheControl = "no-cache";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stream.Closed);
+        try
+        {
+            await WriteRecordAsync(response, OperatorEventJson.Subscribed(view, events.Heartbeat), messagePack, stop.Token).ConfigureAwait(false);
+            while (await stream.Events.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+                while (stream.Events.TryRead(out var json))
+                    await WriteRecordAsync(response, json, messagePack, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException) { /* the client went away, or this master stopped leading */ }
+        finally
+        {
+            events.Remove(stream);
+        }
+    }
+
+    private static async Task WriteRecordAsync(HttpResponse response, byte[] json, bool messagePack, CancellationToken token)
+    {
+        await response.Body.WriteAsync(RecordIO.Frame(messagePack ? ApiEncoding.ToMessagePack(json) : json), token).ConfigureAwait(false);
+        await response.Body.FlushAsync(token).ConfigureAwait(false);
+    }
+
+    private async Task<OperatorView?> ViewAsync(CancellationToken token) =>
+        await shell.ReadAsync(core => new OperatorView(registry.LocalRegistry, core.View()), token).ConfigureAwait(false);
+
+    /// <summary>A Response document: <c>{"type": T, "get_x": {...}}</c>, the field named after the type.</summary>
+    private static byte[] Answer(string type, Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", type);
+            json.WriteStartObject(type.ToLowerInvariant());
+            body(json);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static async Task RespondAsync(HttpContext http, byte[] json)
+    {
+        var messagePack = ApiEncoding.WantsMessagePack(http.Request);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = messagePack ? ApiEncoding.MessagePackType : ApiEncoding.JsonType;
+        await http.Response.Body.WriteAsync(messagePack ? ApiEncoding.ToMessagePack(json) : json, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task NotLeaderAsync(HttpContext http)
+    {
+        if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader)
+        {
+            http.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            http.Response.Headers.Location = $"//{leader.HttpAddress}{Path}";
+            return;
+        }
+        await ApiEncoding.ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "no leading master is known").ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Operator call {Type}")]
+    private static partial void LogCall(ILogger logger, string type);
+}

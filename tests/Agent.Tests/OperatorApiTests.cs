@@ -1,0 +1,271 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Mesos.HA.Cli.Local;
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Http;
+using Mesos.HA.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mesos.HA.Agent.Tests;
+
+/// <summary>
+/// The master's v1 operator API (<c>POST /api/v1</c>) over real HTTP against master, agent and framework
+/// processes: every read in Mesos' shape, the writes through the registry, bad input refused with the
+/// right status and nothing changed, followers redirecting, and the event stream across a leader kill.
+/// </summary>
+public sealed class OperatorApiTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Wait };
+
+    private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> CallAsync(string master, string json,
+        string contentType = "application/json")
+    {
+        using var content = new StringContent(json, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        var response = await Http.PostAsync($"http://{master}/api/v1", content);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+    }
+
+    /// <summary>A read's answer, checked to be 200 and of its type; returns the object under the answer's field.</summary>
+    private static async Task<JsonElement> ReadAsync(string master, string type)
+    {
+        var (status, body, _) = await CallAsync(master, $$"""{"type":"{{type}}"}""");
+        Assert.True(status == HttpStatusCode.OK, $"{type}: {(int)status} {body}");
+        var root = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(type, root.GetProperty("type").GetString());
+        return root.GetProperty(type.ToLowerInvariant()).Clone();
+    }
+
+    private static string[] Values(JsonElement list, Func<JsonElement, string?> pick) => [.. list.EnumerateArray().Select(pick).OfType<string>()];
+
+    [Fact]
+    public async Task EveryRead_AnswersInMesosShape_WithWhatTheLeaderHolds()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        await using var framework = await cluster.StartFrameworkAsync();
+        await framework.LaunchAsync("op-task", "sleep 60", Wait);
+        await framework.WaitForStateAsync("op-task", "TASK_RUNNING", Wait, "the task runs");
+        var m = leader.HttpAddress;
+
+        Assert.True((await ReadAsync(m, "GET_HEALTH")).GetProperty("healthy").GetBoolean());
+        Assert.StartsWith("mesos-ha", (await ReadAsync(m, "GET_VERSION")).GetProperty("version_info").GetProperty("version").GetString());
+        var flags = (await ReadAsync(m, "GET_FLAGS")).GetProperty("flags");
+        Assert.Contains("allocation_interval", Values(flags, f => f.GetProperty("name").GetString()));
+        var metrics = (await ReadAsync(m, "GET_METRICS")).GetProperty("metrics");
+        Assert.Equal(1, metrics.EnumerateArray().Single(x => x.GetProperty("name").GetString() == "master/elected").GetProperty("value").GetDouble());
+        var master = await ReadAsync(m, "GET_MASTER");
+        Assert.Equal(leader.HttpAddress.Split(':')[1], master.GetProperty("master_info").GetProperty("port").GetInt32().ToString());
+        Assert.True(master.GetProperty("elected_time").GetDouble() > 0);
+
+        var agents = (await ReadAsync(m, "GET_AGENTS")).GetProperty("agents");
+        var one = Assert.Single(agents.EnumerateArray());
+        Assert.True(one.GetProperty("active").GetBoolean());
+        var agentId = one.GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString()!;
+        Assert.Contains("cpus", Values(one.GetProperty("total_resources"), r => r.GetProperty("name").GetString()));
+        Assert.Equal(0.1, one.GetProperty("allocated_resources").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "cpus")
+            .GetProperty("scalar").GetProperty("value").GetDouble(), 3);
+
+        var frameworks = (await ReadAsync(m, "GET_FRAMEWORKS")).GetProperty("frameworks");
+        var fw = Assert.Single(frameworks.EnumerateArray());
+        Assert.Equal("test-framework", fw.GetProperty("framework_info").GetProperty("name").GetString());
+        Assert.True(fw.GetProperty("connected").GetBoolean());
+
+        var tasks = await ReadAsync(m, "GET_TASKS");
+        var task = Assert.Single(tasks.GetProperty("tasks").EnumerateArray());
+        Assert.Equal(("op-task", "TASK_RUNNING", agentId), (task.GetProperty("task_id").GetProperty("value").GetString(), task.GetProperty("state").GetString(),
+            task.GetProperty("agent_id").GetProperty("value").GetString()));
+        Assert.Equal("op-task", task.GetProperty("name").GetString());
+        Assert.Empty(tasks.GetProperty("completed_tasks").EnumerateArray());
+        Assert.Empty((await ReadAsync(m, "GET_EXECUTORS")).GetProperty("executors").EnumerateArray()); // command tasks: no custom executor
+
+        var roles = (await ReadAsync(m, "GET_ROLES")).GetProperty("roles");
+        var star = roles.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "*");
+        Assert.Equal(1.0, star.GetProperty("weight").GetDouble());
+        Assert.Single(star.GetProperty("frameworks").EnumerateArray());
+
+        var state = await ReadAsync(m, "GET_STATE");
+        Assert.Equal(["get_agents", "get_executors", "get_frameworks", "get_tasks"], state.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Single(state.GetProperty("get_tasks").GetProperty("tasks").EnumerateArray());
+        Assert.Empty((await ReadAsync(m, "GET_WEIGHTS")).GetProperty("weight_infos").EnumerateArray());
+        Assert.Empty((await ReadAsync(m, "GET_QUOTA")).GetProperty("status").GetProperty("configs").EnumerateArray());
+        GC.KeepAlive(agent);
+    }
+
+    [Fact]
+    public async Task Writes_GoThroughTheRegistry_AndARefusedWriteChangesNothing()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync();
+        await using var framework = await cluster.StartFrameworkAsync();
+        await framework.LaunchAsync("doomed", "sleep 60", Wait);
+        await framework.WaitForStateAsync("doomed", "TASK_RUNNING", Wait, "the task runs");
+        var m = leader.HttpAddress;
+
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m,
+            """{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"analytics","weight":2.5}]}}""")).Status);
+        var weight = Assert.Single((await ReadAsync(m, "GET_WEIGHTS")).GetProperty("weight_infos").EnumerateArray());
+        Assert.Equal(("analytics", 2.5), (weight.GetProperty("role").GetString(), weight.GetProperty("weight").GetDouble()));
+
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m,
+            """{"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[{"role":"analytics","guarantees":{"cpus":{"value":1}},"limits":{"cpus":{"value":2},"mem":{"value":512}}}]}}""")).Status);
+        var config = Assert.Single((await ReadAsync(m, "GET_QUOTA")).GetProperty("status").GetProperty("configs").EnumerateArray());
+        Assert.Equal(2, config.GetProperty("limits").GetProperty("cpus").GetProperty("value").GetDouble());
+        Assert.Equal(1, config.GetProperty("guarantees").GetProperty("cpus").GetProperty("value").GetDouble());
+
+        // One bad config refuses the whole call: the good one before it is not written either.
+        var bad = await CallAsync(m,
+            """{"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[{"role":"web","limits":{"cpus":{"value":3}}},{"role":"batch","guarantees":{"cpus":{"value":-1}}}]}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        output.WriteLine("refused quota: " + bad.Body);
+        Assert.Equal(["analytics"], Values((await ReadAsync(m, "GET_QUOTA")).GetProperty("status").GetProperty("configs"), c => c.GetProperty("role").GetString()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m,
+            """{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"analytics","weight":-3}]}}""")).Status);
+        Assert.Equal(2.5, Assert.Single((await ReadAsync(m, "GET_WEIGHTS")).GetProperty("weight_infos").EnumerateArray()).GetProperty("weight").GetDouble());
+
+        // An unknown agent is 404; a known one is gone for good: its task is TASK_GONE and it is no longer listed.
+        Assert.Equal(HttpStatusCode.NotFound, (await CallAsync(m, """{"type":"MARK_AGENT_GONE","mark_agent_gone":{"agent_id":{"value":"nobody"}}}""")).Status);
+        var agentId = (await agent.TryHealthAsync())!.Id!;
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, "{\"type\":\"MARK_AGENT_GONE\",\"mark_agent_gone\":{\"agent_id\":{\"value\":\"" + agentId + "\"}}}")).Status);
+        await framework.WaitForStateAsync("doomed", "TASK_GONE", Wait, "the gone agent's task");
+        Assert.Empty((await ReadAsync(m, "GET_AGENTS")).GetProperty("agents").EnumerateArray());
+        Assert.Equal("TASK_GONE", Assert.Single((await ReadAsync(m, "GET_TASKS")).GetProperty("completed_tasks").EnumerateArray()).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task BadCalls_AreRefusedWithTheRightStatus_AndMessagePackIsServed()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var m = (await cluster.LeaderAsync()).HttpAddress;
+
+        using (var get = await Http.GetAsync($"http://{m}/api/v1")) Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await CallAsync(m, """{"type":"GET_HEALTH"}""", "text/plain")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, """{"type":""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, "[1,2]")).Status);
+        var unknown = await CallAsync(m, """{"type":"GET_EVERYTHING"}""");
+        Assert.Equal((HttpStatusCode.BadRequest, "unknown call type 'GET_EVERYTHING'"), (unknown.Status, unknown.Body));
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, """{"type":"UPDATE_WEIGHTS"}""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, """{"type":"MARK_AGENT_GONE","mark_agent_gone":{}}""")).Status);
+        Assert.Equal(HttpStatusCode.NotImplemented, (await CallAsync(m, """{"type":"START_MAINTENANCE","start_maintenance":{}}""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, "\u0093\u00c1", "application/x-msgpack")).Status);
+
+        // The same call as MessagePack, answered in MessagePack.
+        using var content = new ByteArrayContent(MessagePack.MessagePackSerializer.ConvertFromJson("""{"type":"GET_HEALTH"}"""));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-msgpack");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{m}/api/v1") { Content = content };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-msgpack"));
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = MessagePack.MessagePackSerializer.ConvertToJson(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("""{"type":"GET_HEALTH","get_health":{"healthy":true}}""", answer);
+        Assert.Empty((await ReadAsync(m, "GET_WEIGHTS")).GetProperty("weight_infos").EnumerateArray()); // nothing was written
+    }
+
+    [Fact]
+    public async Task TheStream_ReportsTasksAgentsAndFrameworks_AndAfterALeaderKillResubscribingGivesTheSameTasks()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Group.Masters.First(x => x.HttpAddress != leader.HttpAddress);
+        var redirected = await CallAsync(follower.HttpAddress, """{"type":"GET_HEALTH"}""");
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.Status);
+        Assert.Equal($"//{leader.HttpAddress}/api/v1", redirected.Response.Headers.Location!.OriginalString);
+
+        var stream = await SubscribeAsync(leader.HttpAddress);
+        var subscribed = await stream.NextAsync("SUBSCRIBED");
+        Assert.Empty(subscribed.GetProperty("subscribed").GetProperty("get_state").GetProperty("get_agents").GetProperty("agents").EnumerateArray());
+
+        var agent = await cluster.StartAgentAsync();
+        var added = await stream.NextAsync("AGENT_ADDED");
+        var agentId = (await agent.TryHealthAsync())!.Id!;
+        Assert.Equal(agentId, added.GetProperty("agent_added").GetProperty("agent").GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString());
+        await using var framework = await cluster.StartFrameworkAsync();
+        Assert.Equal("test-framework", (await stream.NextAsync("FRAMEWORK_ADDED")).GetProperty("framework_added").GetProperty("framework")
+            .GetProperty("framework_info").GetProperty("name").GetString());
+        await framework.LaunchAsync("streamed", "sleep 60", Wait);
+        var taskAdded = (await stream.NextAsync("TASK_ADDED")).GetProperty("task_added").GetProperty("task");
+        Assert.Equal(("streamed", "TASK_STAGING"), (taskAdded.GetProperty("task_id").GetProperty("value").GetString(), taskAdded.GetProperty("state").GetString()));
+        var running = await stream.NextAsync("TASK_UPDATED", e => e.GetProperty("task_updated").GetProperty("state").GetString() == "TASK_RUNNING");
+        Assert.Equal("streamed", running.GetProperty("task_updated").GetProperty("status").GetProperty("task_id").GetProperty("value").GetString());
+
+        // The leader dies: its stream ends; subscribing again (through any master) gives the new leader's state, with the same task.
+        leader.Kill();
+        await stream.EndAsync();
+        stream.Dispose();
+        var next = await cluster.LeaderAsync();
+        Assert.NotEqual(leader.HttpAddress, next.HttpAddress);
+        await Poll.UntilAsync("the new leader holds the task again (the agent re-registered)", async () =>
+        {
+            var tasks = (await ReadAsync(next.HttpAddress, "GET_TASKS")).GetProperty("tasks");
+            return Values(tasks, t => t.GetProperty("task_id").GetProperty("value").GetString()).Contains("streamed");
+        }, Wait);
+        using var again = await SubscribeAsync(next.HttpAddress);
+        var state = (await again.NextAsync("SUBSCRIBED")).GetProperty("subscribed").GetProperty("get_state");
+        var task = Assert.Single(state.GetProperty("get_tasks").GetProperty("tasks").EnumerateArray());
+        Assert.Equal(("streamed", "TASK_RUNNING"), (task.GetProperty("task_id").GetProperty("value").GetString(), task.GetProperty("state").GetString()));
+
+        // Events keep flowing on the new stream: the task's end.
+        await framework.KillAsync("streamed");
+        await again.NextAsync("TASK_UPDATED", e => e.GetProperty("task_updated").GetProperty("state").GetString() == "TASK_KILLED");
+    }
+
+    private static async Task<EventStream> SubscribeAsync(string master)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://{master}/api/v1")
+        {
+            Content = new StringContent("""{"type":"SUBSCRIBE"}""", Encoding.UTF8, "application/json"),
+        };
+        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new EventStream(response, new RecordIOReader(await response.Content.ReadAsStreamAsync()));
+    }
+
+    /// <summary>The operator's side of a SUBSCRIBE: events read in order, heartbeats and events not waited for skipped (and remembered for the failure message).</summary>
+    private sealed class EventStream(HttpResponseMessage response, RecordIOReader reader) : IDisposable
+    {
+        private readonly List<string> skipped = [];
+
+        public async Task<JsonElement> NextAsync(string type, Func<JsonElement, bool>? wanted = null)
+        {
+            using var cancel = new CancellationTokenSource(Wait);
+            try
+            {
+                while (true)
+                {
+                    var record = await reader.ReadAsync(cancel.Token) ?? throw new EndOfStreamException($"the stream ended waiting for {type}; skipped [{string.Join(", ", skipped)}]");
+                    var e = JsonDocument.Parse(record).RootElement.Clone();
+                    var seen = e.GetProperty("type").GetString()!;
+                    if (seen == type && (wanted is null || wanted(e))) return e;
+                    skipped.Add(seen);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no {type} within {Wait}; skipped [{string.Join(", ", skipped)}]");
+            }
+        }
+
+        /// <summary>Reads until the master ends the stream.</summary>
+        public async Task EndAsync()
+        {
+            using var cancel = new CancellationTokenSource(Wait);
+            try
+            {
+                while (await reader.ReadAsync(cancel.Token) is not null) { }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException) { /* cut off: ended too */ }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the stream did not end within {Wait} after its master was killed");
+            }
+        }
+
+        public void Dispose() => response.Dispose();
+    }
+}
