@@ -215,6 +215,78 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
         await again.NextAsync("TASK_UPDATED", e => e.GetProperty("task_updated").GetProperty("state").GetString() == "TASK_KILLED");
     }
 
+    [Fact]
+    public async Task DrainAgent_KillsItsTasksWithTheGraceCapped_ThenDrained_OffersNothing_UntilReactivated()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var m = (await cluster.LeaderAsync()).HttpAddress;
+        // The agent's own grace is ten minutes: only the drain's cap (1 s) lets a task that ignores SIGTERM end within the test.
+        var drained = await cluster.StartAgentAsync("cpus:2;mem:512", "--kill-grace-ms", "600000");
+        var agentId = (await drained.TryHealthAsync())!.Id!;
+        await using var framework = await cluster.StartFrameworkAsync();
+        await framework.LaunchAsync("stubborn", "trap '' TERM; while true; do sleep 1; done", Wait);
+        await framework.WaitForStateAsync("stubborn", "TASK_RUNNING", Wait, "the task runs");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await CallAsync(m, """{"type":"DRAIN_AGENT","drain_agent":{"agent_id":{"value":"nobody"}}}""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m,
+            """{"type":"DRAIN_AGENT","drain_agent":{"agent_id":{"value":"x"},"max_grace_period":{"nanoseconds":-5}}}""")).Status);
+        var drain = "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"" + agentId
+                    + "\"},\"max_grace_period\":{\"nanoseconds\":1000000000}}}";
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, drain)).Status);
+        var killed = await framework.WaitForStatusAsync("stubborn", s => s.State is "TASK_KILLED" or "TASK_FAILED", "the drained task's end", Wait,
+            "the drain kills the task within its capped grace");
+        output.WriteLine("drained task: " + TestFramework.Describe(killed));
+        Assert.DoesNotContain(framework.Offers(), o => o.AgentId!.Value == agentId); // its offers were rescinded
+
+        JsonElement Agent(JsonElement agents) => agents.GetProperty("agents").EnumerateArray()
+            .Single(a => a.GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString() == agentId);
+        await Poll.UntilAsync("the agent is DRAINED once its task's end is acknowledged", async () =>
+        {
+            var agent = Agent(await ReadAsync(m, "GET_AGENTS"));
+            return agent.TryGetProperty("drain_info", out var info) && info.GetProperty("state").GetString() == "DRAINED";
+        }, Wait);
+        var state = Agent(await ReadAsync(m, "GET_AGENTS"));
+        Assert.True(state.GetProperty("deactivated").GetBoolean());
+        Assert.False(state.GetProperty("active").GetBoolean());
+        Assert.Equal(1_000_000_000, state.GetProperty("drain_info").GetProperty("config").GetProperty("max_grace_period").GetProperty("nanoseconds").GetInt64());
+
+        // An allocation after the drain offers the new agent and not the drained one.
+        var other = await cluster.StartAgentAsync("cpus:1;mem:256");
+        var otherId = (await other.TryHealthAsync())!.Id!;
+        await Poll.UntilAsync("the framework is offered the other agent", () => framework.Offers().Any(o => o.AgentId!.Value == otherId), Wait);
+        Assert.DoesNotContain(framework.Offers(), o => o.AgentId!.Value == agentId);
+
+        // Reactivated: offered again, neither deactivated nor draining.
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_id\":{\"value\":\"" + agentId + "\"}}}")).Status);
+        await Poll.UntilAsync("the reactivated agent is offered again", () => framework.Offers().Any(o => o.AgentId!.Value == agentId), Wait);
+        state = Agent(await ReadAsync(m, "GET_AGENTS"));
+        Assert.False(state.GetProperty("deactivated").GetBoolean());
+        Assert.False(state.TryGetProperty("drain_info", out _));
+    }
+
+    [Fact]
+    public async Task DeactivateAgent_KeepsItsTasks_AndItsResourcesOutOfOffers()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        var m = (await cluster.LeaderAsync()).HttpAddress;
+        var agent = await cluster.StartAgentAsync("cpus:2;mem:512");
+        var agentId = (await agent.TryHealthAsync())!.Id!;
+        await using var framework = await cluster.StartFrameworkAsync();
+        await framework.LaunchAsync("keeps", "sleep 60", Wait);
+        await framework.WaitForStateAsync("keeps", "TASK_RUNNING", Wait, "the task runs");
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, "{\"type\":\"DEACTIVATE_AGENT\",\"deactivate_agent\":{\"agent_id\":{\"value\":\"" + agentId + "\"}}}")).Status);
+        await Poll.UntilAsync("the deactivated agent's offers are rescinded", () => !framework.Offers().Any(o => o.AgentId!.Value == agentId), Wait);
+        var other = await cluster.StartAgentAsync("cpus:1;mem:256");
+        var otherId = (await other.TryHealthAsync())!.Id!;
+        await Poll.UntilAsync("the framework is offered the other agent", () => framework.Offers().Any(o => o.AgentId!.Value == otherId), Wait);
+        Assert.DoesNotContain(framework.Offers(), o => o.AgentId!.Value == agentId);
+        Assert.Equal("TASK_RUNNING", framework.States("keeps")[^1]); // the task was left alone
+        var listed = (await ReadAsync(m, "GET_AGENTS")).GetProperty("agents").EnumerateArray()
+            .Single(a => a.GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString() == agentId);
+        Assert.True(listed.GetProperty("deactivated").GetBoolean());
+        Assert.False(listed.TryGetProperty("drain_info", out _));
+    }
+
     private static async Task<EventStream> SubscribeAsync(string master)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"http://{master}/api/v1")

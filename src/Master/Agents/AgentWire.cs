@@ -16,7 +16,7 @@ internal static class AgentWire
     public static (AgentId Agent, AgentMessage Message)? MessageOf(Effect effect) => effect switch
     {
         LaunchTask l => (l.Agent, RunTaskOf(l)),
-        Core.KillTask k => (k.Agent, new Protocol.Agent.KillTask(k.Framework, k.Task, 0)),
+        Core.KillTask k => (k.Agent, new Protocol.Agent.KillTask(k.Framework, k.Task, k.Grace is { } grace ? Math.Max(1, (long)grace.TotalMilliseconds) : 0)),
         ForwardAcknowledgement a => (a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
         SendExecutorMessage m => (m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
         StopExecutor s => (s.Agent, new ShutdownExecutor(s.Framework, s.Executor)),

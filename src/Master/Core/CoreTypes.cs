@@ -76,7 +76,11 @@ public sealed record ForwardUpdate(FrameworkId Framework, AgentId Agent, TaskId 
 public sealed record ForwardAcknowledgement(AgentId Agent, FrameworkId Framework, TaskId Task, Guid Uuid) : Effect;
 
 /// <summary>Ask the agent to kill a task.</summary>
-public sealed record KillTask(AgentId Agent, FrameworkId Framework, TaskId Task) : Effect;
+public sealed record KillTask(AgentId Agent, FrameworkId Framework, TaskId Task) : Effect
+{
+    /// <summary>At most this long between the task's SIGTERM and its SIGKILL (a drain's cap); null: the agent's own grace.</summary>
+    public TimeSpan? Grace { get; init; }
+}
 
 /// <summary>
 /// Write this command to the replicated registry (agent and framework lifecycle changes). The shell

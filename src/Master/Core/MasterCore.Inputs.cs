@@ -29,16 +29,23 @@ public sealed partial class MasterCore
         ReviveOffers r => WantingAllocation(ForEachRole(r.Roles, role => Revive(r.Framework, role))),
         SuppressOffers s => ForEachRole(s.Roles, role => Suppress(s.Framework, role)),
         KillTaskCall k => Kill(k.Framework, k.Task, k.Agent),
-        UpdateAcknowledged a => Acknowledge(a.Framework, a.Agent, a.Task, a.Uuid),
+        UpdateAcknowledged a => Acknowledge(a.Framework, a.Agent, a.Task, a.Uuid, now),
         ReconcileTasks r => Reconcile(r.Framework, r.Queries),
         FrameworkMessage m => Message(m.Framework, m.Agent, m.Executor, m.Data),
         ShutdownExecutorCall s => ShutdownExecutor(s.Framework, s.Executor, s.Agent),
         AgentRegistering r => WantingAllocation(RegisterAgent(r.Info, now)),
-        AgentReregistering r => WantingAllocation(r.InRegistry
-            ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now, r.Executors)
-            : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now, r.Executors)]),
+        AgentReregistering r => WantingAllocation([
+            .. r.InRegistry
+                ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now, r.Executors)
+                : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now, r.Executors)],
+            // A drain a previous leader started goes on: the tasks it reports are killed (again), or it is drained already.
+            .. KillsForDrain(r.Agent), .. CheckDrained(r.Agent, now),
+        ]),
         AgentHeartbeat h => Seen(h.Agent, now),
         MarkAgentGoneCall g => WantingAllocation(MarkAgentGone(g.Agent, now)),
+        DeactivateAgentCall d => Deactivate(d.Agent),
+        DrainAgentCall d => Drain(d.Agent, d.MaxGrace, d.MarkGone, now),
+        ReactivateAgentCall r => Reactivate(r.Agent),
         RegistryWriteCommitted c => Committed(c.Command, now),
         RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),
@@ -72,6 +79,7 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> StartLeading(LeadershipStarted started, DateTimeOffset now)
     {
         StartReregistrationWindow(started.ActiveAgents, started.ReregistrationWindow, now);
+        RecoverMaintenance(started.Maintenance);
         foreach (var id in started.UnreachableAgents) unreachableAgents.Add(id);
         var effects = new List<Effect>();
         foreach (var f in started.Frameworks.OrderBy(f => f.Id.Value, StringComparer.Ordinal))

@@ -21,6 +21,7 @@ public sealed partial class MasterCore
         var free = new List<AllocatorAgent>(agents.Count);
         foreach (var a in agents.Values)
         {
+            if (Deactivated(a.Id)) continue;
             var taken = held.OnAgent(a.Id);
             if (a.Total.Contains(taken))
             {

@@ -69,7 +69,7 @@ public sealed partial class MasterCore
     /// acknowledgement of an update this leader has not forwarded (one a previous leader forwarded)
     /// still goes to the task's agent, which knows its updates; one for an unknown task is refused.
     /// </summary>
-    public IReadOnlyList<Effect> Acknowledge(FrameworkId framework, AgentId agent, TaskId task, Guid uuid)
+    public IReadOnlyList<Effect> Acknowledge(FrameworkId framework, AgentId agent, TaskId task, Guid uuid, DateTimeOffset now = default)
     {
         var key = (framework, task);
         if (!unacknowledged.TryGetValue(key, out var expected) || expected.Uuid != uuid)
@@ -92,6 +92,7 @@ public sealed partial class MasterCore
         else if (expected.State.IsTerminal())
         {
             Complete(key);
+            effects.AddRange(CheckDrained(agent, now));
         }
         return effects;
     }

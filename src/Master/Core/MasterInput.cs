@@ -21,6 +21,9 @@ public sealed record LeadershipStarted(IReadOnlyList<AgentId> ActiveAgents, Time
     IReadOnlyList<RecoveredFramework> Frameworks) : MasterInput
 {
     public IReadOnlyList<AgentId> UnreachableAgents { get; init; } = [];
+
+    /// <summary>Agents the registry holds as deactivated or draining.</summary>
+    public IReadOnlyList<AgentMaintenanceState> Maintenance { get; init; } = [];
 }
 
 /// <summary>A framework the registry holds, as a new leader finds it.</summary>
@@ -97,6 +100,15 @@ public sealed record ExecutorTerminated(AgentId Agent, FrameworkId Framework, st
 
 /// <summary>An operator marked an agent gone (the registry has recorded it): its tasks become TASK_GONE.</summary>
 public sealed record MarkAgentGoneCall(AgentId Agent) : MasterInput;
+
+/// <summary>An operator deactivated an agent (the registry has recorded it): it offers nothing until reactivated.</summary>
+public sealed record DeactivateAgentCall(AgentId Agent) : MasterInput;
+
+/// <summary>An operator drains an agent (the registry has recorded it): deactivated, its tasks killed with the grace capped.</summary>
+public sealed record DrainAgentCall(AgentId Agent, TimeSpan? MaxGrace, bool MarkGone) : MasterInput;
+
+/// <summary>An operator reactivated an agent (the registry has recorded it).</summary>
+public sealed record ReactivateAgentCall(AgentId Agent) : MasterInput;
 
 /// <summary>A registry write the core proposed (a <see cref="ProposeRegistry"/> effect) committed.</summary>
 public sealed record RegistryWriteCommitted(RegistryCommand Command) : MasterInput;

@@ -29,4 +29,20 @@ public sealed record AgentRecord(
     [property: Key(1)] AgentStatus Status,
     [property: Key(2)] long AdmittedAtMs,
     [property: Key(3)] long? UnreachableSinceMs,
-    [property: Key(4)] long? GoneAtMs);
+    [property: Key(4)] long? GoneAtMs)
+{
+    /// <summary>Set while an operator keeps the agent out of offers (DEACTIVATE_AGENT, DRAIN_AGENT); null when active.</summary>
+    [Key(5)]
+    public AgentMaintenance? Maintenance { get; init; }
+}
+
+/// <summary>
+/// An agent an operator took out of offers: deactivated only, or draining (its tasks killed with the
+/// grace capped at <see cref="MaxGraceMs"/>), then drained once every task ended and was acknowledged.
+/// </summary>
+[MessagePackObject]
+public sealed record AgentMaintenance(
+    [property: Key(0)] bool Draining,
+    [property: Key(1)] long? MaxGraceMs,
+    [property: Key(2)] bool MarkGone,
+    [property: Key(3)] bool Drained);

@@ -18,6 +18,10 @@ namespace Mesos.HA.Protocol.Registry;
 [Union(8, typeof(RemoveFramework))]
 [Union(9, typeof(SetWeights))]
 [Union(10, typeof(SetQuota))]
+[Union(11, typeof(DeactivateAgent))]
+[Union(12, typeof(DrainAgent))]
+[Union(13, typeof(ReactivateAgent))]
+[Union(14, typeof(MarkAgentDrained))]
 public abstract record RegistryCommand;
 
 /// <summary>Admits a new agent (first registration).</summary>
@@ -84,3 +88,20 @@ public sealed record SetWeights([property: Key(0)] IReadOnlyList<RoleWeight> Wei
 /// <summary>Sets a role's quota; empty guarantees and limits remove it.</summary>
 [MessagePackObject]
 public sealed record SetQuota([property: Key(0)] QuotaRecord Quota) : RegistryCommand;
+
+/// <summary>Keeps an agent out of offers (its tasks keep running) until it is reactivated.</summary>
+[MessagePackObject]
+public sealed record DeactivateAgent([property: Key(0)] AgentId AgentId) : RegistryCommand;
+
+/// <summary>Deactivates an agent and kills its tasks, each with at most <see cref="MaxGraceMs"/> to stop (its own grace when null).</summary>
+[MessagePackObject]
+public sealed record DrainAgent([property: Key(0)] AgentId AgentId, [property: Key(1)] long? MaxGraceMs, [property: Key(2)] bool MarkGone)
+    : RegistryCommand;
+
+/// <summary>Puts a deactivated or draining agent back into offers.</summary>
+[MessagePackObject]
+public sealed record ReactivateAgent([property: Key(0)] AgentId AgentId) : RegistryCommand;
+
+/// <summary>A draining agent's last task ended and was acknowledged.</summary>
+[MessagePackObject]
+public sealed record MarkAgentDrained([property: Key(0)] AgentId AgentId) : RegistryCommand;

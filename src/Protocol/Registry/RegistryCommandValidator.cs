@@ -30,6 +30,10 @@ public static class RegistryCommandValidator
         RemoveFramework c => CheckId("framework id", c.Id.Value),
         SetWeights c => CheckWeights(c.Weights),
         SetQuota c => CheckQuota(c.Quota),
+        DeactivateAgent c => CheckId("agent id", c.AgentId.Value),
+        DrainAgent c => CheckId("agent id", c.AgentId.Value) ?? (c.MaxGraceMs < 0 ? "max_grace_period is negative" : null),
+        ReactivateAgent c => CheckId("agent id", c.AgentId.Value),
+        MarkAgentDrained c => CheckId("agent id", c.AgentId.Value),
         _ => $"unknown command type {command.GetType().Name}",
     };
 

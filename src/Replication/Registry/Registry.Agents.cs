@@ -53,6 +53,16 @@ public sealed partial class Registry
         return Changed(With(agents: Agents.Remove(c.AgentId)), KeyOf(c.AgentId));
     }
 
+    /// <summary>Sets an agent's maintenance state to what <paramref name="change"/> makes of it; a gone agent is refused.</summary>
+    private ApplyOutcome ApplyMaintenance(AgentId id, Func<AgentMaintenance?, AgentMaintenance?> change)
+    {
+        if (!Agents.TryGetValue(id, out var agent)) return Reject($"unknown agent {id}");
+        if (agent.Status == AgentStatus.Gone) return Reject($"agent {id} is gone");
+        var next = change(agent.Maintenance);
+        if (next == agent.Maintenance) return NoChange($"agent {id} is already in that state");
+        return Changed(With(agents: Agents.SetItem(id, agent with { Maintenance = next })), KeyOf(id));
+    }
+
     private static bool SameInfo(AgentInfo a, AgentInfo b) =>
         a.Id == b.Id && a.Hostname == b.Hostname && a.Endpoint == b.Endpoint && a.Resources == b.Resources
         && a.Attributes.Count == b.Attributes.Count

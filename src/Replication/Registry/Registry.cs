@@ -58,6 +58,12 @@ public sealed partial class Registry
         RemoveFramework c => ApplyRemoveFramework(c),
         SetWeights c => ApplySetWeights(c),
         SetQuota c => ApplySetQuota(c),
+        DeactivateAgent c => ApplyMaintenance(c.AgentId, m => m ?? new AgentMaintenance(Draining: false, MaxGraceMs: null, MarkGone: false, Drained: false)),
+        DrainAgent c => ApplyMaintenance(c.AgentId, m => m is { Draining: true, Drained: true } && m.MaxGraceMs == c.MaxGraceMs && m.MarkGone == c.MarkGone
+            ? m
+            : new AgentMaintenance(Draining: true, c.MaxGraceMs, c.MarkGone, Drained: m is { Draining: true, Drained: true })),
+        ReactivateAgent c => ApplyMaintenance(c.AgentId, _ => null),
+        MarkAgentDrained c => ApplyMaintenance(c.AgentId, m => m is { Draining: true } ? m with { Drained = true } : m),
         _ => Reject($"unknown command type {command?.GetType().Name ?? "null"}"),
     };
 

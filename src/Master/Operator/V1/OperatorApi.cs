@@ -197,7 +197,10 @@ public sealed partial class OperatorApi(
         if (shell.ElectedAt is { } elected) json.WriteNumber("elected_time", elected.ToUnixTimeMilliseconds() / 1000.0);
     }
 
-    /// <summary>UPDATE_WEIGHTS, UPDATE_QUOTA, MARK_AGENT_GONE: 200 once the registry holds the change; 400 with the reason it refused.</summary>
+    /// <summary>
+    /// The writes: 200 once the registry holds the change and the leader's core acted on it; 400 with the
+    /// reason the registry refused; 404 for an agent it does not hold.
+    /// </summary>
     private async Task WriteAsync(HttpContext http, OperatorCall call)
     {
         try
@@ -219,15 +222,27 @@ public sealed partial class OperatorApi(
                         if (!await ProposeAsync(http, new SetQuota(quota)).ConfigureAwait(false)) return;
                     break;
                 case OperatorCall.MarkAgentGone g:
-                    if (!registry.LocalRegistry.Agents.ContainsKey(g.Agent))
-                    {
-                        await ApiEncoding.ErrorAsync(http, StatusCodes.Status404NotFound, $"agent {g.Agent} is not known").ConfigureAwait(false);
-                        return;
-                    }
+                    if (!await KnownAsync(http, g.Agent).ConfigureAwait(false)) return;
                     if (!await ProposeAsync(http, new Protocol.Registry.MarkAgentGone(g.Agent, time.GetUtcNow().ToUnixTimeMilliseconds())).ConfigureAwait(false))
                         return;
                     // The registry holds it; now the leader's view: offers rescinded, tasks TASK_GONE, the agent's session ended.
                     await shell.RunAsync(new MarkAgentGoneCall(g.Agent), http.RequestAborted).ConfigureAwait(false);
+                    break;
+                case OperatorCall.DrainAgent d:
+                    if (!await KnownAsync(http, d.Agent).ConfigureAwait(false)) return;
+                    var maxGraceMs = d.MaxGrace is { } grace ? (long)Math.Ceiling(grace.TotalMilliseconds) : (long?)null;
+                    if (!await ProposeAsync(http, new DrainAgent(d.Agent, maxGraceMs, d.MarkGone)).ConfigureAwait(false)) return;
+                    await shell.RunAsync(new DrainAgentCall(d.Agent, d.MaxGrace, d.MarkGone), http.RequestAborted).ConfigureAwait(false);
+                    break;
+                case OperatorCall.DeactivateAgent d:
+                    if (!await KnownAsync(http, d.Agent).ConfigureAwait(false)) return;
+                    if (!await ProposeAsync(http, new DeactivateAgent(d.Agent)).ConfigureAwait(false)) return;
+                    await shell.RunAsync(new DeactivateAgentCall(d.Agent), http.RequestAborted).ConfigureAwait(false);
+                    break;
+                case OperatorCall.ReactivateAgent r:
+                    if (!await KnownAsync(http, r.Agent).ConfigureAwait(false)) return;
+                    if (!await ProposeAsync(http, new ReactivateAgent(r.Agent)).ConfigureAwait(false)) return;
+                    await shell.RunAsync(new ReactivateAgentCall(r.Agent), http.RequestAborted).ConfigureAwait(false);
                     break;
             }
             http.Response.StatusCode = StatusCodes.Status200OK;
@@ -236,6 +251,14 @@ public sealed partial class OperatorApi(
         {
             await NotLeaderAsync(http).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>False (with 404 answered) when the registry does not hold the agent.</summary>
+    private async Task<bool> KnownAsync(HttpContext http, AgentId agent)
+    {
+        if (registry.LocalRegistry.Agents.ContainsKey(agent)) return true;
+        await ApiEncoding.ErrorAsync(http, StatusCodes.Status404NotFound, $"agent {agent} is not known").ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>Writes one command; false (with 400 answered) when the registry refuses it.</summary>

@@ -18,10 +18,20 @@ public abstract record OperatorCall(string Type)
 
     public sealed record MarkAgentGone(AgentId Agent) : OperatorCall(MarkAgentGoneType);
 
+    /// <summary>DRAIN_AGENT: <see cref="MaxGrace"/> caps each task's kill grace (null: the agent's own).</summary>
+    public sealed record DrainAgent(AgentId Agent, TimeSpan? MaxGrace, bool MarkGone) : OperatorCall(DrainAgentType);
+
+    public sealed record DeactivateAgent(AgentId Agent) : OperatorCall(DeactivateAgentType);
+
+    public sealed record ReactivateAgent(AgentId Agent) : OperatorCall(ReactivateAgentType);
+
     public const string UpdateWeightsType = "UPDATE_WEIGHTS";
     public const string UpdateQuotaType = "UPDATE_QUOTA";
     public const string MarkAgentGoneType = "MARK_AGENT_GONE";
     public const string SubscribeType = "SUBSCRIBE";
+    public const string DrainAgentType = "DRAIN_AGENT";
+    public const string DeactivateAgentType = "DEACTIVATE_AGENT";
+    public const string ReactivateAgentType = "REACTIVATE_AGENT";
 
     /// <summary>The reads this master answers: every one but SUBSCRIBE answers 200 with one document.</summary>
     public static readonly IReadOnlySet<string> Reads = new HashSet<string>(StringComparer.Ordinal)
@@ -35,7 +45,7 @@ public abstract record OperatorCall(string Type)
     {
         "GET_LOGGING_LEVEL", "SET_LOGGING_LEVEL", "LIST_FILES", "READ_FILE", "GET_OPERATIONS", "RESERVE_RESOURCES", "UNRESERVE_RESOURCES",
         "CREATE_VOLUMES", "DESTROY_VOLUMES", "GROW_VOLUME", "SHRINK_VOLUME", "GET_MAINTENANCE_STATUS", "GET_MAINTENANCE_SCHEDULE",
-        "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "DRAIN_AGENT", "DEACTIVATE_AGENT", "REACTIVATE_AGENT",
+        "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE",
         "SET_QUOTA", "REMOVE_QUOTA", "TEARDOWN", "UPDATE_WEIGHTS_DEPRECATED",
     };
 }
@@ -87,6 +97,11 @@ public static class OperatorCallJson
                     OperatorCall.UpdateQuotaType => new OperatorCall.UpdateQuota(Quotas(Member(root, "update_quota"))),
                     OperatorCall.MarkAgentGoneType => new OperatorCall.MarkAgentGone(new AgentId(IdValue(Member(Member(root, "mark_agent_gone"), "agent_id"),
                         "mark_agent_gone.agent_id"))),
+                    OperatorCall.DrainAgentType => Drain(Member(root, "drain_agent")),
+                    OperatorCall.DeactivateAgentType => new OperatorCall.DeactivateAgent(new AgentId(IdValue(Member(Member(root, "deactivate_agent"), "agent_id"),
+                        "deactivate_agent.agent_id"))),
+                    OperatorCall.ReactivateAgentType => new OperatorCall.ReactivateAgent(new AgentId(IdValue(Member(Member(root, "reactivate_agent"), "agent_id"),
+                        "reactivate_agent.agent_id"))),
                     OperatorCall.SubscribeType => new OperatorCall.Plain(type),
                     _ when OperatorCall.Reads.Contains(type) => new OperatorCall.Plain(type),
                     _ => throw new FormatException($"unknown call type '{type}'"),
@@ -111,6 +126,27 @@ public static class OperatorCallJson
         id.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
             ? text
             : throw new FormatException($"'{path}.value' is missing");
+
+    private static OperatorCall.DrainAgent Drain(JsonElement drain)
+    {
+        var agent = new AgentId(IdValue(Member(drain, "agent_id"), "drain_agent.agent_id"));
+        TimeSpan? grace = null;
+        if (drain.TryGetProperty("max_grace_period", out var period) && period.ValueKind != JsonValueKind.Null)
+        {
+            var nanoseconds = period.ValueKind == JsonValueKind.Object && period.TryGetProperty("nanoseconds", out var ns)
+                ? Number(ns, "drain_agent.max_grace_period.nanoseconds")
+                : throw new FormatException("'drain_agent.max_grace_period' needs 'nanoseconds'");
+            if (nanoseconds < 0 || double.IsNaN(nanoseconds)) throw new FormatException("'drain_agent.max_grace_period' is negative");
+            grace = TimeSpan.FromTicks((long)Math.Min(nanoseconds / 100, TimeSpan.MaxValue.Ticks / 2.0));
+        }
+        var markGone = drain.TryGetProperty("mark_gone", out var gone) && gone.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw new FormatException("'drain_agent.mark_gone' is not a boolean"),
+        };
+        return new OperatorCall.DrainAgent(agent, grace, markGone);
+    }
 
     private static List<RoleWeight> Weights(JsonElement update)
     {

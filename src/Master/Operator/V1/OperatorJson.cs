@@ -53,8 +53,23 @@ public static class OperatorJson
         json.WriteStartObject();
         json.WritePropertyName("agent_info");
         WriteAgentInfo(json, agent.Info);
-        json.WriteBoolean("active", agent.Status == AgentStatus.Active && core is not null);
-        json.WriteBoolean("deactivated", false);
+        json.WriteBoolean("active", agent.Status == AgentStatus.Active && core is not null && agent.Maintenance is null);
+        json.WriteBoolean("deactivated", agent.Maintenance is not null);
+        if (agent.Maintenance is { Draining: true } drain)
+        {
+            json.WriteStartObject("drain_info");
+            json.WriteString("state", drain.Drained ? "DRAINED" : "DRAINING");
+            json.WriteStartObject("config");
+            if (drain.MaxGraceMs is { } grace)
+            {
+                json.WriteStartObject("max_grace_period");
+                json.WriteNumber("nanoseconds", grace * 1_000_000);
+                json.WriteEndObject();
+            }
+            json.WriteBoolean("mark_gone", drain.MarkGone);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
         json.WriteString("version", Version);
         json.WriteString("pid", $"slave(1)@{agent.Info.Endpoint}");
         WriteTime(json, "registered_time", agent.AdmittedAtMs);

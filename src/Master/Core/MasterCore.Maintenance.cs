@@ -1,0 +1,76 @@
+using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Registry;
+
+namespace Mesos.HA.Master.Core;
+
+/// <summary>
+/// Agents an operator took out of offers. A deactivated agent keeps its tasks and offers nothing; a
+/// draining one also has every task killed (with the grace capped) and becomes drained once the last
+/// of them ended and was acknowledged, then gone if the operator asked for it. The registry holds
+/// these states (a new leader starts from them); the core holds them as a map beside the agents.
+/// </summary>
+public sealed partial class MasterCore
+{
+    private sealed record Maintenance(bool Draining, TimeSpan? MaxGrace, bool MarkGone, bool Drained);
+
+    private readonly Dictionary<AgentId, Maintenance> maintenance = new();
+
+    /// <summary>Whether the agent is kept out of offers.</summary>
+    private bool Deactivated(AgentId agent) => maintenance.ContainsKey(agent);
+
+    /// <summary>A new leader's starting point, from the registry.</summary>
+    private void RecoverMaintenance(IReadOnlyList<AgentMaintenanceState> states)
+    {
+        foreach (var s in states)
+            maintenance[s.Agent] = new Maintenance(s.State.Draining, s.State.MaxGraceMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+                s.State.MarkGone, s.State.Drained);
+    }
+
+    /// <summary>DEACTIVATE_AGENT (written to the registry first): no more offers from the agent; the outstanding ones are rescinded.</summary>
+    private IReadOnlyList<Effect> Deactivate(AgentId agent)
+    {
+        maintenance.TryAdd(agent, new Maintenance(Draining: false, MaxGrace: null, MarkGone: false, Drained: false));
+        return RescindWhere(o => o.Agent == agent);
+    }
+
+    /// <summary>DRAIN_AGENT (written to the registry first): deactivated, and every live task on it killed with at most the grace given.</summary>
+    private IReadOnlyList<Effect> Drain(AgentId agent, TimeSpan? maxGrace, bool markGone, DateTimeOffset now)
+    {
+        var drained = maintenance.TryGetValue(agent, out var before) && before.Drained;
+        maintenance[agent] = new Maintenance(Draining: true, maxGrace, markGone, drained);
+        return [.. RescindWhere(o => o.Agent == agent), .. KillsForDrain(agent), .. CheckDrained(agent, now)];
+    }
+
+    /// <summary>REACTIVATE_AGENT (written to the registry first): the agent offers again; a drain stops (tasks already killed stay killed).</summary>
+    private IReadOnlyList<Effect> Reactivate(AgentId agent) => maintenance.Remove(agent) ? [AllocationWanted.Instance] : [];
+
+    private IEnumerable<Effect> KillsForDrain(AgentId agent)
+    {
+        if (!maintenance.TryGetValue(agent, out var m) || !m.Draining || m.Drained) return [];
+        return tasks.Values.Where(t => t.Agent == agent && IsLive(t.State))
+            .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal)
+            .Select(t => new KillTask(agent, t.Framework, t.Id) { Grace = m.MaxGrace })
+            .ToArray();
+    }
+
+    /// <summary>
+    /// A draining agent none of whose tasks the master still tracks (each ended and its end was
+    /// acknowledged) is drained: the registry is told, and the agent is marked gone if the drain asked for it.
+    /// </summary>
+    private IReadOnlyList<Effect> CheckDrained(AgentId agent, DateTimeOffset now)
+    {
+        if (!maintenance.TryGetValue(agent, out var m) || !m.Draining || m.Drained) return [];
+        if (tasks.Values.Any(t => t.Agent == agent)) return [];
+        maintenance[agent] = m with { Drained = true };
+        var effects = new List<Effect> { new ProposeRegistry(new MarkAgentDrained(agent)) };
+        if (m.MarkGone)
+        {
+            maintenance.Remove(agent);
+            effects.AddRange(MarkAgentGone(agent, now));
+        }
+        return effects;
+    }
+}
+
+/// <summary>An agent's maintenance state as the registry holds it, for a new leader.</summary>
+public sealed record AgentMaintenanceState(AgentId Agent, AgentMaintenance State);
