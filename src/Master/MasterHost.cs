@@ -56,7 +56,9 @@ public static partial class MasterHost
         router.Frameworks = frameworks;
         var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
         await using var leaders = new Operator.LeaderWatch(registry, time);
-        new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, time).Map(app);
+        new Operator.OperatorEndpoints(options, registry, shell, time).Map(app);
+        using var metrics = new Operator.MasterMetrics(registry, shell, agents, frameworks, leaders, time);
+        metrics.Map(app);
         Operator.MembershipEndpoints.Map(app, registry, time);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);

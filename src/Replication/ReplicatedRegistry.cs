@@ -97,6 +97,13 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
     /// <summary>Raised (with the term) as soon as this master stops leading.</summary>
     public event Action<long>? LostLeadership;
 
+    /// <summary>
+    /// Raised whenever the leader this master knows of changes: null when it knows none (its election
+    /// timer ran out, a candidate of a newer term asked for its vote, or it stopped leading itself). Raised
+    /// on the Raft member's own thread: handlers must be quick and must not block.
+    /// </summary>
+    public event Action<LeaderChange>? LeaderChanged;
+
     /// <summary>Raised when this master's Raft member could not be restarted after a fault: the process should exit.</summary>
     public event Action<Exception>? Faulted;
 
