@@ -100,7 +100,8 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
     /// <summary>
     /// Raised whenever the leader this master knows of changes: null when it knows none (its election
     /// timer ran out, a candidate of a newer term asked for its vote, or it stopped leading itself). Raised
-    /// on the Raft member's own thread: handlers must be quick and must not block.
+    /// synchronously where the change is seen (DotNext's own event, or the start of a Raft member):
+    /// handlers must be quick, must not block and must not throw.
     /// </summary>
     public event Action<LeaderChange>? LeaderChanged;
 
