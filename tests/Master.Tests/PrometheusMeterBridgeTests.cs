@@ -101,6 +101,22 @@ public sealed class PrometheusMeterBridgeTests
         Assert.Equal((5.0, 0.0), (b["t_changes_total"].Value(), b["t_elected"].Value()));
     }
 
+    [Fact]
+    public async Task OpenMetricsOutput_ScrapedInsideATrace_CarriesNoExemplars()
+    {
+        using var meter = new Meter("Test.Bridge");
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        using var bridge = new PrometheusMeterBridge(meter, registry, "t_");
+        meter.CreateObservableCounter("elections", () => 1L, "{election}", "Elections.");
+        using var activity = new System.Diagnostics.Activity("scrape").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+
+        using var stream = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(stream, ExpositionFormat.OpenMetricsText);
+        var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        Assert.Contains("t_elections_total 1", text);
+        Assert.DoesNotContain("trace_id", text);
+    }
+
     [Theory]
     [InlineData("# TYPE x counter\nx 1\n# TYPE x counter\n", "second TYPE")]
     [InlineData("x 1\n", "no TYPE")]

@@ -50,7 +50,10 @@ public sealed class PrometheusMeterBridge : IDisposable
         this.meter = meter;
         this.prefix = prefix;
         this.beforeObserve = beforeObserve;
+        // No exemplars: observable instruments are read inside the scrape's own request, whose trace
+        // prometheus-net would otherwise attach to every counter in OpenMetrics output.
         factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (!ReferenceEquals(instrument.Meter, this.meter)) return;
