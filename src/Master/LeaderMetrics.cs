@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Mesos.HA.Protocol;
 
 namespace Mesos.HA.Master;
@@ -21,8 +22,12 @@ public sealed class LatencyWindow
 
     public long Count => Interlocked.Read(ref count);
 
+    /// <summary>Also receives every duration recorded, in seconds: the master's instrument for it (set once at start-up, before anything is recorded).</summary>
+    public Histogram<double>? Seconds { get; set; }
+
     public void Record(TimeSpan duration)
     {
+        Seconds?.Record(duration.TotalSeconds);
         lock (samples)
         {
             samples[count % Capacity] = duration.TotalMilliseconds;

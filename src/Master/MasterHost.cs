@@ -56,11 +56,12 @@ public static partial class MasterHost
         router.Frameworks = frameworks;
         var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
         await using var leaders = new Operator.LeaderWatch(registry, time);
-        var operatorEndpoints = new Operator.OperatorEndpoints(options, registry, shell, agents, frameworks, leaders, time);
-        operatorEndpoints.Map(app);
+        new Operator.OperatorEndpoints(options, registry, shell, time).Map(app);
+        using var metrics = new Operator.MasterMetrics(registry, shell, agents, frameworks, leaders, time);
+        metrics.Map(app);
         await using var operatorEvents = new Operator.V1.OperatorEvents(() => registry.LocalRegistry, () => shell.Term, time, options.SchedulerApi.Heartbeat);
         router.Operators = operatorEvents;
-        var operatorApi = new Operator.V1.OperatorApi(options, registry, shell, operatorEvents, operatorEndpoints.SnapshotAsync, time.GetUtcNow(), time,
+        var operatorApi = new Operator.V1.OperatorApi(options, registry, shell, operatorEvents, metrics.SnapshotAsync, time.GetUtcNow(), time,
             loggerFactory.CreateLogger("Mesos.HA.Master.Operator"));
         app.Map(Operator.V1.OperatorApi.Path, operatorApi.HandleAsync);
         Operator.MembershipEndpoints.Map(app, registry, time);

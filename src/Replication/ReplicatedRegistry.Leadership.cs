@@ -9,21 +9,26 @@ public sealed partial class ReplicatedRegistry
     private void OnLeaderChanged(Incarnation source, RaftClusterMember? member)
     {
         if (source != incarnation) return;
+        var term = source.Node.Cluster.Term;
         if (member is null)
         {
             leader = null;
+            LeaderChanged?.Invoke(new LeaderChange(null, term));
             return;
         }
         var endPoint = member.EndPoint.ToString() ?? "";
-        CountElection(source.Node.Cluster.Term, endPoint);
+        CountElection(term, endPoint);
         source.LastRemoteLeader = member.IsRemote ? member.EndPoint : null;
         if (!member.IsRemote)
         {
-            leader = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);
+            var local = new LeaderInfo(endPoint, options.HttpAddress, IsLocal: true);
+            leader = local;
+            LeaderChanged?.Invoke(new LeaderChange(local, term));
             return;
         }
         var learning = new LeaderInfo(endPoint, HttpAddress: "", IsLocal: false);
         leader = learning;
+        LeaderChanged?.Invoke(new LeaderChange(learning, term));
         _ = Task.Run(() => LearnLeaderHttpAsync(source, member, learning));
     }
 

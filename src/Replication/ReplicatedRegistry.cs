@@ -97,6 +97,14 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
     /// <summary>Raised (with the term) as soon as this master stops leading.</summary>
     public event Action<long>? LostLeadership;
 
+    /// <summary>
+    /// Raised whenever the leader this master knows of changes: null when it knows none (its election
+    /// timer ran out, a candidate of a newer term asked for its vote, or it stopped leading itself). Raised
+    /// synchronously where the change is seen (DotNext's own event, or the start of a Raft member):
+    /// handlers must be quick, must not block and must not throw.
+    /// </summary>
+    public event Action<LeaderChange>? LeaderChanged;
+
     /// <summary>Raised when this master's Raft member could not be restarted after a fault: the process should exit.</summary>
     public event Action<Exception>? Faulted;
 

@@ -95,7 +95,7 @@ public sealed class OperatorEndpointTests(ITestOutputHelper output)
 
         var prometheus = await Http.GetStringAsync($"http://{leader.HttpAddress}/metrics");
         Assert.Contains("# TYPE mesos_ha_master_elected gauge\nmesos_ha_master_elected 1\n", prometheus);
-        Assert.Contains("mesos_ha_master_tasks_running 1\n", prometheus);
+        Assert.Contains("mesos_ha_master_tasks{state=\"running\"} 1\n", prometheus); // strictly parsed in PrometheusEndpointTests
 
         var redirect = await Http.GetAsync($"http://{follower.HttpAddress}/master/redirect");
         Assert.Equal(HttpStatusCode.TemporaryRedirect, redirect.StatusCode);
