@@ -69,6 +69,7 @@ public sealed class FilesEndpointTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(sandbox, "sub", "inner.txt"), "inner\n");
         await File.WriteAllBytesAsync(Path.Combine(sandbox, "big"), Enumerable.Range(0, SandboxFiles.MaxReadBytes + 4096).Select(i => (byte)('a' + i % 26)).ToArray());
         await File.WriteAllTextAsync(Path.Combine(sandbox, "utf8"), "é€");
+        await File.WriteAllBytesAsync(Path.Combine(sandbox, "binary"), [0x61, 0xFF, 0x62]);
         secret = Path.Combine(workDir, "secret");
         await File.WriteAllTextAsync(secret, "not for you\n");
         File.CreateSymbolicLink(Path.Combine(sandbox, "passwd"), "/etc/passwd");
@@ -115,7 +116,7 @@ public sealed class FilesEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("application/json", headers.ContentType!.MediaType);
         var entries = JsonNode.Parse(body)!.AsArray().Select(e => e!.AsObject()).ToArray();
-        Assert.Equal(["big", "climb", "etc", "own", "passwd", "stderr", "stdout", "sub", "up", "utf8"],
+        Assert.Equal(["big", "binary", "climb", "etc", "own", "passwd", "stderr", "stdout", "sub", "up", "utf8"],
             entries.Select(e => e["path"]!.GetValue<string>()[(Alias.Length + 1)..]));
         var stdout = entries.Single(e => e["path"]!.GetValue<string>() == Alias + "/stdout");
         Assert.Equal(["path", "nlink", "size", "mtime", "mode", "uid", "gid"], stdout.Select(p => p.Key));
@@ -178,6 +179,8 @@ public sealed class FilesEndpointTests : IAsyncLifetime
         // "é€" is 5 bytes: a read that would cut a character stops before it.
         Assert.Equal("é", (await ReadAsync(Alias + "/utf8", "&offset=0&length=4"))["data"]!.GetValue<string>());
         Assert.Equal("€", (await ReadAsync(Alias + "/utf8", "&offset=2"))["data"]!.GetValue<string>());
+        // A byte that is not UTF-8 reads as one '?': the text's UTF-8 length is still the bytes it covers.
+        Assert.Equal("a?b", (await ReadAsync(Alias + "/binary", "&offset=0"))["data"]!.GetValue<string>());
 
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("read", Alias + "/nope", "&offset=0")).Status);
         foreach (var bad in new[] { "&offset=x", "&offset=-2", "&length=-2", "&offset=0&length=1.5", "&offset=99999999999999999999" })

@@ -97,6 +97,17 @@ public sealed class SandboxPathTests
         Assert.Equal(expected, Utf8Boundary.CompleteLength(bytes));
 
     [Theory]
+    [InlineData(new byte[] { 0x61, 0xC3, 0xA9 }, "aé")]
+    [InlineData(new byte[] { 0x61, 0xFF, 0x62 }, "a?b")]
+    [InlineData(new byte[] { 0xC3, 0x28, 0xE2, 0x82, 0x41 }, "?(??A")]
+    [InlineData(new byte[] { 0xEF, 0xBF, 0xBD, 0x80 }, "\uFFFD?")]
+    public void Decode_EveryByteThatIsNotUtf8_IsOneQuestionMark_SoTheTextHasTheBytesLength(byte[] bytes, string text)
+    {
+        Assert.Equal(text, Utf8Boundary.Decode(bytes));
+        Assert.Equal(bytes.Length, System.Text.Encoding.UTF8.GetByteCount(Utf8Boundary.Decode(bytes)));
+    }
+
+    [Theory]
     [InlineData(0x81A4u, "-rw-r--r--")]
     [InlineData(0x41EDu, "drwxr-xr-x")]
     [InlineData(0xA1FFu, "lrwxrwxrwx")]

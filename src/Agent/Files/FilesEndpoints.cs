@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -48,8 +47,8 @@ public static class FilesEndpoints
         if (offset == -1) return Results.Json(new FileReadDto("", files.Size(path)), FilesJsonContext.Default.FileReadDto);
         var chunk = files.Read(path, offset, length);
         // Text in a JSON string: a character cut at the end of the chunk is left for the next read.
-        var complete = chunk.Data.Length > 0 ? Utf8Boundary.CompleteLength(chunk.Data) : 0;
-        return Results.Json(new FileReadDto(Encoding.UTF8.GetString(chunk.Data, 0, complete), offset), FilesJsonContext.Default.FileReadDto);
+        var text = Utf8Boundary.Decode(chunk.Data.AsSpan(0, Utf8Boundary.CompleteLength(chunk.Data)));
+        return Results.Json(new FileReadDto(text, offset), FilesJsonContext.Default.FileReadDto);
     }
 
     private static long? Number(IQueryCollection query, string name)

@@ -1,9 +1,13 @@
+using System.Buffers;
+using System.Text;
+
 namespace Mesos.HA.Agent.Files;
 
 /// <summary>
-/// Where a chunk of UTF-8 may be cut: <c>/files/read</c> returns text in a JSON string, so a chunk that
-/// ends inside a multi-byte character is shortened to the character's start (the next read, from the
-/// offset the client advanced by the bytes it got, picks it up whole).
+/// Bytes to the text of a <c>/files/read</c> answer (a JSON string) such that a client can advance its offset
+/// by the UTF-8 length of the text it got: a chunk that ends inside a multi-byte character is shortened to
+/// the character's start (the next read picks it up whole), and every byte that is not UTF-8 becomes one
+/// <c>?</c> (one byte too), where a decoder's U+FFFD (three bytes) would throw the client's offset off.
 /// </summary>
 public static class Utf8Boundary
 {
@@ -18,5 +22,22 @@ public static class Utf8Boundary
             return needed > back ? bytes.Length - back : bytes.Length;
         }
         return bytes.Length;
+    }
+
+    /// <summary>The text of <paramref name="bytes"/>; its UTF-8 length is always <c>bytes.Length</c>.</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return Encoding.UTF8.GetString(bytes);
+        var text = new StringBuilder(bytes.Length);
+        Span<char> chars = stackalloc char[2];
+        while (!bytes.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(bytes, out var rune, out var consumed) == OperationStatus.Done)
+                text.Append(chars[..rune.EncodeToUtf16(chars)]);
+            else
+                text.Append('?', consumed);
+            bytes = bytes[consumed..];
+        }
+        return text.ToString();
     }
 }
