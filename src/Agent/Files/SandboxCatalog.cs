@@ -31,7 +31,7 @@ public sealed class SandboxCatalog(AgentPaths paths, Func<AgentId?> agent, Func<
     {
         if (agent() is not { } id) return null;
         var framework = new FrameworkId(address.Framework);
-        var run = address.Run ?? LatestRun(id, framework, address.Executor);
+        var run = address.Run ?? LatestRun(id, framework, address.Executor, liveSandboxes());
         if (run is null || !Directory.Exists(paths.Meta(id, framework, address.Executor, run))) return null;
         return Confined(paths.Sandbox(id, framework, address.Executor, run));
     }
@@ -41,6 +41,7 @@ public sealed class SandboxCatalog(AgentPaths paths, Func<AgentId?> agent, Func<
     {
         var attached = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (agent() is not { } id) return attached;
+        var live = liveSandboxes().ToArray();
         foreach (var meta in paths.MetaRuns(id))
         {
             if (attached.Count >= MaxListed) break;
@@ -50,7 +51,7 @@ public sealed class SandboxCatalog(AgentPaths paths, Func<AgentId?> agent, Func<
             var sandbox = paths.Sandbox(id, new FrameworkId(framework), executor, run);
             if (Confined(sandbox) is not { } real) continue;
             attached[sandbox] = real;
-            if (LatestRun(id, new FrameworkId(framework), executor) == run) attached[VirtualPath.LatestAlias(framework, executor)] = real;
+            if (LatestRun(id, new FrameworkId(framework), executor, live) == run) attached[VirtualPath.LatestAlias(framework, executor)] = real;
         }
         return attached;
     }
@@ -64,10 +65,10 @@ public sealed class SandboxCatalog(AgentPaths paths, Func<AgentId?> agent, Func<
         return real == expected ? real : null;
     }
 
-    private string? LatestRun(AgentId id, FrameworkId framework, string executor)
+    private string? LatestRun(AgentId id, FrameworkId framework, string executor, IEnumerable<string> live)
     {
         var runs = Path.GetDirectoryName(paths.Sandbox(id, framework, executor, "_"))!;
-        if (liveSandboxes().FirstOrDefault(s => Path.GetDirectoryName(s) == runs) is { } live) return Path.GetFileName(live);
+        if (live.FirstOrDefault(s => Path.GetDirectoryName(s) == runs) is { } running) return Path.GetFileName(running);
         var metaRuns = Path.GetDirectoryName(paths.Meta(id, framework, executor, "_"))!;
         if (!Directory.Exists(metaRuns)) return null;
         return Directory.EnumerateDirectories(metaRuns)

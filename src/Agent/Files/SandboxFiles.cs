@@ -14,7 +14,7 @@ public sealed class SandboxFiles(SandboxCatalog catalog)
     /// <summary>A read returns at most this many bytes (Mesos: 16 pages); clients page through with offsets.</summary>
     public const int MaxReadBytes = 1 << 20;
 
-    /// <summary>A listing shows at most this many entries (sorted by name).</summary>
+    /// <summary>A listing shows at most this many entries, sorted by name (beyond it, which ones is the file system's order).</summary>
     public const int MaxListedEntries = 10_000;
 
     public SandboxCatalog Catalog => catalog;
@@ -27,7 +27,7 @@ public sealed class SandboxFiles(SandboxCatalog catalog)
         var names = new List<string>();
         try
         {
-            names.AddRange(Directory.EnumerateFileSystemEntries(real).Select(Path.GetFileName).OfType<string>());
+            names.AddRange(Directory.EnumerateFileSystemEntries(real).Select(Path.GetFileName).OfType<string>().Take(MaxListedEntries));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -37,7 +37,7 @@ public sealed class SandboxFiles(SandboxCatalog catalog)
         if (NativeFiles.RealPath(real) != real) throw FilesException.Forbidden($"'{address.Virtual}' changed while it was listed");
         names.Sort(StringComparer.Ordinal);
         var entries = new List<FileEntry>();
-        foreach (var name in names.Take(MaxListedEntries))
+        foreach (var name in names)
         {
             var full = real + "/" + name;
             if (NativeFiles.Stat(full, followLinks: false) is not { } status) continue; // gone meanwhile
