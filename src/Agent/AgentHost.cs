@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mesos.HA.Agent;
 
-/// <summary>One agent process: the <see cref="AgentService"/> and its HTTP endpoints (<c>/health</c>, <c>/state</c>).</summary>
+/// <summary>One agent process: the <see cref="AgentService"/> and its HTTP endpoints (<c>/health</c>, <c>/state</c>, <c>/files/*</c>, <c>/api/v1</c>).</summary>
 public static class AgentHost
 {
     public static async Task<int> RunAsync(AgentOptions options, string bindAddress, Action<ILoggingBuilder> configureLogging, CancellationToken token)
@@ -33,6 +33,7 @@ public static class AgentHost
         app.MapGet("/state", () => Results.Json(agent.Tasks().Select(t => new AgentTaskDto(t.Framework.Value, t.Task.Value,
             Protocol.TaskStates.MesosName(t.State), t.Sandbox, t.PendingUpdates)).ToArray(), AgentJsonContext.Default.AgentTaskDtoArray));
         app.Map(Executors.ExecutorEndpoint.Path, agent.ExecutorApi.HandleAsync);
+        Files.FilesEndpoints.Map(app, agent.Files);
         await agent.StartAsync();
         try
         {

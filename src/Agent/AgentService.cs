@@ -1,5 +1,6 @@
 using Mesos.HA.Agent.Core;
 using Mesos.HA.Agent.Executors;
+using Mesos.HA.Agent.Files;
 using Mesos.HA.Agent.Shell;
 using Mesos.HA.Agent.Tasks;
 using Mesos.HA.Agent.Transport;
@@ -49,7 +50,11 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         healthChecks = new HealthCheckHost(paths, time, Feed);
         runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors, healthChecks);
         ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time);
+        Files = new SandboxFiles(new SandboxCatalog(paths, () => Id, () => Tasks().Select(t => t.Sandbox)));
     }
+
+    /// <summary>The sandboxes' files, for <c>/files/*</c> and the agent's operator API.</summary>
+    public SandboxFiles Files { get; }
 
     /// <summary>The executor API (<c>POST /api/v1/executor</c>) custom executors call.</summary>
     public ExecutorEndpoint ExecutorApi { get; }

@@ -10,6 +10,7 @@ const string usage = """
       masters list|add <raft>|remove <raft> [--masters H:P,...] [--json]  the Raft group's members; add or remove one master
       leader step-down [--masters H:P,...]                                 hand leadership to another master (well under a second)
       run [--masters H:P,...] [--cpus C] [--mem M] -- <command>            one task; exits with its exit status
+      logs <task-id> [--stderr] [--follow] [--framework ID] [--masters H:P,...]   a task's stdout (stderr) from its agent's sandbox; --follow until it ends
       local               masters and agents on this machine: [--masters 3] [--agents 2] [--data-dir DIR]; Ctrl-C stops them
       bench replication   --masters 3 --writers W --seconds S   registry write throughput
       bench failover      --masters 3 --rounds N [--fault kill|pause|partition]   time from the fault to the next committed write
@@ -48,6 +49,8 @@ try
         [var verb and ("state" or "leader" or "agents" or "frameworks" or "tasks"), .. var rest] =>
             await Mesos.HA.Cli.Operator.StateCommands.RunAsync(verb, new ArgReader(rest, new HashSet<string> { "json" }), cancel.Token),
         ["run", .. var rest] => await RunCommand.RunAsync(rest, cancel.Token),
+        ["logs", "--help"] => Print(Mesos.HA.Cli.Operator.LogsCommand.Usage, 0),
+        ["logs", .. var rest] => await Mesos.HA.Cli.Operator.LogsCommand.RunAsync(rest, cancel.Token),
         ["local", .. var rest] => await LocalCommand.RunAsync(new ArgReader(rest, new HashSet<string>()), cancel.Token),
         ["bench", "replication", .. var rest] => await ReplicationBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),
         ["bench", "failover", .. var rest] => await FailoverBench.RunAsync(new ArgReader(rest, BenchFlags), cancel.Token),

@@ -36,3 +36,68 @@ internal static class CliRunner
         return (process.ExitCode, await stdout, await stderr);
     }
 }
+
+/// <summary>
+/// <c>mesos-ha</c> as a running child process whose output lines are collected as they come, for commands
+/// that stream (<c>logs --follow</c>). Disposing kills it (and its children) if it still runs.
+/// </summary>
+internal sealed class CliChild : IDisposable
+{
+    private readonly Process process;
+    private readonly List<string> lines = new();
+    private readonly System.Text.StringBuilder errors = new();
+
+    public CliChild(params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        info.ArgumentList.Add(typeof(Mesos.HA.Cli.Local.ChildProcess).Assembly.Location);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) lock (lines) lines.Add(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (errors) errors.AppendLine(line); };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>The lines printed so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get { lock (lines) return [.. lines]; }
+    }
+
+    public string Errors
+    {
+        get { lock (errors) return errors.ToString(); }
+    }
+
+    public bool HasExited => process.HasExited;
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Waits for the exit (and the last of its output); false when <paramref name="timeout"/> passed first.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { /* already gone */ }
+        process.Dispose();
+    }
+}

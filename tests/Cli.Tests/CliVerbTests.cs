@@ -100,6 +100,9 @@ public sealed class CliVerbTests(ITestOutputHelper output)
     [InlineData("state --masters 127.0.0.1:1", "no leading master answered")]
     [InlineData("local --masters 2", "odd")]
     [InlineData("run --masters 127.0.0.1:1", "usage")]
+    [InlineData("logs --masters 127.0.0.1:1", "usage")]
+    [InlineData("logs t1 t2 --masters 127.0.0.1:1", "usage")]
+    [InlineData("logs t1 --masters 127.0.0.1:1", "no leading master answered")]
     public async Task BadConfiguration_IsOneLine_AndExitsNonZero(string args, string expected)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync(Wait, args.Split(' '));
