@@ -65,6 +65,15 @@ public sealed class CustomExecutorTests(ITestOutputHelper output)
         var executors = Directory.EnumerateDirectories(Path.Combine(agent.WorkDirectory, "agents"), "worker-*", SearchOption.AllDirectories).ToArray();
         Assert.Single(executors); // one executor ran both tasks
         Assert.Contains("Registered executor worker-", await File.ReadAllTextAsync(Directory.EnumerateFiles(executors[0], "stdout", SearchOption.AllDirectories).Single()));
+        // The leader names each task's executor (the operator API's GET_TASKS; /master/state too, which `mesos-ha logs`
+        // follows to the executor's sandbox, but the framework is torn down by now and no longer listed there).
+        using var http = new HttpClient();
+        using var call = new StringContent("{\"type\":\"GET_TASKS\"}", System.Text.Encoding.UTF8, "application/json");
+        using var answer = await http.PostAsync($"http://{(await cluster.LeaderAsync()).HttpAddress}/api/v1", call);
+        var tasks = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("get_tasks");
+        var named = tasks.GetProperty("completed_tasks").EnumerateArray()
+            .Select(t => t.GetProperty("executor_id").GetProperty("value").GetString()!).Distinct().ToArray();
+        Assert.Equal([Path.GetFileName(executors[0])], named);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ internal static class LogsCommand
             Console.Error.WriteLine($"mesos-ha: {problem}");
             return 1;
         }
-        var path = VirtualPath.LatestAlias(AgentPaths.Safe(task.Framework), AgentPaths.Safe(taskId)) + "/" + file;
+        var path = VirtualPath.LatestAlias(AgentPaths.Safe(task.Framework), AgentPaths.Safe(task.Executor)) + "/" + file;
         var reader = new Reader(task.Agent, path);
         long offset = 0;
         var terminal = !follow || Terminal.Contains(task.State);
@@ -82,7 +82,8 @@ internal static class LogsCommand
         }
     }
 
-    private sealed record FoundTask(string Framework, string Agent, string State);
+    /// <summary>A task found in the leader's state; <see cref="Executor"/> names the sandbox its output is in (its custom executor's, or its own).</summary>
+    private sealed record FoundTask(string Framework, string Agent, string State, string Executor);
 
     /// <summary>The task in the leader's state (a live one before a completed one), with its agent's HTTP address.</summary>
     private static FoundTask? Find(JsonObject state, string taskId, string? framework, out string problem)
@@ -112,7 +113,9 @@ internal static class LogsCommand
             return null;
         }
         problem = "";
-        return new FoundTask(S(task, "framework_id"), pid[(at + 1)..], S(task, "state"));
+        // A task of a custom executor writes to that executor's sandbox; a command task has one named after it.
+        var executor = task["executor_id"] is JsonValue { } named && named.GetValue<string>() is { Length: > 0 } id ? id : taskId;
+        return new FoundTask(S(task, "framework_id"), pid[(at + 1)..], S(task, "state"), executor);
     }
 
     /// <summary>The task's state now; "" when the leader no longer lists it (it ended long ago); null when no leader answered.</summary>

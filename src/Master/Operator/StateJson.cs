@@ -141,6 +141,7 @@ public static class StateJson
             json.WriteString("id", task.Id.Value);
             json.WriteString("framework_id", task.Framework.Value);
             json.WriteString("slave_id", task.Agent.Value);
+            if (task.Executor is { } executor) json.WriteString("executor_id", executor);
             json.WriteString("state", task.State.MesosName());
             json.WriteString("role", task.Role);
             WriteResources(json, "resources", task.Resources);
