@@ -33,6 +33,7 @@ public class ClockPurityTests
         ["src/Cli/LocalCommand.cs"] = "command setup (a composition root): timestamps its console log and names its directory by the date",
         ["src/Cli/RunCommand.cs"] = "command setup (a composition root): bounds a real run and its teardown",
         ["src/Cli/Operator/MembershipCommands.cs"] = "command setup (a composition root): polls a real cluster and reports the elapsed time",
+        ["src/Cli/Operator/LogsCommand.cs"] = "command setup (a composition root): polls a real agent's file every 500 ms while it follows a task",
         ["src/Cli/SimulateCommand.cs"] = "command setup: times the simulator's runs on the wall clock to report its speed (the runs never read it)",
     };
 

@@ -74,8 +74,9 @@ public sealed class FailoverSpeedTests(ITestOutputHelper output)
         var survivor = h.Masters.First(m => m != leader);
         using var prometheus = await MasterProcess.Client.GetAsync($"http://{survivor.HttpAddress}/metrics");
         var text = await prometheus.Content.ReadAsStringAsync();
-        Assert.Contains("mesos_ha_master_elections_timeout ", text);
-        Assert.Contains("mesos_ha_master_candidacies ", text);
+        Assert.Contains("# TYPE mesos_ha_master_elections_total counter", text);
+        Assert.Contains("mesos_ha_master_elections_total{cause=\"timeout\"} ", text);
+        Assert.Contains("mesos_ha_master_candidacies_total ", text);
     }
 
     private static async Task<Dictionary<string, double>?> MetricsAsync(MasterProcess master)

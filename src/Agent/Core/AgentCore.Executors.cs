@@ -240,8 +240,10 @@ public sealed partial class AgentCore
             executor.RegistrationDeadline = null;
             executor.ShuttingDown = true;
             executor.TimedOut = true;
-            Emit(new Noted(AgentNote.ExecutorTimedOut, executor.Key.Executor, executor.Key.Framework.Value,
-                options.ExecutorRegistrationTimeout.ToString()));
+            // Written as Mesos writes durations; a recovering executor had the re-registration timeout.
+            Emit(new Noted(AgentNote.ExecutorTimedOut, executor.Key.Executor, executor.Key.Framework.Value, executor.Recovering
+                ? $"{MesosDuration.Format(options.ExecutorReregistrationTimeout)} of the agent's restart"
+                : MesosDuration.Format(options.ExecutorRegistrationTimeout)));
             if (executor.Process is { } process) Emit(new SignalProcess(process, ProcessGroup.SigKill));
         }
     }
