@@ -210,7 +210,9 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
         var task = Assert.Single(state.GetProperty("get_tasks").GetProperty("tasks").EnumerateArray());
         Assert.Equal(("streamed", "TASK_RUNNING"), (task.GetProperty("task_id").GetProperty("value").GetString(), task.GetProperty("state").GetString()));
 
-        // Events keep flowing on the new stream: the task's end.
+        // Events keep flowing on the new stream: the task's end (killed once the framework follows the new leader).
+        await Poll.UntilAsync("the framework subscribes to the new leader", () => framework.Master == next.HttpAddress, Wait,
+            () => $"framework on {framework.Master}, leader {next.HttpAddress}");
         await framework.KillAsync("streamed");
         await again.NextAsync("TASK_UPDATED", e => e.GetProperty("task_updated").GetProperty("state").GetString() == "TASK_KILLED");
     }
@@ -262,6 +264,40 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
         state = Agent(await ReadAsync(m, "GET_AGENTS"));
         Assert.False(state.GetProperty("deactivated").GetBoolean());
         Assert.False(state.TryGetProperty("drain_info", out _));
+    }
+
+    [Fact]
+    public async Task ADrainGoesOn_AfterTheLeaderThatStartedItIsKilled()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync("cpus:2;mem:512", "--kill-grace-ms", "600000");
+        var agentId = (await agent.TryHealthAsync())!.Id!;
+        await using var framework = await cluster.StartFrameworkAsync();
+        await framework.LaunchAsync("stubborn", "trap '' TERM; while true; do sleep 1; done", Wait);
+        await framework.WaitForStateAsync("stubborn", "TASK_RUNNING", Wait, "the task runs");
+
+        // A 5 s cap: the leader is killed long before the task ends, so its end reaches, and is acknowledged through, the next leader.
+        var drain = "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"" + agentId
+                    + "\"},\"max_grace_period\":{\"nanoseconds\":5000000000},\"mark_gone\":false}}";
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(leader.HttpAddress, drain)).Status);
+        leader.Kill();
+        var next = await cluster.LeaderAsync();
+        Assert.NotEqual(leader.HttpAddress, next.HttpAddress);
+
+        await framework.WaitForStatusAsync("stubborn", s => s.State is "TASK_KILLED" or "TASK_FAILED", "the drained task's end", Wait,
+            "the drain's kill ends the task after the failover");
+        await Poll.UntilAsync("the new leader marks the agent DRAINED", async () =>
+        {
+            var agents = (await ReadAsync(next.HttpAddress, "GET_AGENTS")).GetProperty("agents").EnumerateArray()
+                .Where(a => a.GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString() == agentId).ToArray();
+            return agents is [var a] && a.TryGetProperty("drain_info", out var info) && info.GetProperty("state").GetString() == "DRAINED";
+        }, Wait);
+        // And it keeps the agent out of offers: a second agent is offered, the drained one is not.
+        var other = await cluster.StartAgentAsync("cpus:1;mem:256");
+        var otherId = (await other.TryHealthAsync())!.Id!;
+        await Poll.UntilAsync("the framework is offered the other agent", () => framework.Offers().Any(o => o.AgentId!.Value == otherId), Wait);
+        Assert.DoesNotContain(framework.Offers(), o => o.AgentId!.Value == agentId);
     }
 
     [Fact]
