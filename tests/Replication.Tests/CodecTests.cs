@@ -21,6 +21,11 @@ public class CodecTests
         new RemoveFramework(new FrameworkId("f1")),
         new SetWeights([new RoleWeight("web", 2), new RoleWeight("eng/ml", 0.25)]),
         new SetQuota(new QuotaRecord("web", "cpus:4;mem:1024", "cpus:8")),
+        new DeactivateAgent(new AgentId("a1")),
+        new DrainAgent(new AgentId("a1"), 5_000, MarkGone: true),
+        new DrainAgent(new AgentId("a1"), null, MarkGone: false),
+        new ReactivateAgent(new AgentId("a1")),
+        new MarkAgentDrained(new AgentId("a1")),
     };
 
     [Theory]

@@ -190,16 +190,46 @@ public class RegistryTests
     }
 
     [Fact]
+    public void DeactivateDrainReactivate_KeepTheAgentsMaintenanceState_AndAGoneAgentRefusesThem()
+    {
+        var a1 = new AgentId("a1");
+        var r = Applied(Registry.Registry.Empty, Admit("a1"), CommandStatus.Applied);
+        Applied(r, new ReactivateAgent(a1), CommandStatus.Unchanged);
+        Applied(r, new MarkAgentDrained(a1), CommandStatus.Unchanged); // not draining: nothing to mark
+        r = Applied(r, new DeactivateAgent(a1), CommandStatus.Applied);
+        Assert.Equal(new AgentMaintenance(Draining: false, MaxGraceMs: null, MarkGone: false, Drained: false), r.Agents[a1].Maintenance);
+        Applied(r, new DeactivateAgent(a1), CommandStatus.Unchanged);
+        r = Applied(r, new DrainAgent(a1, 2_000, MarkGone: true), CommandStatus.Applied);
+        Assert.Equal(new AgentMaintenance(Draining: true, 2_000, MarkGone: true, Drained: false), r.Agents[a1].Maintenance);
+        Applied(r, new DeactivateAgent(a1), CommandStatus.Unchanged); // deactivating a draining agent leaves the drain
+        r = Applied(r, new MarkAgentDrained(a1), CommandStatus.Applied);
+        Assert.True(r.Agents[a1].Maintenance!.Drained);
+        Applied(r, new MarkAgentDrained(a1), CommandStatus.Unchanged);
+        // Draining a drained agent again with other settings keeps it drained (nothing is left on it to kill).
+        r = Applied(r, new DrainAgent(a1, null, MarkGone: false), CommandStatus.Applied);
+        Assert.Equal(new AgentMaintenance(Draining: true, null, MarkGone: false, Drained: true), r.Agents[a1].Maintenance);
+        r = Applied(r, new ReactivateAgent(a1), CommandStatus.Applied);
+        Assert.Null(r.Agents[a1].Maintenance);
+        Applied(r, new DrainAgent(new AgentId("nope"), null, false), CommandStatus.Rejected);
+        r = Applied(r, new MarkAgentGone(a1, 9), CommandStatus.Applied);
+        Applied(r, new DeactivateAgent(a1), CommandStatus.Rejected);
+        Applied(r, new DrainAgent(a1, null, false), CommandStatus.Rejected);
+    }
+
+    [Fact]
     public void Image_RoundTrip_PreservesEverything()
     {
         var r = new RegistryCommand[]
         {
-            Admit("a1"), Admit("a2"), AddFramework("f1"), new SetWeights([new("web", 3)]),
+            Admit("a1"), Admit("a2"), Admit("a3"), AddFramework("f1"), new SetWeights([new("web", 3)]),
             new SetQuota(new QuotaRecord("web", "cpus:1", "cpus:2")), new MarkAgentGone(new AgentId("a2"), 9),
+            new DrainAgent(new AgentId("a3"), 1_500, MarkGone: false),
         }.Aggregate(Registry.Registry.Empty, (reg, c) => reg.Apply(c).Next);
         var back = RegistryCodec.DecodeImage(RegistryCodec.EncodeImage(r));
         Assert.Equal(RegistryCodec.Digest(r), RegistryCodec.Digest(back));
         Assert.Equal(AgentStatus.Gone, back.Agents[new AgentId("a2")].Status);
+        Assert.Equal(new AgentMaintenance(Draining: true, 1_500, MarkGone: false, Drained: false), back.Agents[new AgentId("a3")].Maintenance);
+        Assert.Null(back.Agents[new AgentId("a1")].Maintenance);
         var fromRecords = Registry.Registry.FromRecords(r.AllRecords().Select(x => x.Record));
         Assert.Equal(RegistryCodec.Digest(r), RegistryCodec.Digest(fromRecords));
     }
