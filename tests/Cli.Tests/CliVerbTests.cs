@@ -96,6 +96,7 @@ public sealed class CliVerbTests(ITestOutputHelper output)
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --join", "drop --join")]
     [InlineData("masters add --masters 127.0.0.1:1", "usage")]
     [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --resources cpus:lots", "--resources")]
+    [InlineData("agent --masters no-such-host.invalid:5050 --work-dir /tmp/x", "cannot be resolved")]
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers no-such-host.invalid:1 --http 127.0.0.1:2 --data-dir /tmp/x", "cannot be resolved")]
     [InlineData("state --masters 127.0.0.1:1", "no leading master answered")]
     [InlineData("local --masters 2", "odd")]

@@ -73,6 +73,18 @@ internal static class ApiEncoding
         }
     }
 
+    /// <summary>What a master that does not lead answers: 307 to the leader's <paramref name="path"/>, or 503 when no leader is known.</summary>
+    public static async Task NotLeaderAsync(HttpContext http, Replication.LeaderInfo? leader, string path)
+    {
+        if (leader is { IsLocal: false, HttpAddress.Length: > 0 })
+        {
+            http.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            http.Response.Headers.Location = $"//{leader.HttpAddress}{path}";
+            return;
+        }
+        await ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "no leading master is known").ConfigureAwait(false);
+    }
+
     public static async Task ErrorAsync(HttpContext http, int status, string message)
     {
         http.Response.StatusCode = status;

@@ -208,16 +208,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
 
     private Task<byte[]?> ReadBodyAsync(HttpContext http) => ApiEncoding.ReadBodyAsync(http, hub.Options.MaxCallBytes);
 
-    private async Task NotLeaderAsync(HttpContext http)
-    {
-        if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader)
-        {
-            http.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-            http.Response.Headers.Location = $"//{leader.HttpAddress}{Path}";
-            return;
-        }
-        await ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "no leading master is known").ConfigureAwait(false);
-    }
+    private Task NotLeaderAsync(HttpContext http) => ApiEncoding.NotLeaderAsync(http, registry.Leader, Path);
 
     private static Task ErrorAsync(HttpContext http, int status, string message) => ApiEncoding.ErrorAsync(http, status, message);
 

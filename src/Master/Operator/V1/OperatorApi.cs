@@ -347,16 +347,7 @@ public sealed partial class OperatorApi(
         await http.Response.Body.WriteAsync(messagePack ? ApiEncoding.ToMessagePack(json) : json, http.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task NotLeaderAsync(HttpContext http)
-    {
-        if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader)
-        {
-            http.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-            http.Response.Headers.Location = $"//{leader.HttpAddress}{Path}";
-            return;
-        }
-        await ApiEncoding.ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "no leading master is known").ConfigureAwait(false);
-    }
+    private Task NotLeaderAsync(HttpContext http) => ApiEncoding.NotLeaderAsync(http, registry.Leader, Path);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Operator call {Type}")]
     private static partial void LogCall(ILogger logger, string type);
