@@ -18,7 +18,7 @@ public sealed class WorkerExecutor(TextWriter log) : IExecutor
     private readonly Dictionary<string, CancellationTokenSource> working = [];
 
     public void Registered(IExecutorDriver driver, ExecutorInfo executorInfo, FrameworkInfo frameworkInfo, ExecutorAgentInfo agentInfo) =>
-        log.WriteLine($"Registered executor {executorInfo.ExecutorId?.Value} on agent {agentInfo.Id?.Value}");
+        log.WriteLine($"Registered executor {executorInfo.ExecutorId?.Value} of framework {frameworkInfo.Name} (user {frameworkInfo.User}) on agent {agentInfo.Id?.Value}");
 
     public void Reregistered(IExecutorDriver driver, ExecutorAgentInfo agentInfo) => log.WriteLine($"Re-registered with agent {agentInfo.Id?.Value}");
 

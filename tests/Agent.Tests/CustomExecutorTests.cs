@@ -64,7 +64,9 @@ public sealed class CustomExecutorTests(ITestOutputHelper output)
         Assert.Equal(2, run.Scheduler.FinishesSent);
         var executors = Directory.EnumerateDirectories(Path.Combine(agent.WorkDirectory, "agents"), "worker-*", SearchOption.AllDirectories).ToArray();
         Assert.Single(executors); // one executor ran both tasks
-        Assert.Contains("Registered executor worker-", await File.ReadAllTextAsync(Directory.EnumerateFiles(executors[0], "stdout", SearchOption.AllDirectories).Single()));
+        var executorLog = await File.ReadAllTextAsync(Directory.EnumerateFiles(executors[0], "stdout", SearchOption.AllDirectories).Single());
+        Assert.Contains("Registered executor worker-", executorLog);
+        Assert.Contains("of framework workers (user ", executorLog); // SUBSCRIBED names the framework, as Mesos' TaskInfo requires
         // The leader names each task's executor (the operator API's GET_TASKS; /master/state too, which `mesos-ha logs`
         // follows to the executor's sandbox, but the framework is torn down by now and no longer listed there).
         using var http = new HttpClient();

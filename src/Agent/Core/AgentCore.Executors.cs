@@ -30,7 +30,10 @@ public sealed partial class AgentCore
                 Emit(new Noted(AgentNote.BadLaunch, spec.Task.Value, spec.Framework.Value, $"executor {wanted.Id}: {error}"));
                 return;
             }
-            var checkpoint = new ExecutorCheckpoint(spec.Framework, spec.Role, wanted, newId().ToString("N"), now.ToUnixTimeMilliseconds());
+            var checkpoint = new ExecutorCheckpoint(spec.Framework, spec.Role, wanted, newId().ToString("N"), now.ToUnixTimeMilliseconds())
+            {
+                FrameworkInfo = spec.FrameworkInfo,
+            };
             executor = new CoreExecutor(checkpoint) { RegistrationDeadline = now + options.ExecutorRegistrationTimeout };
             executors[key] = executor;
             Emit(new CreateExecutorRun(info!.Id, key, checkpoint));

@@ -17,7 +17,12 @@ public sealed record ExecutorCheckpoint(
     [property: Key(1)] string Role,
     [property: Key(2)] ExecutorSpec Spec,
     [property: Key(3)] string RunId,
-    [property: Key(4)] long LaunchedAtMs);
+    [property: Key(4)] long LaunchedAtMs)
+{
+    /// <summary>The framework's name and user from the launch that started the executor (SUBSCRIBED carries them).</summary>
+    [Key(5)]
+    public FrameworkSummary? FrameworkInfo { get; init; }
+}
 
 /// <summary>An executor as the core keeps it, for status pages and tests.</summary>
 public sealed record ExecutorView(ExecutorKey Key, bool Subscribed, int Tasks, int Queued, TaskProcess? Process);

@@ -144,7 +144,11 @@ public static class ExecutorJson
             Subscribed = new V1.ExecutorSubscribedEvent
             {
                 ExecutorInfo = Info(s.Executor.Spec, s.Executor.Framework, s.Executor.Role),
-                FrameworkInfo = new V1.FrameworkInfo { Id = new V1.Id { Value = s.Executor.Framework.Value }, Role = s.Executor.Role },
+                FrameworkInfo = new V1.FrameworkInfo
+                {
+                    Id = new V1.Id { Value = s.Executor.Framework.Value }, Role = s.Executor.Role,
+                    Name = s.Executor.FrameworkInfo?.Name, User = s.Executor.FrameworkInfo?.User,
+                },
                 AgentInfo = new V1.ExecutorAgentInfo { Id = new V1.Id { Value = s.Agent.Id.Value }, Hostname = s.Agent.Hostname },
             },
         },

@@ -48,6 +48,7 @@ public sealed partial class AgentHub : IDisposable
     {
         LaunchTask l when registry.InjectedBugs.HasFlag(InjectedBugs.RetryLaunches) => SendTwice(term, l), // injected bug
         AgentLost lost => EndSession(term, lost.Agent),
+        LaunchTask l => Send(term, l.Agent, RunTaskOf(l)),
         _ => AgentWire.MessageOf(effect) is var (agent, message) && Send(term, agent, message),
     };
 
@@ -66,7 +67,13 @@ public sealed partial class AgentHub : IDisposable
         return true;
     }
 
-    private static RunTask RunTaskOf(LaunchTask l) => AgentWire.RunTaskOf(l);
+    /// <summary>The launch as the agent's message, with the framework's name and user from the registry (its executor is told them).</summary>
+    private RunTask RunTaskOf(LaunchTask l) => AgentWire.RunTaskOf(l) with
+    {
+        FrameworkInfo = registry.LocalRegistry.Frameworks.TryGetValue(l.Framework, out var framework)
+            ? new FrameworkSummary(framework.Info.Name, framework.Info.User)
+            : null,
+    };
 
     /// <summary>
     /// Injected bug <see cref="InjectedBugs.RetryLaunches"/>: the launch goes out, and again after

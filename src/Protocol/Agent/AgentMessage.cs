@@ -120,7 +120,16 @@ public sealed record RunTask(
     [property: Key(4)] string Resources,
     [property: Key(5)] string Command,
     [property: Key(6)] ExecutorSpec? Executor = null,
-    [property: Key(7)] HealthCheckSpec? HealthCheck = null) : AgentMessage;
+    [property: Key(7)] HealthCheckSpec? HealthCheck = null) : AgentMessage
+{
+    /// <summary>Who the task's framework is (its executor's SUBSCRIBED names it); null from a master that did not say.</summary>
+    [Key(8)]
+    public FrameworkSummary? FrameworkInfo { get; init; }
+}
+
+/// <summary>A framework's name and user, as an executor is told them.</summary>
+[MessagePackObject]
+public sealed record FrameworkSummary([property: Key(0)] string Name, [property: Key(1)] string User);
 
 /// <summary>The kinds of health check a task may carry.</summary>
 public enum HealthCheckKind
