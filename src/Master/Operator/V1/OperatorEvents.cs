@@ -109,7 +109,11 @@ public sealed class OperatorStream
     private readonly CancellationTokenSource closed = new();
     private readonly Lock gate = new();
     private readonly Dictionary<(FrameworkId, TaskId), TaskState> tasks;
+    private readonly Queue<(FrameworkId, TaskId)> ended = new();
     private Registry seen;
+
+    /// <summary>Ended tasks remembered (to drop a resent last update) before the oldest is forgotten: a long-lived stream stays bounded.</summary>
+    private const int EndedRemembered = 10_000;
 
     internal OperatorStream(long term, OperatorView view)
     {
@@ -150,8 +154,15 @@ public sealed class OperatorStream
 
     private bool Changed(FrameworkId framework, TaskId task, TaskState state)
     {
-        if (tasks.TryGetValue((framework, task), out var known) && known == state) return false;
-        tasks[(framework, task)] = state;
+        var key = (framework, task);
+        if (tasks.TryGetValue(key, out var known) && known == state) return false;
+        tasks[key] = state;
+        if (state.IsTerminal())
+        {
+            ended.Enqueue(key);
+            if (ended.Count > EndedRemembered && ended.Dequeue() is var oldest && tasks.TryGetValue(oldest, out var last) && last.IsTerminal())
+                tasks.Remove(oldest);
+        }
         return true;
     }
 
