@@ -35,10 +35,11 @@ public static class WebPage
           .badge.unreachable { background: #c33; color: #fff; }
           tr.done td { color: #777; }
           a { color: #06c; margin-right: .6rem; }
-          .top { display: grid; grid-template-columns: minmax(0, 2.4fr) minmax(0, 1fr); gap: 1.5rem; }
+          .top { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 1.2rem; }
           .top section { overflow-x: auto; }
           #masters td, #timeline td { white-space: nowrap; }
-          @media (max-width: 1100px) { .top { grid-template-columns: minmax(0, 1fr); } }
+          .top th, .top td { padding-right: .5rem; font-size: .84rem; }
+          @media (max-width: 1300px) { .top { grid-template-columns: minmax(0, 1fr); } }
         </style>
         </head>
         <body>
@@ -51,7 +52,7 @@ public static class WebPage
           </section>
           <section>
             <h2>Leader timeline <span class="muted">(seen by this page)</span></h2>
-            <table id="timeline"><thead><tr><th>Seen</th><th>Term</th><th>Leader</th><th>Leader's Raft</th></tr></thead><tbody></tbody></table>
+            <table id="timeline"><thead><tr><th>Seen</th><th>Term</th><th>Leader</th><th>Raft</th></tr></thead><tbody></tbody></table>
           </section>
         </div>
         <h2>Agents <span id="agent-count" class="muted"></span></h2>
