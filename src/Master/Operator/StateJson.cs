@@ -14,7 +14,9 @@ namespace Mesos.HA.Master.Operator;
 /// </summary>
 public static class StateJson
 {
-    public static byte[] Write(MasterOptions options, ReplicatedRegistry registry, DateTimeOffset startedAt, DateTimeOffset? electedAt, CoreView? core)
+    /// <param name="memberHttp">HTTP addresses of other masters by Raft endpoint, as far as they are known (the leader learns them from the members' Raft metadata).</param>
+    public static byte[] Write(MasterOptions options, ReplicatedRegistry registry, DateTimeOffset startedAt, DateTimeOffset? electedAt, CoreView? core,
+        IReadOnlyDictionary<string, string>? memberHttp = null)
     {
         var snapshot = registry.LocalRegistry;
         var leader = registry.Leader;
@@ -48,6 +50,7 @@ public static class StateJson
             {
                 json.WriteStartObject();
                 json.WriteString("raft", member.RaftEndPoint);
+                if (HttpOf(member, options, leader, memberHttp) is { Length: > 0 } http) json.WriteString("http", http);
                 json.WriteBoolean("leader", leader?.RaftEndPoint == member.RaftEndPoint);
                 json.WriteBoolean("voting", true);
                 json.WriteString("status", member.Status);
@@ -88,6 +91,9 @@ public static class StateJson
             json.WriteString("hostname", agent.Info.Hostname);
             json.WriteString("pid", $"slave@{agent.Info.Endpoint}");
             json.WriteBoolean("active", core is null || view is not null);
+            // As GET_AGENTS says it: an operator took the agent out of offers (DEACTIVATE_AGENT or DRAIN_AGENT).
+            json.WriteBoolean("deactivated", agent.Maintenance is not null);
+            if (agent.Maintenance is { Draining: true } drain) json.WriteString("drain_state", drain.Drained ? "DRAINED" : "DRAINING");
             json.WriteNumber("registered_time", agent.AdmittedAtMs / 1000.0);
             WriteResources(json, "resources", view?.Total ?? ResourceText.Parse(agent.Info.Resources));
             WriteResources(json, "used_resources", view?.Used ?? Resources.Empty);
@@ -159,6 +165,14 @@ public static class StateJson
         foreach (var group in resources.Ranges.GroupBy(r => r.Key.Name).OrderBy(g => g.Key, StringComparer.Ordinal))
             json.WriteString(group.Key, group.Aggregate(RangeSet.Empty, (all, r) => all.Union(r.Value)).ToString());
         json.WriteEndObject();
+    }
+
+    /// <summary>The member's HTTP address when this master knows it: its own, the leader's, or one learned from the member's metadata.</summary>
+    private static string? HttpOf(MemberInfo member, MasterOptions options, LeaderInfo? leader, IReadOnlyDictionary<string, string>? memberHttp)
+    {
+        if (member.IsLocal) return $"{options.HttpHost}:{options.HttpPort}";
+        if (leader is { HttpAddress.Length: > 0 } && leader.RaftEndPoint == member.RaftEndPoint) return leader.HttpAddress;
+        return memberHttp?.GetValueOrDefault(member.RaftEndPoint);
     }
 
     private static (string Host, int Port) Split(string address)
