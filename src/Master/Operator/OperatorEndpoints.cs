@@ -134,10 +134,10 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     }
 
     /// <summary>The body of a 200 answer from another master, or null when it does not give one in time.</summary>
-    private static async Task<byte[]?> TryGetAsync(string address, string path, CancellationToken token)
+    private async Task<byte[]?> TryGetAsync(string address, string path, CancellationToken token)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token);
-        bounded.CancelAfter(PeerTimeout);
+        using var timeout = new CancellationTokenSource(PeerTimeout, time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
         try
         {
             using var response = await Http.GetAsync($"http://{address}{path}", bounded.Token);
