@@ -22,7 +22,7 @@ public sealed class ReplicationGroupTests(ITestOutputHelper output)
         // Agreement on whoever leads at that moment: on a loaded machine the first leader may have lost a term since.
         await h.PollAsync("every member agrees on one leader and holds the writes", async () =>
         {
-            var statuses = new List<(MasterProcess Master, StatusDto Status)>();
+            var statuses = new List<(MasterProcess Master, Mesos.HA.Master.StatusDto Status)>();
             foreach (var m in h.Masters) statuses.Add((m, await h.StatusAsync(m)));
             if (statuses.Count(s => s.Status.Role == "leader") != 1) return null;
             var leader = statuses.Single(s => s.Status.Role == "leader").Master;
