@@ -91,7 +91,7 @@ public sealed partial class OperatorApi(
             return;
         }
         var snapshot = type == "GET_METRICS" ? await metrics(http.RequestAborted).ConfigureAwait(false) : null;
-        var answer = Answer(type, json =>
+        var answer = Answer(type, Fields.TryGetValue(type, out var whole) ? json => whole(json, view) : Object(json =>
         {
             switch (type)
             {
@@ -121,35 +121,24 @@ public sealed partial class OperatorApi(
                     WriteMaster(json);
                     break;
                 default:
-                    // The rest are one object under the answer's field: GET_STATE's get_state, and so on.
-                    Fields[type](json, view);
-                    break;
+                    throw new InvalidOperationException($"no answer for {type}"); // Reads and Fields list every read
             }
-        });
+        }));
         await RespondAsync(http, answer).ConfigureAwait(false);
     }
 
-    /// <summary>The reads that are one object of the view, written as the value of the answer's field.</summary>
+    /// <summary>The reads whose answer is one object of the view (GET_STATE's get_state, and so on), written whole.</summary>
     private static readonly Dictionary<string, Action<Utf8JsonWriter, OperatorView>> Fields = new(StringComparer.Ordinal)
     {
-        ["GET_STATE"] = (json, v) => Inline(json, w => OperatorJson.WriteState(w, v)),
-        ["GET_AGENTS"] = (json, v) => Inline(json, w => OperatorJson.WriteAgents(w, v)),
-        ["GET_FRAMEWORKS"] = (json, v) => Inline(json, w => OperatorJson.WriteFrameworks(w, v)),
-        ["GET_EXECUTORS"] = (json, v) => Inline(json, w => OperatorJson.WriteExecutors(w, v.Core)),
-        ["GET_TASKS"] = (json, v) => Inline(json, w => OperatorJson.WriteTasks(w, v.Core)),
-        ["GET_ROLES"] = (json, v) => Inline(json, w => OperatorJson.WriteRoles(w, v)),
-        ["GET_WEIGHTS"] = (json, v) => Inline(json, w => OperatorJson.WriteWeights(w, v.Registry)),
-        ["GET_QUOTA"] = (json, v) => Inline(json, w => OperatorJson.WriteQuota(w, v.Registry)),
+        ["GET_STATE"] = OperatorJson.WriteState,
+        ["GET_AGENTS"] = OperatorJson.WriteAgents,
+        ["GET_FRAMEWORKS"] = OperatorJson.WriteFrameworks,
+        ["GET_EXECUTORS"] = (json, v) => OperatorJson.WriteExecutors(json, v.Core),
+        ["GET_TASKS"] = (json, v) => OperatorJson.WriteTasks(json, v.Core),
+        ["GET_ROLES"] = OperatorJson.WriteRoles,
+        ["GET_WEIGHTS"] = (json, v) => OperatorJson.WriteWeights(json, v.Registry),
+        ["GET_QUOTA"] = (json, v) => OperatorJson.WriteQuota(json, v.Registry),
     };
-
-    /// <summary>Copies the properties of the object <paramref name="write"/> produces into the object being written.</summary>
-    private static void Inline(Utf8JsonWriter json, Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var inner = new Utf8JsonWriter(buffer)) write(inner);
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        foreach (var property in document.RootElement.EnumerateObject()) property.WriteTo(json);
-    }
 
     private void WriteFlags(Utf8JsonWriter json)
     {
@@ -323,21 +312,28 @@ public sealed partial class OperatorApi(
     private async Task<OperatorView?> ViewAsync(CancellationToken token) =>
         await shell.ReadAsync(core => new OperatorView(registry.LocalRegistry, core.View()), token).ConfigureAwait(false);
 
-    /// <summary>A Response document: <c>{"type": T, "get_x": {...}}</c>, the field named after the type.</summary>
-    private static byte[] Answer(string type, Action<Utf8JsonWriter> body)
+    /// <summary>A Response document: <c>{"type": T, "get_x": {...}}</c>, the field named after the type; <paramref name="value"/> writes its object.</summary>
+    private static byte[] Answer(string type, Action<Utf8JsonWriter> value)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("type", type);
-            json.WriteStartObject(type.ToLowerInvariant());
-            body(json);
-            json.WriteEndObject();
+            json.WritePropertyName(type.ToLowerInvariant());
+            value(json);
             json.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>An answer's object written property by property.</summary>
+    private static Action<Utf8JsonWriter> Object(Action<Utf8JsonWriter> properties) => json =>
+    {
+        json.WriteStartObject();
+        properties(json);
+        json.WriteEndObject();
+    };
 
     private static async Task RespondAsync(HttpContext http, byte[] json)
     {
