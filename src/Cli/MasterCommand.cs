@@ -98,7 +98,7 @@ internal static class MasterCommand
     }
 
     /// <summary>
-    /// <c>--inject-bug name[,name]</c>, deliberately left out of the usage text: known bugs for the chaos
+    /// <c>--inject-bug name[,name]</c>, declared hidden (not in --help): known bugs for the chaos
     /// suite's own tests (<see cref="InjectedBugs"/>). Refused unless MESOS_HA_ALLOW_BUG_INJECTION=1, so
     /// no configuration file or stray variable can turn one on in a real deployment.
     /// </summary>
