@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net;
 using Mesos.HA.Agent;
 using Mesos.HA.Protocol;
@@ -9,28 +10,27 @@ namespace Mesos.HA.Cli;
 /// <summary><c>mesos-ha agent</c>: runs one agent that follows the leading master.</summary>
 internal static class AgentCommand
 {
-    public const string Usage = """
-        mesos-ha agent --masters <host:port,...> --work-dir <dir> [options]
-          --masters            the masters' HTTP addresses (any of them; the agent finds the leader)
-          --work-dir           sandboxes and checkpoints; keep it across restarts to recover running tasks
-          --resources <text>   e.g. cpus:4;mem:8192;disk:20000;ports:[31000-32000];cpus(web):2
-                               (each named resource replaces the detected one; the rest is detected)
-          --attributes <k:v;..> attributes reported to the master
-          --hostname <name>    advertised hostname (default: the machine's); an IP address is also bound
-          --port <n>           the agent's HTTP port for /health and /state (default 5051; 0 picks one)
-          --kill-grace-ms <n>  SIGTERM to SIGKILL delay when a task is killed (default 3000)
-          --executor-registration-timeout <duration>
-                               a custom executor not subscribed this long after its launch is killed and
-                               its tasks fail (default 1mins; durations as Mesos writes them: 500ms, 5secs, 1mins)
-          --executor-shutdown-grace-period <duration>
-                               SHUTDOWN to SIGKILL delay for a custom executor (default 5secs)
-          --executor-reregistration-timeout <duration>
-                               after an agent restart, how long a running executor has to subscribe again
-                               before it is killed and its tasks lost (default 5secs)
-          --no-cgroups         do not put tasks in cgroup v2 limits even where possible
-          --log-level <level>  Trace, Debug, Information (default), Warning, Error
-          --parent-pid <pid>   exit when that process exits (local clusters and tests)
-        """;
+    public static Command Verb(CancellationToken token) => Declare.Verb("agent",
+        "Run one agent that follows the leading master. " + Declare.Layering("agent"),
+        [
+            Declare.Value("masters", "host:port,...", "required: the masters' HTTP addresses (any of them; the agent finds the leader)"),
+            Declare.Value("work-dir", "dir", "required: sandboxes and checkpoints; keep it across restarts to recover running tasks"),
+            Declare.Value("resources", "text", "e.g. cpus:4;mem:8192;disk:20000;ports:[31000-32000];cpus(web):2 " +
+                "(each named resource replaces the detected one; the rest is detected)"),
+            Declare.Value("attributes", "k:v;...", "attributes reported to the master"),
+            Declare.Value("hostname", "name", "advertised hostname (default: the machine's); an IP address is also bound"),
+            Declare.Value("port", "n", "the agent's HTTP port for /health and /state (default 5051; 0 picks one)"),
+            Declare.Value("kill-grace-ms", "n", "SIGTERM to SIGKILL delay when a task is killed (default 3000)"),
+            Declare.Value("executor-registration-timeout", "duration", "a custom executor not subscribed this long after its launch is killed " +
+                "and its tasks fail (default 1mins; durations as Mesos writes them: 500ms, 5secs, 1mins)"),
+            Declare.Value("executor-shutdown-grace-period", "duration", "SHUTDOWN to SIGKILL delay for a custom executor (default 5secs)"),
+            Declare.Value("executor-reregistration-timeout", "duration", "after an agent restart, how long a running executor has to subscribe " +
+                "again before it is killed and its tasks lost (default 5secs)"),
+            Declare.Flag("no-cgroups", "do not put tasks in cgroup v2 limits even where possible"),
+            Declare.LogLevel("log-level", "Information"),
+            Declare.Value("parent-pid", "pid", "exit when that process exits (local clusters and tests)"),
+        ],
+        (_, args) => RunAsync(args, token), section: "agent");
 
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
     {

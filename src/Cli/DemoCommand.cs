@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.CommandLine;
 using System.Diagnostics;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Protocol;
@@ -14,6 +15,15 @@ namespace Mesos.HA.Cli;
 /// </summary>
 internal static class DemoCommand
 {
+    public static Command Verb(CancellationToken token) => Declare.Verb("demo",
+        "A local cluster, a framework running 40 tasks, the leader killed halfway; a timeline and a summary.",
+        [
+            Declare.Value("tasks", "n", "tasks to run (default 40)"),
+            Declare.Value("masters", "n", "masters to start: 3, 5 or 7 (default 3)"),
+            Declare.Keep(),
+        ],
+        (_, args) => RunAsync(args, token));
+
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
     {
         var tasks = args.Int("tasks", 40, 2, 10_000);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Mesos.HA.Cli.Local;
 
 namespace Mesos.HA.Cli;
@@ -9,6 +10,16 @@ namespace Mesos.HA.Cli;
 /// </summary>
 internal static class LocalCommand
 {
+    public static Command Verb(CancellationToken token) => Declare.Verb("local",
+        "Masters and agents on this machine; Ctrl-C stops them.",
+        [
+            Declare.Value("masters", "n", "masters to start: 1, 3, 5 or 7 (default 3)"),
+            Declare.Value("agents", "n", "agents to start (default 2)"),
+            Declare.Value("data-dir", "dir", "where the masters' and agents' data and logs go (default a new directory under the temp directory)"),
+            Declare.Value("agent-resources", "text", "each agent's resources (default cpus:4;mem:4096;disk:4096;ports:[31000-31999])"),
+        ],
+        (_, args) => RunAsync(args, token));
+
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
     {
         var masters = args.Int("masters", 3, 1, 7);

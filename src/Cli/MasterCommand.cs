@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Mesos.HA.Master;
 using Mesos.HA.Protocol;
@@ -9,30 +10,35 @@ namespace Mesos.HA.Cli;
 /// <summary><c>mesos-ha master</c>: runs one master of a static Raft group.</summary>
 internal static class MasterCommand
 {
-    public const string Usage = """
-        mesos-ha master --id <n> --raft <host:port> --peers <host:port,...> --http <host:port> --data-dir <dir> [--join]
-          --id                 this master's number (for logs and status)
-          --raft               this master's Raft endpoint; must be one of --peers (unless --join)
-          --peers              a new group's masters' Raft endpoints, this one included (3 or 5; 1 for development);
-                               only a seed: a master whose data directory holds a membership uses that one
-          --join               a new master for a running group: starts frozen until the leader adds it
-                               (mesos-ha masters add <raft>); --peers is then optional and must not name it
-          --http               where this master serves HTTP (health, redirect, APIs)
-          --data-dir           Raft log and registry store; keep it on a durable disk
-          --election-timeout-ms <lo-hi>   election timeout range (default 150-200)
-          --heartbeat-threshold <f>       heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)
-          --request-timeout-ms <n>        Raft request timeout; must cover a snapshot install (default 1000)
-          --connect-timeout-ms <n>        Raft connect timeout, below the lower election timeout (default min(50, lower/3))
-          --server-backlog <n>            Raft listen backlog (default: other members - 1, at least 1)
-          --snapshot-interval <n>         registry entries between FASTER checkpoints (default 8192)
-          --framework-heartbeat-ms <n>    HEARTBEAT period on framework event streams (default 15000)
-          --log-level <level>             Trace, Debug, Information (default), Warning, Error
-          --record-inputs <dir>           journal each leadership's core inputs there, for mesos-ha replay
-          --no-warm-up                    skip the start-up warm-up of the replication path (a throw-away group)
-          --parent-pid <pid>              exit when that process exits (used by local clusters and tests)
-          --emulate-power-loss            tests only: the write-ahead log keeps pages not yet flushed in private
-                                          memory, so killing the master loses them as a power cut would
-        """;
+    public static Command Verb(CancellationToken token) => Declare.Verb("master",
+        "Run one master of a Raft group. " + Declare.Layering("master"),
+        [
+            Declare.Value("id", "n", "this master's number (for logs and status; default 1)"),
+            Declare.Value("raft", "host:port", "required: this master's Raft endpoint; must be one of --peers (unless --join)"),
+            Declare.Value("peers", "host:port,...", "a new group's masters' Raft endpoints, this one included (3 or 5; 1 for development); " +
+                "only a seed: a master whose data directory holds a membership uses that one"),
+            Declare.Flag("join", "a new master for a running group: starts frozen until the leader adds it (mesos-ha masters add <raft>); " +
+                "--peers is then optional and must not name it"),
+            Declare.Value("http", "host:port", "required: where this master serves HTTP (health, redirect, APIs)"),
+            Declare.Value("data-dir", "dir", "required: Raft log and registry store; keep it on a durable disk"),
+            Declare.Value("election-timeout-ms", "lo-hi", "election timeout range (default 150-200)"),
+            Declare.Value("heartbeat-threshold", "f", "heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)"),
+            Declare.Value("request-timeout-ms", "n", "Raft request timeout; must cover a snapshot install (default 1000)"),
+            Declare.Value("connect-timeout-ms", "n", "Raft connect timeout, below the lower election timeout (default min(50, lower/3))"),
+            Declare.Value("server-backlog", "n", "Raft listen backlog (default: other members - 1, at least 1)"),
+            Declare.Value("snapshot-interval", "n", "registry entries between FASTER checkpoints (default 8192)"),
+            Declare.Value("framework-heartbeat-ms", "n", "HEARTBEAT period on framework event streams (default 15000)"),
+            Declare.LogLevel("log-level", "Information"),
+            Declare.Value("record-inputs", "dir", "journal each leadership's core inputs there, for mesos-ha replay"),
+            Declare.Flag("no-warm-up", "skip the start-up warm-up of the replication path (a throw-away group)"),
+            Declare.Value("parent-pid", "pid", "exit when that process exits (used by local clusters and tests)"),
+            Declare.Flag("emulate-power-loss", "tests only: the write-ahead log keeps pages not yet flushed in private memory, " +
+                "so killing the master loses them as a power cut would"),
+            Declare.Flag("enable-bench", "benchmarks only: serve the master's /bench endpoints (mesos-ha bench replication)"),
+            // Deliberately hidden from the help: known bugs for the chaos suite's own tests (see InjectedBugsOf).
+            new Option<string>("--inject-bug") { HelpName = "name,...", Hidden = true },
+        ],
+        (_, args) => RunAsync(args, token), section: "master");
 
     public static async Task<int> RunAsync(ArgReader args, CancellationToken token)
     {
@@ -92,7 +98,7 @@ internal static class MasterCommand
     }
 
     /// <summary>
-    /// <c>--inject-bug name[,name]</c>, deliberately left out of the usage text: known bugs for the chaos
+    /// <c>--inject-bug name[,name]</c>, declared hidden (not in --help): known bugs for the chaos
     /// suite's own tests (<see cref="InjectedBugs"/>). Refused unless MESOS_HA_ALLOW_BUG_INJECTION=1, so
     /// no configuration file or stray variable can turn one on in a real deployment.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Mesos.HA.ExecutorDriver;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Http.V1;
@@ -12,6 +13,13 @@ namespace Mesos.HA.Cli;
 /// </summary>
 internal static class NoopExecutorCommand
 {
+    public static Command Verb()
+    {
+        var command = new Command("noop-executor", "A custom executor that finishes each task at once (started by an agent, never by hand).");
+        command.SetAction(_ => Run());
+        return command;
+    }
+
     public static int Run()
     {
         ExecutorDriverSettings settings;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Mesos.HA.Master.Core.Replay;
 
 namespace Mesos.HA.Cli;
@@ -9,20 +10,28 @@ namespace Mesos.HA.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
-    public const string Usage = """
-        usage: mesos-ha replay <journal>... [--verbose]
-          <journal>   a leadership's input journal (term-T-PREFIX.journal)
-          --verbose   every input, at its time since the leadership started, and the effects it gave
-        Exit status: 0 when every journal replays to the effects recorded with it, 1 when one departs, 2 when one is unreadable.
-        """;
-
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Verb()
     {
-        var verbose = args.Contains("--verbose");
-        var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a != "--verbose").ToArray();
-        if (unknown.Length > 0) throw new UsageException($"unknown option {unknown[0]}\n{Usage}");
-        var files = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        if (files.Length == 0) throw new UsageException($"name at least one journal\n{Usage}");
+        var journals = new Argument<string[]>("journal")
+        {
+            Description = "a leadership's input journal (term-T-PREFIX.journal)", Arity = ArgumentArity.OneOrMore,
+        };
+        var verbose = Declare.Flag("verbose", "every input, at its time since the leadership started, and the effects it gave");
+        return Declare.Verb("replay",
+            "Feed a leadership's journaled inputs to a fresh core and check each decision gives the recorded effects. " +
+            "Exit status: 0 when every journal replays to the effects recorded with it, 1 when one departs, 2 when one is unreadable.",
+            [journals, verbose],
+            (result, args) =>
+            {
+                var files = result.GetValue(journals) ?? [];
+                var on = args.Flag("verbose");
+                args.EnsureAllUsed();
+                return Task.FromResult(Run(files, on));
+            });
+    }
+
+    public static int Run(IReadOnlyList<string> files, bool verbose)
+    {
         var status = 0;
         foreach (var file in files)
         {

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Mesos.HA.Cli.Operator;
@@ -14,12 +16,34 @@ namespace Mesos.HA.Cli;
 /// </summary>
 internal static partial class RunCommand
 {
-    public static async Task<int> RunAsync(string[] rest, CancellationToken token)
+    public static Command Verb(CancellationToken token)
     {
-        var split = Array.IndexOf(rest, "--");
-        if (split < 0 || split == rest.Length - 1) throw new UsageException("usage: mesos-ha run [--masters ...] [--cpus C] [--mem M] [--name N] -- <command>");
-        var args = new ArgReader(rest[..split], new HashSet<string>());
-        var command = string.Join(' ', rest[(split + 1)..]);
+        var command = new Argument<string[]>("command")
+        {
+            Description = "the task's shell command, after --", Arity = ArgumentArity.ZeroOrMore,
+        };
+        return Declare.Verb("run",
+            "One task through a short-lived framework; exits with its exit status.",
+            [
+                Declare.Masters(),
+                Declare.Value("cpus", "C", "the task's cpus (default 0.1)"),
+                Declare.Value("mem", "M", "the task's memory in MB (default 32)"),
+                Declare.Value("name", "N", "the framework's name (default mesos-ha-run)"),
+                Declare.Value("timeout-seconds", "S", "kill the task if it has not ended by then (default 600)"),
+                command,
+            ],
+            (result, args) =>
+            {
+                // The command follows "--", as in mesos-execute: everything after it is the task's, options included.
+                var words = result.GetValue(command) ?? [];
+                if (words.Length == 0 || !result.Tokens.Any(t => t.Type == TokenType.DoubleDash))
+                    throw new UsageException("usage: mesos-ha run [--masters ...] [--cpus C] [--mem M] [--name N] -- <command>");
+                return RunAsync(string.Join(' ', words), args, token);
+            });
+    }
+
+    public static async Task<int> RunAsync(string command, ArgReader args, CancellationToken token)
+    {
         var masters = OperatorClient.Masters(args);
         var cpus = args.Optional("cpus") ?? "0.1";
         var mem = args.Optional("mem") ?? "32";

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Mesos.HA.Replication;
 using Mesos.HA.Simulation;
@@ -11,18 +12,41 @@ namespace Mesos.HA.Cli;
 /// </summary>
 internal static class SimulateCommand
 {
-    public const string Usage = """
-        usage: mesos-ha simulate [--seed S] [--seeds N] [--ticks MS] [--masters 3] [--agents 20] [--frameworks 5] [--verbose] [--trace] [--record DIR] [--inject-bug NAME]
-          --seed S        the first seed (default 1); --seeds N runs S..S+N-1 (default 1)
-          --ticks MS      simulated milliseconds of the fault phase (default 30000); healing follows, up to 120000
-          --verbose       a line for every seed, not only the failing ones
-          --trace         print the whole history of each failing seed (of every seed with --verbose)
-          --record DIR    write each leadership's input journal of each failing seed (every seed with --verbose)
-                          to DIR/seed-S/N-<master>-term-T.journal (N: the order they began in), for mesos-ha replay
-          --inject-bug    a test-only broken guarantee in the code the simulator runs, to see it caught:
-                          drop-registry-commits, drop-terminal-updates
-        Exit status: 0 when every invariant held on every seed, 1 otherwise.
-        """;
+    public static Command Verb() => Declare.Verb("simulate",
+        "The deterministic simulation of a whole cluster: prints each failing seed with its broken invariants. " +
+        "Exit status: 0 when every invariant held on every seed, 1 otherwise.",
+        [
+            Declare.Value("seed", "S", "the first seed (default 1)"),
+            Declare.Value("seeds", "N", "runs S..S+N-1 (default 1)"),
+            .. Options(),
+            Declare.Flag("verbose", "a line for every seed, not only the failing ones"),
+            Declare.Flag("trace", "print the whole history of each failing seed (of every seed with --verbose)"),
+            Declare.Value("record", "dir", "write each leadership's input journal of each failing seed (every seed with --verbose) " +
+                "to DIR/seed-S/N-<master>-term-T.journal (N: the order they began in), for mesos-ha replay"),
+        ],
+        (_, args) => Task.FromResult(Run(args)));
+
+    /// <summary><c>bench simulate</c>, declared with the other benchmarks (<see cref="Bench.BenchCommands"/>).</summary>
+    public static Command BenchVerb() => Declare.Verb("simulate",
+        "The simulator's speed: simulated seconds per wall-clock second.",
+        [
+            Declare.Value("seeds", "N", "seeds timed (default 200)"),
+            Declare.Value("seed", "S", "the first seed (default 1)"),
+            Declare.Value("warmup", "W", "seeds run first and not counted (default 100)"),
+            .. Options(),
+        ],
+        (_, args) => Task.FromResult(Bench(args)));
+
+    /// <summary>The options of the simulated cluster, read by <see cref="Options(ArgReader)"/>.</summary>
+    private static Option[] Options() =>
+    [
+        Declare.Value("ticks", "ms", "simulated milliseconds of the fault phase (default 30000); healing follows, up to 120000"),
+        Declare.Value("masters", "n", "masters (default 3)"),
+        Declare.Value("agents", "n", "agents (default 20)"),
+        Declare.Value("frameworks", "n", "frameworks (default 5)"),
+        Declare.Value("inject-bug", "name", "a test-only broken guarantee in the code the simulator runs, to see it caught: " +
+            "drop-registry-commits, drop-terminal-updates"),
+    ];
 
     public static int Run(ArgReader args)
     {

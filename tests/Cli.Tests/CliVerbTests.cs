@@ -104,6 +104,16 @@ public sealed class CliVerbTests(ITestOutputHelper output)
     [InlineData("logs --masters 127.0.0.1:1", "usage")]
     [InlineData("logs t1 t2 --masters 127.0.0.1:1", "usage")]
     [InlineData("logs t1 --masters 127.0.0.1:1", "no leading master answered")]
+    [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --no-such-flag", "unknown option --no-such-flag")]
+    [InlineData("master --raft", "--raft")]
+    [InlineData("bench replication --bogus 1", "unknown option --bogus")]
+    [InlineData("bench", "needs a command")]
+    [InlineData("frob", "unknown command 'frob'")]
+    [InlineData("masters", "needs a command")]
+    [InlineData("replay", "usage")]
+    [InlineData("leader step-down --masters", "--masters")]
+    [InlineData("demo --tasks lots", "--tasks must be an integer")]
+    [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --executor-registration-timeout 5", "--executor-registration-timeout must be a duration")]
     public async Task BadConfiguration_IsOneLine_AndExitsNonZero(string args, string expected)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync(Wait, args.Split(' '));

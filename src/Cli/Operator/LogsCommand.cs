@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -17,7 +18,20 @@ namespace Mesos.HA.Cli.Operator;
 /// </summary>
 internal static class LogsCommand
 {
-    public const string Usage = "usage: mesos-ha logs <task-id> [--stderr] [--follow] [--framework ID] [--masters H:P,...]";
+    public static Command Verb(CancellationToken token)
+    {
+        var taskId = new Argument<string>("task-id") { Description = "the task whose output to print" };
+        return Declare.Verb("logs",
+            "A task's stdout (or stderr) from its agent's sandbox; --follow until it ends.",
+            [
+                taskId,
+                Declare.Flag("stderr", "the task's stderr instead of its stdout"),
+                Declare.Flag("follow", "keep printing what the task writes until it ends"),
+                Declare.Value("framework", "id", "the task's framework, when tasks of several frameworks have that id"),
+                Declare.Masters(),
+            ],
+            (result, args) => RunAsync(result.GetValue(taskId)!, args, token));
+    }
 
     /// <summary>Between two reads at the end of a followed file, and between retries of an agent or master that did not answer.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
@@ -33,15 +47,8 @@ internal static class LogsCommand
     private static readonly HashSet<string> Terminal =
         [.. Enum.GetValues<TaskState>().Where(s => s.IsTerminal()).Select(s => s.MesosName()), "TASK_GONE_BY_OPERATOR"];
 
-    public static async Task<int> RunAsync(string[] rest, CancellationToken token)
+    public static async Task<int> RunAsync(string taskId, ArgReader args, CancellationToken token)
     {
-        // The task id is the one argument that is neither an option nor an option's value.
-        var positional = Enumerable.Range(0, rest.Length)
-            .Where(i => !rest[i].StartsWith("--", StringComparison.Ordinal) && !(i > 0 && rest[i - 1] is "--masters" or "--framework"))
-            .ToArray();
-        if (positional is not [var at]) throw new UsageException(Usage);
-        var taskId = rest[at];
-        var args = new ArgReader([.. rest[..at], .. rest[(at + 1)..]], new HashSet<string> { "stderr", "follow" });
         var masters = OperatorClient.Masters(args);
         var file = args.Flag("stderr") ? "stderr" : "stdout";
         var follow = args.Flag("follow");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -14,15 +15,28 @@ internal static class MembershipCommands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static async Task<int> RunMastersAsync(string[] rest, CancellationToken token)
+    /// <summary><c>masters list|add &lt;raft&gt;|remove &lt;raft&gt;</c>.</summary>
+    public static Command MastersVerb(CancellationToken token)
     {
-        var (verb, target, options) = rest switch
+        var masters = new Command("masters", "The Raft group's members; add or remove one master.");
+        masters.Add(Declare.Verb("list", "List the members, their role and status.",
+            [Declare.Masters(), Declare.Json()], (_, args) => RunMastersAsync("list", null, args, token)));
+        foreach (var (verb, what) in new[] { ("add", "Add a master started with --join"), ("remove", "Remove a master") })
         {
-            ["list", .. var o] => ("list", null, o),
-            [var v and ("add" or "remove"), var raft, .. var o] when !raft.StartsWith("--", StringComparison.Ordinal) => (v, raft, o),
-            _ => throw new UsageException("usage: mesos-ha masters list|add <raft ip:port>|remove <raft ip:port> [--masters H:P,...] [--json]"),
-        };
-        var args = new ArgReader(options, new HashSet<string> { "json" });
+            var raft = new Argument<string>("raft") { Description = "the master's Raft endpoint (ip:port)" };
+            masters.Add(Declare.Verb(verb, $"{what} (through the leader).",
+                [raft, Declare.Masters(), Declare.Json()], (result, args) => RunMastersAsync(verb, result.GetValue(raft), args, token)));
+        }
+        return masters;
+    }
+
+    /// <summary><c>leader step-down</c>, a subcommand of the <c>leader</c> verb.</summary>
+    public static Command StepDownVerb(CancellationToken token) => Declare.Verb("step-down",
+        "Hand leadership to another master (well under a second).",
+        [Declare.Masters(), Declare.Json()], (_, args) => StepDownAsync(args, token));
+
+    public static async Task<int> RunMastersAsync(string verb, string? target, ArgReader args, CancellationToken token)
+    {
         var masters = OperatorClient.Masters(args);
         var json = args.Flag("json");
         args.EnsureAllUsed();

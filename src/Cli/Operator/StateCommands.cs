@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,6 +9,25 @@ namespace Mesos.HA.Cli.Operator;
 internal static class StateCommands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The five verbs; <c>leader</c> also holds <c>leader step-down</c>.</summary>
+    public static IEnumerable<Command> Verbs(CancellationToken token)
+    {
+        foreach (var (verb, description) in new[]
+        {
+            ("state", "A summary of the cluster as its leader sees it (all of /master/state with --json)."),
+            ("leader", "The leading master and its term."),
+            ("agents", "The agents, their resources in use and whether they are active."),
+            ("frameworks", "The frameworks, their roles and tasks."),
+            ("tasks", "The tasks the leader knows, with their framework, agent and state."),
+        })
+        {
+            var command = Declare.Verb(verb, description, [Declare.Masters(), Declare.Json()],
+                (_, args) => RunAsync(verb, args, token));
+            if (verb == "leader") command.Add(MembershipCommands.StepDownVerb(token));
+            yield return command;
+        }
+    }
 
     public static async Task<int> RunAsync(string verb, ArgReader args, CancellationToken token)
     {

@@ -1,12 +1,16 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Microsoft.Extensions.Configuration;
 namespace Mesos.HA.Cli;
 
 /// <summary>
-/// The one options model of every command: <c>--name value</c> and <c>--flag</c> on the command line,
-/// else the environment variable <c>MESOS_HA_NAME</c> (upper case, dashes as underscores), else the
-/// command's section of <c>appsettings.json</c> (in the working directory, or <c>--config FILE</c>):
-/// <c>{"master": {"raft": "10.0.0.1:7001", ...}, "agent": {...}}</c>. Every problem becomes a
-/// <see cref="UsageException"/> (one line, exit code 2).
+/// The one options model of every command: a value given on the command line (declared with
+/// System.CommandLine, see <see cref="Declare"/>), else the environment variable <c>MESOS_HA_NAME</c>
+/// (upper case, dashes as underscores), else the command's section of <c>appsettings.json</c> (in the
+/// working directory, or <c>--config FILE</c>): <c>{"master": {"raft": "10.0.0.1:7001", ...}, "agent": {...}}</c>.
+/// Values are read as text and checked here, whichever layer gave them, so a bad value reads the same
+/// from a flag, a variable or the file. Every problem becomes a <see cref="UsageException"/> (one line, exit code 2).
 /// </summary>
 internal sealed class ArgReader
 {
@@ -14,41 +18,37 @@ internal sealed class ArgReader
     private readonly HashSet<string> used = new(StringComparer.Ordinal);
     private readonly Microsoft.Extensions.Configuration.IConfigurationSection? file;
 
-    /// <summary>Reads the command line of <paramref name="section"/> (a command name) with the environment and the settings file behind it.</summary>
-    public ArgReader(IEnumerable<string> args, IReadOnlySet<string> flags, string section) : this(args, flags)
+    /// <summary>
+    /// The options given on the command line of <paramref name="result"/>'s command, with the environment behind them
+    /// and, when <paramref name="section"/> names a settings section (master, agent), the settings file behind that.
+    /// </summary>
+    public ArgReader(ParseResult result, string? section)
+    {
+        foreach (var given in result.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit))
+        {
+            var option = given.Option;
+            if (option is HelpOption or VersionOption) continue;
+            values[option.Name.TrimStart('-')] = option.Arity.MaximumNumberOfValues == 0 ? null
+                : string.Join(' ', given.Tokens.Select(t => t.Value));
+        }
+        if (section is not null) file = SettingsFile(section);
+    }
+
+    private Microsoft.Extensions.Configuration.IConfigurationSection? SettingsFile(string section)
     {
         var path = values.GetValueOrDefault("config");
         used.Add("config");
         if (path is not null && !File.Exists(path)) throw new UsageException($"--config: {path} does not exist");
         path ??= File.Exists("appsettings.json") ? Path.GetFullPath("appsettings.json") : null;
-        if (path is null) return;
+        if (path is null) return null;
         try
         {
-            file = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            return new Microsoft.Extensions.Configuration.ConfigurationBuilder()
                 .AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build().GetSection(section);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
         {
             throw new UsageException($"{path}: {e.Message.Split('\n')[0]}");
-        }
-    }
-
-    public ArgReader(IEnumerable<string> args, IReadOnlySet<string> flags)
-    {
-        using var e = args.GetEnumerator();
-        while (e.MoveNext())
-        {
-            var arg = e.Current;
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-                throw new UsageException($"unexpected argument '{arg}'");
-            var eq = arg.IndexOf('=');
-            string name = eq > 0 ? arg[2..eq] : arg[2..];
-            string? value;
-            if (eq > 0) value = arg[(eq + 1)..];
-            else if (flags.Contains(name)) value = null;
-            else if (e.MoveNext()) value = e.Current;
-            else throw new UsageException($"--{name} needs a value");
-            if (!values.TryAdd(name, value)) throw new UsageException($"--{name} is given twice");
         }
     }
 
@@ -97,7 +97,10 @@ internal sealed class ArgReader
         return span;
     }
 
-    /// <summary>Fails on any argument nobody asked for: a typo must not be silently ignored.</summary>
+    /// <summary>
+    /// Fails on an option given but never read: the parser already refuses undeclared ones, so this catches a
+    /// declaration the command does not use (its help would list an option that does nothing).
+    /// </summary>
     public void EnsureAllUsed()
     {
         var unknown = values.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToArray();
