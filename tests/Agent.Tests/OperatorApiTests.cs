@@ -165,6 +165,21 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
         var answer = MessagePack.MessagePackSerializer.ConvertToJson(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("""{"type":"GET_HEALTH","get_health":{"healthy":true}}""", answer);
         Assert.Empty((await ReadAsync(m, "GET_WEIGHTS")).GetProperty("weight_infos").EnumerateArray()); // nothing was written
+
+        // A write in MessagePack too, read back in MessagePack.
+        using var write = new ByteArrayContent(MessagePack.MessagePackSerializer.ConvertFromJson(
+            """{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"packed","weight":4}]}}"""));
+        write.Headers.ContentType = new MediaTypeHeaderValue("application/x-msgpack");
+        using (var written = await Http.PostAsync($"http://{m}/api/v1", write)) Assert.Equal(HttpStatusCode.OK, written.StatusCode);
+        using var read = new ByteArrayContent(MessagePack.MessagePackSerializer.ConvertFromJson("""{"type":"GET_WEIGHTS"}"""));
+        read.Headers.ContentType = new MediaTypeHeaderValue("application/x-msgpack");
+        using var readRequest = new HttpRequestMessage(HttpMethod.Post, $"http://{m}/api/v1") { Content = read };
+        readRequest.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-msgpack"));
+        using var weights = await Http.SendAsync(readRequest);
+        Assert.Equal("application/x-msgpack", weights.Content.Headers.ContentType?.MediaType);
+        var info = Assert.Single(JsonDocument.Parse(MessagePack.MessagePackSerializer.ConvertToJson(await weights.Content.ReadAsByteArrayAsync()))
+            .RootElement.GetProperty("get_weights").GetProperty("weight_infos").EnumerateArray());
+        Assert.Equal(("packed", 4.0), (info.GetProperty("role").GetString(), info.GetProperty("weight").GetDouble()));
     }
 
     [Fact]
