@@ -139,18 +139,8 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
         await response.Body.FlushAsync(token).ConfigureAwait(false);
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken token)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, token).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxCallBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
+    private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken token) =>
+        Protocol.IO.BoundedRead.ToEndAsync(request.Body, MaxCallBytes, token);
 
     private static Task Refuse(HttpResponse response, int status, string error)
     {

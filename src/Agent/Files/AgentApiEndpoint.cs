@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -34,8 +33,7 @@ public sealed class AgentApiEndpoint(SandboxFiles files)
             await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "Expecting 'POST'").ConfigureAwait(false);
             return;
         }
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-            || !string.Equals(type.MediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        if (Protocol.Http.MediaTypes.OfContent(request.ContentType) != Protocol.Http.MessageEncoding.Json)
         {
             await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType, "Expecting 'Content-Type' of application/json").ConfigureAwait(false);
             return;
@@ -103,29 +101,11 @@ public sealed class AgentApiEndpoint(SandboxFiles files)
         return new AgentResponseDto("READ_FILE", ReadFile: new ReadFileResponseDto(chunk.Size, chunk.Data));
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken token)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, token).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxCallBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
+    private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken token) =>
+        Protocol.IO.BoundedRead.ToEndAsync(request.Body, MaxCallBytes, token);
 
-    private static bool AcceptsJson(Microsoft.Extensions.Primitives.StringValues accept)
-    {
-        if (accept.Count == 0) return true;
-        foreach (var value in accept)
-            foreach (var part in (value ?? "").Split(','))
-                if (MediaTypeWithQualityHeaderValue.TryParse(part.Trim(), out var type)
-                    && type.MediaType is "application/json" or "*/*" or "application/*")
-                    return true;
-        return false;
-    }
+    private static bool AcceptsJson(Microsoft.Extensions.Primitives.StringValues accept) =>
+        Protocol.Http.MediaTypes.Accepted(accept) == Protocol.Http.MessageEncoding.Json;
 
     private static Task RefuseAsync(HttpContext context, int status, string error)
     {

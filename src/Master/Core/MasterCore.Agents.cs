@@ -61,12 +61,16 @@ public sealed partial class MasterCore
     /// An operator declares the agent gone for good (drained machine, decommissioned): the registry
     /// records it, its offers are rescinded and its tasks become TASK_GONE.
     /// </summary>
-    public IReadOnlyList<Effect> MarkAgentGone(AgentId id, DateTimeOffset now)
+    public IReadOnlyList<Effect> MarkAgentGone(AgentId id, DateTimeOffset now) =>
+        [new ProposeRegistry(new MarkAgentGone(id, now.ToUnixTimeMilliseconds())), .. AgentGone(id)];
+
+    /// <summary>What follows an agent's being gone in the registry: its offers, session and tasks end here too.</summary>
+    private List<Effect> AgentGone(AgentId id)
     {
-        var effects = new List<Effect> { new ProposeRegistry(new MarkAgentGone(id, now.ToUnixTimeMilliseconds())) };
-        effects.AddRange(RemoveAgent(id));
+        var effects = new List<Effect>(RemoveAgent(id));
         effects.Add(new AgentLost(id));
         unreachableAgents.Remove(id); // gone for good: nothing comes back with it
+        maintenance.Remove(id);
         foreach (var task in tasks.Values.Where(t => t.Agent == id && IsLive(t.State))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
         {

@@ -42,7 +42,7 @@ public sealed partial class MasterCore
             .. KillsForDrain(r.Agent), .. CheckDrained(r.Agent, now),
         ]),
         AgentHeartbeat h => Seen(h.Agent, now),
-        MarkAgentGoneCall g => WantingAllocation(MarkAgentGone(g.Agent, now)),
+        MarkAgentGoneCall g => WantingAllocation(AgentGone(g.Agent)), // the operator's call wrote the registry first
         DeactivateAgentCall d => Deactivate(d.Agent),
         DrainAgentCall d => Drain(d.Agent, d.MaxGrace, d.MarkGone, now),
         ReactivateAgentCall r => Reactivate(r.Agent),

@@ -63,11 +63,7 @@ public sealed partial class MasterCore
         if (tasks.Values.Any(t => t.Agent == agent)) return [];
         maintenance[agent] = m with { Drained = true };
         var effects = new List<Effect> { new ProposeRegistry(new MarkAgentDrained(agent)) };
-        if (m.MarkGone)
-        {
-            maintenance.Remove(agent);
-            effects.AddRange(MarkAgentGone(agent, now));
-        }
+        if (m.MarkGone) effects.AddRange(MarkAgentGone(agent, now));
         return effects;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -58,19 +57,9 @@ internal static class ApiEncoding
             await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
             return null;
         }
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        while (true)
-        {
-            var memory = buffer.GetMemory(8192);
-            var read = await http.Request.Body.ReadAsync(memory, http.RequestAborted).ConfigureAwait(false);
-            if (read == 0) return buffer.WrittenSpan.ToArray();
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
-            {
-                await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
-                return null;
-            }
-        }
+        if (await Protocol.IO.BoundedRead.ToEndAsync(http.Request.Body, limit, http.RequestAborted).ConfigureAwait(false) is { } body) return body;
+        await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"calls are limited to {limit} bytes").ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>What a master that does not lead answers: 307 to the leader's <paramref name="path"/>, or 503 when no leader is known.</summary>

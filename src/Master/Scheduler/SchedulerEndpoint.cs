@@ -1,5 +1,6 @@
 using Mesos.HA.Master.Core;
 using Mesos.HA.Master.Http;
+using static Mesos.HA.Master.Http.ApiEncoding;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Http;
 using Mesos.HA.Replication;
@@ -209,17 +210,6 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
     private Task<byte[]?> ReadBodyAsync(HttpContext http) => ApiEncoding.ReadBodyAsync(http, hub.Options.MaxCallBytes);
 
     private Task NotLeaderAsync(HttpContext http) => ApiEncoding.NotLeaderAsync(http, registry.Leader, Path);
-
-    private static Task ErrorAsync(HttpContext http, int status, string message) => ApiEncoding.ErrorAsync(http, status, message);
-
-    public const string JsonType = ApiEncoding.JsonType;
-    public const string MessagePackType = ApiEncoding.MessagePackType;
-
-    private static string? EncodingOf(string? contentType) => ApiEncoding.EncodingOf(contentType);
-
-    private static bool TryMessagePackToJson(byte[] body, out byte[] json, out string error) => ApiEncoding.TryMessagePackToJson(body, out json, out error);
-
-    private static bool WantsMessagePack(HttpRequest request) => ApiEncoding.WantsMessagePack(request);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Framework {Framework} subscribed (again: {Known}) in term {Term}")]
     private static partial void LogSubscribed(ILogger logger, string framework, bool known, long term);

@@ -18,7 +18,8 @@ namespace Mesos.HA.Master.Operator.V1;
 public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingTerm, TimeProvider time, TimeSpan heartbeat) : IAsyncDisposable
 {
     private readonly Lock gate = new();
-    private readonly List<OperatorStream> streams = [];
+    // Replaced whole under the gate, read without it: every launch and update of the leader looks here.
+    private OperatorStream[] streams = [];
     private readonly CancellationTokenSource stopping = new();
     private Task? watching;
 
@@ -33,7 +34,7 @@ public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingT
         var stream = new OperatorStream(term, view);
         lock (gate)
         {
-            streams.Add(stream);
+            streams = [.. streams, stream];
             watching ??= WatchAsync(stopping.Token);
         }
         return stream;
@@ -41,14 +42,11 @@ public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingT
 
     public void Remove(OperatorStream stream)
     {
-        lock (gate) streams.Remove(stream);
+        lock (gate) streams = [.. streams.Where(s => s != stream)];
         stream.Close();
     }
 
-    public int Count
-    {
-        get { lock (gate) return streams.Count; }
-    }
+    public int Count => Volatile.Read(ref streams).Length;
 
     /// <summary>One of the leader's effects as it leaves: the task events it means go to every stream of that term.</summary>
     public void Observe(long term, Effect effect)
@@ -58,10 +56,7 @@ public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingT
             if (stream.Term == term) stream.Observe(effect);
     }
 
-    private OperatorStream[] Snapshot()
-    {
-        lock (gate) return [.. streams];
-    }
+    private OperatorStream[] Snapshot() => Volatile.Read(ref streams);
 
     private async Task WatchAsync(CancellationToken token)
     {
