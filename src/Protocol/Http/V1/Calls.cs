@@ -10,6 +10,8 @@ public sealed record Call
     public SubscribeCall? Subscribe { get; init; }
     public AcceptCall? Accept { get; init; }
     public DeclineCall? Decline { get; init; }
+    public InverseOffersCall? AcceptInverseOffers { get; init; }
+    public InverseOffersCall? DeclineInverseOffers { get; init; }
     public RolesCall? Revive { get; init; }
     public RolesCall? Suppress { get; init; }
     public KillCall? Kill { get; init; }
@@ -23,6 +25,8 @@ public sealed record Call
     public const string TeardownType = "TEARDOWN";
     public const string AcceptType = "ACCEPT";
     public const string DeclineType = "DECLINE";
+    public const string AcceptInverseOffersType = "ACCEPT_INVERSE_OFFERS";
+    public const string DeclineInverseOffersType = "DECLINE_INVERSE_OFFERS";
     public const string ReviveType = "REVIVE";
     public const string SuppressType = "SUPPRESS";
     public const string KillType = "KILL";
@@ -59,6 +63,13 @@ public sealed record LaunchOperation
 public sealed record DeclineCall
 {
     public IReadOnlyList<Id?>? OfferIds { get; init; }
+    public Filters? Filters { get; init; }
+}
+
+/// <summary>ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS: the framework's answer to maintenance, and how long until it is asked again.</summary>
+public sealed record InverseOffersCall
+{
+    public IReadOnlyList<Id?>? InverseOfferIds { get; init; }
     public Filters? Filters { get; init; }
 }
 

@@ -9,7 +9,9 @@ public sealed record Event
     public string? Type { get; init; }
     public SubscribedEvent? Subscribed { get; init; }
     public OffersEvent? Offers { get; init; }
+    public InverseOffersEvent? InverseOffers { get; init; }
     public RescindEvent? Rescind { get; init; }
+    public RescindInverseOfferEvent? RescindInverseOffer { get; init; }
     public UpdateEvent? Update { get; init; }
     public MessageEvent? Message { get; init; }
     public FailureEvent? Failure { get; init; }
@@ -18,6 +20,8 @@ public sealed record Event
     public const string SubscribedType = "SUBSCRIBED";
     public const string OffersType = "OFFERS";
     public const string RescindType = "RESCIND";
+    public const string InverseOffersType = "INVERSE_OFFERS";
+    public const string RescindInverseOfferType = "RESCIND_INVERSE_OFFER";
     public const string UpdateType = "UPDATE";
     public const string MessageType = "MESSAGE";
     public const string FailureType = "FAILURE";
@@ -39,6 +43,16 @@ public sealed record OffersEvent
 public sealed record RescindEvent
 {
     public Id? OfferId { get; init; }
+}
+
+public sealed record InverseOffersEvent
+{
+    public IReadOnlyList<InverseOffer?>? InverseOffers { get; init; }
+}
+
+public sealed record RescindInverseOfferEvent
+{
+    public Id? InverseOfferId { get; init; }
 }
 
 public sealed record UpdateEvent

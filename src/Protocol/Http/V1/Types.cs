@@ -43,6 +43,42 @@ public sealed record Offer
     public Url? Url { get; init; }
     public IReadOnlyList<Resource?>? Resources { get; init; }
     public AllocationInfo? AllocationInfo { get; init; }
+
+    /// <summary>Set when the agent's machine is scheduled for maintenance: when it goes away, and for how long.</summary>
+    public Unavailability? Unavailability { get; init; }
+}
+
+/// <summary>
+/// A request to give back resources (Mesos' InverseOffer): the agent's machine is scheduled for maintenance
+/// at <see cref="Unavailability"/>. Answered with ACCEPT_INVERSE_OFFERS or DECLINE_INVERSE_OFFERS; no
+/// <see cref="Resources"/> means every resource of the agent.
+/// </summary>
+public sealed record InverseOffer
+{
+    public Id? Id { get; init; }
+    public Url? Url { get; init; }
+    public Id? FrameworkId { get; init; }
+    public Id? AgentId { get; init; }
+    public Unavailability? Unavailability { get; init; }
+    public IReadOnlyList<Resource?>? Resources { get; init; }
+}
+
+/// <summary>A maintenance window: from <see cref="Start"/>, for <see cref="Duration"/> (forever when absent).</summary>
+public sealed record Unavailability
+{
+    public TimeInfo? Start { get; init; }
+    public DurationInfo? Duration { get; init; }
+}
+
+/// <summary>A point in time, nanoseconds since the Unix epoch.</summary>
+public sealed record TimeInfo
+{
+    public long? Nanoseconds { get; init; }
+}
+
+public sealed record DurationInfo
+{
+    public long? Nanoseconds { get; init; }
 }
 
 public sealed record Url
