@@ -76,11 +76,6 @@ public sealed record TimeInfo
     public long? Nanoseconds { get; init; }
 }
 
-public sealed record DurationInfo
-{
-    public long? Nanoseconds { get; init; }
-}
-
 public sealed record Url
 {
     public string? Scheme { get; init; }
