@@ -19,6 +19,27 @@ public interface IScheduler
 
     void OfferRescinded(ISchedulerDriver driver, string offerId);
 
+    /// <summary>
+    /// The master asks for resources back: the agents' machines are scheduled for maintenance (Mesos'
+    /// <c>inverseOffers</c>). Answer each with <see cref="ISchedulerDriver.AcceptInverseOffers"/> (the
+    /// framework will have released the resources by the start of the unavailability) or
+    /// <see cref="ISchedulerDriver.DeclineInverseOffers"/>; the master records the answer in its maintenance
+    /// status for the operator. Inverse offers are advisory: a framework that ignores them (the default
+    /// does nothing) leaves them outstanding, and the machine goes down all the same when the operator
+    /// starts the maintenance.
+    /// </summary>
+    void InverseOffers(ISchedulerDriver driver, IReadOnlyList<InverseOffer> inverseOffers)
+    {
+    }
+
+    /// <summary>
+    /// An inverse offer is no longer valid (the maintenance was rescheduled or cancelled, or the agent is
+    /// gone); answering it now has no effect. The default does nothing.
+    /// </summary>
+    void InverseOfferRescinded(ISchedulerDriver driver, string inverseOfferId)
+    {
+    }
+
     void StatusUpdate(ISchedulerDriver driver, TaskUpdate status);
 
     void FrameworkMessage(ISchedulerDriver driver, string executorId, string agentId, byte[] data);
@@ -57,6 +78,20 @@ public interface ISchedulerDriver : IAsyncDisposable
     DriverStatus AcceptOffers(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> launches, Filters? filters = null);
 
     DriverStatus DeclineOffer(string offerId, Filters? filters = null);
+
+    /// <summary>
+    /// ACCEPT_INVERSE_OFFERS: the framework agrees to give back the inverse offers' resources by the start
+    /// of their unavailability (the master records it in its maintenance status). <paramref name="filters"/>
+    /// says how long until the master asks again. Dropped, like any call, while unsubscribed.
+    /// </summary>
+    DriverStatus AcceptInverseOffers(IReadOnlyList<string> inverseOfferIds, Filters? filters = null);
+
+    /// <summary>
+    /// DECLINE_INVERSE_OFFERS: the framework cannot give the resources back in time (the master records
+    /// it; the maintenance may go ahead anyway). <paramref name="filters"/> says how long until the master
+    /// asks again. Dropped, like any call, while unsubscribed.
+    /// </summary>
+    DriverStatus DeclineInverseOffers(IReadOnlyList<string> inverseOfferIds, Filters? filters = null);
 
     DriverStatus ReviveOffers(IReadOnlyList<string>? roles = null);
 

@@ -78,6 +78,8 @@ public sealed partial class MesosSchedulerDriver
                 break;
             case NotifyOffers o: scheduler.ResourceOffers(this, o.Offers); break;
             case NotifyRescinded r: scheduler.OfferRescinded(this, r.OfferId); break;
+            case NotifyInverseOffers i: scheduler.InverseOffers(this, i.InverseOffers); break;
+            case NotifyInverseOfferRescinded r: scheduler.InverseOfferRescinded(this, r.InverseOfferId); break;
             case NotifyUpdate u: scheduler.StatusUpdate(this, u.Update); break;
             case NotifyMessage m: scheduler.FrameworkMessage(this, m.ExecutorId, m.AgentId, m.Data); break;
             case NotifyAgentLost a: scheduler.AgentLost(this, a.AgentId); break;

@@ -131,6 +131,12 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
 
     public DriverStatus DeclineOffer(string offerId, Filters? filters = null) => Decide(new DeclineOfferCalled(offerId, filters));
 
+    public DriverStatus AcceptInverseOffers(IReadOnlyList<string> inverseOfferIds, Filters? filters = null) =>
+        Decide(new AcceptInverseOffersCalled(inverseOfferIds, filters));
+
+    public DriverStatus DeclineInverseOffers(IReadOnlyList<string> inverseOfferIds, Filters? filters = null) =>
+        Decide(new DeclineInverseOffersCalled(inverseOfferIds, filters));
+
     public DriverStatus ReviveOffers(IReadOnlyList<string>? roles = null) => Decide(new ReviveOffersCalled(roles));
 
     public DriverStatus SuppressOffers(IReadOnlyList<string>? roles = null) => Decide(new SuppressOffersCalled(roles));

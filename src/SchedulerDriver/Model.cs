@@ -28,7 +28,34 @@ public sealed record FrameworkInfo
 public sealed record MasterInfo(string Address);
 
 /// <summary>An offer of an agent's resources to this framework, for one role.</summary>
-public sealed record Offer(string Id, string FrameworkId, string AgentId, string Hostname, Resources Resources, string Role);
+public sealed record Offer(string Id, string FrameworkId, string AgentId, string Hostname, Resources Resources, string Role)
+{
+    /// <summary>
+    /// Set when the agent's machine is scheduled for maintenance (Mesos' <c>Offer.unavailability</c>): a
+    /// framework may still use the resources, but should expect them to go away at
+    /// <see cref="Mesos.HA.SchedulerDriver.Unavailability.Start"/>. Null when no maintenance is scheduled.
+    /// </summary>
+    public Unavailability? Unavailability { get; init; }
+}
+
+/// <summary>
+/// A maintenance window of an agent's machine (Mesos' Unavailability): from <paramref name="Start"/>, for
+/// <paramref name="Duration"/>; a null duration means until further notice.
+/// </summary>
+public sealed record Unavailability(DateTimeOffset Start, TimeSpan? Duration);
+
+/// <summary>
+/// A request from the master to give back resources (Mesos' InverseOffer): the machine of
+/// <paramref name="AgentId"/> is scheduled for maintenance at <paramref name="Unavailability"/>. The
+/// framework answers with <see cref="ISchedulerDriver.AcceptInverseOffers"/> (it will be done with the
+/// resources by then) or <see cref="ISchedulerDriver.DeclineInverseOffers"/>; the master records the
+/// answer in its maintenance status, and an inverse offer left unanswered stays outstanding.
+/// </summary>
+public sealed record InverseOffer(string Id, string FrameworkId, string? AgentId, Unavailability Unavailability)
+{
+    /// <summary>The resources asked back; empty means every resource of the agent (Mesos' default).</summary>
+    public Resources Resources { get; init; } = Resources.Empty;
+}
 
 /// <summary>
 /// A task to launch on an offer's agent: a shell <see cref="Command"/> for the built-in command executor, or, with

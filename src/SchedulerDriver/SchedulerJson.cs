@@ -7,7 +7,7 @@ using V1 = Mesos.HA.Protocol.Http.V1;
 namespace Mesos.HA.SchedulerDriver;
 
 /// <summary>The driver's side of the Mesos v1 JSON: calls built from the classic API's arguments, events read into the model, through the shared contracts.</summary>
-internal static class SchedulerJson
+internal static partial class SchedulerJson
 {
     public static V1.FrameworkInfo Info(FrameworkInfo info, string? id)
     {
@@ -109,6 +109,8 @@ internal static class SchedulerJson
     {
         AcceptCall a => Accept(a.OfferIds, a.Tasks, a.Filters),
         DeclineCall d => Decline(d.OfferId, d.Filters),
+        AcceptInverseOffersCall a => AcceptInverseOffers(a.InverseOfferIds, a.Filters),
+        DeclineInverseOffersCall d => DeclineInverseOffers(d.InverseOfferIds, d.Filters),
         ReviveCall r => Revive(r.Roles),
         SuppressCall s => Suppress(s.Roles),
         KillCall k => Kill(k.TaskId, k.AgentId),
@@ -124,6 +126,8 @@ internal static class SchedulerJson
     {
         V1.Event.OffersType => new OffersEvent([.. (e.Offers?.Offers ?? []).OfType<V1.Offer>().Select(ReadOffer)]),
         V1.Event.RescindType => new RescindEvent(e.Rescind?.OfferId?.Value ?? ""),
+        V1.Event.InverseOffersType => new InverseOffersEvent([.. (e.InverseOffers?.InverseOffers ?? []).Select(ReadInverseOffer).OfType<InverseOffer>()]),
+        V1.Event.RescindInverseOfferType => new RescindInverseOfferEvent(e.RescindInverseOffer?.InverseOfferId?.Value ?? ""),
         V1.Event.UpdateType => new UpdateEvent(ReadStatus(e.Update?.Status ?? new V1.TaskStatus())),
         V1.Event.MessageType => new MessageEvent(e.Message?.ExecutorId?.Value ?? "", e.Message?.AgentId?.Value ?? "",
             Convert.FromBase64String(e.Message?.Data ?? "")),
@@ -156,7 +160,10 @@ internal static class SchedulerJson
         if (!ResourceJson.TryRead(offer.Resources, out var resources, out var error))
             throw new InvalidDataException("offer resources: " + error);
         return new Offer(offer.Id?.Value ?? "", offer.FrameworkId?.Value ?? "", offer.AgentId?.Value ?? "",
-            offer.Hostname ?? "", resources, offer.AllocationInfo?.Role ?? "*");
+            offer.Hostname ?? "", resources, offer.AllocationInfo?.Role ?? "*")
+        {
+            Unavailability = ReadUnavailability(offer.Unavailability),
+        };
     }
 
     public static TaskUpdate ReadStatus(V1.TaskStatus status)

@@ -17,6 +17,18 @@ public sealed record DeclineCall(string OfferId, Filters? Filters) : DriverCall
     public override string Type => "DECLINE";
 }
 
+/// <summary>ACCEPT_INVERSE_OFFERS: the framework's yes to maintenance; the filters say when the master asks again.</summary>
+public sealed record AcceptInverseOffersCall(IReadOnlyList<string> InverseOfferIds, Filters? Filters) : DriverCall
+{
+    public override string Type => "ACCEPT_INVERSE_OFFERS";
+}
+
+/// <summary>DECLINE_INVERSE_OFFERS: the framework's no to maintenance; the filters say when the master asks again.</summary>
+public sealed record DeclineInverseOffersCall(IReadOnlyList<string> InverseOfferIds, Filters? Filters) : DriverCall
+{
+    public override string Type => "DECLINE_INVERSE_OFFERS";
+}
+
 public sealed record ReviveCall(IReadOnlyList<string>? Roles) : DriverCall
 {
     public override string Type => "REVIVE";

@@ -38,6 +38,8 @@ public sealed partial class DriverCore
                 Send(new AcceptCall(a.OfferIds, a.Tasks, a.Filters));
                 break;
             case DeclineOfferCalled d: Send(new DeclineCall(d.OfferId, d.Filters)); break;
+            case AcceptInverseOffersCalled a: Send(new AcceptInverseOffersCall(a.InverseOfferIds, a.Filters)); break;
+            case DeclineInverseOffersCalled d: Send(new DeclineInverseOffersCall(d.InverseOfferIds, d.Filters)); break;
             case ReviveOffersCalled r: Send(new ReviveCall(r.Roles)); break;
             case SuppressOffersCalled s: Send(new SuppressCall(s.Roles)); break;
             case KillTaskCalled k: Send(new KillCall(k.TaskId, liveTasks.GetValueOrDefault(k.TaskId))); break;

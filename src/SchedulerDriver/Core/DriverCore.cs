@@ -184,6 +184,8 @@ public sealed partial class DriverCore
         {
             case OffersEvent { Offers.Count: > 0 } o: effects.Add(new NotifyOffers(o.Offers)); break;
             case RescindEvent r: effects.Add(new NotifyRescinded(r.OfferId)); break;
+            case InverseOffersEvent { InverseOffers.Count: > 0 } i: effects.Add(new NotifyInverseOffers(i.InverseOffers)); break;
+            case RescindInverseOfferEvent r: effects.Add(new NotifyInverseOfferRescinded(r.InverseOfferId)); break;
             case UpdateEvent u: Update(u.Update); break;
             case MessageEvent m: effects.Add(new NotifyMessage(m.ExecutorId, m.AgentId, m.Data)); break;
             case FailureEvent { ExecutorId: { } executor } f: effects.Add(new NotifyExecutorLost(executor, f.AgentId, f.Status)); break;

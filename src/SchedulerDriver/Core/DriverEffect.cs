@@ -58,6 +58,12 @@ public sealed record NotifyOffers(IReadOnlyList<Offer> Offers) : Notify;
 
 public sealed record NotifyRescinded(string OfferId) : Notify;
 
+/// <summary>Inverse offers (maintenance), for <see cref="IScheduler.InverseOffers"/>.</summary>
+public sealed record NotifyInverseOffers(IReadOnlyList<InverseOffer> InverseOffers) : Notify;
+
+/// <summary>A rescinded inverse offer, for <see cref="IScheduler.InverseOfferRescinded"/>.</summary>
+public sealed record NotifyInverseOfferRescinded(string InverseOfferId) : Notify;
+
 public sealed record NotifyUpdate(TaskUpdate Update) : Notify;
 
 public sealed record NotifyMessage(string ExecutorId, string AgentId, byte[] Data) : Notify;

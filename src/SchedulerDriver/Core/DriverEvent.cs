@@ -7,6 +7,12 @@ public sealed record OffersEvent(IReadOnlyList<Offer> Offers) : DriverEvent;
 
 public sealed record RescindEvent(string OfferId) : DriverEvent;
 
+/// <summary>INVERSE_OFFERS: the master asks for resources back for maintenance.</summary>
+public sealed record InverseOffersEvent(IReadOnlyList<InverseOffer> InverseOffers) : DriverEvent;
+
+/// <summary>RESCIND_INVERSE_OFFER: an inverse offer is no longer valid.</summary>
+public sealed record RescindInverseOfferEvent(string InverseOfferId) : DriverEvent;
+
 public sealed record UpdateEvent(TaskUpdate Update) : DriverEvent;
 
 public sealed record MessageEvent(string ExecutorId, string AgentId, byte[] Data) : DriverEvent;

@@ -46,6 +46,12 @@ public sealed record AcceptOffersCalled(IReadOnlyList<string> OfferIds, IReadOnl
 
 public sealed record DeclineOfferCalled(string OfferId, Filters? Filters) : DriverInput;
 
+/// <summary>ACCEPT_INVERSE_OFFERS: the framework will give the resources back for the maintenance.</summary>
+public sealed record AcceptInverseOffersCalled(IReadOnlyList<string> InverseOfferIds, Filters? Filters) : DriverInput;
+
+/// <summary>DECLINE_INVERSE_OFFERS: the framework will not give the resources back in time.</summary>
+public sealed record DeclineInverseOffersCalled(IReadOnlyList<string> InverseOfferIds, Filters? Filters) : DriverInput;
+
 public sealed record ReviveOffersCalled(IReadOnlyList<string>? Roles) : DriverInput;
 
 public sealed record SuppressOffersCalled(IReadOnlyList<string>? Roles) : DriverInput;
