@@ -67,6 +67,8 @@ public sealed class DriverCoreScript
         NotifyDisconnected d => $"disconnected {d.Master} {d.Cause}",
         NotifyOffers o => $"offers {string.Join(",", o.Offers.Select(x => x.Id))}",
         NotifyRescinded r => $"rescinded {r.OfferId}",
+        NotifyInverseOffers i => $"inverse offers {string.Join(",", i.InverseOffers.Select(x => x.Id))}",
+        NotifyInverseOfferRescinded r => $"inverse offer rescinded {r.InverseOfferId}",
         NotifyUpdate u => $"update {u.Update.TaskId} {u.Update.State}",
         NotifyAgentLost a => $"agent lost {a.AgentId}",
         NotifyExecutorLost e => $"executor lost {e.ExecutorId}",
@@ -79,10 +81,14 @@ public sealed class DriverCoreScript
     {
         AcceptCall a => $"ACCEPT {string.Join(",", a.OfferIds)} launch {string.Join(",", a.Tasks.Select(t => t.TaskId))}",
         DeclineCall d => $"DECLINE {d.OfferId}",
+        AcceptInverseOffersCall a => $"ACCEPT_INVERSE_OFFERS {string.Join(",", a.InverseOfferIds)}{Render(a.Filters)}",
+        DeclineInverseOffersCall d => $"DECLINE_INVERSE_OFFERS {string.Join(",", d.InverseOfferIds)}{Render(d.Filters)}",
         KillCall k => $"KILL {k.TaskId}@{k.AgentId ?? "?"}",
         AcknowledgeCall a => $"ACKNOWLEDGE {a.TaskId}@{a.AgentId} {a.Uuid}",
         ReconcileCall r => $"RECONCILE [{string.Join(",", r.Tasks.Select(t => $"{t.TaskId}@{t.AgentId ?? "?"}"))}]",
         MessageCall m => $"MESSAGE {m.ExecutorId}@{m.AgentId} {System.Text.Encoding.UTF8.GetString(m.Data)}",
         _ => call.Type,
     };
+
+    private static string Render(Filters? filters) => filters is null ? "" : $" refuse {filters.RefuseFor.TotalSeconds:0.###} s";
 }

@@ -14,10 +14,22 @@ public sealed class RecordingScheduler : IScheduler
     private readonly ConcurrentDictionary<string, ConcurrentQueue<TaskUpdate>> updates = new();
     private readonly ConcurrentQueue<Offer> offers = new();
     private readonly ConcurrentQueue<string> events = new();
+    private readonly ConcurrentQueue<InverseOffer> inverseOffers = new();
     private readonly Resources perTask = ResourceText.Parse("cpus:0.1;mem:16");
 
     public IReadOnlyList<string> Events => [.. events];
     public IReadOnlyList<Offer> Offers => [.. offers];
+
+    /// <summary>Every inverse offer received, in order.</summary>
+    public IReadOnlyList<InverseOffer> InverseOffersSeen => [.. inverseOffers];
+
+    /// <summary>
+    /// How the scheduler answers inverse offers, from inside the callback: null ignores them (they stay
+    /// outstanding), true accepts and false declines them all, with <see cref="InverseOfferFilters"/>.
+    /// </summary>
+    public bool? AcceptsInverseOffers { get; set; }
+
+    public Filters? InverseOfferFilters { get; set; }
     public int Registrations { get; private set; }
     public int Reregistrations { get; private set; }
     public string? FrameworkId { get; private set; }
@@ -62,6 +74,17 @@ public sealed class RecordingScheduler : IScheduler
     }
 
     public void OfferRescinded(ISchedulerDriver driver, string offerId) => events.Enqueue($"rescinded {offerId}");
+
+    public void InverseOffers(ISchedulerDriver driver, IReadOnlyList<InverseOffer> inverseOffers)
+    {
+        foreach (var offer in inverseOffers) this.inverseOffers.Enqueue(offer);
+        events.Enqueue($"inverse offers {string.Join(",", inverseOffers.Select(o => o.Id))}");
+        IReadOnlyList<string> ids = [.. inverseOffers.Select(o => o.Id)];
+        if (AcceptsInverseOffers == true) driver.AcceptInverseOffers(ids, InverseOfferFilters);
+        else if (AcceptsInverseOffers == false) driver.DeclineInverseOffers(ids, InverseOfferFilters);
+    }
+
+    public void InverseOfferRescinded(ISchedulerDriver driver, string inverseOfferId) => events.Enqueue($"inverse offer rescinded {inverseOfferId}");
 
     public void StatusUpdate(ISchedulerDriver driver, TaskUpdate status) =>
         updates.GetOrAdd(status.TaskId, _ => new ConcurrentQueue<TaskUpdate>()).Enqueue(status);
