@@ -13,7 +13,9 @@ namespace Mesos.HA.SchedulerDriver;
 /// until it gets through or is stopped), then reconciles the tasks it knows, asking again with backoff
 /// for those the master leaves unanswered. Calls are sent in order on the current subscription; while
 /// there is none they are dropped (offers die with the subscription; updates are resent by agents
-/// until acknowledged).
+/// until acknowledged). Maintenance follows Mesos: offers of a machine scheduled for maintenance carry
+/// its <see cref="Offer.Unavailability"/>, and the master's inverse offers reach
+/// <see cref="IScheduler.InverseOffers"/>, answered with <see cref="AcceptInverseOffers"/> or <see cref="DeclineInverseOffers"/>.
 /// </summary>
 /// <remarks>
 /// Every decision is <see cref="DriverCore"/>'s; this shell feeds it inputs one at a time (under a

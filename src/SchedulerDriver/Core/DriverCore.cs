@@ -6,7 +6,8 @@ namespace Mesos.HA.SchedulerDriver.Core;
 /// re-subscribing with jittered exponential backoff, giving up an attempt that is not answered in
 /// time, taking a silent stream (missed heartbeats) for dead, reconciling the live tasks after every
 /// subscription and asking again with backoff while unanswered, tracking live tasks and their agents,
-/// acknowledging updates, and dropping calls while unsubscribed. <see cref="Step"/> takes one input
+/// acknowledging updates, passing offers and maintenance (inverse offers and their rescinds) on to the
+/// scheduler, and dropping calls while unsubscribed. <see cref="Step"/> takes one input
 /// and the time now and returns the effects to carry out, in order.
 /// </summary>
 /// <remarks>
