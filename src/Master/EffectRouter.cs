@@ -19,10 +19,11 @@ public sealed class EffectRouter : IEffectSink
         Operators?.Observe(term, effect);
         switch (effect)
         {
-            case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage or StopExecutor:
+            case LaunchTask or KillTask or ForwardAcknowledgement or SendExecutorMessage or StopExecutor or StopAgent:
                 Agents?.Deliver(term, effect);
                 break;
-            case SendOffers or RescindOffer or SendUpdate or ForwardUpdate or SendFrameworkMessage or ExecutorLost:
+            case SendOffers or RescindOffer or SendInverseOffers or RescindInverseOffer or SendUpdate or ForwardUpdate or SendFrameworkMessage
+                or ExecutorLost:
                 Frameworks?.Deliver(term, effect);
                 break;
             case AgentLost:

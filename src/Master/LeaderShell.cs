@@ -129,6 +129,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
             UnreachableAgents = [.. snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Unreachable).Select(a => a.Info.Id)],
             Maintenance = [.. snapshot.Agents.Values.Where(a => a is { Status: not AgentStatus.Gone, Maintenance: not null })
                 .OrderBy(a => a.Info.Id.Value, StringComparer.Ordinal).Select(a => new AgentMaintenanceState(a.Info.Id, a.Maintenance!))],
+            Machines = snapshot.ScheduledMachines(),
         };
         var stop = registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)
             ? new CancellationTokenSource() // injected bug: this leadership outlives the Raft term

@@ -202,6 +202,13 @@ public sealed partial class AgentHub : IDisposable
             default:
                 return null;
         }
+        if (registry.LocalRegistry.MachineOf(info) is { Mode: MachineMode.Down } down)
+        {
+            // As Mesos: an agent on a machine in maintenance is told to shut down; it may come back once the machine is UP.
+            LogMachineDown(logger, info.Id.Value, down.Id.ToString());
+            channel.TrySend(term.Value, new ShutdownAgent($"machine {down.Id} is DOWN for maintenance"));
+            return null;
+        }
         var effects = await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false);
         if (effects is null)
         {
@@ -331,6 +338,9 @@ public sealed partial class AgentHub : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} is gone; told it to shut down")]
     private static partial void LogGone(ILogger logger, string agent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing agent {Agent}: its machine {Machine} is DOWN for maintenance")]
+    private static partial void LogMachineDown(ILogger logger, string agent, string machine);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Status update for unknown framework {Framework} (task {Task}, agent {Agent}): acknowledged on its behalf")]
     private static partial void LogUnknownFramework(ILogger logger, string framework, string task, string agent);

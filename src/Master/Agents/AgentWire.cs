@@ -20,6 +20,7 @@ internal static class AgentWire
         ForwardAcknowledgement a => (a.Agent, new AcknowledgeUpdate(a.Framework, a.Task, a.Uuid)),
         SendExecutorMessage m => (m.Agent, new FrameworkToExecutor(m.Framework, m.Executor, m.Data)),
         StopExecutor s => (s.Agent, new ShutdownExecutor(s.Framework, s.Executor)),
+        StopAgent s => (s.Agent, new ShutdownAgent(s.Reason)),
         _ => null,
     };
 

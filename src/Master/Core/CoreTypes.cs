@@ -34,7 +34,15 @@ public sealed record ReportedExecutor(FrameworkId Framework, string Role, Execut
 public sealed record TrackedExecutor(AgentId Agent, FrameworkId Framework, string Role, ExecutorLaunch Executor);
 
 /// <summary>An offer outstanding to a framework.</summary>
-public sealed record Offer(OfferId Id, FrameworkId Framework, AgentId Agent, string Role, Resources Resources, DateTimeOffset CreatedAt);
+public sealed record Offer(OfferId Id, FrameworkId Framework, AgentId Agent, string Role, Resources Resources, DateTimeOffset CreatedAt)
+{
+    /// <summary>Set when the agent's machine is scheduled for maintenance: when it goes away.</summary>
+    public Mesos.HA.Protocol.Registry.Unavailability? Unavailability { get; init; }
+}
+
+/// <summary>An inverse offer outstanding to a framework: the agent's machine goes away at <see cref="Unavailability"/>.</summary>
+public sealed record InverseOffer(OfferId Id, FrameworkId Framework, AgentId Agent, Mesos.HA.Protocol.Registry.Unavailability Unavailability,
+    DateTimeOffset CreatedAt);
 
 /// <summary>A task the master tracks.</summary>
 public sealed record TrackedTask(TaskId Id, FrameworkId Framework, AgentId Agent, string Role, Resources Resources, TaskState State)
@@ -51,6 +59,15 @@ public abstract record Effect;
 
 /// <summary>Send these offers to the framework.</summary>
 public sealed record SendOffers(FrameworkId Framework, IReadOnlyList<Offer> Offers) : Effect;
+
+/// <summary>Send these inverse offers to the framework (the INVERSE_OFFERS event).</summary>
+public sealed record SendInverseOffers(FrameworkId Framework, IReadOnlyList<InverseOffer> InverseOffers) : Effect;
+
+/// <summary>Tell the framework an inverse offer is withdrawn (RESCIND_INVERSE_OFFER).</summary>
+public sealed record RescindInverseOffer(FrameworkId Framework, OfferId InverseOffer) : Effect;
+
+/// <summary>Tell the agent to shut down (kill its tasks and exit): its machine went DOWN for maintenance.</summary>
+public sealed record StopAgent(AgentId Agent, string Reason) : Effect;
 
 /// <summary>Tell the framework an offer is withdrawn.</summary>
 public sealed record RescindOffer(FrameworkId Framework, OfferId Offer) : Effect;

@@ -65,17 +65,24 @@ public sealed partial class MasterCore
         [new ProposeRegistry(new MarkAgentGone(id, now.ToUnixTimeMilliseconds())), .. AgentGone(id)];
 
     /// <summary>What follows an agent's being gone in the registry: its offers, session and tasks end here too.</summary>
-    private List<Effect> AgentGone(AgentId id)
+    private List<Effect> AgentGone(AgentId id) => AgentRemoved(id, _ => TaskState.Gone, "REASON_AGENT_REMOVED_BY_OPERATOR", $"agent {id} is gone");
+
+    /// <summary>
+    /// The agent is out of the registry's active agents for good (gone, or its machine DOWN): its offers,
+    /// session and drain end, and each live task takes the state <paramref name="end"/> gives for its framework (partition-aware or not).
+    /// </summary>
+    private List<Effect> AgentRemoved(AgentId id, Func<bool, TaskState> end, string reason, string message)
     {
         var effects = new List<Effect>(RemoveAgent(id));
         effects.Add(new AgentLost(id));
-        unreachableAgents.Remove(id); // gone for good: nothing comes back with it
+        unreachableAgents.Remove(id); // nothing comes back with it
         maintenance.Remove(id);
         foreach (var task in tasks.Values.Where(t => t.Agent == id && IsLive(t.State))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
         {
-            tasks[(task.Framework, task.Id)] = task with { State = TaskState.Gone };
-            effects.Add(new SendUpdate(task.Framework, task.Id, TaskState.Gone, "REASON_AGENT_REMOVED_BY_OPERATOR", $"agent {id} is gone"));
+            var state = end(frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware);
+            tasks[(task.Framework, task.Id)] = task with { State = state };
+            effects.Add(new SendUpdate(task.Framework, task.Id, state, reason, message));
         }
         return effects;
     }

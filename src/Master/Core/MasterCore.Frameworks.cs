@@ -19,6 +19,7 @@ public sealed partial class MasterCore
             new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Disconnected, now.ToUnixTimeMilliseconds())),
         };
         effects.AddRange(RescindWhere(o => o.Framework == id));
+        effects.AddRange(RescindInverseWhere(i => i.Framework == id));
         return effects;
     }
 
@@ -68,6 +69,8 @@ public sealed partial class MasterCore
         if (!frameworks.Remove(id.Value)) return [new CallRejected(id, $"framework {id} is not registered")];
         var effects = new List<Effect>();
         effects.AddRange(RescindWhere(o => o.Framework == id));
+        effects.AddRange(RescindInverseWhere(i => i.Framework == id));
+        inverseFilters.RemoveAll(f => f.Framework == id);
         foreach (var task in tasks.Values.Where(t => t.Framework == id && IsLive(t.State))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal))
             effects.Add(new KillTask(task.Agent, id, task.Id));

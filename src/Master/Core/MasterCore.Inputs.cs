@@ -26,6 +26,7 @@ public sealed partial class MasterCore
         TeardownFramework t => WantingAllocation(Teardown(t.Framework)),
         AcceptOffers a => WantingAllocation(Accept(a.Framework, a.Offers, a.Launches, a.Refuse, now)),
         DeclineOffers d => WantingAllocation(Decline(d.Framework, d.Offers, d.Refuse, now)),
+        InverseOffersAnswered a => AnswerInverseOffers(a.Framework, a.InverseOffers, a.Accept, a.Refuse, now),
         ReviveOffers r => WantingAllocation(ForEachRole(r.Roles, role => Revive(r.Framework, role))),
         SuppressOffers s => ForEachRole(s.Roles, role => Suppress(s.Framework, role)),
         KillTaskCall k => Kill(k.Framework, k.Task, k.Agent),
@@ -46,6 +47,7 @@ public sealed partial class MasterCore
         DeactivateAgentCall d => Deactivate(d.Agent),
         DrainAgentCall d => Drain(d.Agent, d.MaxGrace, d.MarkGone, now),
         ReactivateAgentCall r => Reactivate(r.Agent),
+        MaintenanceUpdated m => UpdateMachines(m.Machines),
         RegistryWriteCommitted c => Committed(c.Command, now),
         RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),
@@ -80,6 +82,7 @@ public sealed partial class MasterCore
     {
         StartReregistrationWindow(started.ActiveAgents, started.ReregistrationWindow, now);
         RecoverMaintenance(started.Maintenance);
+        machines = [.. started.Machines.OrderBy(m => m.Window).ThenBy(m => m.Order)];
         foreach (var id in started.UnreachableAgents) unreachableAgents.Add(id);
         var effects = new List<Effect>();
         foreach (var f in started.Frameworks.OrderBy(f => f.Id.Value, StringComparer.Ordinal))

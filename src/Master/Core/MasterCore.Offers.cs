@@ -41,12 +41,15 @@ public sealed partial class MasterCore
             if (f.Connected)
                 connected.Add(new AllocatorFramework(f.Id, f.Roles, f.Suppressed, held.OfFramework(f.Id) ?? NothingHeld));
         var decisions = allocator.Allocate(new AllocationInput(free, connected, ClusterTotal(), weights, filters, now) { Quotas = quotas });
-        if (decisions.Count == 0) return effects;
+        if (decisions.Count == 0) return [.. effects, .. InverseOffersDue(now)];
         // Offer ids in decision order; one SendOffers per framework, in framework id order.
         var byFramework = new SortedDictionary<string, List<Offer>>(StringComparer.Ordinal);
         foreach (var d in decisions)
         {
-            var offer = new Offer(NextOfferId(), d.Framework, d.Agent, d.Role, d.Resources, now);
+            var offer = new Offer(NextOfferId(), d.Framework, d.Agent, d.Role, d.Resources, now)
+            {
+                Unavailability = machines.Count > 0 && agents.TryGetValue(d.Agent.Value, out var on) ? on.Machine?.Unavailability : null,
+            };
             offers[offer.Id] = offer;
             if (!byFramework.TryGetValue(d.Framework.Value, out var mine)) byFramework[d.Framework.Value] = mine = new List<Offer>();
             mine.Add(offer);
@@ -54,6 +57,7 @@ public sealed partial class MasterCore
         // Built from a sequence of unknown length, as before: the simulator's history prints the list's
         // type name, so another collection type would change every digest without changing a decision.
         foreach (var (_, mine) in byFramework) effects.Add(new SendOffers(mine[0].Framework, [.. mine.AsEnumerable()]));
+        effects.AddRange(InverseOffersDue(now));
         return effects;
     }
 
@@ -83,9 +87,11 @@ public sealed partial class MasterCore
         return [];
     }
 
-    /// <summary>Rescinds offers older than the offer timeout.</summary>
+    /// <summary>Rescinds offers and inverse offers older than the offer timeout.</summary>
     public IReadOnlyList<Effect> ExpireOffers(DateTimeOffset now) =>
-        options.OfferTimeout is { } timeout ? RescindWhere(o => now - o.CreatedAt >= timeout) : [];
+        options.OfferTimeout is { } timeout
+            ? [.. RescindWhere(o => now - o.CreatedAt >= timeout), .. RescindInverseWhere(i => now - i.CreatedAt >= timeout)]
+            : [];
 
     private IReadOnlyList<Effect> RescindWhere(Func<Offer, bool> predicate)
     {

@@ -88,6 +88,7 @@ public sealed partial class MasterCore
         unreachableAgents.Remove(info.Id);
         var (kept, stops) = WithoutOrphans(info.Id, executorsRunning);
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now, kept);
+        Place(info);
         effects.AddRange(stops);
         foreach (var task in missing)
         {
@@ -106,6 +107,7 @@ public sealed partial class MasterCore
         if (pending.Running is null)
         {
             AddAgent(id, ResourceText.Parse(pending.Info.Resources), now);
+            Place(pending.Info);
             return [];
         }
         return ApplyReregistration(pending.Info, pending.Running, pending.Executors, now);

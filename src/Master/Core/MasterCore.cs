@@ -47,7 +47,7 @@ public sealed partial class MasterCore
     /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded and its executors hold nothing.</summary>
     public IReadOnlyList<Effect> RemoveAgent(AgentId id)
     {
-        var effects = RescindWhere(o => o.Agent == id);
+        var effects = RescindWhere(o => o.Agent == id).Concat(RescindInverseWhere(i => i.Agent == id)).ToArray();
         ForgetExecutorsOn(id);
         agents.Remove(id.Value);
         clusterTotal = null;
@@ -84,6 +84,13 @@ public sealed partial class MasterCore
         public Resources Total { get; } = total;
         public DateTimeOffset LastSeen { get; set; }
         public bool OvercommitReported { get; set; }
+
+        /// <summary>The hostname and IP the agent registered with, which place it on a machine.</summary>
+        public string Hostname { get; set; } = "";
+        public string Ip { get; set; } = "";
+
+        /// <summary>The scheduled machine the agent runs on; null when its machine is UP.</summary>
+        public Mesos.HA.Protocol.Registry.MachineRecord? Machine { get; set; }
 
         private AllocatorAgent? free;
 

@@ -24,6 +24,9 @@ public sealed record LeadershipStarted(IReadOnlyList<AgentId> ActiveAgents, Time
 
     /// <summary>Agents the registry holds as deactivated or draining.</summary>
     public IReadOnlyList<AgentMaintenanceState> Maintenance { get; init; } = [];
+
+    /// <summary>The machines of the registry's maintenance schedule.</summary>
+    public IReadOnlyList<MachineRecord> Machines { get; init; } = [];
 }
 
 /// <summary>A framework the registry holds, as a new leader finds it.</summary>
@@ -51,6 +54,10 @@ public sealed record DeclineOffers(FrameworkId Framework, IReadOnlyList<OfferId>
 public sealed record ReviveOffers(FrameworkId Framework, IReadOnlyList<string> Roles) : FrameworkInput(Framework);
 
 public sealed record SuppressOffers(FrameworkId Framework, IReadOnlyList<string> Roles) : FrameworkInput(Framework);
+
+/// <summary>ACCEPT_INVERSE_OFFERS (<paramref name="Accept"/>) or DECLINE_INVERSE_OFFERS.</summary>
+public sealed record InverseOffersAnswered(FrameworkId Framework, IReadOnlyList<OfferId> InverseOffers, bool Accept, TimeSpan? Refuse)
+    : FrameworkInput(Framework);
 
 /// <summary>KILL, with the agent the framework believes the task is on when it names one.</summary>
 public sealed record KillTaskCall(FrameworkId Framework, TaskId Task, AgentId? Agent = null) : FrameworkInput(Framework);
@@ -109,6 +116,12 @@ public sealed record DrainAgentCall(AgentId Agent, TimeSpan? MaxGrace, bool Mark
 
 /// <summary>An operator reactivated an agent (the registry has recorded it).</summary>
 public sealed record ReactivateAgentCall(AgentId Agent) : MasterInput;
+
+/// <summary>
+/// The registry's maintenance schedule changed (an operator's UPDATE_MAINTENANCE_SCHEDULE, START_MAINTENANCE or
+/// STOP_MAINTENANCE committed): the machines it holds now, DRAINING or DOWN.
+/// </summary>
+public sealed record MaintenanceUpdated(IReadOnlyList<MachineRecord> Machines) : MasterInput;
 
 /// <summary>A registry write the core proposed (a <see cref="ProposeRegistry"/> effect) committed.</summary>
 public sealed record RegistryWriteCommitted(RegistryCommand Command) : MasterInput;

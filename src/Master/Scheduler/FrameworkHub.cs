@@ -62,6 +62,8 @@ public sealed partial class FrameworkHub : IDisposable
         {
             SendOffers o => SchedulerEventJson.Offers(o.Offers, AddressOf),
             RescindOffer r => SchedulerEventJson.Rescind(r.Offer),
+            SendInverseOffers i => SchedulerEventJson.InverseOffers(i.InverseOffers, AddressOf),
+            RescindInverseOffer r => SchedulerEventJson.RescindInverseOffer(r.InverseOffer),
             SendUpdate u => SchedulerEventJson.Update(u.Task, null, u.State, null, u.Message, u.Reason, time.GetUtcNow()),
             ForwardUpdate f => SchedulerEventJson.Update(f.Task, f.Agent, f.State, f.Uuid, f.Message, f.Reason, time.GetUtcNow(), f.Details),
             SendFrameworkMessage m => SchedulerEventJson.Message(m.Agent, m.Executor, m.Data),
@@ -77,6 +79,7 @@ public sealed partial class FrameworkHub : IDisposable
     internal static FrameworkId? FrameworkOf(Effect effect) => effect switch
     {
         SendOffers o => o.Framework, RescindOffer r => r.Framework, SendUpdate u => u.Framework, ForwardUpdate f => f.Framework,
+        SendInverseOffers i => i.Framework, RescindInverseOffer r => r.Framework,
         SendFrameworkMessage m => m.Framework, ExecutorLost e => e.Framework,
         _ => null,
     };

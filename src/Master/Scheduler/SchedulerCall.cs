@@ -14,6 +14,8 @@ public abstract record SchedulerCall(FrameworkId? Framework)
     public sealed record Teardown(FrameworkId Id) : SchedulerCall(Id);
     public sealed record Accept(FrameworkId Id, IReadOnlyList<OfferId> Offers, IReadOnlyList<TaskLaunch> Launches, TimeSpan? Refuse) : SchedulerCall(Id);
     public sealed record Decline(FrameworkId Id, IReadOnlyList<OfferId> Offers, TimeSpan? Refuse) : SchedulerCall(Id);
+    /// <summary>ACCEPT_INVERSE_OFFERS (<see cref="Accepted"/>) or DECLINE_INVERSE_OFFERS.</summary>
+    public sealed record AnswerInverseOffers(FrameworkId Id, IReadOnlyList<OfferId> InverseOffers, bool Accepted, TimeSpan? Refuse) : SchedulerCall(Id);
     public sealed record Revive(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
     public sealed record Suppress(FrameworkId Id, IReadOnlyList<string> Roles) : SchedulerCall(Id);
     public sealed record Kill(FrameworkId Id, TaskId Task, AgentId? Agent = null) : SchedulerCall(Id);

@@ -42,6 +42,8 @@ public static class SchedulerCallJson
             V1.Call.TeardownType => new SchedulerCall.Teardown(id),
             V1.Call.AcceptType => Accept(root.Accept, id, wrongKinds, ref error),
             V1.Call.DeclineType => Decline(root.Decline, id, ref error),
+            V1.Call.AcceptInverseOffersType => InverseOffers(root.AcceptInverseOffers, "accept_inverse_offers", accept: true, id, ref error),
+            V1.Call.DeclineInverseOffersType => InverseOffers(root.DeclineInverseOffers, "decline_inverse_offers", accept: false, id, ref error),
             V1.Call.ReviveType => new SchedulerCall.Revive(id, Roles(root.Revive)),
             V1.Call.SuppressType => new SchedulerCall.Suppress(id, Roles(root.Suppress)),
             V1.Call.KillType => Kill(root.Kill, id, ref error),
@@ -120,6 +122,15 @@ public static class SchedulerCallJson
     {
         if (decline is null) return Fail("DECLINE needs 'decline'", ref error);
         return TryOfferIds(decline.OfferIds, out var offers, ref error) ? new SchedulerCall.Decline(framework, offers, Refuse(decline.Filters)) : null;
+    }
+
+    private static SchedulerCall? InverseOffers(V1.InverseOffersCall? answer, string field, bool accept, FrameworkId framework, ref string error)
+    {
+        if (answer is null) return Fail($"{field.ToUpperInvariant()} needs '{field}'", ref error);
+        var ids = (answer.InverseOfferIds ?? []).Select(V1.Id.ValueOf).ToArray();
+        if (ids.Length == 0 || ids.Any(string.IsNullOrEmpty))
+            return Fail($"'{field}.inverse_offer_ids' must list at least one {{\"value\": ...}}", ref error);
+        return new SchedulerCall.AnswerInverseOffers(framework, [.. ids.Select(i => new OfferId(i!))], accept, Refuse(answer.Filters));
     }
 
     private static SchedulerCall? Kill(V1.KillCall? kill, FrameworkId framework, ref string error) =>

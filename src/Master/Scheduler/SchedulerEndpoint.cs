@@ -96,6 +96,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         SchedulerCall.Teardown t => new TeardownFramework(t.Id),
         SchedulerCall.Accept a => new AcceptOffers(a.Id, a.Offers, a.Launches, a.Refuse),
         SchedulerCall.Decline d => new DeclineOffers(d.Id, d.Offers, d.Refuse),
+        SchedulerCall.AnswerInverseOffers a => new InverseOffersAnswered(a.Id, a.InverseOffers, a.Accepted, a.Refuse),
         SchedulerCall.Revive r => new ReviveOffers(r.Id, RolesOf(r.Id, r.Roles)),
         SchedulerCall.Suppress s => new SuppressOffers(s.Id, RolesOf(s.Id, s.Roles)),
         SchedulerCall.Kill k => new KillTaskCall(k.Id, k.Task, k.Agent),

@@ -30,14 +30,46 @@ public static class SchedulerEventJson
         FrameworkId = V1.Id.Of(offer.Framework.Value),
         AgentId = V1.Id.Of(offer.Agent.Value),
         Hostname = address.Hostname,
-        Url = new()
-        {
-            Scheme = "http",
-            Address = new() { Hostname = address.Hostname, Ip = address.Ip, Port = address.Port },
-            Path = "/slave(1)",
-        },
+        Url = UrlOf(address),
         Resources = ResourceJson.ToContract(offer.Resources, offer.Role),
         AllocationInfo = new() { Role = offer.Role },
+        Unavailability = offer.Unavailability is { } u ? UnavailabilityOf(u) : null,
+    };
+
+    /// <summary>INVERSE_OFFERS: each asks for the whole agent back by its unavailability (no resources named).</summary>
+    public static byte[] InverseOffers(IReadOnlyList<InverseOffer> inverseOffers, Func<AgentId, AgentAddress> addressOf) => Write(new()
+    {
+        Type = V1.Event.InverseOffersType,
+        InverseOffers = new()
+        {
+            InverseOffers = [.. inverseOffers.Select(i => new V1.InverseOffer
+            {
+                Id = V1.Id.Of(i.Id.Value),
+                Url = UrlOf(addressOf(i.Agent)),
+                FrameworkId = V1.Id.Of(i.Framework.Value),
+                AgentId = V1.Id.Of(i.Agent.Value),
+                Unavailability = UnavailabilityOf(i.Unavailability),
+            })],
+        },
+    });
+
+    public static byte[] RescindInverseOffer(OfferId inverseOffer) => Write(new()
+    {
+        Type = V1.Event.RescindInverseOfferType,
+        RescindInverseOffer = new() { InverseOfferId = V1.Id.Of(inverseOffer.Value) },
+    });
+
+    public static V1.Unavailability UnavailabilityOf(Protocol.Registry.Unavailability u) => new()
+    {
+        Start = new() { Nanoseconds = u.StartNs },
+        Duration = u.DurationNs is { } ns ? new() { Nanoseconds = ns } : null,
+    };
+
+    private static V1.Url UrlOf(AgentAddress address) => new()
+    {
+        Scheme = "http",
+        Address = new() { Hostname = address.Hostname, Ip = address.Ip, Port = address.Port },
+        Path = "/slave(1)",
     };
 
     public static byte[] Rescind(OfferId offer) => Write(new()

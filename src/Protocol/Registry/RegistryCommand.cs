@@ -22,6 +22,10 @@ namespace Mesos.HA.Protocol.Registry;
 [Union(12, typeof(DrainAgent))]
 [Union(13, typeof(ReactivateAgent))]
 [Union(14, typeof(MarkAgentDrained))]
+[Union(15, typeof(UpdateMaintenanceSchedule))]
+[Union(16, typeof(StartMaintenance))]
+[Union(17, typeof(StopMaintenance))]
+[Union(18, typeof(SetInverseOfferStatus))]
 public abstract record RegistryCommand;
 
 /// <summary>Admits a new agent (first registration).</summary>
@@ -105,3 +109,26 @@ public sealed record ReactivateAgent([property: Key(0)] AgentId AgentId) : Regis
 /// <summary>A draining agent's last task ended and was acknowledged.</summary>
 [MessagePackObject]
 public sealed record MarkAgentDrained([property: Key(0)] AgentId AgentId) : RegistryCommand;
+
+/// <summary>
+/// Replaces the maintenance schedule: machines new to it start DRAINING, machines left out of it go back UP
+/// (a DOWN machine may not be left out), a machine whose window moved loses its frameworks' answers.
+/// </summary>
+[MessagePackObject]
+public sealed record UpdateMaintenanceSchedule([property: Key(0)] IReadOnlyList<MaintenanceWindow> Windows) : RegistryCommand;
+
+/// <summary>Takes DRAINING machines DOWN: the agents on them are removed, and may not register while the machines are down.</summary>
+[MessagePackObject]
+public sealed record StartMaintenance([property: Key(0)] IReadOnlyList<MachineId> Machines) : RegistryCommand;
+
+/// <summary>Brings DOWN machines back UP: they leave the schedule, and their agents may register again.</summary>
+[MessagePackObject]
+public sealed record StopMaintenance([property: Key(0)] IReadOnlyList<MachineId> Machines) : RegistryCommand;
+
+/// <summary>Records a framework's answer to an inverse offer for a DRAINING machine.</summary>
+[MessagePackObject]
+public sealed record SetInverseOfferStatus(
+    [property: Key(0)] MachineId Machine,
+    [property: Key(1)] FrameworkId Framework,
+    [property: Key(2)] InverseOfferAnswer Answer,
+    [property: Key(3)] long AtMs) : RegistryCommand;

@@ -34,6 +34,11 @@ public static class RegistryCommandValidator
         DrainAgent c => CheckId("agent id", c.AgentId.Value) ?? (c.MaxGraceMs < 0 ? "max_grace_period is negative" : null),
         ReactivateAgent c => CheckId("agent id", c.AgentId.Value),
         MarkAgentDrained c => CheckId("agent id", c.AgentId.Value),
+        UpdateMaintenanceSchedule c => CheckSchedule(c.Windows),
+        StartMaintenance c => CheckMachines(c.Machines),
+        StopMaintenance c => CheckMachines(c.Machines),
+        SetInverseOfferStatus c => CheckTime(c.AtMs) ?? CheckMachine(c.Machine) ?? CheckId("framework id", c.Framework.Value)
+            ?? (Enum.IsDefined(c.Answer) ? null : $"unknown inverse offer status {(int)c.Answer}"),
         _ => $"unknown command type {command.GetType().Name}",
     };
 
@@ -149,5 +154,48 @@ public static class RegistryCommandValidator
         if (quota.Guarantees is null || quota.Limits is null) return "quota guarantees and limits must be given (empty for none)";
         return CheckResources("quota guarantees", quota.Guarantees, required: false)
             ?? CheckResources("quota limits", quota.Limits, required: false);
+    }
+
+    /// <summary>More machines than this in one schedule or call are refused.</summary>
+    public const int MaxMachines = 1024;
+
+    private static string? CheckSchedule(IReadOnlyList<MaintenanceWindow>? windows)
+    {
+        if (windows is null) return "the schedule is missing";
+        var seen = new HashSet<MachineId>();
+        foreach (var window in windows)
+        {
+            if (window?.Machines is null || window.Unavailability is null) return "a window needs machine_ids and unavailability";
+            if (window.Machines.Count == 0) return "a window names no machine";
+            if (window.Unavailability.StartNs < 0) return "a window's unavailability starts before 1970";
+            if (window.Unavailability.DurationNs < 0) return "a window's unavailability has a negative duration";
+            foreach (var machine in window.Machines)
+            {
+                if (CheckMachine(machine) is { } bad) return bad;
+                if (!seen.Add(machine)) return $"machine {machine} appears in the schedule more than once";
+            }
+        }
+        return seen.Count > MaxMachines ? $"the schedule names more than {MaxMachines} machines" : null;
+    }
+
+    private static string? CheckMachines(IReadOnlyList<MachineId>? machines)
+    {
+        if (machines is null || machines.Count == 0) return "no machines given";
+        if (machines.Count > MaxMachines) return $"more than {MaxMachines} machines in one call";
+        foreach (var machine in machines)
+            if (CheckMachine(machine) is { } bad) return bad;
+        return machines.Distinct().Count() == machines.Count ? null : "a machine is named twice";
+    }
+
+    /// <summary>A machine id names a hostname (lower case) or a valid IP address, or both.</summary>
+    public static string? CheckMachine(MachineId? machine)
+    {
+        if (machine is null) return "machine id is missing";
+        if (machine.Hostname is null || machine.Ip is null) return "machine id is missing a part";
+        if (machine.Hostname.Length == 0 && machine.Ip.Length == 0) return "a machine id needs a hostname or an ip";
+        if (machine.Hostname.Length > 0 && (CheckId("machine hostname", machine.Hostname) is { } bad)) return bad;
+        if (machine.Hostname != machine.Hostname.ToLowerInvariant()) return $"machine hostname '{machine.Hostname}' is not in lower case";
+        if (machine.Ip.Length > 0 && !System.Net.IPAddress.TryParse(machine.Ip, out _)) return $"machine ip '{machine.Ip}' is not an IP address";
+        return null;
     }
 }

@@ -12,4 +12,9 @@ public sealed record RegistryImage(
     [property: Key(1)] IReadOnlyList<AgentRecord> Agents,
     [property: Key(2)] IReadOnlyList<FrameworkRecord> Frameworks,
     [property: Key(3)] IReadOnlyList<RoleWeight> Weights,
-    [property: Key(4)] IReadOnlyList<QuotaRecord> Quotas);
+    [property: Key(4)] IReadOnlyList<QuotaRecord> Quotas)
+{
+    /// <summary>The maintenance schedule's machines, sorted by their place in it (absent in images written before maintenance).</summary>
+    [Key(5)]
+    public IReadOnlyList<MachineRecord> Machines { get; init; } = [];
+}

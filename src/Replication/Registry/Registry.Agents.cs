@@ -12,6 +12,7 @@ public sealed partial class Registry
         var id = c.Info.Id;
         if (Agents.ContainsKey(id)) return Reject($"agent {id} is already admitted");
         if (Agents.Count >= Limits.MaxAgents) return Reject($"the registry holds the maximum of {Limits.MaxAgents} agents");
+        if (DownMachineOf(c.Info) is { } down) return Reject(down);
         var record = new AgentRecord(c.Info, AgentStatus.Active, c.AtMs, UnreachableSinceMs: null, GoneAtMs: null);
         return Changed(With(agents: Agents.Add(id, record)), KeyOf(id));
     }
@@ -33,6 +34,7 @@ public sealed partial class Registry
         var id = c.Info.Id;
         if (!Agents.TryGetValue(id, out var agent)) return Reject($"unknown agent {id}");
         if (agent.Status == AgentStatus.Gone) return Reject($"agent {id} is gone and cannot be readmitted");
+        if (DownMachineOf(c.Info) is { } down) return Reject(down);
         if (agent.Status == AgentStatus.Active && SameInfo(agent.Info, c.Info))
             return NoChange($"agent {id} is already active");
         var record = agent with { Info = c.Info, Status = AgentStatus.Active, UnreachableSinceMs = null };

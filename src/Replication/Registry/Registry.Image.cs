@@ -14,7 +14,10 @@ public sealed partial class Registry
         [.. Agents.Values.OrderBy(a => a.Info.Id.Value, StringComparer.Ordinal)],
         [.. Frameworks.Values.OrderBy(f => f.Id.Value, StringComparer.Ordinal)],
         [.. Weights.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new RoleWeight(w.Key, w.Value))],
-        [.. Quotas.Values.OrderBy(q => q.Role, StringComparer.Ordinal)]);
+        [.. Quotas.Values.OrderBy(q => q.Role, StringComparer.Ordinal)])
+    {
+        Machines = ScheduledMachines(),
+    };
 
     /// <summary>Rebuilds a registry from an image; throws <see cref="InvalidDataException"/> on duplicates or a bad version.</summary>
     public static Registry FromImage(RegistryImage image, RegistryLimits? limits = null)
@@ -27,6 +30,7 @@ public sealed partial class Registry
                 image.Frameworks.ToImmutableDictionary(f => f.Id),
                 image.Weights.ToImmutableDictionary(w => w.Role, w => w.Weight, StringComparer.Ordinal),
                 image.Quotas.ToImmutableDictionary(q => q.Role, StringComparer.Ordinal),
+                (image.Machines ?? []).ToImmutableDictionary(m => m.Id),
                 limits ?? RegistryLimits.Default);
         }
         catch (ArgumentException e)
@@ -42,6 +46,7 @@ public sealed partial class Registry
         var frameworks = ImmutableDictionary.CreateBuilder<FrameworkId, FrameworkRecord>();
         var weights = ImmutableDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);
         var quotas = ImmutableDictionary.CreateBuilder<string, QuotaRecord>(StringComparer.Ordinal);
+        var machines = ImmutableDictionary.CreateBuilder<MachineId, MachineRecord>();
         foreach (var record in records)
         {
             switch (record)
@@ -50,10 +55,11 @@ public sealed partial class Registry
                 case FrameworkRecord f: frameworks[f.Id] = f; break;
                 case RoleWeight w: weights[w.Role] = w.Weight; break;
                 case QuotaRecord q: quotas[q.Role] = q; break;
+                case MachineRecord m: machines[m.Id] = m; break;
                 default: throw new InvalidDataException($"unexpected registry record {record?.GetType().Name}");
             }
         }
-        return new Registry(agents.ToImmutable(), frameworks.ToImmutable(), weights.ToImmutable(), quotas.ToImmutable(),
+        return new Registry(agents.ToImmutable(), frameworks.ToImmutable(), weights.ToImmutable(), quotas.ToImmutable(), machines.ToImmutable(),
             limits ?? RegistryLimits.Default);
     }
 
@@ -65,5 +71,6 @@ public sealed partial class Registry
         foreach (var f in image.Frameworks) yield return (KeyOf(f.Id), f);
         foreach (var w in image.Weights) yield return (new RegistryKey(RegistryKeyKind.Weight, w.Role), w);
         foreach (var q in image.Quotas) yield return (new RegistryKey(RegistryKeyKind.Quota, q.Role), q);
+        foreach (var m in image.Machines) yield return (KeyOf(m.Id), m);
     }
 }

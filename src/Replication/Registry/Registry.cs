@@ -8,7 +8,7 @@ namespace Mesos.HA.Replication.Registry;
 public readonly record struct ApplyOutcome(Registry Next, CommandResult Result, ImmutableArray<RegistryKey> Touched);
 
 /// <summary>
-/// The replicated registry: admitted agents, frameworks, role weights and quotas. Immutable and
+/// The replicated registry: admitted agents, frameworks, role weights, quotas and the maintenance schedule. Immutable and
 /// pure: <see cref="Apply"/> returns a new registry and never reads a clock, so every master that
 /// applies the same log computes the same registry. Old versions stay valid, which is what makes
 /// a snapshot at an exact log index free to keep.
@@ -20,6 +20,7 @@ public sealed partial class Registry
         ImmutableDictionary<FrameworkId, FrameworkRecord>.Empty,
         ImmutableDictionary<string, double>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, QuotaRecord>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableDictionary<MachineId, MachineRecord>.Empty,
         RegistryLimits.Default);
 
     private Registry(
@@ -27,8 +28,10 @@ public sealed partial class Registry
         ImmutableDictionary<FrameworkId, FrameworkRecord> frameworks,
         ImmutableDictionary<string, double> weights,
         ImmutableDictionary<string, QuotaRecord> quotas,
+        ImmutableDictionary<MachineId, MachineRecord> machines,
         RegistryLimits limits)
     {
+        Machines = machines;
         Agents = agents;
         Frameworks = frameworks;
         Weights = weights;
@@ -41,9 +44,11 @@ public sealed partial class Registry
     /// <summary>Roles whose weight is not the default 1.</summary>
     public ImmutableDictionary<string, double> Weights { get; }
     public ImmutableDictionary<string, QuotaRecord> Quotas { get; }
+    /// <summary>The machines of the maintenance schedule (DRAINING or DOWN); a machine not here is UP.</summary>
+    public ImmutableDictionary<MachineId, MachineRecord> Machines { get; }
     public RegistryLimits Limits { get; }
 
-    public Registry WithLimits(RegistryLimits limits) => new(Agents, Frameworks, Weights, Quotas, limits);
+    public Registry WithLimits(RegistryLimits limits) => new(Agents, Frameworks, Weights, Quotas, Machines, limits);
 
     /// <summary>Applies one command. Commands that do not fit the registry are rejected and change nothing.</summary>
     public ApplyOutcome Apply(RegistryCommand command) => command switch
@@ -64,6 +69,10 @@ public sealed partial class Registry
             : new AgentMaintenance(Draining: true, c.MaxGraceMs, c.MarkGone, Drained: m is { Draining: true, Drained: true })),
         ReactivateAgent c => ApplyMaintenance(c.AgentId, _ => null),
         MarkAgentDrained c => ApplyMaintenance(c.AgentId, m => m is { Draining: true } ? m with { Drained = true } : m),
+        UpdateMaintenanceSchedule c => ApplyUpdateSchedule(c),
+        StartMaintenance c => ApplyStartMaintenance(c),
+        StopMaintenance c => ApplyStopMaintenance(c),
+        SetInverseOfferStatus c => ApplyInverseOfferStatus(c),
         _ => Reject($"unknown command type {command?.GetType().Name ?? "null"}"),
     };
 
@@ -81,8 +90,9 @@ public sealed partial class Registry
         ImmutableDictionary<AgentId, AgentRecord>? agents = null,
         ImmutableDictionary<FrameworkId, FrameworkRecord>? frameworks = null,
         ImmutableDictionary<string, double>? weights = null,
-        ImmutableDictionary<string, QuotaRecord>? quotas = null) =>
-        new(agents ?? Agents, frameworks ?? Frameworks, weights ?? Weights, quotas ?? Quotas, Limits);
+        ImmutableDictionary<string, QuotaRecord>? quotas = null,
+        ImmutableDictionary<MachineId, MachineRecord>? machines = null) =>
+        new(agents ?? Agents, frameworks ?? Frameworks, weights ?? Weights, quotas ?? Quotas, machines ?? Machines, Limits);
 
     /// <summary>Reads a record by key, or null if absent; used to write touched records to the durable store.</summary>
     public object? Find(RegistryKey key) => key.Kind switch
@@ -91,6 +101,7 @@ public sealed partial class Registry
         RegistryKeyKind.Framework => Frameworks.GetValueOrDefault(new FrameworkId(key.Id)),
         RegistryKeyKind.Weight => Weights.TryGetValue(key.Id, out var w) ? new RoleWeight(key.Id, w) : null,
         RegistryKeyKind.Quota => Quotas.GetValueOrDefault(key.Id),
+        RegistryKeyKind.Machine => Machines.Values.FirstOrDefault(m => m.Id.Key == key.Id),
         _ => throw new ArgumentOutOfRangeException(nameof(key)),
     };
 }

@@ -37,6 +37,7 @@ public static class RegistryCodec
         FrameworkRecord f => MessagePackSerializer.Serialize(f, Options),
         RoleWeight w => MessagePackSerializer.Serialize(w, Options),
         QuotaRecord q => MessagePackSerializer.Serialize(q, Options),
+        MachineRecord m => MessagePackSerializer.Serialize(m, Options),
         _ => throw new ArgumentException($"not a registry record: {record?.GetType().Name}", nameof(record)),
     };
 
@@ -46,6 +47,7 @@ public static class RegistryCodec
         RegistryKeyKind.Framework => MessagePackSerializer.Deserialize<FrameworkRecord>(bytes, Options),
         RegistryKeyKind.Weight => MessagePackSerializer.Deserialize<RoleWeight>(bytes, Options),
         RegistryKeyKind.Quota => MessagePackSerializer.Deserialize<QuotaRecord>(bytes, Options),
+        RegistryKeyKind.Machine => MessagePackSerializer.Deserialize<MachineRecord>(bytes, Options),
         _ => throw new InvalidDataException($"unknown record kind {kind}"),
     };
 }

@@ -9,6 +9,7 @@ public enum RegistryKeyKind : byte
     Framework = (byte)'f',
     Weight = (byte)'w',
     Quota = (byte)'q',
+    Machine = (byte)'m',
 }
 
 /// <summary>The key of one registry record in the durable store: a kind letter, '/', the id.</summary>

@@ -30,6 +30,8 @@ public static class Describe
         FrameworkMessage m => $"FrameworkMessage {m.Framework}/{m.Executor}@{m.Agent} {m.Data.Length} bytes",
         ExecutorMessageReceived m => $"ExecutorMessageReceived {m.Agent} {m.Framework}/{m.Executor} {m.Data.Length} bytes",
         ExecutorTerminated t => $"ExecutorTerminated {t.Agent} {t.Framework}/{t.Executor} status {t.Status}",
+        InverseOffersAnswered a => $"InverseOffersAnswered({a.Framework}, {string.Join(",", a.InverseOffers)}, accept={a.Accept}, refuse {a.Refuse})",
+        MaintenanceUpdated m => $"MaintenanceUpdated([{string.Join(" ", m.Machines.Select(x => $"{x.Id.Key}:{x.Mode}:{x.Unavailability.StartNs}+{x.Unavailability.DurationNs}"))}])",
         RegistryWriteCommitted c => $"Committed({c.Command.GetType().Name})",
         RegistryWriteRefused r => $"Refused({r.Command.GetType().Name}: {r.Reason})",
         _ => input.ToString(),
@@ -38,6 +40,7 @@ public static class Describe
     public static string Effect(Effect effect) => effect switch
     {
         SendOffers o => $"SendOffers({o.Framework}, [{string.Join(" ", o.Offers.Select(Offer))}])",
+        SendInverseOffers i => $"SendInverseOffers({i.Framework}, [{string.Join(" ", i.InverseOffers.Select(x => $"{x.Id}@{x.Agent}:{x.Unavailability.StartNs}"))}])",
         LaunchTask l => $"LaunchTask({l.Framework}/{l.Task.Id} on {l.Agent}, {l.Task.Resources}{ExecutorOf(l.Task)})",
         ProposeRegistry p => $"ProposeRegistry({p.Command})",
         SendExecutorMessage m => $"SendExecutorMessage({m.Framework}/{m.Executor} on {m.Agent}, {m.Data.Length} bytes)",
@@ -48,5 +51,6 @@ public static class Describe
     /// <summary>The custom executor a launch names, if it names one.</summary>
     private static string ExecutorOf(TaskLaunch l) => l.Executor is { } e ? $" executor {e.Id}:{e.Resources}" : "";
 
-    public static string Offer(Offer o) => $"{o.Id}@{o.Agent}:{o.Role}:{o.Resources}";
+    public static string Offer(Offer o) =>
+        $"{o.Id}@{o.Agent}:{o.Role}:{o.Resources}{(o.Unavailability is { } u ? $" unavailable from {u.StartNs}" : "")}";
 }

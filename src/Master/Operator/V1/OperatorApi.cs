@@ -138,6 +138,8 @@ public sealed partial class OperatorApi(
         ["GET_ROLES"] = OperatorJson.WriteRoles,
         ["GET_WEIGHTS"] = (json, v) => OperatorJson.WriteWeights(json, v.Registry),
         ["GET_QUOTA"] = (json, v) => OperatorJson.WriteQuota(json, v.Registry),
+        ["GET_MAINTENANCE_STATUS"] = (json, v) => MaintenanceJson.WriteStatus(json, v.Registry),
+        ["GET_MAINTENANCE_SCHEDULE"] = (json, v) => MaintenanceJson.WriteSchedule(json, v.Registry),
     };
 
     private void WriteFlags(Utf8JsonWriter json)
@@ -233,12 +235,43 @@ public sealed partial class OperatorApi(
                     if (!await ProposeAsync(http, new ReactivateAgent(r.Agent)).ConfigureAwait(false)) return;
                     await shell.RunAsync(new ReactivateAgentCall(r.Agent), http.RequestAborted).ConfigureAwait(false);
                     break;
+                case OperatorCall.UpdateMaintenanceSchedule u:
+                    if (!await ChangeMaintenanceAsync(http, new UpdateMaintenanceSchedule(u.Windows)).ConfigureAwait(false)) return;
+                    break;
+                case OperatorCall.StartMaintenance start:
+                    if (!await ChangeMaintenanceAsync(http, new StartMaintenance(start.Machines)).ConfigureAwait(false)) return;
+                    break;
+                case OperatorCall.StopMaintenance stop:
+                    if (!await ChangeMaintenanceAsync(http, new StopMaintenance(stop.Machines)).ConfigureAwait(false)) return;
+                    break;
             }
             http.Response.StatusCode = StatusCodes.Status200OK;
         }
         catch (NotLeaderException)
         {
             await NotLeaderAsync(http).ConfigureAwait(false);
+        }
+    }
+
+    private readonly SemaphoreSlim maintenanceWrites = new(1, 1);
+
+    /// <summary>
+    /// Writes a change of the maintenance schedule, then gives the leader's core the schedule the registry
+    /// holds now. One at a time: the core is told each schedule in the order the registry took them.
+    /// </summary>
+    private async Task<bool> ChangeMaintenanceAsync(HttpContext http, RegistryCommand change)
+    {
+        var token = http.RequestAborted;
+        await maintenanceWrites.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (!await ProposeAsync(http, change).ConfigureAwait(false)) return false;
+            await shell.RunAsync(new MaintenanceUpdated(registry.LocalRegistry.ScheduledMachines()), token).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            maintenanceWrites.Release();
         }
     }
 

@@ -25,6 +25,15 @@ public abstract record OperatorCall(string Type)
 
     public sealed record ReactivateAgent(AgentId Agent) : OperatorCall(ReactivateAgentType);
 
+    /// <summary>UPDATE_MAINTENANCE_SCHEDULE: the whole new schedule (no windows clears it).</summary>
+    public sealed record UpdateMaintenanceSchedule(IReadOnlyList<MaintenanceWindow> Windows) : OperatorCall(UpdateMaintenanceScheduleType);
+
+    /// <summary>START_MAINTENANCE: DRAINING machines go DOWN.</summary>
+    public sealed record StartMaintenance(IReadOnlyList<MachineId> Machines) : OperatorCall(StartMaintenanceType);
+
+    /// <summary>STOP_MAINTENANCE: DOWN machines come back UP.</summary>
+    public sealed record StopMaintenance(IReadOnlyList<MachineId> Machines) : OperatorCall(StopMaintenanceType);
+
     public const string UpdateWeightsType = "UPDATE_WEIGHTS";
     public const string UpdateQuotaType = "UPDATE_QUOTA";
     public const string MarkAgentGoneType = "MARK_AGENT_GONE";
@@ -32,20 +41,22 @@ public abstract record OperatorCall(string Type)
     public const string DrainAgentType = "DRAIN_AGENT";
     public const string DeactivateAgentType = "DEACTIVATE_AGENT";
     public const string ReactivateAgentType = "REACTIVATE_AGENT";
+    public const string UpdateMaintenanceScheduleType = "UPDATE_MAINTENANCE_SCHEDULE";
+    public const string StartMaintenanceType = "START_MAINTENANCE";
+    public const string StopMaintenanceType = "STOP_MAINTENANCE";
 
     /// <summary>The reads this master answers: every one but SUBSCRIBE answers 200 with one document.</summary>
     public static readonly IReadOnlySet<string> Reads = new HashSet<string>(StringComparer.Ordinal)
     {
         "GET_HEALTH", "GET_VERSION", "GET_FLAGS", "GET_METRICS", "GET_STATE", "GET_AGENTS", "GET_FRAMEWORKS", "GET_EXECUTORS",
-        "GET_TASKS", "GET_ROLES", "GET_WEIGHTS", "GET_QUOTA", "GET_MASTER",
+        "GET_TASKS", "GET_ROLES", "GET_WEIGHTS", "GET_QUOTA", "GET_MASTER", "GET_MAINTENANCE_STATUS", "GET_MAINTENANCE_SCHEDULE",
     };
 
     /// <summary>Calls of Mesos' operator API this master does not serve (yet): 501 rather than "malformed".</summary>
     public static readonly IReadOnlySet<string> NotServed = new HashSet<string>(StringComparer.Ordinal)
     {
         "GET_LOGGING_LEVEL", "SET_LOGGING_LEVEL", "LIST_FILES", "READ_FILE", "GET_OPERATIONS", "RESERVE_RESOURCES", "UNRESERVE_RESOURCES",
-        "CREATE_VOLUMES", "DESTROY_VOLUMES", "GROW_VOLUME", "SHRINK_VOLUME", "GET_MAINTENANCE_STATUS", "GET_MAINTENANCE_SCHEDULE",
-        "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE",
+        "CREATE_VOLUMES", "DESTROY_VOLUMES", "GROW_VOLUME", "SHRINK_VOLUME",
         "SET_QUOTA", "REMOVE_QUOTA", "TEARDOWN", "UPDATE_WEIGHTS_DEPRECATED",
     };
 }
@@ -102,6 +113,10 @@ public static class OperatorCallJson
                         "deactivate_agent.agent_id"))),
                     OperatorCall.ReactivateAgentType => new OperatorCall.ReactivateAgent(new AgentId(IdValue(Member(Member(root, "reactivate_agent"), "agent_id"),
                         "reactivate_agent.agent_id"))),
+                    OperatorCall.UpdateMaintenanceScheduleType => new OperatorCall.UpdateMaintenanceSchedule(MaintenanceJson.ReadSchedule(
+                        Member(Member(root, "update_maintenance_schedule"), "schedule"), "update_maintenance_schedule.schedule")),
+                    OperatorCall.StartMaintenanceType => new OperatorCall.StartMaintenance(MachinesOf(Member(root, "start_maintenance"), "start_maintenance")),
+                    OperatorCall.StopMaintenanceType => new OperatorCall.StopMaintenance(MachinesOf(Member(root, "stop_maintenance"), "stop_maintenance")),
                     OperatorCall.SubscribeType => new OperatorCall.Plain(type),
                     _ when OperatorCall.Reads.Contains(type) => new OperatorCall.Plain(type),
                     _ => throw new FormatException($"unknown call type '{type}'"),
@@ -121,6 +136,14 @@ public static class OperatorCallJson
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object
             ? value
             : throw new FormatException($"'{name}' is missing or not an object");
+
+    private static IReadOnlyList<MachineId> MachinesOf(JsonElement call, string path)
+    {
+        var machines = call.TryGetProperty("machines", out var list)
+            ? MaintenanceJson.ReadMachines(list, path + ".machines")
+            : throw new FormatException($"'{path}.machines' is missing");
+        return machines.Count > 0 ? machines : throw new FormatException($"'{path}.machines' names no machine");
+    }
 
     private static string IdValue(JsonElement id, string path) =>
         id.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text

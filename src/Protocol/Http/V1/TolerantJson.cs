@@ -127,10 +127,10 @@ public static class TolerantJson
         }
         if (type == typeof(long) || type == typeof(int))
         {
-            var number = Number(ref reader);
-            if (number != Math.Floor(number) || Math.Abs(number) > 9e15 || (type == typeof(int) && Math.Abs(number) > int.MaxValue)) return false;
+            // Whole numbers exactly, as int64 (nanoseconds since 1970 need all 63 bits); a fraction or anything else is skipped.
+            if (!WholeNumber(ref reader, out var number) || (type == typeof(int) && (number > int.MaxValue || number < int.MinValue))) return false;
             if (name is not null) writer.WritePropertyName(name);
-            writer.WriteNumberValue((long)number);
+            writer.WriteNumberValue(number);
             return true;
         }
         throw new InvalidOperationException($"the contracts hold no {type.Name}: add its reading to {nameof(TolerantJson)}");
@@ -148,6 +148,29 @@ public static class TolerantJson
             default:
                 reader.Skip();
                 return double.NaN;
+        }
+    }
+
+    /// <summary>A whole number under the reader (a JSON number or a string holding one) that fits in 64 bits; false (skipped) otherwise.</summary>
+    private static bool WholeNumber(ref Utf8JsonReader reader, out long number)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number when reader.TryGetInt64(out number):
+                return true;
+            case JsonTokenType.Number when reader.TryGetDouble(out var real) && real == Math.Floor(real) && Math.Abs(real) <= 9e15:
+                number = (long)real; // 1e3 or 2.0: whole, written another way
+                return true;
+            case JsonTokenType.String when long.TryParse(reader.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number):
+                return true;
+            case JsonTokenType.String when double.TryParse(reader.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var text)
+                                           && text == Math.Floor(text) && Math.Abs(text) <= 9e15:
+                number = (long)text;
+                return true;
+            default:
+                reader.Skip();
+                number = 0;
+                return false;
         }
     }
 
