@@ -26,6 +26,14 @@ public class CodecTests
         new DrainAgent(new AgentId("a1"), null, MarkGone: false),
         new ReactivateAgent(new AgentId("a1")),
         new MarkAgentDrained(new AgentId("a1")),
+        new UpdateMaintenanceSchedule([
+            new MaintenanceWindow([MachineId.Of("Host-A", ""), MachineId.Of("", "10.0.0.7")], new Unavailability(1_767_225_600_123_456_789, null)),
+            new MaintenanceWindow([MachineId.Of("host-b", "10.0.0.8")], new Unavailability(5, 7_200_000_000_000)),
+        ]),
+        new UpdateMaintenanceSchedule([]),
+        new StartMaintenance([MachineId.Of("host-a", "")]),
+        new StopMaintenance([MachineId.Of("", "10.0.0.7"), MachineId.Of("host-b", "10.0.0.8")]),
+        new SetInverseOfferStatus(MachineId.Of("host-a", ""), new FrameworkId("f1"), InverseOfferAnswer.Decline, 9),
     };
 
     [Theory]

@@ -34,11 +34,12 @@ public sealed class AgentProcess : IDisposable
     public bool IsRunning => process.IsRunning;
     public int? Pid => process.Pid;
 
+    /// <summary>Starts the agent on 127.0.0.1, unless its extra arguments name another <c>--hostname</c> (then it binds every address).</summary>
     public void Start() => process.Start(new[]
     {
         "agent", "--masters", string.Join(',', Masters), "--work-dir", WorkDirectory,
-        "--hostname", "127.0.0.1", "--port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    }.Concat(extraArgs));
+        "--port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    }.Concat(extraArgs.Contains("--hostname") ? [] : ["--hostname", "127.0.0.1"]).Concat(extraArgs));
 
     /// <summary>kill -9 of the agent alone: its tasks keep running.</summary>
     public void Kill() => process.Kill();
