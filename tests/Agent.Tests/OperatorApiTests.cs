@@ -152,7 +152,7 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
         Assert.Equal((HttpStatusCode.BadRequest, "unknown call type 'GET_EVERYTHING'"), (unknown.Status, unknown.Body));
         Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, """{"type":"UPDATE_WEIGHTS"}""")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, """{"type":"MARK_AGENT_GONE","mark_agent_gone":{}}""")).Status);
-        Assert.Equal(HttpStatusCode.NotImplemented, (await CallAsync(m, """{"type":"START_MAINTENANCE","start_maintenance":{}}""")).Status);
+        Assert.Equal(HttpStatusCode.NotImplemented, (await CallAsync(m, """{"type":"RESERVE_RESOURCES","reserve_resources":{}}""")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(m, "\u0093\u00c1", "application/x-msgpack")).Status);
 
         // The same call as MessagePack, answered in MessagePack.
@@ -336,6 +336,83 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
             .Single(a => a.GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString() == agentId);
         Assert.True(listed.GetProperty("deactivated").GetBoolean());
         Assert.False(listed.TryGetProperty("drain_info", out _));
+    }
+
+    [Fact]
+    public async Task Maintenance_ScheduleAndStatusInMesosShape_RefusalsChangeNothing_AndFollowersRedirect()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var m = leader.HttpAddress;
+        Assert.Empty((await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows").EnumerateArray());
+        var empty = (await ReadAsync(m, "GET_MAINTENANCE_STATUS")).GetProperty("status");
+        Assert.Empty(empty.GetProperty("draining_machines").EnumerateArray());
+        Assert.Empty(empty.GetProperty("down_machines").EnumerateArray());
+
+        // Two windows: a hostname and an address together, then one machine by both; read back as given (hostnames in lower case).
+        const string schedule = """
+            {"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[
+              {"machine_ids":[{"hostname":"Zeta.Example"},{"ip":"10.1.2.3"}],
+               "unavailability":{"start":{"nanoseconds":"1767225600000000000"}}},
+              {"machine_ids":[{"hostname":"alpha.example","ip":"10.1.2.4"}],
+               "unavailability":{"start":{"nanoseconds":1767229200000000001},"duration":{"nanoseconds":3600000000000}}}]}}}
+            """;
+        var follower = cluster.Group.Masters.First(x => x.HttpAddress != m).HttpAddress;
+        var redirected = await CallAsync(follower, schedule);
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.Status);
+        Assert.Equal($"//{m}/api/v1", redirected.Response.Headers.Location!.OriginalString);
+        Assert.Empty((await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows").EnumerateArray());
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, schedule)).Status);
+        var windows = (await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows");
+        Assert.Equal(
+            """[{"machine_ids":[{"hostname":"zeta.example"},{"ip":"10.1.2.3"}],"unavailability":{"start":{"nanoseconds":1767225600000000000}}},"""
+            + """{"machine_ids":[{"hostname":"alpha.example","ip":"10.1.2.4"}],"unavailability":{"start":{"nanoseconds":1767229200000000001},"duration":{"nanoseconds":3600000000000}}}]""",
+            windows.GetRawText());
+        var status = (await ReadAsync(m, "GET_MAINTENANCE_STATUS")).GetProperty("status");
+        Assert.Equal(["zeta.example", "", "alpha.example"], status.GetProperty("draining_machines").EnumerateArray()
+            .Select(d => d.GetProperty("id").TryGetProperty("hostname", out var h) ? h.GetString()! : "").ToArray());
+        Assert.All(status.GetProperty("draining_machines").EnumerateArray(), d => Assert.Empty(d.GetProperty("statuses").EnumerateArray()));
+
+        // Refused: each answered 400 with the reason, and the schedule stays as it was.
+        (string Call, string Reason)[] refused =
+        [
+            ("""{"type":"START_MAINTENANCE","start_maintenance":{"machines":[{"hostname":"unknown.example"}]}}""", "not in the maintenance schedule"),
+            ("""{"type":"STOP_MAINTENANCE","stop_maintenance":{"machines":[{"ip":"10.1.2.3"}]}}""", "is not DOWN"),
+            ("""{"type":"START_MAINTENANCE","start_maintenance":{"machines":[]}}""", "names no machine"),
+            ("""{"type":"START_MAINTENANCE","start_maintenance":{"machines":[{"ip":"10.1.2"}]}}""", "not an IP address"),
+            ("""{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{"ip":"10.0.0.1"},{"ip":"10.0.0.1"}],"unavailability":{"start":{"nanoseconds":1}}}]}}}""",
+                "more than once"),
+            ("""{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{"ip":"10.0.0.1"}],"unavailability":{"start":{"nanoseconds":1},"duration":{"nanoseconds":-1}}}]}}}""",
+                "negative"),
+            ("""{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{}],"unavailability":{"start":{"nanoseconds":1}}}]}}}""",
+                "needs a hostname or an ip"),
+            ("""{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":"x"}]}}}""", "is not a list"),
+            ("""{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{}}""", "'schedule' is missing"),
+        ];
+        foreach (var (call, reason) in refused)
+        {
+            var answer = await CallAsync(m, call);
+            Assert.True(answer.Status == HttpStatusCode.BadRequest && answer.Body.Contains(reason, StringComparison.Ordinal),
+                $"{call}: {(int)answer.Status} {answer.Body}");
+        }
+        Assert.Equal(windows.GetRawText(), (await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows").GetRawText());
+
+        // DOWN, then a schedule leaving the DOWN machine out is refused; STOP brings it UP and out of the schedule.
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, """{"type":"START_MAINTENANCE","start_maintenance":{"machines":[{"ip":"10.1.2.3"}]}}""")).Status);
+        status = (await ReadAsync(m, "GET_MAINTENANCE_STATUS")).GetProperty("status");
+        Assert.Equal("""[{"ip":"10.1.2.3"}]""", status.GetProperty("down_machines").GetRawText());
+        Assert.Equal(2, status.GetProperty("draining_machines").GetArrayLength());
+        var dropDown = await CallAsync(m, """{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[]}}}""");
+        Assert.True(dropDown.Status == HttpStatusCode.BadRequest && dropDown.Body.Contains("is DOWN", StringComparison.Ordinal), dropDown.Body);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, """{"type":"STOP_MAINTENANCE","stop_maintenance":{"machines":[{"ip":"10.1.2.3"}]}}""")).Status);
+        windows = (await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows");
+        Assert.Equal(["zeta.example", "alpha.example"], windows.EnumerateArray()
+            .SelectMany(w => w.GetProperty("machine_ids").EnumerateArray()).Select(id => id.GetProperty("hostname").GetString()!).ToArray());
+        Assert.Empty((await ReadAsync(m, "GET_MAINTENANCE_STATUS")).GetProperty("status").GetProperty("down_machines").EnumerateArray());
+
+        // An empty schedule clears it.
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, """{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{}}}""")).Status);
+        Assert.Empty((await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows").EnumerateArray());
     }
 
     private static async Task<EventStream> SubscribeAsync(string master)

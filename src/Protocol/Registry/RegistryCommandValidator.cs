@@ -195,7 +195,12 @@ public static class RegistryCommandValidator
         if (machine.Hostname.Length == 0 && machine.Ip.Length == 0) return "a machine id needs a hostname or an ip";
         if (machine.Hostname.Length > 0 && (CheckId("machine hostname", machine.Hostname) is { } bad)) return bad;
         if (machine.Hostname != machine.Hostname.ToLowerInvariant()) return $"machine hostname '{machine.Hostname}' is not in lower case";
-        if (machine.Ip.Length > 0 && !System.Net.IPAddress.TryParse(machine.Ip, out _)) return $"machine ip '{machine.Ip}' is not an IP address";
+        if (machine.Ip.Length > 0 && !IsAddress(machine.Ip)) return $"machine ip '{machine.Ip}' is not an IP address";
         return null;
     }
+
+    /// <summary>A dotted-quad IPv4 address or an IPv6 address (not the short IPv4 forms .NET also parses, such as <c>10.1.2</c>).</summary>
+    private static bool IsAddress(string ip) =>
+        System.Net.IPAddress.TryParse(ip, out var address)
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? ip.Contains(':') : ip.Count(c => c == '.') == 3);
 }
