@@ -90,6 +90,45 @@ public sealed class CliVerbTests(ITestOutputHelper output)
         output.WriteLine($"step-down hand-off seen by the CLI: {handOff["ms"]} ms");
     }
 
+    [Fact]
+    public async Task MaintenanceVerbs_ScheduleFromAFile_Status_DownAndUp_ThroughAFollower()
+    {
+        await using var cluster = new ClusterHarness(3, output);
+        var leader = await cluster.LeaderAsync();
+        var masters = string.Join(',', cluster.MasterAddresses.Where(m => m != leader.HttpAddress).Append(leader.HttpAddress));
+        var file = Path.Combine(cluster.Group.Root, "schedule.json");
+        await File.WriteAllTextAsync(file, """
+            {"windows":[{"machine_ids":[{"hostname":"Rack1-Node7"},{"hostname":"node8","ip":"10.0.0.8"}],
+                         "unavailability":{"start":{"nanoseconds":1798761600000000000},"duration":{"nanoseconds":7200000000000}}}]}
+            """);
+
+        var scheduled = await CliRunner.RunAsync(Wait, "maintenance", "schedule", "--file", file, "--masters", masters);
+        Assert.True(scheduled.Exit == 0, scheduled.Err);
+        Assert.Equal(["START                          DURATION      MACHINES", "2027-01-01 00:00:00 UTC        2hrs          rack1-node7 node8=10.0.0.8"],
+            scheduled.Out.TrimEnd().Split('\n'));
+        var asJson = await CliRunner.RunAsync(Wait, "maintenance", "schedule", "--json", "--masters", masters);
+        Assert.Equal(7_200_000_000_000, JsonNode.Parse(asJson.Out)!["windows"]![0]!["unavailability"]!["duration"]!["nanoseconds"]!.GetValue<long>());
+
+        var refused = await CliRunner.RunAsync(Wait, "maintenance", "up", "rack1-node7", "--masters", masters);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("machine rack1-node7 is not DOWN (400)", refused.Err);
+        var down = await CliRunner.RunAsync(Wait, "maintenance", "down", "rack1-node7", "--masters", masters);
+        Assert.True(down.Exit == 0, down.Err);
+        var status = await CliRunner.RunAsync(Wait, "maintenance", "status", "--masters", masters);
+        Assert.Equal(["MACHINE         MODE      FRAMEWORKS", "node8=10.0.0.8  DRAINING", "rack1-node7     DOWN"], status.Out.TrimEnd().Split('\n'));
+        var up = await CliRunner.RunAsync(Wait, "maintenance", "up", "rack1-node7", "--masters", masters);
+        Assert.True(up.Exit == 0, up.Err);
+        var after = await CliRunner.RunAsync(Wait, "maintenance", "status", "--json", "--masters", masters);
+        Assert.Empty(JsonNode.Parse(after.Out)!["down_machines"]!.AsArray());
+        Assert.Equal("node8", JsonNode.Parse(after.Out)!["draining_machines"]![0]!["id"]!["hostname"]!.GetValue<string>());
+
+        var missing = await CliRunner.RunAsync(Wait, "maintenance", "schedule", "--file", file + ".none", "--masters", masters);
+        Assert.Equal(2, missing.Exit);
+        Assert.StartsWith("mesos-ha: --file", missing.Err);
+        var noMachine = await CliRunner.RunAsync(Wait, "maintenance", "down", "--masters", masters);
+        Assert.Equal(2, noMachine.Exit);
+    }
+
     [Theory]
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --bogus 1", "unknown")]
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:3 --http 127.0.0.1:2 --data-dir /tmp/x", "--join")]

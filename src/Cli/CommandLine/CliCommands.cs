@@ -26,6 +26,7 @@ internal static class CliCommands
             AgentCommand.Verb(token),
             DemoCommand.Verb(token),
             MembershipCommands.MastersVerb(token),
+            MaintenanceCommands.Verb(token),
             .. StateCommands.Verbs(token),
             RunCommand.Verb(token),
             LogsCommand.Verb(token),

@@ -41,10 +41,10 @@ internal static class OperatorClient
     /// <summary>
     /// Sends a leader-only request through the masters in turn, following a follower's 307 to the
     /// leader (a few hops at most). Returns the first answer that is neither a redirect nor 503; throws
-    /// a one-line error when no master leads or answers.
+    /// a one-line error when no master leads or answers. A <paramref name="jsonBody"/> goes with every hop.
     /// </summary>
     public static async Task<(int Status, string Body)> SendToLeaderAsync(IReadOnlyList<string> masters, HttpMethod method,
-        string pathAndQuery, CancellationToken token)
+        string pathAndQuery, CancellationToken token, string? jsonBody = null)
     {
         var errors = new List<string>();
         foreach (var master in masters)
@@ -54,7 +54,9 @@ internal static class OperatorClient
             {
                 for (var hop = 0; hop < 3; hop++)
                 {
-                    using var response = await Http.SendAsync(new HttpRequestMessage(method, target), token);
+                    using var request = new HttpRequestMessage(method, target);
+                    if (jsonBody is not null) request.Content = new StringContent(jsonBody, System.Text.Encoding.UTF8, "application/json");
+                    using var response = await Http.SendAsync(request, token);
                     var body = await response.Content.ReadAsStringAsync(token);
                     var status = (int)response.StatusCode;
                     if (status is 307 or 308 && response.Headers.Location is { } location)
