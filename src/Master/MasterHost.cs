@@ -64,6 +64,7 @@ public static partial class MasterHost
         var operatorApi = new Operator.V1.OperatorApi(options, registry, shell, operatorEvents, metrics.SnapshotAsync, time.GetUtcNow(), time,
             loggerFactory.CreateLogger("Mesos.HA.Master.Operator"));
         app.Map(Operator.V1.OperatorApi.Path, operatorApi.HandleAsync);
+        operatorApi.MapMaintenanceEndpoints(app);
         Operator.MembershipEndpoints.Map(app, registry, time);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);

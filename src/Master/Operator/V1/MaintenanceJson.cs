@@ -84,7 +84,15 @@ public static class MaintenanceJson
     public static void WriteSchedule(Utf8JsonWriter json, Registry registry)
     {
         json.WriteStartObject();
-        json.WriteStartObject("schedule");
+        json.WritePropertyName("schedule");
+        WriteScheduleObject(json, registry);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The schedule itself: <c>{"windows": [...]}</c>.</summary>
+    public static void WriteScheduleObject(Utf8JsonWriter json, Registry registry)
+    {
+        json.WriteStartObject();
         json.WriteStartArray("windows");
         foreach (var window in registry.Schedule())
         {
@@ -98,15 +106,22 @@ public static class MaintenanceJson
         }
         json.WriteEndArray();
         json.WriteEndObject();
-        json.WriteEndObject();
     }
 
     /// <summary>GET_MAINTENANCE_STATUS's object: the DRAINING machines with the frameworks' answers, and the DOWN machines.</summary>
     public static void WriteStatus(Utf8JsonWriter json, Registry registry)
     {
+        json.WriteStartObject();
+        json.WritePropertyName("status");
+        WriteStatusObject(json, registry);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The cluster status itself: <c>{"draining_machines": [...], "down_machines": [...]}</c>.</summary>
+    public static void WriteStatusObject(Utf8JsonWriter json, Registry registry)
+    {
         var machines = registry.ScheduledMachines();
         json.WriteStartObject();
-        json.WriteStartObject("status");
         json.WriteStartArray("draining_machines");
         foreach (var machine in machines.Where(m => m.Mode == MachineMode.Draining))
         {
@@ -133,7 +148,6 @@ public static class MaintenanceJson
         json.WriteStartArray("down_machines");
         foreach (var machine in machines.Where(m => m.Mode == MachineMode.Down)) WriteMachine(json, machine.Id);
         json.WriteEndArray();
-        json.WriteEndObject();
         json.WriteEndObject();
     }
 
