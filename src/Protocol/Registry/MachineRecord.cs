@@ -30,6 +30,7 @@ public sealed record MachineId([property: Key(0)] string Hostname, [property: Ke
     }
 
     /// <summary>The machine's key in the registry's store: <c>hostname/ip</c>.</summary>
+    [IgnoreMember]
     public string Key => $"{Hostname}/{Ip}";
 
     public override string ToString() => Hostname.Length == 0 ? Ip : Ip.Length == 0 ? Hostname : $"{Hostname} ({Ip})";
