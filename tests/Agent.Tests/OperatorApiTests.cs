@@ -410,6 +410,29 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
             .SelectMany(w => w.GetProperty("machine_ids").EnumerateArray()).Select(id => id.GetProperty("hostname").GetString()!).ToArray());
         Assert.Empty((await ReadAsync(m, "GET_MAINTENANCE_STATUS")).GetProperty("status").GetProperty("down_machines").EnumerateArray());
 
+        // Mesos' endpoints from before v1 serve the same documents: the schedule, the status, machines down and up.
+        using (var legacy = await Http.GetAsync($"http://{m}/maintenance/schedule"))
+            Assert.Equal(windows.GetRawText(), JsonDocument.Parse(await legacy.Content.ReadAsStringAsync()).RootElement.GetProperty("windows").GetRawText());
+        using (var moved = await Http.PostAsync($"http://{follower}/machine/down", new StringContent("""[{"ip":"10.1.2.3"}]""")))
+        {
+            Assert.Equal(HttpStatusCode.TemporaryRedirect, moved.StatusCode);
+            Assert.Equal($"//{m}/machine/down", moved.Headers.Location!.OriginalString);
+        }
+        using (var bad = await Http.PostAsync($"http://{m}/machine/down", new StringContent("""{"hostname":"alpha.example"}""")))
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using (var downed = await Http.PostAsync($"http://{m}/machine/down", new StringContent("""[{"hostname":"alpha.example","ip":"10.1.2.4"}]""")))
+            Assert.Equal(HttpStatusCode.OK, downed.StatusCode);
+        using (var legacyStatus = await Http.GetAsync($"http://{m}/maintenance/status"))
+            Assert.Equal("""[{"hostname":"alpha.example","ip":"10.1.2.4"}]""",
+                JsonDocument.Parse(await legacyStatus.Content.ReadAsStringAsync()).RootElement.GetProperty("down_machines").GetRawText());
+        using (var upped = await Http.PostAsync($"http://{m}/machine/up", new StringContent("""[{"hostname":"alpha.example","ip":"10.1.2.4"}]""")))
+            Assert.Equal(HttpStatusCode.OK, upped.StatusCode);
+        using (var replaced = await Http.PostAsync($"http://{m}/maintenance/schedule", new StringContent(
+                   """{"windows":[{"machine_ids":[{"ip":"10.9.9.9"}],"unavailability":{"start":{"nanoseconds":5}}}]}""")))
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal("10.9.9.9", (await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows")[0]
+            .GetProperty("machine_ids")[0].GetProperty("ip").GetString());
+
         // An empty schedule clears it.
         Assert.Equal(HttpStatusCode.OK, (await CallAsync(m, """{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{}}}""")).Status);
         Assert.Empty((await ReadAsync(m, "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows").EnumerateArray());

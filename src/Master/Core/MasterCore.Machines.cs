@@ -29,13 +29,18 @@ public sealed partial class MasterCore
         return null;
     }
 
-    /// <summary>Notes where an agent that now counts runs, so its offers and inverse offers follow its machine.</summary>
-    private void Place(AgentInfo info)
+    /// <summary>
+    /// Notes where an agent that now counts runs, so its offers and inverse offers follow its machine. An
+    /// agent whose machine went DOWN while its admission was being written (the registry removed it since)
+    /// is shut out at once.
+    /// </summary>
+    private IReadOnlyList<Effect> Place(AgentInfo info)
     {
-        if (!agents.TryGetValue(info.Id.Value, out var agent)) return;
+        if (!agents.TryGetValue(info.Id.Value, out var agent)) return [];
         agent.Hostname = info.Hostname;
         agent.Ip = MachineId.IpOf(info.Endpoint);
         agent.Machine = MachineHolding(agent.Hostname, agent.Ip);
+        return agent.Machine is { Mode: MachineMode.Down } down ? AgentDown(agent.Id, down.Id) : [];
     }
 
     /// <summary>

@@ -88,7 +88,6 @@ public sealed partial class MasterCore
         unreachableAgents.Remove(info.Id);
         var (kept, stops) = WithoutOrphans(info.Id, executorsRunning);
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now, kept);
-        Place(info);
         effects.AddRange(stops);
         foreach (var task in missing)
         {
@@ -97,6 +96,7 @@ public sealed partial class MasterCore
             tasks[(task.Framework, task.Id)] = task with { State = state };
             effects.Add(new SendUpdate(task.Framework, task.Id, state, "REASON_RECONCILIATION", $"task is unknown to agent {info.Id}"));
         }
+        effects.AddRange(Place(info));
         return effects;
     }
 
@@ -107,8 +107,7 @@ public sealed partial class MasterCore
         if (pending.Running is null)
         {
             AddAgent(id, ResourceText.Parse(pending.Info.Resources), now);
-            Place(pending.Info);
-            return [];
+            return Place(pending.Info);
         }
         return ApplyReregistration(pending.Info, pending.Running, pending.Executors, now);
     }
