@@ -17,6 +17,9 @@ public sealed record AgentOptions
 
     public required string Hostname { get; init; }
 
+    /// <summary>The principal and secret the agent presents to masters that authenticate agents (<c>--credential</c>); none by default.</summary>
+    public Mesos.HA.Protocol.Security.Credential? Credential { get; init; }
+
     /// <summary>Where the agent serves its own HTTP endpoints (health, state); 0 picks a free port.</summary>
     public int HttpPort { get; init; }
 

@@ -27,6 +27,7 @@ internal static class AgentCommand
             Declare.Value("executor-reregistration-timeout", "duration", "after an agent restart, how long a running executor has to subscribe " +
                 "again before it is killed and its tasks lost (default 5secs)"),
             Declare.Flag("no-cgroups", "do not put tasks in cgroup v2 limits even where possible"),
+            SecurityFlags.Credential("the agent"),
             Declare.LogLevel("log-level", "Information"),
             Declare.Value("parent-pid", "pid", "exit when that process exits (local clusters and tests)"),
         ],
@@ -65,6 +66,7 @@ internal static class AgentCommand
             ExecutorShutdownGracePeriod = shutdownGracePeriod,
             ExecutorReregistrationTimeout = reregistrationTimeout,
             UseCgroups = !args.Flag("no-cgroups"),
+            Credential = SecurityFlags.One(args),
         };
         var parentPid = args.Int("parent-pid", 0, 0);
         args.EnsureAllUsed();

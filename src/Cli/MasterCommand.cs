@@ -35,6 +35,7 @@ internal static class MasterCommand
             Declare.Flag("emulate-power-loss", "tests only: the write-ahead log keeps pages not yet flushed in private memory, " +
                 "so killing the master loses them as a power cut would"),
             Declare.Flag("enable-bench", "benchmarks only: serve the master's /bench endpoints (mesos-ha bench replication)"),
+            .. SecurityFlags.Master(),
             // Deliberately hidden from the help: known bugs for the chaos suite's own tests (see InjectedBugsOf).
             new Option<string>("--inject-bug") { HelpName = "name,...", Hidden = true },
         ],
@@ -61,6 +62,7 @@ internal static class MasterCommand
             HttpHost = http.Address.ToString(),
             HttpPort = http.Port,
             EnableBenchEndpoints = args.Flag("enable-bench"),
+            Authentication = SecurityFlags.MasterOptions(args),
             Leader = new LeaderShellOptions { RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null },
             SchedulerApi = new Master.Scheduler.SchedulerApiOptions
             {

@@ -16,4 +16,7 @@ public sealed record MasterOptions
 
     /// <summary>Serves <c>POST /bench/replication</c>, which runs load inside the leader. Off in production.</summary>
     public bool EnableBenchEndpoints { get; init; }
+
+    /// <summary>HTTP Basic authentication per realm (the master's <c>--credentials</c> and <c>--authenticate-*</c> flags); none by default.</summary>
+    public Security.HttpAuthenticationOptions Authentication { get; init; } = new();
 }

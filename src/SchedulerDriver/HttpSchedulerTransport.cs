@@ -19,7 +19,8 @@ public sealed class HttpSchedulerTransport(HttpClient http, FrameworkInfo framew
         {
             return new SubscribeOutcome.Redirected(e.Leader);
         }
-        catch (Exception e) when (e is SubscriptionRefusedException or SchedulerCallException { Status: HttpStatusCode.Forbidden })
+        catch (Exception e) when (e is SubscriptionRefusedException
+                                      or SchedulerCallException { Status: HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest })
         {
             return new SubscribeOutcome.Refused(e.Message);
         }

@@ -70,11 +70,16 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
         {
             var http = this.options.Http;
             if (http is null)
+            {
                 http = ownedHttp = new HttpClient(new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1), UseProxy = false, MaxConnectionsPerServer = 64,
                 }) { Timeout = Timeout.InfiniteTimeSpan };
-            transport = new HttpSchedulerTransport(http, framework);
+                if (this.options.Credential is { } credential) http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", credential.BasicHeader());
+            }
+            transport = new HttpSchedulerTransport(http, this.options.Credential is { } c && framework.Principal is null
+                ? framework with { Principal = c.Principal }
+                : framework);
         }
         this.transport = transport;
         acknowledgements = new SemaphoreSlim(this.options.ConcurrentAcknowledgements);

@@ -40,4 +40,11 @@ public sealed record SchedulerDriverOptions
 
     /// <summary>The HTTP client to use (no automatic redirects: the driver follows 307s itself); null makes one.</summary>
     public HttpClient? Http { get; init; }
+
+    /// <summary>
+    /// The framework's principal and secret, sent with HTTP Basic authentication to masters that authenticate
+    /// frameworks (the client the driver makes carries it; one given in <see cref="Http"/> must carry its own).
+    /// FrameworkInfo's principal defaults to it. A master that refuses it (401) stops the driver with an error.
+    /// </summary>
+    public Mesos.HA.Protocol.Security.Credential? Credential { get; init; }
 }

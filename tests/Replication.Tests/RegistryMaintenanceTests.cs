@@ -196,9 +196,14 @@ public class RegistryMaintenanceTests
         Assert.Equal(MachineMode.Draining, outcome.Next.Machines[Alpha].Mode);
         Assert.True(outcome.Next.Agents.ContainsKey(new AgentId("on-alpha")));
         r = Applied(r, new StartMaintenance([Beta]), CommandStatus.Applied);
-        var again = Outcome(r, new StartMaintenance([Alpha, Beta]), CommandStatus.Rejected);
+        // A retry (the answer to the first was lost with a leader) is unchanged, not refused.
+        var again = Outcome(r, new StartMaintenance([Beta]), CommandStatus.Unchanged);
         Assert.Contains("already DOWN", again.Result.Message);
-        Assert.Equal(MachineMode.Draining, again.Next.Machines[Alpha].Mode);
+        Assert.Same(r, again.Next);
+        // A machine already DOWN among DRAINING ones is left as it is; the others go DOWN.
+        var both = Outcome(r, new StartMaintenance([Alpha, Beta]), CommandStatus.Applied);
+        Assert.Equal(MachineMode.Down, both.Next.Machines[Alpha].Mode);
+        Assert.False(both.Next.Agents.ContainsKey(new AgentId("on-alpha")));
     }
 
     [Fact]
@@ -207,13 +212,13 @@ public class RegistryMaintenanceTests
         var r = Scheduled(Window(Soon, Alpha, Beta));
         r = Applied(r, new StartMaintenance([Alpha]), CommandStatus.Applied);
         Applied(r, new StopMaintenance([Beta]), CommandStatus.Rejected); // DRAINING
-        Applied(r, new StopMaintenance([Gamma]), CommandStatus.Rejected); // not scheduled
+        Applied(r, new StopMaintenance([Gamma]), CommandStatus.Unchanged); // not scheduled: UP already
         Applied(r, new StopMaintenance([Alpha, Beta]), CommandStatus.Rejected); // all or nothing
         var outcome = Outcome(r, new StopMaintenance([Alpha]), CommandStatus.Applied);
         Assert.Equal(new[] { Key(Alpha) }, outcome.Touched.ToArray());
         Assert.Equal([Beta], outcome.Next.Machines.Keys);
         Assert.Null(outcome.Next.MachineOf(AgentOn("a", "alpha", "10.0.0.1")));
-        Applied(outcome.Next, new StopMaintenance([Alpha]), CommandStatus.Rejected);
+        Applied(outcome.Next, new StopMaintenance([Alpha]), CommandStatus.Unchanged); // a retry
     }
 
     [Fact]

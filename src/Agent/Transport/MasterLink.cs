@@ -52,7 +52,10 @@ internal sealed partial class MasterLink : IAsyncDisposable
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {
-                    LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "");
+                    if (args.Outcome.Exception?.InnerException is AgentChannelRefusedException { Unauthorized: true } refused)
+                        LogUnauthorized(logger, refused.Message, args.RetryDelay.TotalMilliseconds);
+                    else
+                        LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "");
                     return default;
                 },
             })
@@ -178,7 +181,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
     {
         try
         {
-            return await AgentChannelClient.OpenAsync(http, address, token).ConfigureAwait(false);
+            return await AgentChannelClient.OpenAsync(http, address, token, options.Credential).ConfigureAwait(false);
         }
         catch (AgentChannelRefusedException e)
         {
@@ -284,6 +287,9 @@ internal sealed partial class MasterLink : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Registration attempt {Attempt} failed, next in {DelayMs:F0} ms: {Error}")]
     private static partial void LogRetry(ILogger logger, int attempt, double delayMs, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Refusal}; trying again in {DelayMs:F0} ms")]
+    private static partial void LogUnauthorized(ILogger logger, string refusal, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The master was silent for {Missed} ping periods; reconnecting")]
     private static partial void LogSilent(ILogger logger, int missed);

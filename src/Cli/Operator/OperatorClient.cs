@@ -11,10 +11,20 @@ internal static class OperatorClient
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    /// <summary>The masters to ask: --masters (or MESOS_HA_MASTERS), else 127.0.0.1:5050.</summary>
-    public static IReadOnlyList<string> Masters(ArgReader args) =>
-        (args.Optional("masters") ?? "127.0.0.1:5050")
-        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>
+    /// The masters to ask: --masters (or MESOS_HA_MASTERS), else 127.0.0.1:5050. Also reads the verb's
+    /// <c>--credential</c>: every request of this process to a master then carries it (HTTP Basic).
+    /// </summary>
+    public static IReadOnlyList<string> Masters(ArgReader args)
+    {
+        Credential = SecurityFlags.One(args);
+        if (Credential is not null && !Http.DefaultRequestHeaders.Contains("Authorization"))
+            Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", Credential.BasicHeader());
+        return (args.Optional("masters") ?? "127.0.0.1:5050").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The credential the verb was given (<c>--credential</c>), for the clients it makes itself (the driver).</summary>
+    public static Protocol.Security.Credential? Credential { get; private set; }
 
     /// <summary>/master/state of the leader (a follower's answer names it); throws a one-line error when nobody answers.</summary>
     public static async Task<JsonObject> LeaderStateAsync(IReadOnlyList<string> masters, CancellationToken token)

@@ -55,6 +55,11 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         }
         if (call is SchedulerCall.Subscribe subscribe)
         {
+            if (PrincipalMismatch(Security.HttpAuthentication.PrincipalOf(http), subscribe.Info.Principal) is { } mismatch)
+            {
+                await ErrorAsync(http, StatusCodes.Status400BadRequest, mismatch).ConfigureAwait(false);
+                return;
+            }
             await SubscribeAsync(http, subscribe, term.Value).ConfigureAwait(false);
             return;
         }
@@ -110,6 +115,13 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
     private IReadOnlyList<string> RolesOf(FrameworkId framework, IReadOnlyList<string> given) =>
         given.Count > 0 ? given
             : registry.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.Roles : [];
+
+    /// <summary>As Mesos: an authenticated framework must name its principal in FrameworkInfo, and the same one.</summary>
+    private static string? PrincipalMismatch(string? authenticated, string? claimed) =>
+        authenticated is null ? null
+        : claimed is null ? $"authenticated with principal '{authenticated}' but framework_info.principal is not set"
+        : claimed != authenticated ? $"framework_info.principal '{claimed}' differs from the authenticated principal '{authenticated}'"
+        : null;
 
     private async Task SubscribeAsync(HttpContext http, SchedulerCall.Subscribe call, long term)
     {

@@ -68,24 +68,23 @@ public sealed partial class Registry
         return touched.Count == 0 ? NoChange("the schedule is already this one") : Changed(With(machines: machines), [.. touched]);
     }
 
+    /// <summary>DRAINING machines go DOWN; one already DOWN is left as it is, so a retried call is unchanged rather than refused.</summary>
     private ApplyOutcome ApplyStartMaintenance(StartMaintenance c)
     {
         foreach (var id in c.Machines)
-        {
-            if (!Machines.TryGetValue(id, out var machine)) return Reject($"machine {id} is not in the maintenance schedule");
-            if (machine.Mode != MachineMode.Draining) return Reject($"machine {id} is not DRAINING (it is already DOWN)");
-        }
+            if (!Machines.ContainsKey(id)) return Reject($"machine {id} is not in the maintenance schedule");
+        var draining = c.Machines.Where(id => Machines[id].Mode == MachineMode.Draining).ToArray();
+        if (draining.Length == 0) return NoChange("the machines are already DOWN");
         var machines = Machines;
         var agents = Agents;
         var touched = new List<RegistryKey>();
-        foreach (var id in c.Machines)
+        foreach (var id in draining)
         {
             machines = machines.SetItem(id, Machines[id] with { Mode = MachineMode.Down, Statuses = [] });
             touched.Add(KeyOf(id));
         }
-        var down = c.Machines.ToArray();
         // The agents on them leave the registry (as Mesos removes them); each may come back, with its id, once its machine is UP.
-        foreach (var agent in Agents.Values.Where(a => a.Status != AgentStatus.Gone && down.Any(m => m.Holds(a.Info))))
+        foreach (var agent in Agents.Values.Where(a => a.Status != AgentStatus.Gone && draining.Any(m => m.Holds(a.Info))))
         {
             agents = agents.Remove(agent.Info.Id);
             touched.Add(KeyOf(agent.Info.Id));
@@ -93,12 +92,16 @@ public sealed partial class Registry
         return Changed(With(agents: agents, machines: machines), [.. touched]);
     }
 
+    /// <summary>DOWN machines come back UP; one already UP (out of the schedule) is left as it is, so a retried call is unchanged.</summary>
     private ApplyOutcome ApplyStopMaintenance(StopMaintenance c)
     {
         foreach (var id in c.Machines)
-            if (!Machines.TryGetValue(id, out var machine) || machine.Mode != MachineMode.Down)
+            if (Machines.TryGetValue(id, out var machine) && machine.Mode != MachineMode.Down)
                 return Reject($"machine {id} is not DOWN");
-        return Changed(With(machines: Machines.RemoveRange(c.Machines)), [.. c.Machines.Select(KeyOf)]);
+        var down = c.Machines.Where(Machines.ContainsKey).ToArray();
+        return down.Length == 0
+            ? NoChange("the machines are already UP")
+            : Changed(With(machines: Machines.RemoveRange(down)), [.. down.Select(KeyOf)]);
     }
 
     private ApplyOutcome ApplyInverseOfferStatus(SetInverseOfferStatus c)
