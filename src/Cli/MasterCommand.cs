@@ -63,6 +63,7 @@ internal static class MasterCommand
             HttpPort = http.Port,
             EnableBenchEndpoints = args.Flag("enable-bench"),
             Authentication = SecurityFlags.MasterOptions(args),
+            Acls = SecurityFlags.Acls(args),
             Leader = new LeaderShellOptions { RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null },
             SchedulerApi = new Master.Scheduler.SchedulerApiOptions
             {

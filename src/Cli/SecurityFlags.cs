@@ -18,7 +18,21 @@ internal static class SecurityFlags
         Declare.Flag("authenticate-http-readonly", "read endpoints (state, metrics, maintenance status) need credentials"),
         Declare.Flag("authenticate-http-readwrite", "the operator API and every write endpoint need credentials"),
         Declare.Flag("authenticate-agents", "agents need credentials (their --credential) to register"),
+        Declare.Value("acls", "json|file", "who may do what, in Mesos' ACL format ({\"permissive\": ..., \"run_tasks\": [...]}), or a file holding it"),
     ];
+
+    public static Acls Acls(ArgReader args)
+    {
+        if (args.Optional("acls") is not { } text) return Protocol.Security.Acls.AllowAll;
+        try
+        {
+            return Protocol.Security.Acls.Load(text);
+        }
+        catch (AclException e)
+        {
+            throw new UsageException($"--acls {e.Message}");
+        }
+    }
 
     public static Option<string> Credential(string who) =>
         Declare.Value("credential", "file", $"{who}'s principal and secret: {{\"principal\": ..., \"secret\": ...}} or one 'principal secret' line");

@@ -46,7 +46,7 @@ public static partial class MasterHost
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, app.Lifetime.ApplicationStopping);
         var exitCode = 0;
         registry.Faulted += _ => { exitCode = 3; stop.Cancel(); };
-        Security.HttpAuthentication.Use(app, options.Authentication, loggerFactory.CreateLogger("Mesos.HA.Master.Authentication"));
+        Security.HttpAuthentication.Use(app, options.Authentication, options.Acls, loggerFactory.CreateLogger("Mesos.HA.Master.Authentication"));
         var router = new EffectRouter();
         // The composition root: the only place the master's shells get the real clock.
         var time = TimeProvider.System;
@@ -55,7 +55,7 @@ public static partial class MasterHost
         using var frameworks = new FrameworkHub(registry, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), time, options.SchedulerApi);
         router.Agents = agents;
         router.Frameworks = frameworks;
-        var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"));
+        var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), options.Acls);
         await using var leaders = new Operator.LeaderWatch(registry, time);
         new Operator.OperatorEndpoints(options, registry, shell, time).Map(app);
         using var metrics = new Operator.MasterMetrics(registry, shell, agents, frameworks, leaders, time);

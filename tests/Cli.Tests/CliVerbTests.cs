@@ -156,6 +156,7 @@ public sealed class CliVerbTests(ITestOutputHelper output)
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --authenticate-agents", "needs --credentials")]
     [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --credentials /no/such/credentials", "--credentials /no/such/credentials")]
     [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --credential /no/such/credential", "--credential /no/such/credential")]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --acls {\"run_task\":[]}", "unknown action 'run_task'")]
     [InlineData("state --masters 127.0.0.1:1 --credential /no/such/credential", "--credential /no/such/credential")]
     public async Task BadConfiguration_IsOneLine_AndExitsNonZero(string args, string expected)
     {

@@ -112,6 +112,80 @@ public sealed class AuthenticationEndToEndTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Acls_RefuseRolesUsersWritesAndEndpoints_ThePrincipalIsNotAllowed()
+    {
+        var root = Directory.CreateTempSubdirectory("mesos-ha-acls-").FullName;
+        var credentials = Path.Combine(root, "credentials");
+        var batch = new Credential("batch", "batch-Secret-2001");
+        await File.WriteAllTextAsync(credentials,
+            $"{Operator.Principal} {Operator.Secret}\n{Framework.Principal} {Framework.Secret}\n{batch.Principal} {batch.Secret}\n");
+        OwnerOnly(credentials);
+        var acls = Path.Combine(root, "acls.json");
+        await File.WriteAllTextAsync(acls, """
+            {"permissive": false,
+             "register_frameworks": [{"principals": {"values": ["web"]}, "roles": {"values": ["web"]}},
+                                     {"principals": {"values": ["batch"]}, "roles": {"values": ["batch"]}}],
+             "run_tasks": [{"principals": {"values": ["web"]}, "users": {"type": "ANY"}},
+                           {"principals": {"values": ["batch"]}, "users": {"type": "NONE"}}],
+             "update_weights": [{"principals": {"values": ["ops"]}, "roles": {"values": ["web"]}}],
+             "get_endpoints": [{"principals": {"values": ["ops"]}, "paths": {"values": ["/metrics/snapshot"]}}],
+             "register_agents": [{"principals": {"type": "ANY"}, "agents": {"type": "ANY"}}]}
+            """);
+        try
+        {
+            await using var cluster = new ClusterHarness(1, output, "--credentials", credentials, "--authenticate-http-frameworks",
+                "--authenticate-http-readwrite", "--acls", acls);
+            var m = (await cluster.LeaderAsync()).HttpAddress;
+            var agent = await cluster.StartAgentAsync("cpus:2;mem:256");
+
+            // A role the principal may not use: a stream holding one ERROR, and the driver stops with it.
+            var wrongRole = new RecordingScheduler();
+            await using (var refused = new MesosSchedulerDriver(wrongRole, new FrameworkInfo { Name = "wrong-role", Roles = ["batch"] }, [m],
+                             new SchedulerDriverOptions { Credential = Framework }))
+                Assert.Equal(DriverStatus.Aborted, await refused.RunAsync().WaitAsync(Wait));
+            Assert.Contains("Not authorized to use role 'batch'", wrongRole.LastError);
+
+            // A user the principal may not run tasks as: TASK_ERROR, and nothing reaches the agent.
+            var denied = new RecordingScheduler();
+            denied.Launch("forbidden", "echo must not run");
+            await using (var batchDriver = new MesosSchedulerDriver(denied, new FrameworkInfo { Name = "batch", Roles = ["batch"] }, [m],
+                             new SchedulerDriverOptions { Credential = batch }))
+            {
+                batchDriver.Start();
+                await denied.WaitAsync("the forbidden task's TASK_ERROR", () => denied.StatesOf("forbidden").Contains(TaskState.Error), Wait);
+                var error = denied.UpdatesOf("forbidden").Single();
+                Assert.Equal(("REASON_TASK_UNAUTHORIZED", $"Not authorized to launch as user '{Environment.UserName}'"), (error.Reason, error.Message));
+            }
+            Assert.Empty((await agent.TryTasksAsync())!);
+
+            // The allowed role and user run.
+            var allowed = new RecordingScheduler();
+            allowed.Launch("permitted", "echo allowed");
+            await using var webDriver = new MesosSchedulerDriver(allowed, new FrameworkInfo { Name = "web", Roles = ["web"] }, [m],
+                new SchedulerDriverOptions { Credential = Framework });
+            webDriver.Start();
+            await allowed.WaitAsync("the permitted task finishes", () => allowed.StatesOf("permitted").Contains(TaskState.Finished), Wait);
+
+            // Operator writes by role, endpoints by path: 403 where the ACLs say so, nothing changed.
+            const string weightsOf = """{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"ROLE","weight":3}]}}""";
+            using (var ok = await SendAsync(m, HttpMethod.Post, "/api/v1", weightsOf.Replace("ROLE", "web"), Operator)) Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            using (var no = await SendAsync(m, HttpMethod.Post, "/api/v1", weightsOf.Replace("ROLE", "batch"), Operator))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, no.StatusCode);
+                Assert.Contains("not authorized to update weights 'batch'", await no.Content.ReadAsStringAsync());
+            }
+            using (var weights = await SendAsync(m, HttpMethod.Post, "/api/v1", """{"type":"GET_WEIGHTS"}""", Operator))
+                Assert.DoesNotContain("batch", await weights.Content.ReadAsStringAsync());
+            using (var metrics = await SendAsync(m, HttpMethod.Get, "/metrics/snapshot", "", Operator)) Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+            using (var hidden = await SendAsync(m, HttpMethod.Get, "/metrics/snapshot", "", Framework)) Assert.Equal(HttpStatusCode.Forbidden, hidden.StatusCode);
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
     private static void OwnerOnly(string file)
     {
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);

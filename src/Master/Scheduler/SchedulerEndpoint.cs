@@ -16,7 +16,8 @@ namespace Mesos.HA.Master.Scheduler;
 /// 307 to the leader (503 when none is known); malformed calls get 400, calls of frameworks
 /// without a stream 403, other content types 415. A refused call changes nothing.
 /// </summary>
-public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shell, IRegistryLeadership registry, TimeProvider time, ILogger logger)
+public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shell, IRegistryLeadership registry, TimeProvider time, ILogger logger,
+    Protocol.Security.Acls? acls = null)
 {
     public const string Path = "/api/v1/scheduler";
     public const string StreamIdHeader = "Mesos-Stream-Id";
@@ -55,9 +56,17 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         }
         if (call is SchedulerCall.Subscribe subscribe)
         {
-            if (PrincipalMismatch(Security.HttpAuthentication.PrincipalOf(http), subscribe.Info.Principal) is { } mismatch)
+            var principal = Security.HttpAuthentication.PrincipalOf(http);
+            if (PrincipalMismatch(principal, subscribe.Info.Principal) is { } mismatch)
             {
                 await ErrorAsync(http, StatusCodes.Status400BadRequest, mismatch).ConfigureAwait(false);
+                return;
+            }
+            if (subscribe.Info.Roles.FirstOrDefault(role => !Acls.Allows("register_frameworks", principal, role)) is { } forbidden)
+            {
+                // As Mesos: a stream whose only event is ERROR.
+                LogUnauthorized(logger, principal ?? "(none)", "register_frameworks", forbidden);
+                await RefuseSubscriptionAsync(http, $"Not authorized to use role '{forbidden}'").ConfigureAwait(false);
                 return;
             }
             await SubscribeAsync(http, subscribe, term.Value).ConfigureAwait(false);
@@ -79,6 +88,14 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         {
             await ErrorAsync(http, StatusCodes.Status400BadRequest, $"'{StreamIdHeader}' does not match the framework's current subscription").ConfigureAwait(false);
             return;
+        }
+        if (call is SchedulerCall.Accept { Launches.Count: > 0 } accept && UnauthorizedUser(http, accept.Id) is { } user)
+        {
+            // As Mesos: the tasks end in TASK_ERROR (REASON_TASK_UNAUTHORIZED), nothing runs, and the offers go back.
+            foreach (var task in accept.Launches)
+                subscriber.Enqueue(SchedulerEventJson.Update(task.Id, null, TaskState.Error, null,
+                    $"Not authorized to launch as user '{user}'", "REASON_TASK_UNAUTHORIZED", time.GetUtcNow()));
+            call = accept with { Launches = [] };
         }
         var effects = await shell.RunInTermAsync(term.Value, Input(call), http.RequestAborted).ConfigureAwait(false);
         if (effects is null)
@@ -115,6 +132,19 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
     private IReadOnlyList<string> RolesOf(FrameworkId framework, IReadOnlyList<string> given) =>
         given.Count > 0 ? given
             : registry.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.Roles : [];
+
+    private Protocol.Security.Acls Acls => acls ?? Protocol.Security.Acls.AllowAll;
+
+    /// <summary>The user a framework's tasks run as (its FrameworkInfo's), when the ACLs do not let its principal run tasks as that user.</summary>
+    private string? UnauthorizedUser(HttpContext http, FrameworkId framework)
+    {
+        if (ReferenceEquals(Acls, Protocol.Security.Acls.AllowAll)) return null;
+        var user = registry.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.User : "";
+        var principal = Security.HttpAuthentication.PrincipalOf(http);
+        if (Acls.Allows("run_tasks", principal, user)) return null;
+        LogUnauthorized(logger, principal ?? "(none)", "run_tasks", user);
+        return user;
+    }
 
     /// <summary>As Mesos: an authenticated framework must name its principal in FrameworkInfo, and the same one.</summary>
     private static string? PrincipalMismatch(string? authenticated, string? claimed) =>
@@ -229,4 +259,7 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Framework {Framework} disconnected; its failover timeout runs")]
     private static partial void LogDisconnected(ILogger logger, string framework);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Principal {Principal} is not authorized to {Action} {Target}")]
+    private static partial void LogUnauthorized(ILogger logger, string principal, string action, string target);
 }

@@ -81,9 +81,9 @@ public static partial class HttpAuthentication
     /// <summary>The authenticated principal of the request; null when its realm needs none (or it gave none).</summary>
     public static string? PrincipalOf(HttpContext http) => http.Items.TryGetValue(PrincipalKey, out var principal) ? principal as string : null;
 
-    public static void Use(WebApplication app, HttpAuthenticationOptions options, ILogger logger)
+    public static void Use(WebApplication app, HttpAuthenticationOptions options, Acls acls, ILogger logger)
     {
-        if (!options.Any) return;
+        if (!options.Any && ReferenceEquals(acls, Acls.AllowAll)) return;
         app.Use(async (http, next) =>
         {
             var realm = RealmOf(http.Request.Method, http.Request.Path);
@@ -93,6 +93,14 @@ public static partial class HttpAuthentication
             if (known) http.Items[PrincipalKey] = presented!.Principal;
             if (!options.Requires(realm) || known)
             {
+                if (ForbiddenBy(acls, realm, http, known ? presented!.Principal : null) is { } refusal)
+                {
+                    LogForbidden(logger, http.Request.Method, http.Request.Path.Value ?? "", known ? presented!.Principal : "(none)", refusal);
+                    http.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    http.Response.ContentType = "text/plain; charset=utf-8";
+                    await http.Response.WriteAsync($"not authorized: {refusal}", http.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
                 await next(http).ConfigureAwait(false);
                 return;
             }
@@ -104,6 +112,29 @@ public static partial class HttpAuthentication
             await http.Response.WriteAsync($"authentication required (realm {NameOf(realm)})", http.RequestAborted).ConfigureAwait(false);
         });
     }
+
+    /// <summary>
+    /// The ACL a request of this realm needs, checked here because it holds for the whole endpoint: reads
+    /// (<c>get_endpoints</c>, by path, for the metrics), the agent channel (<c>register_agents</c>), the masters' membership and
+    /// step-down (<c>update_masters</c>, by Raft endpoint). The operator and scheduler APIs check their calls themselves.
+    /// </summary>
+    private static string? ForbiddenBy(Acls acls, Realm realm, HttpContext http, string? principal)
+    {
+        var path = http.Request.Path.Value ?? "";
+        var (action, target) = realm switch
+        {
+            // As Mesos, for the endpoints it guards so (metrics); state reads are not refused by path.
+            Realm.ReadOnly when path.StartsWith("/metrics", StringComparison.Ordinal) => ("get_endpoints", path),
+            Realm.Agents => ("register_agents", ""),
+            Realm.ReadWrite when path is Operator.MembershipEndpoints.MembersPath or Operator.MembershipEndpoints.StepDownPath =>
+                ("update_masters", http.Request.Query["raft"].ToString() is { Length: > 0 } raft ? raft : "leader"),
+            _ => ((string?)null, ""),
+        };
+        return action is null || acls.Allows(action, principal, target) ? null : $"{action} {(target.Length > 0 ? target : "")}".TrimEnd();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forbidden {Method} {Path} to principal {Principal}: {Refusal}")]
+    private static partial void LogForbidden(ILogger logger, string method, string path, string principal, string refusal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} {Path}: no valid credentials (principal {Principal}, realm {Realm})")]
     private static partial void LogRefused(ILogger logger, string method, string path, string principal, string realm);

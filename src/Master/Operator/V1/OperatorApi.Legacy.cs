@@ -42,6 +42,7 @@ public sealed partial class OperatorApi
                 return;
             }
             if (!await LeadingAsync(http).ConfigureAwait(false)) return;
+            if (await ForbiddenAsync(http, new OperatorCall.UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false)) return;
             if (await ChangeMaintenanceAsync(http, new UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false))
                 http.Response.StatusCode = StatusCodes.Status200OK;
         }
@@ -65,9 +66,19 @@ public sealed partial class OperatorApi
                 return;
             }
             if (!await LeadingAsync(http).ConfigureAwait(false)) return;
+            if (await ForbiddenAsync(http, down ? new OperatorCall.StartMaintenance(machines) : new OperatorCall.StopMaintenance(machines))
+                    .ConfigureAwait(false)) return;
             RegistryCommand change = down ? new StartMaintenance(machines) : new StopMaintenance(machines);
             if (await ChangeMaintenanceAsync(http, change).ConfigureAwait(false)) http.Response.StatusCode = StatusCodes.Status200OK;
         }
+    }
+
+    /// <summary>True, with 403 answered, when the ACLs do not allow the request's principal the change.</summary>
+    private async Task<bool> ForbiddenAsync(HttpContext http, OperatorCall change)
+    {
+        if (Forbidden(http, change) is not { } refusal) return false;
+        await ApiEncoding.ErrorAsync(http, StatusCodes.Status403Forbidden, refusal).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>True on the leader; otherwise 307 to the leader's same path (503 when none is known) and false.</summary>

@@ -194,6 +194,11 @@ public sealed partial class OperatorApi(
     /// </summary>
     private async Task WriteAsync(HttpContext http, OperatorCall call)
     {
+        if (Forbidden(http, call) is { } forbidden)
+        {
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status403Forbidden, forbidden).ConfigureAwait(false);
+            return;
+        }
         try
         {
             switch (call)
@@ -252,6 +257,41 @@ public sealed partial class OperatorApi(
             await NotLeaderAsync(http).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The ACL action a write needs and the objects it acts on; null when every object is allowed.</summary>
+    private string? Forbidden(HttpContext http, OperatorCall call)
+    {
+        var (action, targets) = call switch
+        {
+            OperatorCall.UpdateWeights w => ("update_weights", w.Weights.Select(x => x.Role)),
+            OperatorCall.UpdateQuota q => ("update_quotas", q.Quotas.Select(x => x.Role)),
+            OperatorCall.DrainAgent d => ("drain_agents", [d.Agent.Value]),
+            OperatorCall.DeactivateAgent d => ("drain_agents", [d.Agent.Value]),
+            OperatorCall.ReactivateAgent r => ("drain_agents", [r.Agent.Value]),
+            OperatorCall.MarkAgentGone g => ("mark_agents_gone", [g.Agent.Value]),
+            OperatorCall.UpdateMaintenanceSchedule u => ("update_maintenance_schedules", u.Windows.SelectMany(w => w.Machines).Select(MachineName)),
+            OperatorCall.StartMaintenance start => ("start_maintenances", start.Machines.Select(MachineName)),
+            OperatorCall.StopMaintenance stop => ("stop_maintenances", stop.Machines.Select(MachineName)),
+            _ => ((string?)null, Enumerable.Empty<string>()),
+        };
+        return action is null ? null : ForbiddenTarget(http, action, targets);
+    }
+
+    /// <summary>A refusal naming the first of <paramref name="targets"/> the request's principal may not act on, or null.</summary>
+    private string? ForbiddenTarget(HttpContext http, string action, IEnumerable<string> targets)
+    {
+        var principal = Security.HttpAuthentication.PrincipalOf(http);
+        foreach (var target in targets)
+            if (!options.Acls.Allows(action, principal, target))
+            {
+                LogForbidden(logger, principal ?? "(none)", action, target);
+                return $"principal '{principal ?? "(none)"}' is not authorized to {action.Replace('_', ' ')} '{target}'";
+            }
+        return null;
+    }
+
+    /// <summary>A machine as ACLs name it: its hostname, or its IP when it has none.</summary>
+    private static string MachineName(MachineId machine) => machine.Hostname.Length > 0 ? machine.Hostname : machine.Ip;
 
     private readonly SemaphoreSlim maintenanceWrites = new(1, 1);
 
@@ -377,6 +417,9 @@ public sealed partial class OperatorApi(
     }
 
     private Task NotLeaderAsync(HttpContext http) => ApiEncoding.NotLeaderAsync(http, registry.Leader, Path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Principal {Principal} is not authorized to {Action} {Target}")]
+    private static partial void LogForbidden(ILogger logger, string principal, string action, string target);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Operator call {Type}")]
     private static partial void LogCall(ILogger logger, string type);
