@@ -47,7 +47,12 @@ public class SeedSweepTests(ITestOutputHelper output)
     // reached the framework after it. Answers now stay with the state last acknowledged until the
     // agent's next update arrives (MasterCoreUpdateDeliveryTests), as Mesos' status_update_state does.
     [InlineData(100461)]
-    public void SeedThatFoundABug_Passes(int seed) => Passes(new SimulationOptions { Seed = seed });
+    public void SeedThatFoundABug_Passes(int seed)
+    {
+        // Without maintenance the seed draws its faults as when it found the bug; with it, the operator's calls join them.
+        Passes(new SimulationOptions { Seed = seed, Maintenance = false });
+        Passes(new SimulationOptions { Seed = seed });
+    }
 
     /// <summary>
     /// Five masters: the simulated registry once left an old-term leader believing it led after a new

@@ -6,9 +6,10 @@ namespace Mesos.HA.Simulation;
 /// <summary>
 /// One seeded run of a whole cluster in one process: masters, agents and frameworks on a simulated
 /// network and registry. A safety phase injects faults (crashes and restarts, partitions, dropped
-/// connections, latency spikes, duplicated and reordered calls) while frameworks launch and kill
-/// tasks; a healing phase ends every fault and must reach liveness: every agent and framework
-/// registered with the leader and every launched task's final state delivered and acknowledged.
+/// connections, latency spikes, duplicated and reordered calls, an operator's maintenance calls)
+/// while frameworks launch and kill tasks; a healing phase ends every fault, brings every machine UP,
+/// and must reach liveness: every agent and framework registered with the leader and every launched
+/// task's final state delivered and acknowledged.
 /// The chaos suite's checkers then judge the history.
 /// </summary>
 public sealed class Simulation
