@@ -210,8 +210,8 @@ public sealed class Simulation
         // options ask otherwise): the core cannot tell which machine an agent it has not heard from yet runs on.
         var leader = raft.HealthyLeader?.Node as SimMaster;
         HashSet<Protocol.AgentId> inSession = leader is null ? [] : [.. leader.AgentsInSession];
-        var downable = options.DownMachinesOfAgentsAwayFromTheLeader ? draining : [.. draining.Where(m => agents.All(a =>
-            !m.Id.Holds(a.Hostname, a.Ip) || a.Id is not { } id || !raft.Committed.Agents.ContainsKey(id) || inSession.Contains(id)))];
+        var downable = options.DownMachinesOfAgentsAwayFromTheLeader ? draining : [.. draining.Where(m => raft.Committed.Agents.Values
+            .Where(a => a.Status != AgentStatus.Gone && m.Id.Holds(a.Info)).All(a => inSession.Contains(a.Info.Id)))];
         if (downable.Length > 0) possible.Add((3, () => new StartMaintenance([loop.Pick(downable).Id])));
         if (down.Length > 0) possible.Add((2, () => new StopMaintenance([loop.Pick(down).Id])));
         if (draining.Length > 0)
