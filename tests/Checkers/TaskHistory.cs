@@ -12,6 +12,7 @@ public sealed class TaskHistory
     private readonly Dictionary<string, List<string>> updates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> runsOnAgents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> terminalOnAgents = new(StringComparer.Ordinal);
+    private readonly HashSet<string> removedWithTheirAgents = new(StringComparer.Ordinal);
 
     public void Launched(string task)
     {
@@ -25,6 +26,16 @@ public sealed class TaskHistory
             if (!updates.TryGetValue(task, out var heard)) updates[task] = heard = [];
             heard.Add(state);
         }
+    }
+
+    /// <summary>
+    /// The task's agent was removed (its machine went DOWN for maintenance): the master's TASK_GONE, or
+    /// from a master that no longer knows the agent TASK_UNKNOWN, is the framework's final word,
+    /// whatever the agent recorded after it was cut off.
+    /// </summary>
+    public void RemovedWithItsAgent(string task)
+    {
+        lock (gate) removedWithTheirAgents.Add(task);
     }
 
     /// <summary>An agent ran the task once more (one run directory).</summary>
@@ -57,6 +68,7 @@ public sealed class TaskHistory
             foreach (var (task, heard) in updates) copy.updates[task] = [.. heard];
             foreach (var (task, n) in runsOnAgents) copy.runsOnAgents[task] = n;
             foreach (var (task, state) in terminalOnAgents) copy.terminalOnAgents[task] = state;
+            copy.removedWithTheirAgents.UnionWith(removedWithTheirAgents);
         }
         return copy;
     }
@@ -101,7 +113,8 @@ public sealed class TaskHistory
     /// Every task the framework launched reached it in a terminal state — or, for a task that never ran
     /// on any agent (its launch was lost with a call, a leader or an agent), a last word of TASK_UNKNOWN
     /// (no master knows it) or TASK_UNREACHABLE (it was placed on an agent that never came back: one
-    /// admitted while its process died before hearing so, which restarts under a new id, as Mesos' does).
+    /// admitted while its process died before hearing so, which restarts under a new id, as Mesos' does),
+    /// or TASK_UNKNOWN for a task whose agent was removed with its machine (<see cref="RemovedWithItsAgent"/>).
     /// </summary>
     public CheckResult EveryFinalStateReachedTheFramework()
     {
@@ -128,7 +141,8 @@ public sealed class TaskHistory
 
     private bool FinalStateHeard(string task) =>
         updates.TryGetValue(task, out var q)
-        && (q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(task) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE"));
+        && (q.Any(IsTerminal) || (!runsOnAgents.ContainsKey(task) && q.LastOrDefault() is "TASK_UNKNOWN" or "TASK_UNREACHABLE")
+            || (removedWithTheirAgents.Contains(task) && q.LastOrDefault() is "TASK_UNKNOWN"));
 
     /// <summary>
     /// A task's end is final: once the framework heard it FINISHED, FAILED, KILLED, ERROR, DROPPED or
@@ -153,13 +167,15 @@ public sealed class TaskHistory
 
     /// <summary>
     /// Where an agent's own update log says how a task ended, the framework heard exactly that (it may
-    /// also have heard TASK_LOST or TASK_UNREACHABLE while the agent was away, but not only that).
+    /// also have heard TASK_LOST or TASK_UNREACHABLE while the agent was away, but not only that) —
+    /// unless the master ended the task by removing its agent (<see cref="RemovedWithItsAgent"/>): the
+    /// agent, shut out, records its tasks' ends afterwards, and no master forwards them.
     /// </summary>
     public CheckResult FrameworkHeardWhatAgentsRecorded()
     {
         lock (gate)
         {
-            var conflicts = terminalOnAgents.Where(t => launches.ContainsKey(t.Key)
+            var conflicts = terminalOnAgents.Where(t => launches.ContainsKey(t.Key) && !removedWithTheirAgents.Contains(t.Key)
                     && !(updates.TryGetValue(t.Key, out var heard) && heard.Contains(t.Value)))
                 .OrderBy(t => t.Key, StringComparer.Ordinal)
                 .Select(t => $"{t.Key}: agent {t.Value}, framework [{UpdatesOf(t.Key)}]").ToArray();

@@ -15,5 +15,6 @@ public class DeterminismTests
         Assert.Equal((first.Digest, first.Events, first.HistoryLines), (second.Digest, second.Events, second.HistoryLines));
         Assert.NotEqual(first.Digest, other.Digest);
         Assert.True(first.Passed, first.Summary());
+        Assert.True(first.MaintenanceChanges > 0, $"the seed should change the maintenance schedule: {first.Summary()}");
     }
 }

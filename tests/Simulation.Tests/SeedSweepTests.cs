@@ -22,7 +22,8 @@ public class SeedSweepTests(ITestOutputHelper output)
         var ordered = reports.OrderBy(r => r.Seed).ToArray();
         var failed = ordered.Where(r => !r.Passed).ToArray();
         output.WriteLine($"{count} seeds: {count - failed.Length} passed; faults {ordered.Sum(r => r.Faults)}, terms {ordered.Sum(r => r.Terms)}, " +
-            $"tasks {ordered.Sum(r => r.TasksLaunched)}, offers {ordered.Sum(r => r.Offers)}, simulated {ordered.Sum(r => r.SimulatedMs) / 1000} s; " +
+            $"tasks {ordered.Sum(r => r.TasksLaunched)}, offers {ordered.Sum(r => r.Offers)}, maintenance schedules {ordered.Sum(r => r.MaintenanceChanges)} " +
+            $"(in {ordered.Count(r => r.MaintenanceChanges > 0)} seeds), inverse offers {ordered.Sum(r => r.InverseOffers)}, simulated {ordered.Sum(r => r.SimulatedMs) / 1000} s; " +
             $"healing took {ordered.Min(r => r.HealedAfterMs)}-{ordered.Max(r => r.HealedAfterMs)} ms");
         Assert.True(failed.Length == 0,
             $"{failed.Length} of {count} seeds broke an invariant (replay one with `mesos-ha simulate --seed S --trace`):\n"
@@ -30,6 +31,8 @@ public class SeedSweepTests(ITestOutputHelper output)
         // A sweep that injected nothing or ran nothing would pass vacuously.
         Assert.All(ordered, r => Assert.True(r.Faults > 0 && r.TasksLaunched > 0 && r.Offers > 0, $"seed {r.Seed} did nothing: {r.Summary()}"));
         Assert.True(ordered.Count(r => r.Terms > 1) > count / 2, "most seeds should see the leader change");
+        Assert.True(ordered.Count(r => r.MaintenanceChanges > 0) > count / 2, "most seeds should see the maintenance schedule change");
+        Assert.True(ordered.Sum(r => r.InverseOffers) > 0, "some seed should send inverse offers");
     }
 
     /// <summary>Seeds that found bugs, pinned (each is also a core test): they pass now and must go on passing.</summary>
@@ -44,7 +47,12 @@ public class SeedSweepTests(ITestOutputHelper output)
     // reached the framework after it. Answers now stay with the state last acknowledged until the
     // agent's next update arrives (MasterCoreUpdateDeliveryTests), as Mesos' status_update_state does.
     [InlineData(100461)]
-    public void SeedThatFoundABug_Passes(int seed) => Passes(new SimulationOptions { Seed = seed });
+    public void SeedThatFoundABug_Passes(int seed)
+    {
+        // Without maintenance the seed draws its faults as when it found the bug; with it, the operator's calls join them.
+        Passes(new SimulationOptions { Seed = seed, Maintenance = false });
+        Passes(new SimulationOptions { Seed = seed });
+    }
 
     /// <summary>
     /// Five masters: the simulated registry once left an old-term leader believing it led after a new

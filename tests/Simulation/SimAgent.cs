@@ -28,12 +28,18 @@ public sealed class SimAgent : SimNode, IAgentEdges
     private SimConnection? connection;
     private bool registered;
     private bool shutDown;
+    private bool linkEnded;
     private long lastHeard;
     private long backoffMs;
     private int nextMaster;
 
-    public SimAgent(string name, SimLoop loop, SimNetwork network, IReadOnlyList<SimMaster> masters, TaskHistory history, string resources) : base(name)
+    private readonly TaskHistory history;
+
+    public SimAgent(string name, string ip, SimLoop loop, SimNetwork network, IReadOnlyList<SimMaster> masters, TaskHistory history, string resources)
+        : base(name)
     {
+        Ip = ip;
+        this.history = history;
         this.loop = loop;
         this.network = network;
         this.masters = masters;
@@ -53,6 +59,18 @@ public sealed class SimAgent : SimNode, IAgentEdges
 
     public AgentId? Id => runner?.Core.Info?.Id;
 
+    /// <summary>The host's name (the node's), which maintenance names its machine by.</summary>
+    public string Hostname => options.Hostname;
+
+    /// <summary>The host's IP, which maintenance may name its machine by too.</summary>
+    public string Ip { get; }
+
+    /// <summary>The address a master sees it at (<c>ip:port</c>, as the agent hub makes it).</summary>
+    public string Endpoint => $"{Ip}:{options.HttpPort}";
+
+    /// <summary>The process ended as told by a master (it does not restart by itself): why.</summary>
+    public string? ShutDownBecause { get; private set; }
+
     public bool Registered => registered && connection is not null;
 
     /// <summary>The master this agent's session is with (when registered).</summary>
@@ -66,6 +84,7 @@ public sealed class SimAgent : SimNode, IAgentEdges
 
     public void Start()
     {
+        linkEnded = false;
         runner = new AgentRunner(new AgentCore(options, loop.NextGuid), disk, tasks, this);
         Feed(disk.Recover());
         if (!Up) return; // died during its recovery
@@ -124,9 +143,32 @@ public sealed class SimAgent : SimNode, IAgentEdges
         tasks.PowerLoss();
     }
 
+    /// <summary>
+    /// Its machine is back UP: the agent stopped for maintenance is started again (its machine's operator
+    /// does so) — as a new agent, its state discarded as Mesos' agent does after its master shut it down,
+    /// or with <paramref name="keepState"/> from what its disk kept, as this product's agent does (its
+    /// old tasks' ends then reach frameworks that heard them GONE: see the skipped MaintenanceBugTests).
+    /// </summary>
+    public void StartAfterMaintenance(bool keepState)
+    {
+        if (Up || (!shutDown && ShutDownBecause is null)) return; // still running (shutting down), or never told to stop
+        loop.Record($"{Name} started again after maintenance{(keepState ? ", from its checkpoint" : ", as a new agent")}");
+        shutDown = false;
+        ShutDownBecause = null;
+        if (!keepState)
+        {
+            // Its tasks went with it: a master that still knows them said TASK_GONE, one that does not says TASK_UNKNOWN.
+            foreach (var task in disk.Tasks) history.RemovedWithItsAgent(task);
+            disk.Forget();
+            tasks.PowerLoss();
+        }
+        Restart();
+    }
+
     public void Restart()
     {
-        if (Up || shutDown) return;
+        // Told to shut down (it may have died before it finished): it stays down until its machine is back.
+        if (Up || shutDown || ShutDownBecause is not null) return;
         loop.Record($"restart {Name}");
         Up = true;
         backoffMs = 0;
@@ -149,6 +191,7 @@ public sealed class SimAgent : SimNode, IAgentEdges
         connection = null;
         if (registered) Feed(new LinkLost());
         registered = false;
+        if (linkEnded) return; // told to shut down: as the real link, it never connects again
         backoffMs = backoffMs == 0 ? 50 : Math.Min(backoffMs * 2, 2000);
         var incarnation = Incarnation;
         loop.On(this, loop.Between((int)(backoffMs / 2), (int)backoffMs), () =>
@@ -182,8 +225,11 @@ public sealed class SimAgent : SimNode, IAgentEdges
             case Ping ping:
                 network.Send(c, this, new Pong(ping.Sequence));
                 break;
-            case ShutdownAgent:
-                // Also in answer to a registration: the master declared this agent gone.
+            case ShutdownAgent shutdown:
+                // Also in answer to a registration: the master declared this agent gone, or its machine is DOWN.
+                loop.Record($"{Name} told to shut down: {shutdown.Reason}");
+                ShutDownBecause ??= shutdown.Reason;
+                linkEnded = true;
                 Feed(new FromMaster((AgentMessage)message));
                 break;
             case RunTask or KillTask or AcknowledgeUpdate when registered:

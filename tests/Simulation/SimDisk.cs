@@ -83,6 +83,19 @@ public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
         runs.TryGetValue(run.RunId, out var files) ? files : throw new IOException($"run {run.RunId} has no checkpoint");
 
     /// <summary>The machine went down: unflushed writes kept in part, or lost.</summary>
+    /// <summary>
+    /// The agent's state is discarded (as Mesos' agent removes its <c>latest</c> symlink when its master
+    /// shuts it down): its next start registers a new agent, with none of the old runs.
+    /// </summary>
+    /// <summary>The tasks of the runs on this disk.</summary>
+    public IEnumerable<string> Tasks => runs.Values.Select(r => r.Checkpoint.Task.Task.Value);
+
+    public void Forget()
+    {
+        info = null;
+        runs.Clear();
+    }
+
     public void PowerLoss()
     {
         var lost = 0;

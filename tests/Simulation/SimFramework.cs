@@ -73,6 +73,11 @@ public sealed class SimFramework : SimNode
 
     public int Live => live.Count;
 
+    /// <summary>Inverse offers received, and how many of them it accepted, declined or let be.</summary>
+    public (int Received, int Accepted, int Declined, int Ignored, int Rescinded) InverseOffers => (inverseReceived, accepted, declined, ignored, rescinded);
+
+    private int inverseReceived, accepted, declined, ignored, rescinded;
+
     /// <summary>Set when a master refused this framework for good (its driver aborted).</summary>
     public string? Aborted { get; private set; }
 
@@ -161,6 +166,13 @@ public sealed class SimFramework : SimNode
             case NotifyUpdate u:
                 Update(u.Update);
                 break;
+            case NotifyInverseOffers i:
+                Answer(i.InverseOffers);
+                break;
+            case NotifyInverseOfferRescinded r:
+                rescinded++;
+                loop.Record($"{Name} inverse offer {r.InverseOfferId} rescinded");
+                break;
             case NotifyError error:
                 Aborted = error.Message;
                 loop.Record($"{Name} aborted: {error.Message}");
@@ -216,8 +228,14 @@ public sealed class SimFramework : SimNode
     /// <summary>An event as the HTTP edge would write it and the driver read it back.</summary>
     private static DriverEvent EventOf(Effect effect) => effect switch
     {
-        SendOffers o => new OffersEvent([.. o.Offers.Select(x => new Driver.Offer(x.Id.Value, x.Framework.Value, x.Agent.Value, "", x.Resources, x.Role))]),
+        SendOffers o => new OffersEvent([.. o.Offers.Select(x => new Driver.Offer(x.Id.Value, x.Framework.Value, x.Agent.Value, "", x.Resources, x.Role)
+        {
+            Unavailability = x.Unavailability is { } u ? Unavailable(u) : null,
+        })]),
         RescindOffer r => new RescindEvent(r.Offer.Value),
+        SendInverseOffers i => new InverseOffersEvent([.. i.InverseOffers.Select(x =>
+            new Driver.InverseOffer(x.Id.Value, x.Framework.Value, x.Agent.Value, Unavailable(x.Unavailability)))]),
+        RescindInverseOffer r => new RescindInverseOfferEvent(r.InverseOffer.Value),
         ForwardUpdate u => new UpdateEvent(new Driver.TaskUpdate(u.Task.Value, u.State, u.Agent.Value, u.Message, "", "SOURCE_EXECUTOR", u.Uuid.ToString(), 0)),
         SendUpdate u => new UpdateEvent(new Driver.TaskUpdate(u.Task.Value, u.State, null, u.Message, u.Reason, "SOURCE_MASTER", null, 0)),
         AgentLost a => new FailureEvent(a.Agent.Value, null, 0),
@@ -225,6 +243,10 @@ public sealed class SimFramework : SimNode
         ExecutorLost e => new FailureEvent(e.Agent.Value, e.Executor, e.Status),
         _ => DriverHeartbeat.Instance,
     };
+
+    /// <summary>An unavailability as the v1 JSON carries it (nanoseconds) and the driver reads it.</summary>
+    private static Driver.Unavailability Unavailable(Unavailability u) =>
+        new(DateTimeOffset.UnixEpoch.AddTicks(u.StartNs / 100), u.DurationNs is { } d ? TimeSpan.FromTicks(d / 100) : null);
 
     /// <summary>A call as the HTTP edge would parse it into the master core's input.</summary>
     private static FrameworkInput InputOf(FrameworkId framework, DriverCall call) => call switch
@@ -239,6 +261,8 @@ public sealed class SimFramework : SimNode
         ReconcileCall r => new ReconcileTasks(framework, [.. r.Tasks.Select(t => (new TaskId(t.TaskId), t.AgentId is { } agent ? new AgentId(agent) : (AgentId?)null))]),
         MessageCall m => new Master.Core.FrameworkMessage(framework, new AgentId(m.AgentId), m.ExecutorId, m.Data),
         TeardownCall => new TeardownFramework(framework),
+        AcceptInverseOffersCall a => new InverseOffersAnswered(framework, [.. a.InverseOfferIds.Select(o => new OfferId(o))], Accept: true, a.Filters?.RefuseFor),
+        DeclineInverseOffersCall d => new InverseOffersAnswered(framework, [.. d.InverseOfferIds.Select(o => new OfferId(o))], Accept: false, d.Filters?.RefuseFor),
         _ => throw new ArgumentOutOfRangeException(nameof(call), call.GetType().Name),
     };
 
@@ -262,10 +286,38 @@ public sealed class SimFramework : SimNode
         }
     }
 
+    /// <summary>
+    /// Each inverse offer accepted or declined (with a refusal of a few seconds, or the default), or let
+    /// be: a scheduler may ignore them, and the master must go on regardless.
+    /// </summary>
+    private void Answer(IReadOnlyList<Driver.InverseOffer> inverseOffers)
+    {
+        foreach (var inverse in inverseOffers)
+        {
+            inverseReceived++;
+            var filters = loop.Chance(0.5) ? new Driver.Filters(TimeSpan.FromMilliseconds(loop.Between(0, 5000))) : null;
+            var answer = loop.Between(0, 9);
+            loop.Record($"{Name} inverse offer {inverse.Id} for {inverse.AgentId}: {(answer < 4 ? "accept" : answer < 8 ? "decline" : "ignore")}");
+            if (answer < 4)
+            {
+                accepted++;
+                Decide(new AcceptInverseOffersCalled([inverse.Id], filters));
+            }
+            else if (answer < 8)
+            {
+                declined++;
+                Decide(new DeclineInverseOffersCalled([inverse.Id], filters));
+            }
+            else ignored++;
+        }
+    }
+
     private void Update(Driver.TaskUpdate update)
     {
         var task = new TaskId(update.TaskId);
         history.Update(update.TaskId, update.State.MesosName());
+        // Its agent was removed with its machine taken DOWN (the only removal here: these frameworks are partition-aware).
+        if (update.State == TaskState.Gone && update.Reason == "REASON_AGENT_REMOVED") history.RemovedWithItsAgent(update.TaskId);
         // TASK_UNKNOWN: no master knows the task (its launch was lost); it is not running, so it is not waited for.
         if (update.State.IsTerminal() || update.State == TaskState.Unknown) live.Remove(task);
         else if (update.AgentId is { } agent) live[task] = new AgentId(agent); // running, even one given up as unknown (a late launch): watched again

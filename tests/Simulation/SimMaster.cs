@@ -1,3 +1,4 @@
+using Mesos.HA.Checkers;
 using Mesos.HA.Master;
 using Mesos.HA.Master.Agents;
 using Mesos.HA.Master.Core;
@@ -43,6 +44,9 @@ public sealed class SimMaster : SimNode
     private readonly Dictionary<AgentId, (SimConnection Connection, long Term)> sessions = [];
     private readonly Dictionary<FrameworkId, Stream> streams = [];
     private Leadership? current;
+    private readonly Queue<(RegistryCommand Change, Action<string?> Done)> maintenanceWrites = new();
+    private bool maintenanceWriting;
+    private Action<string?>? maintenanceWriteEnds;
 
     public SimMaster(string name, SimLoop loop, SimNetwork network, SimRaft raft, SimMasterOptions options) : base(name)
     {
@@ -65,6 +69,12 @@ public sealed class SimMaster : SimNode
 
     public long? LeadingTerm => current?.Term;
 
+    /// <summary>Set when the core threw while deciding an operator's change (the run fails with it).</summary>
+    public string? CoreFailure { get; private set; }
+
+    /// <summary>Where the run records maintenance as the leaders decided it (offers, inverse offers, launches, agents' machines).</summary>
+    public MaintenanceHistory? Maintenance { get; init; }
+
     /// <summary>Agents holding a session with this master in its current term.</summary>
     public IEnumerable<AgentId> AgentsInSession => sessions.Where(s => s.Value.Term == current?.Term).Select(s => s.Key);
 
@@ -82,6 +92,12 @@ public sealed class SimMaster : SimNode
         current = null;
         sessions.Clear();
         streams.Clear();
+        // The operator's calls in flight get no answer (their connections died with the process).
+        var pending = maintenanceWrites.ToArray();
+        maintenanceWrites.Clear();
+        maintenanceWriting = false;
+        maintenanceWriteEnds?.Invoke("the master died");
+        foreach (var (_, done) in pending) done("the master died");
         network.Crashed(this);
         raft.Crashed(Member);
     }
@@ -140,6 +156,7 @@ public sealed class SimMaster : SimNode
         {
             UnreachableAgents = [.. snapshot.Agents.Values.Where(a => a.Status == AgentStatus.Unreachable).Select(a => a.Info.Id)
                 .OrderBy(a => a.Value, StringComparer.Ordinal)],
+            Machines = snapshot.ScheduledMachines(),
         }, null);
         var incarnation = Incarnation;
         void Periodic(long everyMs, Action<Leadership> work)
@@ -161,6 +178,7 @@ public sealed class SimMaster : SimNode
         if (current is not { } leadership || leadership.Term > term) return; // as the leader shell: no term up to T is led any more
         current = null;
         leadership.Stop();
+        maintenanceWriteEnds?.Invoke("the leadership ended");
         foreach (var (agent, session) in sessions.Where(s => s.Value.Term <= term).ToArray())
         {
             network.Send(session.Connection, this, new NotLeader(null));
@@ -182,7 +200,96 @@ public sealed class SimMaster : SimNode
         loop.RecordInput(this, leadership.Term, input);
         var effects = leadership.Core.Handle(input, loop.Now);
         leadership.Journal?.Decided(loop.Now, input, effects);
+        if (Maintenance is { } history)
+        {
+            // Judged when decided (against the schedule committed by then), recorded only once sent: a
+            // decision whose effects never left (its leadership ended first) offered nothing.
+            var at = history.Now();
+            foreach (var effect in effects)
+                if (effect is SendOffers or SendInverseOffers or LaunchTask) leadership.DecidedAt[effect] = at;
+        }
         return effects;
+    }
+
+    private void Sent(Leadership leadership, Effect effect)
+    {
+        if (Maintenance is not { } history || !leadership.DecidedAt.Remove(effect, out var at)) return;
+        switch (effect)
+        {
+            case SendOffers o:
+                foreach (var offer in o.Offers) history.Offered(at, offer.Id.Value, offer.Agent.Value, offer.Unavailability?.StartNs, offer.Unavailability?.DurationNs);
+                break;
+            case SendInverseOffers i:
+                foreach (var inverse in i.InverseOffers)
+                    history.InverseOffered(at, inverse.Framework.Value, inverse.Agent.Value, inverse.Unavailability.StartNs, inverse.Unavailability.DurationNs);
+                break;
+            case LaunchTask l:
+                history.Launched(at, l.Task.Id.Value, l.Agent.Value);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// An operator's change of the maintenance schedule, as the operator API does it: written to the
+    /// registry by this master while it leads, then its core is told the schedule the registry holds
+    /// now; one change at a time. <paramref name="done"/> hears null once the core was told, or why not.
+    /// </summary>
+    public void ChangeMaintenance(RegistryCommand change, Action<string?> done)
+    {
+        maintenanceWrites.Enqueue((change, done));
+        if (!maintenanceWriting) NextMaintenanceWrite();
+    }
+
+    private void NextMaintenanceWrite()
+    {
+        if (!maintenanceWrites.TryDequeue(out var write))
+        {
+            maintenanceWriting = false;
+            return;
+        }
+        maintenanceWriting = true;
+        var incarnation = Incarnation;
+        var finished = false;
+        void Finish(string? outcome)
+        {
+            if (finished) return;
+            finished = true;
+            maintenanceWriteEnds = null;
+            write.Done(outcome);
+            if (Incarnation == incarnation) NextMaintenanceWrite();
+        }
+        // A proposal its leader lost in an election is never answered (as Raft's): the leadership's end answers it.
+        maintenanceWriteEnds = Finish;
+        if (!Up || current is not { } leadership || !Member.IsLeader)
+        {
+            Finish("not the leader");
+            return;
+        }
+        Member.ProposeAsync(write.Change).ContinueWith(t =>
+        {
+            if (Incarnation != incarnation || !Up) Finish("the master died");
+            else if (!t.IsCompletedSuccessfully) Finish("the write's outcome is unknown");
+            else if (!t.Result.Succeeded) Finish($"refused: {t.Result.Message}");
+            else if (current != leadership) Finish("the leadership ended");
+            else
+            {
+                try
+                {
+                    Decide(leadership, new MaintenanceUpdated(Member.LocalRegistry.ScheduledMachines()), effects =>
+                    {
+                        if (effects is not null) loop.Record($"{Name} maintenance effects: {string.Join(", ", effects.Select(e => e.GetType().Name))}");
+                        Finish(effects is null ? "the leadership ended" : null);
+                    });
+                }
+                catch (Exception e)
+                {
+                    // Thrown here it would vanish into the continuation's task: the run reports it instead.
+                    loop.Record($"{Name} core threw on MaintenanceUpdated: {e}");
+                    CoreFailure ??= $"{Name} term {leadership.Term}: MaintenanceUpdated threw {e.GetType().Name}: {e.Message}";
+                    Finish($"the core threw {e.GetType().Name}");
+                }
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Feeds one input to the core and queues its effects behind earlier decisions'; <paramref name="done"/> hears the effects once they left (null: the leadership ended).</summary>
@@ -210,16 +317,24 @@ public sealed class SimMaster : SimNode
             if (leadership.Queue.TryDequeue(out var decision)) step = leadership.Sender!.SendAsync(decision);
             else if (leadership.Settled) return;
             else step = Settle(leadership);
+            if (step.IsFaulted) Faulted(leadership, step);
             if (!step.IsCompleted)
             {
                 leadership.Sending = true;
-                step.ContinueWith(_ => { leadership.Sending = false; Pump(leadership); },
+                step.ContinueWith(t => { if (t.IsFaulted) Faulted(leadership, t); leadership.Sending = false; Pump(leadership); },
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 return;
             }
         }
         leadership.Sender!.AbandonAll();
         while (leadership.Queue.TryDequeue(out var abandoned)) abandoned.Abandon();
+    }
+
+    /// <summary>A step of the sender threw (the core, or carrying out an effect): the run reports it, as the leader shell would crash.</summary>
+    private void Faulted(Leadership leadership, Task step)
+    {
+        loop.Record($"{Name} term {leadership.Term}: the sender failed: {step.Exception?.GetBaseException()}");
+        CoreFailure ??= $"{Name} term {leadership.Term}: the sender failed: {step.Exception?.GetBaseException().Message}";
     }
 
     private async Task Settle(Leadership leadership)
@@ -274,9 +389,10 @@ public sealed class SimMaster : SimNode
     private void Publish(Leadership leadership, Effect effect)
     {
         loop.OnLoopThread("the master's sender");
+        Sent(leadership, effect);
         switch (effect)
         {
-            case LaunchTask or CoreKill or ForwardAcknowledgement or SendExecutorMessage or StopExecutor:
+            case LaunchTask or CoreKill or ForwardAcknowledgement or SendExecutorMessage or StopExecutor or StopAgent:
                 var (agent, message) = AgentWire.MessageOf(effect)!.Value;
                 ToAgent(leadership, agent, message);
                 break;
@@ -284,7 +400,7 @@ public sealed class SimMaster : SimNode
                 ToFramework(leadership, framework, effect);
                 break;
             case AgentLost lost:
-                foreach (var framework in streams.Keys.Order().ToArray()) ToFramework(leadership, framework, lost);
+                foreach (var framework in streams.Keys.OrderBy(f => f.Value, StringComparer.Ordinal).ToArray()) ToFramework(leadership, framework, lost);
                 if (sessions.TryGetValue(lost.Agent, out var session) && session.Term == leadership.Term)
                 {
                     sessions.Remove(lost.Agent);
@@ -354,11 +470,11 @@ public sealed class SimMaster : SimNode
         switch (registration)
         {
             case RegisterAgent fresh:
-                info = new AgentInfo(new AgentId($"{loop.NextHex(16)}-S0"), fresh.Hostname, connection.Opener.Name, fresh.Resources, fresh.Attributes);
+                info = new AgentInfo(new AgentId($"{loop.NextHex(16)}-S0"), fresh.Hostname, EndpointOf(connection), fresh.Resources, fresh.Attributes);
                 input = new AgentRegistering(info);
                 break;
             case ReregisterAgent back:
-                info = back.Info;
+                info = back.Info with { Endpoint = EndpointOf(connection) };
                 var known = Member.LocalRegistry.Agents.GetValueOrDefault(info.Id);
                 if (known?.Status == AgentStatus.Gone)
                 {
@@ -371,6 +487,14 @@ public sealed class SimMaster : SimNode
             default:
                 return;
         }
+        if (Member.LocalRegistry.MachineOf(info) is { Mode: MachineMode.Down } down)
+        {
+            // As the agent hub: an agent on a machine in maintenance is told to shut down; it may come back once the machine is UP.
+            network.Send(connection, this, new ShutdownAgent($"machine {down.Id} is DOWN for maintenance"));
+            network.Close(connection, this);
+            return;
+        }
+        Maintenance?.Agent(info.Id.Value, info.Hostname, MachineId.IpOf(info.Endpoint));
         Decide(leadership, input, effects =>
         {
             if (!connection.Open) return;
@@ -475,6 +599,9 @@ public sealed class SimMaster : SimNode
         });
     }
 
+    /// <summary>The agent's address as the agent hub makes it: the IP it connects from, the port it advertises.</summary>
+    private static string EndpointOf(SimConnection connection) => connection.Opener is SimAgent agent ? agent.Endpoint : connection.Opener.Name;
+
     private IReadOnlyList<string> RolesOf(FrameworkId framework) =>
         Member.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.Roles : [];
 
@@ -500,6 +627,9 @@ public sealed class SimMaster : SimNode
         public bool Settled { get; set; } = true;
         public bool AllocationSoon { get; set; }
         public RecordedLeadership? Journal { get; set; }
+
+        /// <summary>Offers, inverse offers and launches decided and not yet sent, with their place in the maintenance history.</summary>
+        public Dictionary<Effect, long> DecidedAt { get; } = new(ReferenceEqualityComparer.Instance);
 
         public void Stop() => Stopped = true;
     }

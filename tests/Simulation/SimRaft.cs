@@ -46,6 +46,9 @@ public sealed class SimRaft
 
     public InjectedBugs Bugs { get; init; }
 
+    /// <summary>Hears each committed change of the maintenance schedule, with the schedule now.</summary>
+    public Action<IReadOnlyList<MachineRecord>>? ScheduleCommitted { get; init; }
+
     public SimRaftMember Add(SimNode node)
     {
         var member = new SimRaftMember(this, node);
@@ -203,6 +206,8 @@ public sealed class SimRaft
         Committed = outcome.Next;
         CommitIndex++;
         loop.Record($"raft commit {CommitIndex} {command.GetType().Name}: {outcome.Result.Status}");
+        if (command is UpdateMaintenanceSchedule or StartMaintenance or StopMaintenance && outcome.Result.Succeeded)
+            ScheduleCommitted?.Invoke(Committed.ScheduledMachines());
         return outcome.Result;
     }
 
