@@ -287,6 +287,7 @@ public partial class AgentCoreTests
         public void Append(RunKey run, UpdateLogRecord record, bool durable) => Fail();
         public void MarkKilled(RunKey run) => Fail();
         public void MarkCompleted(RunKey run) => Fail();
+        public void ForgetAgent() => Fail();
         private void Fail()
         {
             if (Failing) throw new IOException("No space left on device");

@@ -155,7 +155,7 @@ public class RegistryMaintenanceTests
     }
 
     [Fact]
-    public void StartMaintenance_TakesDrainingMachinesDown_ClearsTheirAnswers_AndRemovesTheirAgentsInTheSameWrite()
+    public void StartMaintenance_TakesDrainingMachinesDown_ClearsTheirAnswers_AndMarksTheirAgentsGoneInTheSameWrite()
     {
         var r = Registry.Registry.Empty;
         r = Applied(r, new AdmitAgent(AgentOn("on-alpha", "ALPHA", "10.0.0.1"), 10), CommandStatus.Applied); // hostname matches ignoring case
@@ -169,14 +169,19 @@ public class RegistryMaintenanceTests
         r = Applied(r, Schedule(Window(Soon, Alpha, Beta, Gamma)), CommandStatus.Applied);
         r = Applied(r, new SetInverseOfferStatus(Alpha, F1, InverseOfferAnswer.Accept, 30), CommandStatus.Applied);
 
-        var outcome = Outcome(r, new StartMaintenance([Alpha, Gamma]), CommandStatus.Applied);
+        var outcome = Outcome(r, new StartMaintenance([Alpha, Gamma]) { AtMs = 40 }, CommandStatus.Applied);
         var next = outcome.Next;
         Assert.Equal(MachineMode.Down, next.Machines[Alpha].Mode);
         Assert.Equal(MachineMode.Down, next.Machines[Gamma].Mode);
         Assert.Equal(MachineMode.Draining, next.Machines[Beta].Mode);
         Assert.Empty(next.Machines[Alpha].Statuses);
-        Assert.Equal(["alpha-other-ip", "gone-on-alpha", "on-beta"], next.Agents.Keys.Select(k => k.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(AgentStatus.Gone, next.Agents[new AgentId("gone-on-alpha")].Status);
+        // Gone, so that one coming back under its old id is shut out (it registers anew): the others keep their state.
+        Assert.Equal(["gone-on-alpha", "on-alpha", "on-gamma", "unreachable-on-gamma"],
+            next.Agents.Values.Where(a => a.Status == AgentStatus.Gone).Select(a => a.Info.Id.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(20, next.Agents[new AgentId("gone-on-alpha")].GoneAtMs); // already gone: untouched
+        Assert.Equal(40, next.Agents[new AgentId("on-alpha")].GoneAtMs);
+        Assert.Equal(AgentStatus.Active, next.Agents[new AgentId("alpha-other-ip")].Status);
+        Assert.Equal(AgentStatus.Active, next.Agents[new AgentId("on-beta")].Status);
         Assert.Equal(
             new[] { Key(Alpha), Key(Gamma), Key("on-alpha"), Key("on-gamma"), Key("unreachable-on-gamma") }.Select(k => k.ToString()).Order(StringComparer.Ordinal),
             outcome.Touched.Select(k => k.ToString()).Order(StringComparer.Ordinal));
@@ -203,7 +208,7 @@ public class RegistryMaintenanceTests
         // A machine already DOWN among DRAINING ones is left as it is; the others go DOWN.
         var both = Outcome(r, new StartMaintenance([Alpha, Beta]), CommandStatus.Applied);
         Assert.Equal(MachineMode.Down, both.Next.Machines[Alpha].Mode);
-        Assert.False(both.Next.Agents.ContainsKey(new AgentId("on-alpha")));
+        Assert.Equal(AgentStatus.Gone, both.Next.Agents[new AgentId("on-alpha")].Status);
     }
 
     [Fact]

@@ -85,19 +85,21 @@ public sealed class DriverMaintenanceEndToEndTests(ITestOutputHelper output)
         var agents = (await ReadAsync(await LeaderAsync(cluster), "GET_AGENTS")).GetProperty("agents");
         Assert.DoesNotContain(agents.EnumerateArray(), a => a.GetProperty("agent_info").GetProperty("id").GetProperty("value").GetString() == agentId);
 
-        // Restarted while DOWN, it is shut out again.
+        // Restarted while DOWN, it is shut out again (a new registration, from a DOWN machine).
         onMachine.Start();
         await Poll.UntilAsync("the restarted agent is refused and shuts down again", () => !onMachine.IsRunning, Wait);
 
-        // UP: out of the schedule; the agent comes back with its id and is offered without unavailability.
+        // UP: out of the schedule; the agent comes back as a new agent (as Mesos' does) and is offered without unavailability.
         var up = $$$"""{"type":"STOP_MAINTENANCE","stop_maintenance":{"machines":[{"hostname":"{{{Machine}}}"}]}}""";
         Assert.Equal(HttpStatusCode.OK, (await CallAsync(await LeaderAsync(cluster), up)).Status);
         var offersBefore = scheduler.Offers.Count;
         onMachine.Start();
         await cluster.WaitForRegistrationAsync(onMachine, "after STOP_MAINTENANCE");
-        Assert.Equal(agentId, (await onMachine.TryHealthAsync())!.Id);
-        await scheduler.WaitAsync("an offer from the machine back UP", () => scheduler.Offers.Skip(offersBefore).Any(o => o.AgentId == agentId), Wait);
-        Assert.Null(scheduler.Offers.Skip(offersBefore).Last(o => o.AgentId == agentId).Unavailability);
+        var newId = (await onMachine.TryHealthAsync())!.Id!;
+        Assert.NotEqual(agentId, newId);
+        await scheduler.WaitAsync("an offer from the machine back UP", () => scheduler.Offers.Skip(offersBefore).Any(o => o.AgentId == newId), Wait);
+        Assert.Null(scheduler.Offers.Skip(offersBefore).Last(o => o.AgentId == newId).Unavailability);
+        Assert.Equal(1, scheduler.UpdatesOf("held").Count(u => u.State.IsTerminal())); // nothing of the old agent's task after TASK_LOST
         Assert.Empty((await ReadAsync(await LeaderAsync(cluster), "GET_MAINTENANCE_SCHEDULE")).GetProperty("schedule").GetProperty("windows").EnumerateArray());
         Assert.Null(scheduler.LastError);
     }

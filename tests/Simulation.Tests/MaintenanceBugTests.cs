@@ -18,7 +18,7 @@ public class MaintenanceBugTests(ITestOutputHelper output)
     /// TASK_FINISHED to frameworks that already heard TASK_GONE, a final state. Seed 3: f1-00023
     /// [TASK_STARTING>TASK_RUNNING>TASK_GONE>TASK_KILLED]; also seeds 7, 10, 11, 12, 16, 17, 21, 22, 27, 32, 39, 41, 52.
     /// </summary>
-    [Theory(Skip = "product bug: a removed agent re-registers with its old id after its machine is UP and its tasks' ends follow TASK_GONE")]
+    [Theory]
     [InlineData(3)]
     [InlineData(27)]
     public void AnAgentBackFromMaintenance_WithItsCheckpoint_SendsNoStateAfterTaskGone(int seed) =>
@@ -32,7 +32,7 @@ public class MaintenanceBugTests(ITestOutputHelper output)
     /// TASK_UNREACHABLE for good (the agent, shut out, comes back under a new id). Seed 36: f1-00010
     /// [TASK_STARTING>TASK_RUNNING>TASK_UNREACHABLE x35]; also seeds 21, 37, 49.
     /// </summary>
-    [Theory(Skip = "product bug: the core keeps an agent it has not heard from since its election when the agent's machine goes DOWN")]
+    [Theory]
     [InlineData(36)]
     [InlineData(21)]
     public void AMachineTakenDown_WhileItsAgentIsAwayFromTheLeader_EndsItsTasks(int seed) =>

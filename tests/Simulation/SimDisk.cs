@@ -90,6 +90,13 @@ public sealed class SimDisk(SimLoop loop, TaskHistory history) : IAgentDisk
     /// <summary>The tasks of the runs on this disk.</summary>
     public IEnumerable<string> Tasks => runs.Values.Select(r => r.Checkpoint.Task.Task.Value);
 
+    /// <summary>The product's agent forgets its identity when its master shuts it down: its tasks went with it.</summary>
+    public void ForgetAgent()
+    {
+        foreach (var task in Tasks) history.RemovedWithItsAgent(task);
+        Forget();
+    }
+
     public void Forget()
     {
         info = null;

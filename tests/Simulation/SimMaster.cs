@@ -265,6 +265,7 @@ public sealed class SimMaster : SimNode
             Finish("not the leader");
             return;
         }
+        var before = Member.LocalRegistry;
         Member.ProposeAsync(write.Change).ContinueWith(t =>
         {
             if (Incarnation != incarnation || !Up) Finish("the master died");
@@ -275,7 +276,7 @@ public sealed class SimMaster : SimNode
             {
                 try
                 {
-                    Decide(leadership, new MaintenanceUpdated(Member.LocalRegistry.ScheduledMachines()), effects =>
+                    Decide(leadership, Mesos.HA.Master.Operator.V1.OperatorApi.MaintenanceChange(before, Member.LocalRegistry), effects =>
                     {
                         if (effects is not null) loop.Record($"{Name} maintenance effects: {string.Join(", ", effects.Select(e => e.GetType().Name))}");
                         Finish(effects is null ? "the leadership ended" : null);

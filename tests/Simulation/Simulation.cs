@@ -282,8 +282,9 @@ public sealed class Simulation
             var scheduled = raft.Committed.ScheduledMachines();
             var down = scheduled.Where(m => m.Mode == MachineMode.Down).Select(m => m.Id).ToArray();
             foreach (var agent in agents)
-                if (agent.ShutDownBecause?.Contains("DOWN for maintenance", StringComparison.Ordinal) == true
-                    && !down.Any(m => m.Holds(agent.Hostname, agent.Ip)))
+                // Shut down by a master (its machine DOWN, or it came back under an id the registry holds as gone):
+                // its supervisor starts it again once its machine is not DOWN, and it registers as a new agent.
+                if (agent.ShutDownBecause is not null && !down.Any(m => m.Holds(agent.Hostname, agent.Ip)))
                     agent.StartAfterMaintenance(options.AgentsKeepStateAfterMaintenance);
             if (healing && down.Length > 0 && !bringingUp)
             {

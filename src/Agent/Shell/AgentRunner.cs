@@ -61,7 +61,10 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
             case SendToMaster send: return edges.Send(send.Message) ? null : new NotSent(send.Message);
             case Noted note: edges.Note(note); break;
             case ShutdownStarted started: edges.ShutdownStarted(started.Deadline); break;
-            case ShutDown: edges.ShutDown(); break;
+            case ShutDown:
+                disk.ForgetAgent();
+                edges.ShutDown();
+                break;
             case CreateExecutorRun create: Executors.CreateExecutorRun(create.Agent, create.Executor, create.Checkpoint); break;
             case StartExecutor start: return Executors.StartExecutor(start.Agent, start.Executor, start.Checkpoint, start.Resources);
             case WatchExecutor watch: return Executors.WatchExecutor(watch.Agent, watch.Executor, watch.RunId, watch.Process);

@@ -28,6 +28,12 @@ public interface IAgentDisk
     void MarkKilled(RunKey run);
 
     void MarkCompleted(RunKey run);
+
+    /// <summary>
+    /// The master shut this agent down (gone, or its machine DOWN): its identity is forgotten, so that it
+    /// registers as a new agent when started again, as Mesos' agent removes its <c>latest</c> checkpoint.
+    /// </summary>
+    void ForgetAgent();
 }
 
 /// <summary>The agent's task processes: real process groups, or simulated tasks.</summary>

@@ -121,4 +121,13 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping unreadable checkpoint {Meta}: {Error}")]
     private static partial void LogBadCheckpoint(ILogger logger, string meta, string error);
+
+    public void ForgetAgent()
+    {
+        File.Delete(paths.AgentInfoFile);
+        LogForgotten(logger, paths.AgentInfoFile);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shut down by the master: removed {File}, so a restart registers as a new agent")]
+    private static partial void LogForgotten(ILogger logger, string file);
 }

@@ -47,7 +47,7 @@ public sealed partial class MasterCore
         DeactivateAgentCall d => Deactivate(d.Agent),
         DrainAgentCall d => Drain(d.Agent, d.MaxGrace, d.MarkGone, now),
         ReactivateAgentCall r => Reactivate(r.Agent),
-        MaintenanceUpdated m => UpdateMachines(m.Machines),
+        MaintenanceUpdated m => UpdateMachines(m.Machines, m.RemovedAgents),
         RegistryWriteCommitted c => Committed(c.Command, now),
         RegistryWriteRefused r => Refused(r.Command, r.Reason),
         AgentStatusUpdate u => StatusUpdateFromAgent(u, now),

@@ -48,7 +48,7 @@ public sealed partial class MasterCore
     /// STOP_MAINTENANCE committed). Agents on machines now DOWN are shut out; agents whose unavailability
     /// changed have their offers and inverse offers withdrawn, to be made again with the new one.
     /// </summary>
-    private IReadOnlyList<Effect> UpdateMachines(IReadOnlyList<MachineRecord> scheduled)
+    private IReadOnlyList<Effect> UpdateMachines(IReadOnlyList<MachineRecord> scheduled, IReadOnlyList<AgentId> removed)
     {
         machines = [.. scheduled.OrderBy(m => m.Window).ThenBy(m => m.Order)];
         var effects = new List<Effect>();
@@ -66,7 +66,30 @@ public sealed partial class MasterCore
             effects.AddRange(RescindInverseWhere(i => i.Agent == agent.Id));
             inverseFilters.RemoveAll(f => f.Agent == agent.Id);
         }
+        foreach (var id in removed.Where(id => !agents.ContainsKey(id.Value)).OrderBy(id => id.Value, StringComparer.Ordinal))
+            effects.AddRange(AgentRemovedWhileAway(id));
         effects.Add(AllocationWanted.Instance);
+        return effects;
+    }
+
+    /// <summary>
+    /// An agent the registry removed with its machine that this core knows by id only (it has not
+    /// re-registered with this leader, or is unreachable): it will not come back as itself (a shut-out agent
+    /// registers anew), so the tasks this core holds on it end now, as they would had it been connected.
+    /// </summary>
+    private IReadOnlyList<Effect> AgentRemovedWhileAway(AgentId id)
+    {
+        awaitingReregistration.Remove(id);
+        unreachableAgents.Remove(id);
+        maintenance.Remove(id);
+        var effects = new List<Effect> { new AgentLost(id) };
+        foreach (var task in tasks.Values.Where(t => t.Agent == id && (IsLive(t.State) || t.State == TaskState.Unreachable))
+                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
+        {
+            var state = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware ? TaskState.Gone : TaskState.Lost;
+            tasks[(task.Framework, task.Id)] = task with { State = state };
+            effects.Add(new SendUpdate(task.Framework, task.Id, state, "REASON_AGENT_REMOVED", $"agent {id} was removed: its machine is DOWN for maintenance"));
+        }
         return effects;
     }
 

@@ -121,7 +121,14 @@ public sealed record ReactivateAgentCall(AgentId Agent) : MasterInput;
 /// The registry's maintenance schedule changed (an operator's UPDATE_MAINTENANCE_SCHEDULE, START_MAINTENANCE or
 /// STOP_MAINTENANCE committed): the machines it holds now, DRAINING or DOWN.
 /// </summary>
-public sealed record MaintenanceUpdated(IReadOnlyList<MachineRecord> Machines) : MasterInput;
+public sealed record MaintenanceUpdated(IReadOnlyList<MachineRecord> Machines) : MasterInput
+{
+    /// <summary>
+    /// Agents the write removed from the registry (those of machines gone DOWN), the ones this core may
+    /// know by id only included (awaiting re-registration, unreachable): their tasks end here.
+    /// </summary>
+    public IReadOnlyList<AgentId> RemovedAgents { get; init; } = [];
+}
 
 /// <summary>A registry write the core proposed (a <see cref="ProposeRegistry"/> effect) committed.</summary>
 public sealed record RegistryWriteCommitted(RegistryCommand Command) : MasterInput;

@@ -117,9 +117,16 @@ public sealed record MarkAgentDrained([property: Key(0)] AgentId AgentId) : Regi
 [MessagePackObject]
 public sealed record UpdateMaintenanceSchedule([property: Key(0)] IReadOnlyList<MaintenanceWindow> Windows) : RegistryCommand;
 
-/// <summary>Takes DRAINING machines DOWN: the agents on them are removed, and may not register while the machines are down.</summary>
+/// <summary>
+/// Takes DRAINING machines DOWN: the agents on them are marked gone at <see cref="AtMs"/> (each registers anew, under
+/// a new id, once its machine is UP), and no agent of a DOWN machine is admitted.
+/// </summary>
 [MessagePackObject]
-public sealed record StartMaintenance([property: Key(0)] IReadOnlyList<MachineId> Machines) : RegistryCommand;
+public sealed record StartMaintenance([property: Key(0)] IReadOnlyList<MachineId> Machines) : RegistryCommand
+{
+    [Key(1)]
+    public long AtMs { get; init; }
+}
 
 /// <summary>Brings DOWN machines back UP: they leave the schedule, and their agents may register again.</summary>
 [MessagePackObject]

@@ -6,7 +6,7 @@ namespace Mesos.HA.Replication.Registry;
 
 /// <summary>
 /// Maintenance as Mesos keeps it in its registry: a schedule of windows naming machines, each machine
-/// DRAINING until an operator takes it DOWN (its agents are removed, and may not register) and back UP
+/// DRAINING until an operator takes it DOWN (its agents are gone, and none may register) and back UP
 /// (it leaves the schedule). Frameworks' answers to inverse offers are kept per machine.
 /// </summary>
 public sealed partial class Registry
@@ -83,10 +83,11 @@ public sealed partial class Registry
             machines = machines.SetItem(id, Machines[id] with { Mode = MachineMode.Down, Statuses = [] });
             touched.Add(KeyOf(id));
         }
-        // The agents on them leave the registry (as Mesos removes them); each may come back, with its id, once its machine is UP.
+        // The agents on them are gone (Mesos removes them and shuts them down): one that comes back under its old id is told to
+        // shut down again and forgets it, so each registers anew once its machine is UP, and no task of the old one returns.
         foreach (var agent in Agents.Values.Where(a => a.Status != AgentStatus.Gone && draining.Any(m => m.Holds(a.Info))))
         {
-            agents = agents.Remove(agent.Info.Id);
+            agents = agents.SetItem(agent.Info.Id, agent with { Status = AgentStatus.Gone, GoneAtMs = c.AtMs, Maintenance = null });
             touched.Add(KeyOf(agent.Info.Id));
         }
         return Changed(With(agents: agents, machines: machines), [.. touched]);

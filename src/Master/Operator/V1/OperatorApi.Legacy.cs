@@ -68,7 +68,9 @@ public sealed partial class OperatorApi
             if (!await LeadingAsync(http).ConfigureAwait(false)) return;
             if (await ForbiddenAsync(http, down ? new OperatorCall.StartMaintenance(machines) : new OperatorCall.StopMaintenance(machines))
                     .ConfigureAwait(false)) return;
-            RegistryCommand change = down ? new StartMaintenance(machines) : new StopMaintenance(machines);
+            RegistryCommand change = down
+                ? new StartMaintenance(machines) { AtMs = time.GetUtcNow().ToUnixTimeMilliseconds() }
+                : new StopMaintenance(machines);
             if (await ChangeMaintenanceAsync(http, change).ConfigureAwait(false)) http.Response.StatusCode = StatusCodes.Status200OK;
         }
     }

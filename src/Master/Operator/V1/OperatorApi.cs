@@ -244,7 +244,8 @@ public sealed partial class OperatorApi(
                     if (!await ChangeMaintenanceAsync(http, new UpdateMaintenanceSchedule(u.Windows)).ConfigureAwait(false)) return;
                     break;
                 case OperatorCall.StartMaintenance start:
-                    if (!await ChangeMaintenanceAsync(http, new StartMaintenance(start.Machines)).ConfigureAwait(false)) return;
+                    if (!await ChangeMaintenanceAsync(http, new StartMaintenance(start.Machines) { AtMs = time.GetUtcNow().ToUnixTimeMilliseconds() })
+                            .ConfigureAwait(false)) return;
                     break;
                 case OperatorCall.StopMaintenance stop:
                     if (!await ChangeMaintenanceAsync(http, new StopMaintenance(stop.Machines)).ConfigureAwait(false)) return;
@@ -305,8 +306,9 @@ public sealed partial class OperatorApi(
         await maintenanceWrites.WaitAsync(token).ConfigureAwait(false);
         try
         {
+            var before = registry.LocalRegistry;
             if (!await ProposeAsync(http, change).ConfigureAwait(false)) return false;
-            await shell.RunAsync(new MaintenanceUpdated(registry.LocalRegistry.ScheduledMachines()), token).ConfigureAwait(false);
+            await shell.RunAsync(MaintenanceChange(before, registry.LocalRegistry), token).ConfigureAwait(false);
             return true;
         }
         finally
@@ -314,6 +316,15 @@ public sealed partial class OperatorApi(
             maintenanceWrites.Release();
         }
     }
+
+    /// <summary>What the core is told after a maintenance write: the schedule now, and the agents gone (or forgotten) since <paramref name="before"/>.</summary>
+    public static MaintenanceUpdated MaintenanceChange(Replication.Registry.Registry before, Replication.Registry.Registry after) =>
+        new(after.ScheduledMachines())
+        {
+            RemovedAgents = [.. before.Agents.Values.Where(a => a.Status != AgentStatus.Gone)
+                .Where(a => !after.Agents.TryGetValue(a.Info.Id, out var now) || now.Status == AgentStatus.Gone)
+                .Select(a => a.Info.Id).OrderBy(id => id.Value, StringComparer.Ordinal)],
+        };
 
     /// <summary>False (with 404 answered) when the registry does not hold the agent.</summary>
     private async Task<bool> KnownAsync(HttpContext http, AgentId agent)
