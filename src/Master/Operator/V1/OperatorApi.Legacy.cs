@@ -84,6 +84,12 @@ public sealed partial class OperatorApi
     {
         var bytes = await ApiEncoding.ReadBodyAsync(http, MaxCallBytes).ConfigureAwait(false);
         if (bytes is null) return null;
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            // JsonDocument would check a string's UTF-8 only when it is read, and then throw InvalidOperationException.
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, "malformed JSON: the body is not valid UTF-8").ConfigureAwait(false);
+            return null;
+        }
         try
         {
             var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
