@@ -42,8 +42,7 @@ public sealed partial class OperatorApi
                 return;
             }
             if (!await LeadingAsync(http).ConfigureAwait(false)) return;
-            if (await ChangeMaintenanceAsync(http, new UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false))
-                http.Response.StatusCode = StatusCodes.Status200OK;
+            await ChangeOrRedirectAsync(http, new UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false);
         }
     }
 
@@ -66,7 +65,23 @@ public sealed partial class OperatorApi
             }
             if (!await LeadingAsync(http).ConfigureAwait(false)) return;
             RegistryCommand change = down ? new StartMaintenance(machines) : new StopMaintenance(machines);
+            await ChangeOrRedirectAsync(http, change).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes the change: 200 once written; 400 when the registry refuses it; 307 or 503 (as a call to a
+    /// follower) when leadership is lost while the write is under way, which a loaded leader's lease can do.
+    /// </summary>
+    private async Task ChangeOrRedirectAsync(HttpContext http, RegistryCommand change)
+    {
+        try
+        {
             if (await ChangeMaintenanceAsync(http, change).ConfigureAwait(false)) http.Response.StatusCode = StatusCodes.Status200OK;
+        }
+        catch (Replication.NotLeaderException)
+        {
+            await ApiEncoding.NotLeaderAsync(http, registry.Leader, http.Request.Path).ConfigureAwait(false);
         }
     }
 
