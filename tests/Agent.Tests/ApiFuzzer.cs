@@ -111,7 +111,7 @@ public sealed class ApiFuzzer(FuzzTargets targets, int seed)
         {
             body = MessagePack.MessagePackSerializer.ConvertFromJson(Encoding.UTF8.GetString(mutated));
         }
-        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
         {
             body = MessagePack.MessagePackSerializer.ConvertFromJson(valid);
             for (var i = 0; i < 1 + random.Next(4); i++) body[random.Next(body.Length)] = (byte)random.Next(256);
