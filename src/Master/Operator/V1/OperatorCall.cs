@@ -224,7 +224,8 @@ public static class OperatorCallJson
 
     private static double Number(JsonElement value, string what) => value.ValueKind switch
     {
-        JsonValueKind.Number => value.GetDouble(),
+        // A number beyond double (1e400) is not one: GetDouble would throw a FormatException that names no field.
+        JsonValueKind.Number when value.TryGetDouble(out var number) => number,
         JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
         _ => throw new FormatException($"{what} is not a number"),
     };
