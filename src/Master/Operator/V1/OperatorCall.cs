@@ -224,8 +224,7 @@ public static class OperatorCallJson
 
     private static double Number(JsonElement value, string what) => value.ValueKind switch
     {
-        // A number beyond double (1e400) is not one: GetDouble would throw a FormatException that names no field.
-        JsonValueKind.Number when value.TryGetDouble(out var number) => number,
+        JsonValueKind.Number => value.GetDouble(),
         JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
         _ => throw new FormatException($"{what} is not a number"),
     };
