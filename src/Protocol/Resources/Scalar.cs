@@ -30,7 +30,8 @@ public readonly record struct Scalar([property: Key(0)] long Milli) : IComparabl
             error = $"'{text}' is not a non-negative decimal number";
             return false;
         }
-        var milli = decimal.Round(number * Scale, MidpointRounding.AwayFromZero);
+        // Compared before scaling: a number near decimal's end (29 digits) overflows when multiplied.
+        var milli = number > Max.Milli / (decimal)Scale + 1 ? decimal.MaxValue : decimal.Round(number * Scale, MidpointRounding.AwayFromZero);
         if (milli > Max.Milli)
         {
             error = $"'{text}' is too large";

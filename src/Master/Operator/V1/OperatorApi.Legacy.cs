@@ -43,8 +43,7 @@ public sealed partial class OperatorApi
             }
             if (!await LeadingAsync(http).ConfigureAwait(false)) return;
             if (await ForbiddenAsync(http, new OperatorCall.UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false)) return;
-            if (await ChangeMaintenanceAsync(http, new UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false))
-                http.Response.StatusCode = StatusCodes.Status200OK;
+            await ChangeOrRedirectAsync(http, new UpdateMaintenanceSchedule(windows!)).ConfigureAwait(false);
         }
     }
 
@@ -71,7 +70,23 @@ public sealed partial class OperatorApi
             RegistryCommand change = down
                 ? new StartMaintenance(machines) { AtMs = time.GetUtcNow().ToUnixTimeMilliseconds() }
                 : new StopMaintenance(machines);
+            await ChangeOrRedirectAsync(http, change).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes the change: 200 once written; 400 when the registry refuses it; 307 or 503 (as a call to a
+    /// follower) when leadership is lost while the write is under way, which a loaded leader's lease can do.
+    /// </summary>
+    private async Task ChangeOrRedirectAsync(HttpContext http, RegistryCommand change)
+    {
+        try
+        {
             if (await ChangeMaintenanceAsync(http, change).ConfigureAwait(false)) http.Response.StatusCode = StatusCodes.Status200OK;
+        }
+        catch (Replication.NotLeaderException)
+        {
+            await ApiEncoding.NotLeaderAsync(http, registry.Leader, http.Request.Path).ConfigureAwait(false);
         }
     }
 
@@ -97,6 +112,12 @@ public sealed partial class OperatorApi
     {
         var bytes = await ApiEncoding.ReadBodyAsync(http, MaxCallBytes).ConfigureAwait(false);
         if (bytes is null) return null;
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            // JsonDocument would check a string's UTF-8 only when it is read, and then throw InvalidOperationException.
+            await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, "malformed JSON: the body is not valid UTF-8").ConfigureAwait(false);
+            return null;
+        }
         try
         {
             var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });

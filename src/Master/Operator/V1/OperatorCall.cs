@@ -72,6 +72,12 @@ public static class OperatorCallJson
         call = new OperatorCall.Plain("");
         notServed = false;
         JsonDocument document;
+        // JsonDocument checks a string's UTF-8 only when it is read, and then throws InvalidOperationException: check it all first.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            error = "malformed JSON: the body is not valid UTF-8";
+            return false;
+        }
         try
         {
             document = JsonDocument.Parse(body, DocumentOptions);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 
 namespace Mesos.HA.Protocol.Http.V1;
 
@@ -32,6 +33,8 @@ public static class TolerantJson
     /// </summary>
     public static T? Read<T>(ReadOnlySpan<byte> utf8, JsonTypeInfo<T> info, List<string>? wrongKinds = null) where T : class
     {
+        // The reader checks a string's UTF-8 only when it is read, and then throws InvalidOperationException: check it all first.
+        if (!Utf8.IsValid(utf8)) throw new JsonException("the document is not valid UTF-8");
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         if (!reader.Read()) throw new JsonException("The input does not contain any JSON tokens."); // the reader itself refuses a blank document first
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, utf8.Length));
