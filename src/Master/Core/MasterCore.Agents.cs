@@ -69,7 +69,8 @@ public sealed partial class MasterCore
 
     /// <summary>
     /// The agent is out of the registry's active agents for good (gone, or its machine DOWN): its offers,
-    /// session and drain end, and each live task takes the state <paramref name="end"/> gives for its framework (partition-aware or not).
+    /// session and drain end, each live task takes the state <paramref name="end"/> gives for its framework (partition-aware or
+    /// not), and a task whose end the framework has not heard yet is told it by the master.
     /// </summary>
     private List<Effect> AgentRemoved(AgentId id, Func<bool, TaskState> end, string reason, string message)
     {
@@ -77,13 +78,33 @@ public sealed partial class MasterCore
         effects.Add(new AgentLost(id));
         unreachableAgents.Remove(id); // nothing comes back with it
         maintenance.Remove(id);
-        foreach (var task in tasks.Values.Where(t => t.Agent == id && IsLive(t.State))
+        foreach (var task in tasks.Values.Where(t => t.Agent == id && (IsLive(t.State) || EndNotHeard(t)))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
         {
-            var state = end(frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware);
-            tasks[(task.Framework, task.Id)] = task with { State = state };
-            effects.Add(new SendUpdate(task.Framework, task.Id, state, reason, message));
+            var state = IsLive(task.State) ? end(frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware) : task.State;
+            effects.Add(EndedByMaster(task, state, reason, message));
         }
         return effects;
+    }
+
+    /// <summary>
+    /// The task ended on its agent, but the framework has not heard so (the update is in flight, to be resent, or not
+    /// forwarded yet): when the agent goes for good, the master must tell it, since the agent never will.
+    /// </summary>
+    private bool EndNotHeard(TrackedTask t) =>
+        t.State.IsTerminal() && (unacknowledged.ContainsKey((t.Framework, t.Id)) || resendPending.ContainsKey((t.Framework, t.Id)) || AheadOfTheStream(t));
+
+    /// <summary>
+    /// The master ends a task itself (its agent is gone for good): the framework is told, and from now on
+    /// reconciliation answers this state, not an update of the agent still in flight or unheard.
+    /// </summary>
+    private SendUpdate EndedByMaster(TrackedTask task, TaskState state, string reason, string message)
+    {
+        var key = (task.Framework, task.Id);
+        tasks[key] = task with { State = state };
+        unacknowledged.Remove(key);
+        resendPending.Remove(key);
+        lastAcknowledgedState[key] = state;
+        return new SendUpdate(task.Framework, task.Id, state, reason, message);
     }
 }

@@ -52,12 +52,14 @@ public sealed partial class MasterCore
     {
         machines = [.. scheduled.OrderBy(m => m.Window).ThenBy(m => m.Order)];
         var effects = new List<Effect>();
+        var stopped = new HashSet<AgentId>();
         foreach (var agent in agents.Values.ToArray())
         {
             var before = agent.Machine;
             agent.Machine = MachineHolding(agent.Hostname, agent.Ip);
             if (agent.Machine is { Mode: MachineMode.Down } down)
             {
+                stopped.Add(agent.Id);
                 effects.AddRange(AgentDown(agent.Id, down.Id));
                 continue;
             }
@@ -66,7 +68,7 @@ public sealed partial class MasterCore
             effects.AddRange(RescindInverseWhere(i => i.Agent == agent.Id));
             inverseFilters.RemoveAll(f => f.Agent == agent.Id);
         }
-        foreach (var id in removed.Where(id => !agents.ContainsKey(id.Value)).OrderBy(id => id.Value, StringComparer.Ordinal))
+        foreach (var id in removed.Where(id => !stopped.Contains(id) && !agents.ContainsKey(id.Value)).OrderBy(id => id.Value, StringComparer.Ordinal))
             effects.AddRange(AgentRemovedWhileAway(id));
         effects.Add(AllocationWanted.Instance);
         return effects;
@@ -83,12 +85,12 @@ public sealed partial class MasterCore
         unreachableAgents.Remove(id);
         maintenance.Remove(id);
         var effects = new List<Effect> { new AgentLost(id) };
-        foreach (var task in tasks.Values.Where(t => t.Agent == id && (IsLive(t.State) || t.State == TaskState.Unreachable))
+        foreach (var task in tasks.Values.Where(t => t.Agent == id && (IsLive(t.State) || t.State == TaskState.Unreachable || EndNotHeard(t)))
                      .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
         {
-            var state = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware ? TaskState.Gone : TaskState.Lost;
-            tasks[(task.Framework, task.Id)] = task with { State = state };
-            effects.Add(new SendUpdate(task.Framework, task.Id, state, "REASON_AGENT_REMOVED", $"agent {id} was removed: its machine is DOWN for maintenance"));
+            var state = EndNotHeard(task) ? task.State
+                : frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware ? TaskState.Gone : TaskState.Lost;
+            effects.Add(EndedByMaster(task, state, "REASON_AGENT_REMOVED", $"agent {id} was removed: its machine is DOWN for maintenance"));
         }
         return effects;
     }
