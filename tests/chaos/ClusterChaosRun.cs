@@ -216,6 +216,22 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
     /// task must end (a timeout throws, naming the phase); without, the masters are only brought up and
     /// compared, for runs whose faults (or injected bugs) leave the framework unable to finish.
     /// </summary>
+    /// <summary>
+    /// Waits for a background loop to end after the stop: bounded, so a call stuck past its cancellation fails the run
+    /// naming the loop (a CI run once sat here for 50 minutes under a load average of 45) instead of hanging it.
+    /// </summary>
+    private static async Task StoppedAsync(Task loop, string what)
+    {
+        try
+        {
+            await loop.WaitAsync(Heal);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{what} did not stop within {Heal.TotalSeconds:F0} s of the run's stop");
+        }
+    }
+
     public async Task<CheckResult[]> FinishAsync(bool settle = true)
     {
         Scheduler.Launching = false;
@@ -229,8 +245,8 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             foreach (var m in cluster.Group.Masters.Where(m => !m.IsRunning)) cluster.Group.Start(m);
         }
         await stop.CancelAsync();
-        await workload;
-        await observer;
+        await StoppedAsync(workload, "the registry workload");
+        await StoppedAsync(observer, "the leader observer");
         var final = await FinalWeightsAsync();
         // After the workload stopped: every master's own copy, not only the leader's, holds every acknowledged write.
         var leaderNow = await cluster.LeaderAsync();
