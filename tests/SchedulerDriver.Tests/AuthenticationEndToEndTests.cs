@@ -93,6 +93,24 @@ public sealed class AuthenticationEndToEndTests(ITestOutputHelper output)
             driver.Start();
             await scheduler.WaitAsync("the authenticated framework's task finishes", () => scheduler.StatesOf("authenticated").Contains(TaskState.Finished), Wait);
 
+            // No secret in what the state endpoints and the operator API answer, nor in a refusal.
+            var answers = new List<string>();
+            foreach (var (method, path, body) in new[]
+                     {
+                         (HttpMethod.Get, "/master/state", ""), (HttpMethod.Get, "/master/overview", ""), (HttpMethod.Get, "/metrics/snapshot", ""),
+                         (HttpMethod.Post, "/api/v1", """{"type":"GET_FLAGS"}"""), (HttpMethod.Post, "/api/v1", """{"type":"GET_STATE"}"""),
+                         (HttpMethod.Post, "/api/v1", """{"type":"GET_FRAMEWORKS"}"""), (HttpMethod.Post, "/api/v1", """{"type":"GET_AGENTS"}"""),
+                     })
+                foreach (var presented in new Credential?[] { Operator, Operator with { Secret = Framework.Secret } })
+                {
+                    using var answer = await SendAsync(m, method, path, body, presented);
+                    answers.Add(await answer.Content.ReadAsStringAsync());
+                }
+            Assert.Contains(answers, a => a.Contains("\"authenticate_http_frameworks\",\"value\":\"true\"", StringComparison.Ordinal));
+            foreach (var answer in answers)
+                foreach (var secret in new[] { Operator.Secret, Framework.Secret, AgentCredential.Secret })
+                    Assert.DoesNotContain(secret, answer);
+
             // No secret in any log of the run (the refusals above logged the principals they saw).
             var logs = cluster.Group.Masters.Select(x => x.LogFile).Append(stranger.LogFile)
                 .Concat(Directory.EnumerateFiles(cluster.Group.Root, "*.log")).Where(File.Exists).Distinct().ToArray();

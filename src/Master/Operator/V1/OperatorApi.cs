@@ -159,6 +159,11 @@ public sealed partial class OperatorApi(
             ["max_agent_ping_timeouts"] = leader.MaxAgentPingTimeouts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["offer_timeout"] = leader.OfferTimeout is { } offer ? MesosDuration.Format(offer) : "",
             ["heartbeat_interval"] = MesosDuration.Format(options.SchedulerApi.Heartbeat),
+            // Which realms authenticate; the credentials themselves are never shown.
+            ["authenticate_agents"] = Flag(options.Authentication.Agents),
+            ["authenticate_http_frameworks"] = Flag(options.Authentication.Frameworks),
+            ["authenticate_http_readonly"] = Flag(options.Authentication.ReadOnly),
+            ["authenticate_http_readwrite"] = Flag(options.Authentication.ReadWrite),
         };
         json.WriteStartArray("flags");
         foreach (var (name, value) in flags)
@@ -170,6 +175,8 @@ public sealed partial class OperatorApi(
         }
         json.WriteEndArray();
     }
+
+    private static string Flag(bool on) => on ? "true" : "false";
 
     private void WriteMaster(Utf8JsonWriter json)
     {
