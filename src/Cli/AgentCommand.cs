@@ -28,6 +28,7 @@ internal static class AgentCommand
                 "again before it is killed and its tasks lost (default 5secs)"),
             Declare.Flag("no-cgroups", "do not put tasks in cgroup v2 limits even where possible"),
             SecurityFlags.Credential("the agent"),
+            .. SecurityFlags.AgentTls(),
             Declare.LogLevel("log-level", "Information"),
             Declare.Value("parent-pid", "pid", "exit when that process exits (local clusters and tests)"),
         ],
@@ -67,6 +68,7 @@ internal static class AgentCommand
             ExecutorReregistrationTimeout = reregistrationTimeout,
             UseCgroups = !args.Flag("no-cgroups"),
             Credential = SecurityFlags.One(args),
+            Tls = SecurityFlags.AgentTls(args),
         };
         var parentPid = args.Int("parent-pid", 0, 0);
         args.EnsureAllUsed();
