@@ -5,25 +5,20 @@ using System.Security.Cryptography.X509Certificates;
 namespace Mesos.HA.Protocol.Security;
 
 /// <summary>A certificate and its private key, both PEM.</summary>
-public sealed record PemPair(string Certificate, string Key)
-{
-    /// <summary>Writes <c>name.crt</c> and <c>name.key</c> (the key readable by its owner only) into <paramref name="directory"/>.</summary>
-    public (string CertificateFile, string KeyFile) WriteTo(string directory, string name)
-    {
-        var certificateFile = Path.Combine(directory, name + ".crt");
-        var keyFile = Path.Combine(directory, name + ".key");
-        File.WriteAllText(certificateFile, Certificate);
-        WritePrivate(keyFile, Key);
-        return (certificateFile, keyFile);
-    }
+public sealed record PemPair(string Certificate, string Key);
 
-    internal static void WritePrivate(string path, string text)
+/// <summary>A file only its owner may read or write (keys, secrets), created so: never readable by others, even for an instant.</summary>
+public static class PrivateFile
+{
+    public static void Write(string path, string text)
     {
         if (OperatingSystem.IsWindows())
         {
             File.WriteAllText(path, text);
             return;
         }
+        // An existing file keeps its mode when truncated: narrow it before the secret goes in.
+        if (File.Exists(path)) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         using var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Create,
@@ -32,7 +27,6 @@ public sealed record PemPair(string Certificate, string Key)
         });
         using var writer = new StreamWriter(stream);
         writer.Write(text);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 }
 

@@ -50,7 +50,7 @@ public sealed partial class ClusterCertificates(string directory)
             var pair = authority.Issue($"{role.ToString().ToLowerInvariant()} {name}", names, now, validity);
             var (certificate, key) = FilesOf(role, name);
             File.WriteAllText(certificate, pair.Certificate);
-            PemPair.WritePrivate(key, pair.Key);
+            PrivateFile.Write(key, pair.Key);
             written.Add(certificate);
             written.Add(key);
         }
@@ -62,7 +62,7 @@ public sealed partial class ClusterCertificates(string directory)
         if (File.Exists(AuthorityFile) && File.Exists(AuthorityKeyFile)) return ClusterAuthority.Load(AuthorityFile, AuthorityKeyFile);
         var authority = ClusterAuthority.Create("Mesos.HA cluster CA", now, AuthorityValidity);
         File.WriteAllText(AuthorityFile, authority.Pem.Certificate);
-        PemPair.WritePrivate(AuthorityKeyFile, authority.Pem.Key);
+        PrivateFile.Write(AuthorityKeyFile, authority.Pem.Key);
         written.Add(AuthorityFile);
         written.Add(AuthorityKeyFile);
         return authority;
