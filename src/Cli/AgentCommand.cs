@@ -69,6 +69,7 @@ internal static class AgentCommand
             UseCgroups = !args.Flag("no-cgroups"),
             Credential = SecurityFlags.One(args),
             Tls = SecurityFlags.AgentTls(args),
+            TlsAuthorityFile = args.Optional("tls-ca") is { } authority ? Path.GetFullPath(authority) : null,
         };
         var parentPid = args.Int("parent-pid", 0, 0);
         args.EnsureAllUsed();

@@ -53,7 +53,7 @@ internal static class DemoCommand
             var scheduler = new DemoScheduler(tasks, timeline);
             await using var driver = new MesosSchedulerDriver(scheduler,
                 new FrameworkInfo { Name = "demo", FailoverTimeout = TimeSpan.FromMinutes(5) }, cluster.MasterAddresses,
-                new SchedulerDriverOptions { Credential = security?.Framework, Tls = security?.Client });
+                security?.FrameworkOptions());
             driver.Start();
 
             await scheduler.HalfDone.WaitAsync(TimeSpan.FromSeconds(60), token);

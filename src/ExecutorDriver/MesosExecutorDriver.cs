@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol.Security;
 using System.Threading.Channels;
 using Mesos.HA.ExecutorDriver.Core;
 using Microsoft.Extensions.Logging;
@@ -34,8 +35,8 @@ public sealed partial class MesosExecutorDriver : IExecutorDriver, IDisposable
         this.settings = settings;
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         core = new ExecutorDriverCore(settings.FrameworkId, settings.ExecutorId, settings.Checkpoint);
-        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = settings.CallTimeout }) { Timeout = Timeout.InfiniteTimeSpan };
-        agent = new ExecutorAgentClient(http, settings.AgentEndpoint);
+        http = new HttpClient(Https.Handler(settings.Tls, new SocketsHttpHandler { ConnectTimeout = settings.CallTimeout })) { Timeout = Timeout.InfiniteTimeSpan };
+        agent = new ExecutorAgentClient(http, Https.Url(settings.Tls, settings.AgentEndpoint));
         jitter = new Random(settings.BackoffSeed ?? Random.Shared.Next());
         var bounded = new BoundedChannelOptions(settings.MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait };
         callbacks = Channel.CreateBounded<ExecutorCallback>(bounded);

@@ -118,6 +118,9 @@ public sealed class LocalSecurity : IDisposable
         return http;
     }
 
+    /// <summary>A framework's driver options: its credential and the cluster's authority.</summary>
+    public SchedulerDriver.SchedulerDriverOptions FrameworkOptions() => new() { Credential = Framework, Tls = Client };
+
     public void Dispose() => Client.Dispose();
 
     private static JsonObject Json(Credential credential) => new() { ["principal"] = credential.Principal, ["secret"] = credential.Secret };
