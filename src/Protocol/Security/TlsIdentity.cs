@@ -61,7 +61,7 @@ public sealed class TlsIdentity : IDisposable
             {
                 throw new TlsException($"--tls-ca {caFile}: not PEM certificates ({e.Message})", e);
             }
-            if (authorities.Count == 0) throw new TlsException($"--tls-ca {caFile}: holds no certificate");
+            if (authorities.Count == 0) throw new TlsException($"--tls-ca {caFile}: holds no PEM certificate");
             foreach (var authority in authorities) EnsureCurrent(authority, now, $"--tls-ca {caFile}");
         }
         X509Certificate2? certificate = null;
@@ -73,7 +73,7 @@ public sealed class TlsIdentity : IDisposable
             {
                 certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
             {
                 throw new TlsException($"--tls-cert {certFile} with --tls-key {keyFile}: {Describe(e)}", e);
             }
@@ -178,7 +178,7 @@ public sealed class TlsIdentity : IDisposable
             throw new TlsException($"{what}: the certificate '{certificate.Subject}' is not valid before {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
     }
 
-    private static string Describe(CryptographicException e) =>
+    private static string Describe(Exception e) =>
         e.Message.Contains("does not match", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("public key", StringComparison.OrdinalIgnoreCase)
             ? "the key does not match the certificate"
             : e.Message;
