@@ -41,6 +41,7 @@ public sealed class LocalSecurity : IDisposable
     public string CredentialsFile => Path.Combine(Directory, "credentials.json");
     public string AgentCredentialFile => Path.Combine(Directory, "agent-credential.json");
     public string OperatorCredentialFile => Path.Combine(Directory, "operator-credential.json");
+    public string FrameworkCredentialFile => Path.Combine(Directory, "framework-credential.json");
     public string AclsFile => Path.Combine(Directory, "acls.json");
 
     /// <summary>Writes the material under <paramref name="root"/>/security (certificates valid from <paramref name="now"/> for a year).</summary>
@@ -58,6 +59,7 @@ public sealed class LocalSecurity : IDisposable
         });
         WritePrivate(Path.Combine(directory, "agent-credential.json"), Json(agent));
         WritePrivate(Path.Combine(directory, "operator-credential.json"), Json(@operator));
+        WritePrivate(Path.Combine(directory, "framework-credential.json"), Json(framework));
         File.WriteAllText(Path.Combine(directory, "acls.json"), RestrictiveAcls().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var (clientCertificate, clientKey) = certificates.FilesOf(CertificateRole.Client, OperatorPrincipal);
         var client = TlsIdentity.Load(new TlsFiles(clientCertificate, clientKey, certificates.AuthorityFile), now);
