@@ -39,6 +39,9 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     /// <summary>The leader's lookups of other members' HTTP addresses (Raft metadata), by Raft endpoint; pruned to the current members.</summary>
     private readonly ConcurrentDictionary<string, Lookup> lookups = new(StringComparer.Ordinal);
 
+    /// <summary>Where the state is read: <c>/master/state</c> and its aliases.</summary>
+    public static readonly IReadOnlyList<string> StatePaths = ["/master/state", "/master/state.json", "/state", "/state.json"];
+
     private sealed record Lookup(Task<string?> Answer, long StartedAt);
 
     public void Map(WebApplication app)
@@ -46,39 +49,48 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
         app.MapGet("/", () => Results.Content(WebPage.Html, "text/html; charset=utf-8"));
         // Block bodies with return: an expression-bodied async lambda taking HttpContext binds to RequestDelegate,
         // and ASP.NET would drop the result (an empty 200).
-        app.MapGet("/master/state", async (HttpContext http) =>
-        {
-            var state = await LocalStateAsync(TimeSpan.Zero, http.RequestAborted);
-            return Results.Bytes(state, "application/json");
-        });
+        // Mesos' names for it: the master's own and the older ones scripts still read.
+        foreach (var path in StatePaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var state = await LocalStateAsync(TimeSpan.Zero, ViewOf(http), http.RequestAborted);
+                return Results.Bytes(state, "application/json");
+            });
         app.MapGet("/master/overview", async (HttpContext http) =>
         {
-            var overview = await OverviewAsync(http.RequestAborted);
+            var overview = await OverviewAsync(ViewOf(http), http.RequestAborted);
             return Results.Bytes(overview, "application/json");
         });
     }
 
+    /// <summary>What the request's principal may see of frameworks, tasks and executors; null when the ACLs show everything.</summary>
+    private Security.ViewPermissions? ViewOf(HttpContext http) => Security.ViewPermissions.Of(options.Acls, Security.HttpAuthentication.PrincipalOf(http));
+
     /// <summary>This master's <c>/master/state</c>; waits up to <paramref name="lookupWait"/> for member addresses not learned yet.</summary>
-    private async Task<byte[]> LocalStateAsync(TimeSpan lookupWait, CancellationToken token)
+    private async Task<byte[]> LocalStateAsync(TimeSpan lookupWait, Security.ViewPermissions? view, CancellationToken token)
     {
         var core = await shell.ReadAsync(c => c.View(), token);
         var memberHttp = core is null ? null : await MemberHttpAsync(lookupWait, token);
-        return StateJson.Write(options, registry, startedAt, shell.ElectedAt, core, memberHttp);
+        return StateJson.Write(options, registry, startedAt, shell.ElectedAt, core, memberHttp, view);
     }
 
     /// <summary>
     /// <c>{"self": this master's /health, "state_from": "host:port", "state": the leader's /master/state (this master's
     /// own when the leader does not answer), "masters": [{raft, http?, leader, voting, status, health? | error?}]}</c>.
     /// </summary>
-    private async Task<byte[]> OverviewAsync(CancellationToken token)
+    /// <remarks>
+    /// The leader's state is asked for without the reader's credentials, so it is only taken when the ACLs show
+    /// everything; otherwise this master's own state is shown, filtered for the reader (a follower's lists no tasks).
+    /// </remarks>
+    private async Task<byte[]> OverviewAsync(Security.ViewPermissions? view, CancellationToken token)
     {
         var self = MasterHost.Status(options, registry);
         byte[]? state = null;
         var stateFrom = self.Http;
-        if (!registry.IsLeader && registry.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
+        if (view is null && !registry.IsLeader && registry.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
             && await TryGetAsync(leader.HttpAddress, "/master/state", token) is { } fetched)
             (state, stateFrom) = (fetched, leader.HttpAddress);
-        state ??= await LocalStateAsync(PeerTimeout, token);
+        state ??= await LocalStateAsync(PeerTimeout, view, token);
 
         using var parsed = JsonDocument.Parse(state);
         var masters = parsed.RootElement.TryGetProperty("masters", out var list) && list.ValueKind == JsonValueKind.Array

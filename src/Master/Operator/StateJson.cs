@@ -15,10 +15,12 @@ namespace Mesos.HA.Master.Operator;
 public static class StateJson
 {
     /// <param name="memberHttp">HTTP addresses of other masters by Raft endpoint, as far as they are known (the leader learns them from the members' Raft metadata).</param>
+    /// <param name="view">What the reader may see of frameworks, tasks and executors; null: everything.</param>
     public static byte[] Write(MasterOptions options, ReplicatedRegistry registry, DateTimeOffset startedAt, DateTimeOffset? electedAt, CoreView? core,
-        IReadOnlyDictionary<string, string>? memberHttp = null)
+        IReadOnlyDictionary<string, string>? memberHttp = null, Security.ViewPermissions? view = null)
     {
         var snapshot = registry.LocalRegistry;
+        if (view is not null) (snapshot, core) = Security.ViewFilter.Filter(snapshot, core, view);
         var leader = registry.Leader;
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer))
