@@ -14,8 +14,8 @@ namespace Mesos.HA.SchedulerDriver.Tests;
 
 /// <summary>
 /// The view and teardown ACLs over real processes: two frameworks of two principals run as two users;
-/// principal "alice" may view only user alice's frameworks and tasks, so its state (GET_STATE,
-/// /master/state) and its operator event stream never name bob's; tearing a framework down is 403 for
+/// principal "alice" may view only user alice's frameworks and tasks, so its state (GET_STATE, GET_TASKS,
+/// /master/state, /master/frameworks, /master/tasks) and its operator event stream never name bob's; tearing a framework down is 403 for
 /// a principal not allowed (and the framework stays), 200 for the operator who is (and it goes).
 /// </summary>
 public sealed class ViewAclsEndToEndTests(ITestOutputHelper output)
@@ -90,6 +90,12 @@ public sealed class ViewAclsEndToEndTests(ITestOutputHelper output)
                 Assert.Equal(["alice-task"], frameworks[0].GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()));
                 Assert.Equal(1, legacy.RootElement.GetProperty("activated_slaves").GetInt32());
             }
+            using (var frameworks = JsonDocument.Parse(await GetStringAsync(m, "/master/frameworks", Alice)))
+                Assert.Equal([aliceId], frameworks.RootElement.GetProperty("frameworks").EnumerateArray().Select(f => f.GetProperty("id").GetString()));
+            using (var tasks = JsonDocument.Parse(await GetStringAsync(m, "/master/tasks", Alice)))
+                Assert.Equal(["alice-task"], tasks.RootElement.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()));
+            using (var tasks = JsonDocument.Parse(await GetStringAsync(m, "/master/tasks", Bob)))
+                Assert.Equal(2, tasks.RootElement.GetProperty("tasks").GetArrayLength());
 
             // Tearing bob's framework down: 403 for principals not allowed (by either endpoint), and it is still there.
             var teardownCall = TeardownCall(bobId);

@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Http;
 namespace Mesos.HA.Master.Operator;
 
 /// <summary>
-/// The operator's endpoints: the web page, <c>/master/state</c> and <c>/master/overview</c>, what the page
+/// The operator's endpoints: the web page, <c>/master/state</c> (with <c>/master/frameworks</c> and <c>/master/tasks</c>)
+/// and <c>/master/overview</c>, what the page
 /// reads (the metrics endpoints are <see cref="MasterMetrics"/>).
 /// </summary>
 /// <remarks>
@@ -42,6 +43,12 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     /// <summary>Where the state is read: <c>/master/state</c> and its aliases.</summary>
     public static readonly IReadOnlyList<string> StatePaths = ["/master/state", "/master/state.json", "/state", "/state.json"];
 
+    /// <summary>Mesos' <c>/master/frameworks</c> and its alias.</summary>
+    public static readonly IReadOnlyList<string> FrameworksPaths = ["/master/frameworks", "/frameworks"];
+
+    /// <summary>Mesos' <c>/master/tasks</c> and its aliases (<c>?limit=</c>, default 100, and <c>?offset=</c>).</summary>
+    public static readonly IReadOnlyList<string> TasksPaths = ["/master/tasks", "/master/tasks.json", "/tasks"];
+
     private sealed record Lookup(Task<string?> Answer, long StartedAt);
 
     public void Map(WebApplication app)
@@ -55,6 +62,20 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
             {
                 var state = await LocalStateAsync(TimeSpan.Zero, ViewOf(http), http.RequestAborted);
                 return Results.Bytes(state, "application/json");
+            });
+        foreach (var path in FrameworksPaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+                return Results.Bytes(StateListsJson.Frameworks(registry.LocalRegistry, core, ViewOf(http)), "application/json");
+            });
+        foreach (var path in TasksPaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var limit = int.TryParse(http.Request.Query["limit"], out var l) ? l : 100;
+                var offset = int.TryParse(http.Request.Query["offset"], out var o) ? o : 0;
+                var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+                return Results.Bytes(StateListsJson.Tasks(registry.LocalRegistry, core, ViewOf(http), limit, offset), "application/json");
             });
         app.MapGet("/master/overview", async (HttpContext http) =>
         {

@@ -108,7 +108,7 @@ public static class StateJson
         json.WriteEndArray();
     }
 
-    private static void WriteFrameworks(Utf8JsonWriter json, IEnumerable<FrameworkRecord> frameworks, CoreView? core)
+    internal static void WriteFrameworks(Utf8JsonWriter json, IEnumerable<FrameworkRecord> frameworks, CoreView? core)
     {
         var views = core?.Frameworks.ToDictionary(f => f.Id) ?? [];
         var tasks = core?.Tasks.ToLookup(t => t.Framework);
@@ -140,7 +140,7 @@ public static class StateJson
         json.WriteEndArray();
     }
 
-    private static void WriteTasks(Utf8JsonWriter json, string name, IEnumerable<TrackedTask> tasks)
+    internal static void WriteTasks(Utf8JsonWriter json, string name, IEnumerable<TrackedTask> tasks)
     {
         json.WriteStartArray(name);
         foreach (var task in tasks)
