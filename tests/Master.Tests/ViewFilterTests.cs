@@ -22,7 +22,7 @@ public class ViewFilterTests
     private static readonly AgentId A1 = new("a1");
 
     /// <summary>Principal "a" may view what runs as user "alice"; "ops" sees everything; tasks of "bob" are hidden from everyone but ops.</summary>
-    private static readonly Acls ViewAcls = Acls.Parse("""
+    internal static readonly Acls ViewAcls = Acls.Parse("""
         {"permissive": false,
          "view_frameworks": [{"principals": {"values": ["a"]}, "users": {"values": ["alice"]}},
                              {"principals": {"values": ["ops"]}, "users": {"type": "ANY"}}],
@@ -31,7 +31,7 @@ public class ViewFilterTests
          "view_executors": [{"principals": {"values": ["ops"]}, "users": {"type": "ANY"}}]}
         """, "test");
 
-    private static Registry TwoFrameworks() => Registry.Empty
+    internal static Registry TwoFrameworks() => Registry.Empty
         .Apply(new AdmitAgent(new AgentInfo(A1, "h", "h:5051", "cpus:4", new Dictionary<string, string>()), 1)).Next
         .Apply(new AddFramework(Alice, new FrameworkInfo("fa", "alice", ["*"], [], "a", null, null), 60_000, 1)).Next
         .Apply(new AddFramework(Bob, new FrameworkInfo("fb", "bob", ["*"], [], "b", null, null), 60_000, 1)).Next;
@@ -39,7 +39,7 @@ public class ViewFilterTests
     private static TrackedTask Task(string id, FrameworkId framework, TaskState state = TaskState.Running) =>
         new(new TaskId(id), framework, A1, "*", ResourceText.Parse("cpus:1"), state) { Executor = "e-" + id };
 
-    private static CoreView Core() => new(
+    internal static CoreView Core() => new(
         [new AgentView(A1, ResourceText.Parse("cpus:4"), ResourceText.Parse("cpus:2"), Resources.Empty)],
         [new FrameworkView(Alice, ["*"], true, Resources.Empty, Resources.Empty), new FrameworkView(Bob, ["*"], true, Resources.Empty, Resources.Empty)],
         [Task("ta", Alice), Task("tb", Bob)],

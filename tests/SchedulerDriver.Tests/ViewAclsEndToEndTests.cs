@@ -94,6 +94,8 @@ public sealed class ViewAclsEndToEndTests(ITestOutputHelper output)
                 Assert.Equal([aliceId], frameworks.RootElement.GetProperty("frameworks").EnumerateArray().Select(f => f.GetProperty("id").GetString()));
             using (var tasks = JsonDocument.Parse(await GetStringAsync(m, "/master/tasks", Alice)))
                 Assert.Equal(["alice-task"], tasks.RootElement.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()));
+            using (var summary = JsonDocument.Parse(await GetStringAsync(m, "/master/state-summary", Alice)))
+                Assert.Equal([aliceId], summary.RootElement.GetProperty("frameworks").EnumerateArray().Select(f => f.GetProperty("id").GetString()));
             using (var tasks = JsonDocument.Parse(await GetStringAsync(m, "/master/tasks", Bob)))
                 Assert.Equal(2, tasks.RootElement.GetProperty("tasks").GetArrayLength());
 

@@ -49,6 +49,9 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     /// <summary>Mesos' <c>/master/tasks</c> and its aliases (<c>?limit=</c>, default 100, and <c>?offset=</c>).</summary>
     public static readonly IReadOnlyList<string> TasksPaths = ["/master/tasks", "/master/tasks.json", "/tasks"];
 
+    /// <summary>Mesos' <c>/master/state-summary</c> and its alias.</summary>
+    public static readonly IReadOnlyList<string> SummaryPaths = ["/master/state-summary", "/state-summary"];
+
     private sealed record Lookup(Task<string?> Answer, long StartedAt);
 
     public void Map(WebApplication app)
@@ -76,6 +79,12 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
                 var offset = int.TryParse(http.Request.Query["offset"], out var o) ? o : 0;
                 var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
                 return Results.Bytes(StateListsJson.Tasks(registry.LocalRegistry, core, ViewOf(http), limit, offset), "application/json");
+            });
+        foreach (var path in SummaryPaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+                return Results.Bytes(StateSummaryJson.Write(options.HttpHost, registry.LocalRegistry, core, ViewOf(http)), "application/json");
             });
         app.MapGet("/master/overview", async (HttpContext http) =>
         {

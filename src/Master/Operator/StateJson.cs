@@ -159,7 +159,7 @@ public static class StateJson
     }
 
     /// <summary>Mesos' summary form: <c>{"cpus": 4.0, "mem": 1024.0, "ports": "[31000-32000]"}</c>, all roles together.</summary>
-    private static void WriteResources(Utf8JsonWriter json, string name, Resources resources)
+    internal static void WriteResources(Utf8JsonWriter json, string name, Resources resources)
     {
         json.WriteStartObject(name);
         foreach (var scalar in resources.Scalars.Keys.Select(k => k.Name).Distinct().Order(StringComparer.Ordinal))
