@@ -29,21 +29,28 @@ internal static class FailoverBench
         args.EnsureAllUsed();
         if (fault is not ("kill" or "pause" or "partition")) throw new UsageException("--fault must be kill, pause or partition");
         string[] extra = timing is null ? ["--log-level", logLevel, .. masterArgs] : ["--log-level", logLevel, "--election-timeout-ms", timing, .. masterArgs];
-        var medians = new List<double>();
+        var samples = new Dictionary<bool, List<double>>();
         foreach (var secure in modes)
         {
-            if (await MeasureAsync(fault, masters, rounds, extra, secure, keep, token) is not { } stats) return 0;
-            var mode = modes.Length > 1 || secure ? $" mode={SecurityModes.Name(secure)}" : "";
+            if (await MeasureAsync(fault, masters, rounds, extra, secure, keep, token) is not { } run) return 0;
+            samples.TryAdd(secure, []);
+            samples[secure].AddRange(run);
+        }
+        var medians = new List<double>();
+        foreach (var (secure, list) in samples)
+        {
+            var stats = Samples.Of(list);
+            var mode = samples.Count > 1 || secure ? $" mode={SecurityModes.Name(secure)}" : "";
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT failover fault={fault} masters={masters} rounds={rounds}{mode} min_ms={stats.Min:F0} median_ms={stats.Median:F0} max_ms={stats.Max:F0}"));
+                $"RESULT failover fault={fault} masters={masters} rounds={list.Count}{mode} min_ms={stats.Min:F0} median_ms={stats.Median:F0} max_ms={stats.Max:F0}"));
             medians.Add(stats.Median);
         }
         if (medians.Count == 2) Console.WriteLine(SecurityModes.Overhead("failover", medians[0], medians[1], lowerIsBetter: true));
         return 0;
     }
 
-    /// <summary>One run of <paramref name="rounds"/> faults; null when the fault cannot be made here (said why).</summary>
-    private static async Task<Samples?> MeasureAsync(string fault, int masters, int rounds, string[] extra, bool secure, bool keep,
+    /// <summary>One run of <paramref name="rounds"/> faults, each one's time to the next committed write; null when the fault cannot be made here (said why).</summary>
+    private static async Task<List<double>?> MeasureAsync(string fault, int masters, int rounds, string[] extra, bool secure, bool keep,
         CancellationToken token)
     {
         NetworkLab? lab = null;
@@ -80,7 +87,7 @@ internal static class FailoverBench
                 var status = await leader.TryStatusAsync(token);
                 await group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, TimeSpan.FromSeconds(60), token);
             }
-            return Samples.Of(samples);
+            return samples;
         }
         finally
         {
