@@ -83,7 +83,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
     private static RunTask Launch(string task, string executor = "ex1", string command = "sleep 60") =>
         new(F, new TaskId(task), task, "*", "cpus:0.1;mem:16", "", new ExecutorSpec(executor, "my executor", command, "cpus:0.1;mem:32"))
         {
-            FrameworkInfo = new FrameworkSummary("my framework", "alice"),
+            FrameworkInfo = new FrameworkSummary("my framework", "nobody"),
         };
 
     private static string Call(string type, string executor = "ex1", string payload = "") =>
@@ -163,7 +163,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
             Assert.Equal(ExecutorEvent.SubscribedType, subscribed.Type);
             Assert.Equal("ex1", subscribed.Subscribed!.ExecutorInfo!.ExecutorId!.Value);
             Assert.Equal("a1", subscribed.Subscribed.AgentInfo!.Id!.Value);
-            Assert.Equal(("my framework", "alice"), (subscribed.Subscribed.FrameworkInfo!.Name, subscribed.Subscribed.FrameworkInfo.User));
+            Assert.Equal(("my framework", "nobody"), (subscribed.Subscribed.FrameworkInfo!.Name, subscribed.Subscribed.FrameworkInfo.User));
             var launch = await next();
             Assert.Equal(ExecutorEvent.LaunchType, launch.Type);
             Assert.Equal("t1", launch.Launch!.Task!.TaskId!.Value);

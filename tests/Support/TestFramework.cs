@@ -50,7 +50,7 @@ public sealed class TestFramework : IAsyncDisposable
         Exception? last = null;
         while (DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
         {
-            var info = new V1.FrameworkInfo { User = "test", Name = name, FailoverTimeout = 60, Id = FrameworkId is { } id ? V1.Id.Of(id) : null };
+            var info = new V1.FrameworkInfo { User = Environment.UserName, Name = name, FailoverTimeout = 60, Id = FrameworkId is { } id ? V1.Id.Of(id) : null };
             try
             {
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
