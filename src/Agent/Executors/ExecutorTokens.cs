@@ -78,8 +78,7 @@ public sealed class ExecutorTokens
         var last = token.LastIndexOf('.');
         if (last <= 0 || token.Length > 4096) return null;
         var claims = token[..last];
-        var given = new byte[HMACSHA256.HashSizeInBytes];
-        if (!Base64Url.TryDecodeFromChars(token.AsSpan(last + 1), given, out var written) || written != given.Length) return null;
+        if (DecodeBytes(token[(last + 1)..]) is not { Length: HMACSHA256.HashSizeInBytes } given) return null;
         if (!CryptographicOperations.FixedTimeEquals(given, Mac(claims))) return null;
         var parts = claims.Split('.');
         return parts.Length == 3 && Decode(parts[0]) is { } framework && Decode(parts[1]) is { } executor && Decode(parts[2]) is { } run
@@ -91,11 +90,13 @@ public sealed class ExecutorTokens
 
     private static string Encode(string value) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(value));
 
-    private static string? Decode(string part)
+    private static string? Decode(string part) => DecodeBytes(part) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    private static byte[]? DecodeBytes(string part)
     {
         try
         {
-            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(part));
+            return Base64Url.DecodeFromChars(part);
         }
         catch (FormatException)
         {
