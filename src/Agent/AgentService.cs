@@ -50,7 +50,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         var tokens = ExecutorTokens.LoadOrCreate(paths.ExecutorSecretKeyFile);
         var launcher = new ProcessLauncher(paths, cgroups, users, time, Feed, stopping.Token);
         var executors = new ExecutorHost(options, paths, cgroups, users, tokens, time, Feed, stopping.Token);
-        healthChecks = new HealthCheckHost(paths, time, Feed);
+        healthChecks = new HealthCheckHost(paths, users, time, Feed);
         runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors, healthChecks);
         ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time)
         {

@@ -75,6 +75,30 @@ public sealed partial class ExecutorApiTests
         Assert.Equal("ex-ghost", (await NextAsync<ExecutorExited>(connection)).Executor);
     }
 
+    [RootFact]
+    public async Task AsRoot_ACommandHealthCheckRunsAsTheTasksUser()
+    {
+        var connection = await RegisterAsync();
+        var check = new HealthCheckSpec(HealthCheckKind.Command, "[ \"$(id -un)\" = nobody ]", 0, "", "",
+            DelaySeconds: 0, IntervalSeconds: 0.1, TimeoutSeconds: 10, ConsecutiveFailures: 1, GracePeriodSeconds: 0);
+        await connection.SendAsync(1, CommandTask("checked", "sleep 60", "nobody") with { HealthCheck = check });
+        try
+        {
+            StatusUpdate update;
+            do
+            {
+                update = await NextAsync<StatusUpdate>(connection, u => u.Task.Value == "checked");
+                await connection.SendAsync(1, new AcknowledgeUpdate(F, update.Task, update.Uuid));
+            } while (update.Details?.Healthy is null && !update.State.IsTerminal());
+            Assert.True(update.Details?.Healthy == true, $"the check as nobody: {update.State} healthy={update.Details?.Healthy} {update.Message}");
+        }
+        finally
+        {
+            await connection.SendAsync(1, new KillTask(F, new TaskId("checked"), 100));
+            await Poll.UntilAsync("the checked task ends", () => agent.Tasks().Single(t => t.Task.Value == "checked").State.IsTerminal(), Wait);
+        }
+    }
+
     /// <summary>The real uids of the processes of process group <paramref name="group"/>, from /proc.</summary>
     private static uint[] ProcessUids(int group)
     {

@@ -43,12 +43,21 @@ public static class CommandLauncher
     /// <summary>Where util-linux installs <c>setpriv</c>, which runs a command as another user.</summary>
     private static readonly string[] SetprivPaths = ["/usr/bin/setpriv", "/bin/setpriv"];
 
+    /// <summary>The arguments that run a command as <paramref name="user"/>: <c>setpriv --reuid=U --regid=G --init-groups --</c>.</summary>
+    /// <exception cref="InvalidOperationException">setpriv is not installed.</exception>
+    public static IReadOnlyList<string> RunAsArguments(UnixUser user) =>
+    [
+        Setpriv(user), $"--reuid={user.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        $"--regid={user.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "--init-groups", "--",
+    ];
+
+    private static string Setpriv(UnixUser user) => SetprivPaths.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException($"cannot run as user '{user.Name}': setpriv (util-linux) is not installed on this agent");
+
     /// <summary>Starts the run; the returned <see cref="Process"/> is the wrapper (reap it with WaitForExit).</summary>
     public static (Process Process, TaskProcess Task) Start(LaunchSpec spec)
     {
-        var setpriv = spec.User is null ? null
-            : SetprivPaths.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
-                $"cannot run as user '{spec.User.Value.Name}': setpriv (util-linux) is not installed on this agent");
+        var setpriv = spec.User is { } user ? Setpriv(user) : null;
         Directory.CreateDirectory(spec.Sandbox);
         Directory.CreateDirectory(spec.Meta);
         if (spec.User is { } owner) GiveSandbox(spec.Sandbox, owner);
