@@ -25,7 +25,16 @@ public static class AgentHost
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         var ip = IPAddress.TryParse(bindAddress, out var parsed) ? parsed : IPAddress.Any;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(ip, options.HttpPort));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ip, options.HttpPort, listen =>
+        {
+            if (options.Tls is not { } tls) return;
+            // Executors reach this listener too: they check it against the authority the agent hands them (ExecutorHost).
+            listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = tls.Certificate ?? throw new ArgumentException("an agent on TLS needs --tls-cert and --tls-key"),
+                SslProtocols = Protocol.Security.TlsIdentity.Protocols,
+            });
+        }));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentJsonContext.Default));
         await using var app = builder.Build();
         await using var agent = new AgentService(options, app.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);

@@ -20,6 +20,12 @@ public sealed record AgentOptions
     /// <summary>The principal and secret the agent presents to masters that authenticate agents (<c>--credential</c>); none by default.</summary>
     public Mesos.HA.Protocol.Security.Credential? Credential { get; init; }
 
+    /// <summary>HTTPS for the agent's own endpoints and to the masters (their certificates checked against its authorities); plain HTTP when null.</summary>
+    public Mesos.HA.Protocol.Security.TlsIdentity? Tls { get; init; }
+
+    /// <summary>The file of <see cref="Tls"/>'s authorities (<c>--tls-ca</c>), handed to executors so they can check the agent's certificate.</summary>
+    public string? TlsAuthorityFile { get; init; }
+
     /// <summary>Where the agent serves its own HTTP endpoints (health, state); 0 picks a free port.</summary>
     public int HttpPort { get; init; }
 

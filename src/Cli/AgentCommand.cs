@@ -32,6 +32,7 @@ internal static class AgentCommand
             Declare.Flag("authenticate-http-executors", "executor API calls must carry the calling executor's own token " +
                 "(MESOS_EXECUTOR_AUTHENTICATION_TOKEN, given to every executor the agent launches): 401 without, 403 another's"),
             SecurityFlags.Credential("the agent"),
+            .. SecurityFlags.AgentTls(),
             Declare.LogLevel("log-level", "Information"),
             Declare.Value("parent-pid", "pid", "exit when that process exits (local clusters and tests)"),
         ],
@@ -73,6 +74,8 @@ internal static class AgentCommand
             SwitchUser = !args.Flag("no-switch-user"),
             AuthenticateHttpExecutors = args.Flag("authenticate-http-executors"),
             Credential = SecurityFlags.One(args),
+            Tls = SecurityFlags.AgentTls(args),
+            TlsAuthorityFile = args.Optional("tls-ca") is { } authority ? Path.GetFullPath(authority) : null,
         };
         var parentPid = args.Int("parent-pid", 0, 0);
         args.EnsureAllUsed();

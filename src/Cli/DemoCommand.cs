@@ -20,6 +20,7 @@ internal static class DemoCommand
         [
             Declare.Value("tasks", "n", "tasks to run (default 40)"),
             Declare.Value("masters", "n", "masters to start: 3, 5 or 7 (default 3)"),
+            Declare.Flag("secure", "the whole cluster with TLS (its own authority), credentials for every realm and a restrictive ACL; the framework authenticates"),
             Declare.Keep(),
         ],
         (_, args) => RunAsync(args, token));
@@ -29,25 +30,30 @@ internal static class DemoCommand
         var tasks = args.Int("tasks", 40, 2, 10_000);
         var masters = args.Int("masters", 3, 3, 7);
         var keep = args.Flag("keep");
+        var secure = args.Flag("secure");
         args.EnsureAllUsed();
         if (masters % 2 == 0) throw new UsageException("--masters must be odd (3, 5 or 7)");
 
         var root = Path.Combine(Path.GetTempPath(), "mesos-ha-demo", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         var timeline = new Timeline();
-        using var cluster = new LocalCluster(masters, 2, root, "Warning", "cpus:4;mem:2048;disk:1024;ports:[31000-31099]");
+        using var security = secure ? LocalSecurity.Create(root, DateTimeOffset.UtcNow) : null;
+        using var cluster = new LocalCluster(masters, 2, root, "Warning", "cpus:4;mem:2048;disk:1024;ports:[31000-31099]", security: security);
         try
         {
             timeline.Say($"starting {masters} masters and 2 agents on 127.0.0.1 (data and logs in {root})");
+            if (security is not null)
+                timeline.Say($"secure: TLS from the cluster's own authority, every realm authenticated, a restrictive ACL (material in {security.Directory})");
             cluster.Start();
             var leader = await cluster.Masters.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
             var term = (await leader.TryStatusAsync(token))?.Term;
-            timeline.Say($"master {leader.Id} elected leader (term {term}) at http://{leader.HttpAddress}");
+            timeline.Say($"master {leader.Id} elected leader (term {term}) at {leader.Url("")}");
             await cluster.WaitForAgentsAsync(TimeSpan.FromSeconds(60), token);
             timeline.Say("both agents registered with the leader");
 
             var scheduler = new DemoScheduler(tasks, timeline);
             await using var driver = new MesosSchedulerDriver(scheduler,
-                new FrameworkInfo { Name = "demo", FailoverTimeout = TimeSpan.FromMinutes(5) }, cluster.MasterAddresses);
+                new FrameworkInfo { Name = "demo", FailoverTimeout = TimeSpan.FromMinutes(5) }, cluster.MasterAddresses,
+                security?.FrameworkOptions());
             driver.Start();
 
             await scheduler.HalfDone.WaitAsync(TimeSpan.FromSeconds(60), token);

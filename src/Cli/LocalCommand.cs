@@ -17,6 +17,7 @@ internal static class LocalCommand
             Declare.Value("agents", "n", "agents to start (default 2)"),
             Declare.Value("data-dir", "dir", "where the masters' and agents' data and logs go (default a new directory under the temp directory)"),
             Declare.Value("agent-resources", "text", "each agent's resources (default cpus:4;mem:4096;disk:4096;ports:[31000-31999])"),
+            Declare.Flag("secure", "TLS from the cluster's own authority, credentials for every realm and a restrictive ACL (printed: the flags clients need)"),
         ],
         (_, args) => RunAsync(args, token));
 
@@ -26,26 +27,35 @@ internal static class LocalCommand
         var agents = args.Int("agents", 2, 0, 64);
         var dataDir = args.Optional("data-dir");
         var resources = args.Optional("agent-resources") ?? "cpus:4;mem:4096;disk:4096;ports:[31000-31999]";
+        var secure = args.Flag("secure");
         args.EnsureAllUsed();
         if (masters % 2 == 0) throw new UsageException("--masters must be odd (1, 3, 5 or 7)");
         if (!Protocol.Resources.ResourceText.TryParse(resources, out _, out var bad)) throw new UsageException($"--agent-resources: {bad}");
         var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "mesos-ha-local", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         Protocol.StartupCheck.WritableDirectory(root, "--data-dir");
-        using var cluster = new LocalCluster(masters, agents, root, "Information", resources);
+        using var security = secure ? LocalSecurity.Create(root, DateTimeOffset.UtcNow) : null;
+        using var cluster = new LocalCluster(masters, agents, root, "Information", resources, security: security);
         cluster.Start();
+        var scheme = Protocol.Security.Https.SchemeOf(security?.Client);
         Console.WriteLine($"data and logs: {root}");
         foreach (var m in cluster.Masters.Masters)
-            Console.WriteLine($"master {m.Id}: http://{m.HttpAddress}  raft {m.RaftAddress}  log {m.LogFile}");
+            Console.WriteLine($"master {m.Id}: {m.Url("")}  raft {m.RaftAddress}  log {m.LogFile}");
         foreach (var a in cluster.Agents)
-            Console.WriteLine($"{a.Name}: http://127.0.0.1:{a.HttpPort}  work dir {a.WorkDirectory}  log {a.LogFile}");
+            Console.WriteLine($"{a.Name}: {scheme}://127.0.0.1:{a.HttpPort}  work dir {a.WorkDirectory}  log {a.LogFile}");
         Console.WriteLine($"frameworks: --masters {string.Join(',', cluster.MasterAddresses)}");
+        if (security is not null)
+        {
+            Console.WriteLine($"secure: TLS, every realm authenticated, a restrictive ACL ({security.AclsFile})");
+            Console.WriteLine($"  operator verbs: --masters {string.Join(',', cluster.MasterAddresses)} {string.Join(' ', security.OperatorArgs())}");
+            Console.WriteLine($"  frameworks: principal '{security.Framework.Principal}' (secret in {security.CredentialsFile}), CA {security.Certificates.AuthorityFile}");
+        }
         string? lastLeader = null;
         try
         {
             while (!token.IsCancellationRequested)
             {
                 var leader = (await cluster.Masters.StatusesAsync(token)).FirstOrDefault(s => s.Status?.Role == "leader");
-                var now = leader.Status is { } st ? $"master {leader.Master.Id} (term {st.Term}) http://{leader.Master.HttpAddress}" : "none";
+                var now = leader.Status is { } st ? $"master {leader.Master.Id} (term {st.Term}) {leader.Master.Url("")}" : "none";
                 if (now != lastLeader)
                 {
                     Console.WriteLine($"{DateTime.Now:HH:mm:ss.fff} leader: {now}");

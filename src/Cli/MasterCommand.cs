@@ -36,6 +36,7 @@ internal static class MasterCommand
                 "so killing the master loses them as a power cut would"),
             Declare.Flag("enable-bench", "benchmarks only: serve the master's /bench endpoints (mesos-ha bench replication)"),
             .. SecurityFlags.Master(),
+            .. SecurityFlags.MasterTls(),
             // Deliberately hidden from the help: known bugs for the chaos suite's own tests (see InjectedBugsOf).
             new Option<string>("--inject-bug") { HelpName = "name,...", Hidden = true },
         ],
@@ -86,6 +87,7 @@ internal static class MasterCommand
                 EmulatePowerLoss = args.Flag("emulate-power-loss"),
                 InjectedBugs = InjectedBugsOf(args),
                 WarmUp = !args.Flag("no-warm-up"),
+                Tls = SecurityFlags.MasterTls(args),
             },
         };
         args.EnsureAllUsed();

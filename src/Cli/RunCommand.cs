@@ -25,7 +25,7 @@ internal static partial class RunCommand
         return Declare.Verb("run",
             "One task through a short-lived framework; exits with its exit status.",
             [
-                Declare.Masters(), SecurityFlags.Credential("the client"),
+                Declare.Masters(), .. SecurityFlags.Client(),
                 Declare.Value("cpus", "C", "the task's cpus (default 0.1)"),
                 Declare.Value("mem", "M", "the task's memory in MB (default 32)"),
                 Declare.Value("name", "N", "the framework's name (default mesos-ha-run)"),
@@ -54,7 +54,7 @@ internal static partial class RunCommand
 
         var scheduler = new OneTask(command, resources);
         await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = name }, masters,
-            new SchedulerDriverOptions { Credential = OperatorClient.Credential });
+            new SchedulerDriverOptions { Credential = OperatorClient.Credential, Tls = OperatorClient.Tls });
         driver.Start();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
         limit.CancelAfter(timeout);

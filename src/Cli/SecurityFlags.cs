@@ -21,6 +21,83 @@ internal static class SecurityFlags
         Declare.Value("acls", "json|file", "who may do what, in Mesos' ACL format ({\"permissive\": ..., \"run_tasks\": [...]}), or a file holding it"),
     ];
 
+    /// <summary>A server's TLS flags (a master's or an agent's).</summary>
+    public static IEnumerable<Symbol> MasterTls() =>
+    [
+        Declare.Value("tls-cert", "file", "PEM certificate the master presents (with --tls-key and --tls-ca): every HTTP endpoint is then HTTPS, " +
+            "the Raft transport mutual TLS"),
+        Declare.Value("tls-key", "file", "PEM private key of --tls-cert"),
+        Declare.Value("tls-ca", "file", "PEM authority the other masters' (and client) certificates must chain to (mesos-ha tls init makes one)"),
+        Declare.Flag("tls-require-client-cert", "HTTPS clients (agents, frameworks, operators) must present a certificate chained to --tls-ca"),
+    ];
+
+    public static IEnumerable<Symbol> AgentTls() =>
+    [
+        Declare.Value("tls-cert", "file", "PEM certificate the agent presents (with --tls-key): its endpoints are then HTTPS, and it speaks HTTPS to the masters"),
+        Declare.Value("tls-key", "file", "PEM private key of --tls-cert"),
+        Declare.Value("tls-ca", "file", "PEM authority the masters' certificates must chain to (default: the system's)"),
+    ];
+
+    /// <summary>A client's TLS flags (the CLI's verbs, the driver's users).</summary>
+    public static IEnumerable<Symbol> ClientTls() =>
+    [
+        Declare.Value("tls-ca", "file", "PEM authority the masters' certificates must chain to: the masters are spoken to over HTTPS"),
+        Declare.Value("tls-cert", "file", "PEM client certificate (with --tls-key), for masters that require one"),
+        Declare.Value("tls-key", "file", "PEM private key of --tls-cert"),
+    ];
+
+    /// <summary>A client verb's security flags: its credential and TLS.</summary>
+    public static IEnumerable<Symbol> Client() => [Credential("the client"), .. ClientTls()];
+
+    /// <summary>
+    /// A master's TLS: all of --tls-cert, --tls-key and --tls-ca (the Raft transport is mutual TLS, so a master
+    /// needs its own certificate and the authority of the others'), or none of them.
+    /// </summary>
+    public static TlsIdentity? MasterTls(ArgReader args)
+    {
+        var files = Files(args, server: true);
+        if (!files.Any) return null;
+        if (files.Certificate is null || files.Authority is null)
+            throw new UsageException("a master on TLS needs --tls-cert, --tls-key and --tls-ca (the Raft transport is mutual TLS)");
+        return LoadTls(files);
+    }
+
+    /// <summary>An agent's TLS: --tls-cert and --tls-key for its own HTTPS, --tls-ca for the masters' (else the system's authorities).</summary>
+    public static TlsIdentity? AgentTls(ArgReader args)
+    {
+        var files = Files(args, server: false);
+        if (!files.Any) return null;
+        if (files.Certificate is null) throw new UsageException("an agent on TLS needs --tls-cert and --tls-key (it serves HTTPS too)");
+        return LoadTls(files);
+    }
+
+    /// <summary>A client's TLS (any of --tls-ca, --tls-cert, --tls-key given), or null for plain HTTP.</summary>
+    public static TlsIdentity? ClientTls(ArgReader args)
+    {
+        var files = Files(args, server: false);
+        return files.Any ? LoadTls(files) : null;
+    }
+
+    private static TlsFiles Files(ArgReader args, bool server) =>
+        new(args.Optional("tls-cert"), args.Optional("tls-key"), args.Optional("tls-ca"), server && args.Flag("tls-require-client-cert"));
+
+    private static TlsIdentity LoadTls(TlsFiles files)
+    {
+        TlsIdentity tls;
+        try
+        {
+            // The composition root of a process's TLS: the real clock says whether a certificate is current.
+            tls = TlsIdentity.Load(files, DateTimeOffset.UtcNow);
+        }
+        catch (TlsException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        if (files.Key is { } key && Protocol.Security.Credentials.ReadableByOthers(key))
+            Console.Error.WriteLine($"mesos-ha: warning: --tls-key {key} may be read by others (chmod 600 it)");
+        return tls;
+    }
+
     public static Acls Acls(ArgReader args)
     {
         if (args.Optional("acls") is not { } text) return Protocol.Security.Acls.AllowAll;

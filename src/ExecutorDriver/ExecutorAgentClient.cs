@@ -11,11 +11,12 @@ namespace Mesos.HA.ExecutorDriver;
 /// stream (RecordIO-framed JSON), every other call is its own request answered 202.
 /// Connection failures surface as <see cref="HttpRequestException"/>, <see cref="IOException"/> or a cancellation.
 /// </summary>
-internal sealed class ExecutorAgentClient(HttpClient http, string agentEndpoint)
+/// <param name="agentBase">scheme://ip:port of the agent (https when it runs TLS).</param>
+internal sealed class ExecutorAgentClient(HttpClient http, string agentBase)
 {
     public const string Path = "/api/v1/executor";
 
-    private readonly Uri uri = new($"http://{agentEndpoint}{Path}");
+    private readonly Uri uri = new(agentBase + Path);
 
     /// <summary>Subscribes; returns once the stream's first event, SUBSCRIBED, arrived.</summary>
     public async Task<ExecutorEventStream> SubscribeAsync(ExecutorCall subscribe, CancellationToken token)

@@ -41,6 +41,12 @@ public sealed record ExecutorDriverSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// HTTPS to the agent, its certificate checked against these authorities: an agent on TLS says so with
+    /// LIBPROCESS_SSL_ENABLED and LIBPROCESS_SSL_CA_FILE (Mesos' names). Null: plain HTTP.
+    /// </summary>
+    public Mesos.HA.Protocol.Security.TlsIdentity? Tls { get; init; }
+
     /// <summary>Seeds the backoff's jitter; null: a random seed.</summary>
     public int? BackoffSeed { get; init; }
 
@@ -50,7 +56,7 @@ public sealed record ExecutorDriverSettings
     /// <summary>The settings without the token (which is a secret), so that printing them never leaks it.</summary>
     public override string ToString() =>
         $"ExecutorDriverSettings {{ FrameworkId = {FrameworkId}, ExecutorId = {ExecutorId}, AgentEndpoint = {AgentEndpoint}, " +
-        $"Directory = {Directory}, Checkpoint = {Checkpoint}, AuthenticationToken = {(AuthenticationToken is null ? "none" : "given")} }}";
+        $"Directory = {Directory}, Checkpoint = {Checkpoint}, Tls = {(Tls is null ? "off" : "on")}, AuthenticationToken = {(AuthenticationToken is null ? "none" : "given")} }}";
 
     /// <summary>Reads the process' environment; see <see cref="FromEnvironment(Func{string, string?})"/>.</summary>
     public static ExecutorDriverSettings FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
@@ -77,7 +83,20 @@ public sealed record ExecutorDriverSettings
             SubscriptionBackoffMax = Duration(variables, "MESOS_SUBSCRIPTION_BACKOFF_MAX") ?? defaults.SubscriptionBackoffMax,
             ShutdownGracePeriod = Duration(variables, "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD") ?? defaults.ShutdownGracePeriod,
             AuthenticationToken = Optional(variables, "MESOS_EXECUTOR_AUTHENTICATION_TOKEN"),
+            Tls = Flag(variables, "LIBPROCESS_SSL_ENABLED") ? AgentAuthority(variables, defaults.Time.GetUtcNow()) : null,
         };
+    }
+
+    private static Mesos.HA.Protocol.Security.TlsIdentity AgentAuthority(Func<string, string?> variables, DateTimeOffset now)
+    {
+        try
+        {
+            return Mesos.HA.Protocol.Security.TlsIdentity.Load(new(null, null, Optional(variables, "LIBPROCESS_SSL_CA_FILE")), now);
+        }
+        catch (Mesos.HA.Protocol.Security.TlsException e)
+        {
+            throw new ExecutorSettingsException("LIBPROCESS_SSL_CA_FILE", e.Message);
+        }
     }
 
     private static string? Optional(Func<string, string?> variables, string name) =>

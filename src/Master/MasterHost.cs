@@ -5,6 +5,7 @@ using Mesos.HA.Master.Bench;
 using Mesos.HA.Master.Scheduler;
 using Mesos.HA.Protocol.Registry;
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Security;
 using Mesos.HA.Replication.Registry;
 using Mesos.HA.Replication;
 using Microsoft.AspNetCore.Builder;
@@ -35,7 +36,7 @@ public static partial class MasterHost
         });
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(ParseAddress(options.HttpHost), options.HttpPort));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ParseAddress(options.HttpHost), options.HttpPort, l => Http.TlsListener.Use(l, options.Tls)));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MasterJsonContext.Default));
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
@@ -104,10 +105,10 @@ public static partial class MasterHost
     private static async Task WarmUpHttpAsync(MasterOptions options, CancellationToken token)
     {
         var host = ParseAddress(options.HttpHost) is { } ip && !ip.Equals(IPAddress.Any) ? ip.ToString() : "127.0.0.1";
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient(Https.Handler(options.Tls, new SocketsHttpHandler()), disposeHandler: true) { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            using var response = await client.GetAsync(new UriBuilder("http", host, options.HttpPort, "/health").Uri, token);
+            using var response = await client.GetAsync(new UriBuilder(Https.SchemeOf(options.Tls), host, options.HttpPort, "/health").Uri, token);
         }
         catch (Exception e) when (NoAnswer.Is(e)) { }
     }

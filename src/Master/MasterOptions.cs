@@ -20,6 +20,9 @@ public sealed record MasterOptions
     /// <summary>HTTP Basic authentication per realm (the master's <c>--credentials</c> and <c>--authenticate-*</c> flags); none by default.</summary>
     public Security.HttpAuthenticationOptions Authentication { get; init; } = new();
 
+    /// <summary>HTTPS on every endpoint and mutual TLS between masters (<c>--tls-*</c>); plain HTTP and TCP when null.</summary>
+    public Protocol.Security.TlsIdentity? Tls => Replication.Tls;
+
     /// <summary>Who may do what (<c>--acls</c>); everything is allowed without them.</summary>
     public Protocol.Security.Acls Acls { get; init; } = Protocol.Security.Acls.AllowAll;
 }

@@ -66,6 +66,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
                 // The lease (renewed by every heartbeat round a majority answers) is how a leader
                 // cut off from its majority notices within about an election timeout.
                 IsLeaderLeaseEnabled = true,
+                SslOptions = options.Tls is { } tls ? new RaftTls(tls) : null,
                 // AggressiveLeaderStickiness stays off: with it, followers of a paused (SIGSTOP)
                 // leader whose port still accepts connections waited ~6 s to elect a new one
                 // (LeaderKillsAndPauses chaos). The price: a member that restarts may win a

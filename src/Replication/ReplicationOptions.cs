@@ -120,6 +120,12 @@ public sealed record ReplicationOptions
     /// <summary>Tests only: the known bugs this master runs with (see <see cref="InjectedBugs"/>). None unless a test asks.</summary>
     public InjectedBugs InjectedBugs { get; init; }
 
+    /// <summary>
+    /// Mutual TLS on the Raft transport: this master presents its certificate and accepts only members whose
+    /// certificates chain to the same authority (<c>--tls-*</c>). Null: plain TCP.
+    /// </summary>
+    public Protocol.Security.TlsIdentity? Tls { get; init; }
+
     public FasterStoreOptions Store { get; init; } = new();
 
     public RegistryLimits Limits { get; init; } = RegistryLimits.Default;

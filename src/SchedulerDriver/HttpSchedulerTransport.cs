@@ -5,13 +5,14 @@ using Mesos.HA.SchedulerDriver.Core;
 namespace Mesos.HA.SchedulerDriver;
 
 /// <summary>The driver's transport over the v1 HTTP API (<see cref="SchedulerConnection"/>): one request per attempt, 307s handed back.</summary>
-public sealed class HttpSchedulerTransport(HttpClient http, FrameworkInfo framework) : ISchedulerTransport
+/// <param name="scheme">http, or https for masters on TLS (the client then configured for it).</param>
+public sealed class HttpSchedulerTransport(HttpClient http, FrameworkInfo framework, string scheme = "http") : ISchedulerTransport
 {
     public async Task<SubscribeOutcome> SubscribeAsync(string master, string? frameworkId, CancellationToken token)
     {
         try
         {
-            var connection = await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, frameworkId), token, maxRedirects: 0)
+            var connection = await SchedulerConnection.SubscribeAsync(http, master, SchedulerJson.Info(framework, frameworkId), token, maxRedirects: 0, scheme)
                 .ConfigureAwait(false);
             return new SubscribeOutcome.Subscribed(new Subscription(connection));
         }

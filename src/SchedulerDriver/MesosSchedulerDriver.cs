@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol.Security;
 using System.Threading.Channels;
 using Mesos.HA.SchedulerDriver.Core;
 using Microsoft.Extensions.Logging;
@@ -71,15 +72,15 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
             var http = this.options.Http;
             if (http is null)
             {
-                http = ownedHttp = new HttpClient(new SocketsHttpHandler
+                http = ownedHttp = new HttpClient(Https.Handler(this.options.Tls, new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1), UseProxy = false, MaxConnectionsPerServer = 64,
-                }) { Timeout = Timeout.InfiniteTimeSpan };
+                })) { Timeout = Timeout.InfiniteTimeSpan };
                 if (this.options.Credential is { } credential) http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", credential.BasicHeader());
             }
             transport = new HttpSchedulerTransport(http, this.options.Credential is { } c && framework.Principal is null
                 ? framework with { Principal = c.Principal }
-                : framework);
+                : framework, Https.SchemeOf(this.options.Tls));
         }
         this.transport = transport;
         acknowledgements = new SemaphoreSlim(this.options.ConcurrentAcknowledgements);

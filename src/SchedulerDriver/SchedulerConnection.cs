@@ -38,9 +38,13 @@ public sealed class SchedulerConnection : IAsyncDisposable
     private readonly CancellationTokenSource closed = new();
     private readonly Task reader;
 
-    private SchedulerConnection(HttpClient http, HttpResponseMessage response, string master, string streamId, RecordIOReader records, V1.SubscribedEvent subscribed)
+    private readonly string scheme;
+
+    private SchedulerConnection(HttpClient http, HttpResponseMessage response, string master, string streamId, RecordIOReader records,
+        V1.SubscribedEvent subscribed, string scheme)
     {
         this.http = http;
+        this.scheme = scheme;
         this.response = response;
         Master = master;
         StreamId = streamId;
@@ -64,15 +68,16 @@ public sealed class SchedulerConnection : IAsyncDisposable
     /// <summary>
     /// Subscribes through <paramref name="master"/>, following redirects to the leader. The
     /// <c>framework_info</c> carries <c>id</c> to re-subscribe as an existing framework. A 307 beyond
-    /// <paramref name="maxRedirects"/> throws <see cref="SchedulerCallException"/> naming the leader.
+    /// <paramref name="maxRedirects"/> throws <see cref="SchedulerCallException"/> naming the leader. <paramref name="scheme"/>
+    /// is https for masters on TLS (<paramref name="http"/> configured for them).
     /// </summary>
     public static async Task<SchedulerConnection> SubscribeAsync(HttpClient http, string master, V1.FrameworkInfo frameworkInfo, CancellationToken token,
-        int maxRedirects = MaxRedirects)
+        int maxRedirects = MaxRedirects, string scheme = "http")
     {
         var body = SubscribeBody(frameworkInfo);
         for (var hop = 0; ; hop++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{master}{Path}")
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{scheme}://{master}{Path}")
             {
                 Content = JsonContent(body),
             };
@@ -93,7 +98,7 @@ public sealed class SchedulerConnection : IAsyncDisposable
             }
             try
             {
-                return await OpenStreamAsync(http, response, master, token).ConfigureAwait(false);
+                return await OpenStreamAsync(http, response, master, scheme, token).ConfigureAwait(false);
             }
             catch
             {
@@ -103,7 +108,8 @@ public sealed class SchedulerConnection : IAsyncDisposable
         }
     }
 
-    private static async Task<SchedulerConnection> OpenStreamAsync(HttpClient http, HttpResponseMessage response, string master, CancellationToken token)
+    private static async Task<SchedulerConnection> OpenStreamAsync(HttpClient http, HttpResponseMessage response, string master, string scheme,
+        CancellationToken token)
     {
         var streamId = response.Headers.TryGetValues("Mesos-Stream-Id", out var ids) ? ids.First() : "";
         var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
@@ -114,7 +120,7 @@ public sealed class SchedulerConnection : IAsyncDisposable
             throw new SubscriptionRefusedException(opening.Error?.Message ?? "refused");
         if (opening is not { Type: V1.Event.SubscribedType, Subscribed: { } subscribed })
             throw new InvalidDataException("the stream did not start with SUBSCRIBED: " + (first is null ? "(closed)" : Encoding.UTF8.GetString(first)));
-        return new SchedulerConnection(http, response, master, streamId, records, subscribed);
+        return new SchedulerConnection(http, response, master, streamId, records, subscribed, scheme);
     }
 
     /// <summary>A 307's <c>Location</c> (<c>//host:port/api/v1/scheduler</c>) as host:port.</summary>
@@ -130,7 +136,7 @@ public sealed class SchedulerConnection : IAsyncDisposable
     public async Task CallAsync(V1.Call call, CancellationToken token)
     {
         var body = CallBody(call, FrameworkId);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{Master}{Path}") { Content = JsonContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{scheme}://{Master}{Path}") { Content = JsonContent(body) };
         request.Headers.Add("Mesos-Stream-Id", StreamId);
         using var answer = await http.SendAsync(request, token).ConfigureAwait(false);
         if (answer.StatusCode != HttpStatusCode.Accepted)

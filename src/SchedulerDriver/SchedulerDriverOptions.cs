@@ -47,4 +47,12 @@ public sealed record SchedulerDriverOptions
     /// FrameworkInfo's principal defaults to it. A master that refuses it (401) stops the driver with an error.
     /// </summary>
     public Mesos.HA.Protocol.Security.Credential? Credential { get; init; }
+
+    /// <summary>
+    /// Speak HTTPS to the masters, checking their certificates against its authorities (the cluster's CA, as
+    /// <c>mesos-ha tls init</c> writes it: <c>TlsIdentity.Load(new TlsFiles(null, null, "ca.crt"), now)</c>) and
+    /// presenting its certificate to masters that require one. The client the driver makes uses it; one given
+    /// in <see cref="Http"/> must be configured alike. Null: plain HTTP.
+    /// </summary>
+    public Mesos.HA.Protocol.Security.TlsIdentity? Tls { get; init; }
 }

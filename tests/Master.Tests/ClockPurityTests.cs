@@ -34,6 +34,8 @@ public class ClockPurityTests
         ["src/Cli/RunCommand.cs"] = "command setup (a composition root): bounds a real run and its teardown",
         ["src/Cli/Operator/MembershipCommands.cs"] = "command setup (a composition root): polls a real cluster and reports the elapsed time",
         ["src/Cli/Operator/LogsCommand.cs"] = "command setup (a composition root): polls a real agent's file every 500 ms while it follows a task",
+        ["src/Cli/SecurityFlags.cs"] = "command setup (a composition root): a certificate given by --tls-* must be valid on the real date",
+        ["src/Cli/TlsCommand.cs"] = "command setup (a composition root): certificates made by tls init are valid from the real date",
         ["src/Cli/SimulateCommand.cs"] = "command setup: times the simulator's runs on the wall clock to report its speed (the runs never read it)",
     };
 

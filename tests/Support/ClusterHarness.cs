@@ -46,7 +46,8 @@ public sealed class ClusterHarness : IAsyncDisposable
     {
         var name = $"agent-{agents.Count + 1}";
         var agent = new AgentProcess(name, EndPoints.FreePort(), Path.Combine(Group.Root, name), Path.Combine(Group.Root, name + ".log"),
-            MasterAddresses, ["--resources", resources, "--log-level", level, .. extra.Contains("--kill-grace-ms") ? [] : new[] { "--kill-grace-ms", "1000" }, .. extra]);
+            MasterAddresses, ["--resources", resources, "--log-level", level, .. extra.Contains("--kill-grace-ms") ? [] : new[] { "--kill-grace-ms", "1000" }, .. extra],
+            Group.Security);
         agents.Add(agent);
         agent.Start();
         await WaitForRegistrationAsync(agent, "agent start");

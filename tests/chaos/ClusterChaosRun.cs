@@ -59,7 +59,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
             if (tasks)
             {
                 run.Agents = [await cluster.StartAgentAsync(), await cluster.StartAgentAsync()];
-                run.Driver = new MesosSchedulerDriver(run.Scheduler, run.frameworkInfo, cluster.MasterAddresses);
+                run.Driver = new MesosSchedulerDriver(run.Scheduler, run.frameworkInfo, cluster.MasterAddresses, cluster.Group.Security?.FrameworkOptions());
                 run.Driver.Start();
             }
             run.workload = run.Registry.RunAsync(run.stop.Token);
@@ -110,7 +110,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
                 await Driver.DisposeAsync(); // gone without a teardown, as a crash
                 Report.Add($"round {round}: framework {id} killed; back with the same id");
                 await Task.Delay(random.Next(200, 1500));
-                Driver = new MesosSchedulerDriver(Scheduler, frameworkInfo with { Id = id }, cluster.MasterAddresses);
+                Driver = new MesosSchedulerDriver(Scheduler, frameworkInfo with { Id = id }, cluster.MasterAddresses, cluster.Group.Security?.FrameworkOptions());
                 Driver.Start();
                 break;
             case "kill-follower-read-on-restart":

@@ -31,6 +31,20 @@ public sealed class ClusterChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The same run in secure mode (<c>mesos-ha local --secure</c>): every link on TLS from the cluster's own
+    /// authority (the masters' Raft transport mutual), the framework, agents and registry clients
+    /// authenticated, and a restrictive ACL. Every fault type of the plain run, fewer rounds by default.
+    /// </summary>
+    [Fact]
+    public async Task Secure_MastersAgentsAndTheFramework_UnderFaults_KeepEveryInvariant()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "secure-chaos-" + Guid.NewGuid().ToString("N")[..12]);
+        using var security = LocalSecurity.Create(root, DateTimeOffset.UtcNow);
+        await using var cluster = new ClusterHarness(new MasterGroup(3, root, ["--log-level", "Warning"], security), output);
+        await RunAsync(cluster, Faults, lab: null, defaultRounds: Faults.Length);
+    }
+
+    /// <summary>
     /// The same run with each master in its own network namespace, and the leader partitioned away
     /// among the faults (skipped, saying why, where namespaces cannot be made).
     /// </summary>

@@ -124,7 +124,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
         cts.CancelAfter(OperationTimeout);
         try
         {
-            using var response = await MasterProcess.Client.PutAsJsonAsync($"http://{master.HttpAddress}/master/weights",
+            using var response = await master.Http.PutAsJsonAsync(master.Url("/master/weights"),
                 new[] { new WeightDto(key, value) }, MasterJsonContext.Default.WeightDtoArray, cts.Token);
             if (response.StatusCode == HttpStatusCode.OK)
             {
@@ -188,7 +188,7 @@ internal sealed class RegistryWorkload(MasterGroup group, RegisterHistory histor
         cts.CancelAfter(OperationTimeout);
         try
         {
-            var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}{path}", cts.Token);
+            var response = await master.Http.GetAsync(master.Url(path), cts.Token);
             if (response.StatusCode != HttpStatusCode.OK) return (response.StatusCode, null, response);
             var weights = await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, cts.Token);
             return (response.StatusCode, weights, response);

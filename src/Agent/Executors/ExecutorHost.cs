@@ -135,6 +135,12 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = MesosDuration.Format(options.ExecutorSubscriptionBackoffMax);
         env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = MesosDuration.Format(options.ExecutorShutdownGracePeriod);
         env[ExecutorTokens.EnvironmentVariable] = tokens.Issue(executor, runId);
+        // An agent on TLS serves the executor API over HTTPS: say so, with the authority its certificate chains to (Mesos' variables).
+        if (options.Tls is not null)
+        {
+            env["LIBPROCESS_SSL_ENABLED"] = "true";
+            if (options.TlsAuthorityFile is { } authority) env["LIBPROCESS_SSL_CA_FILE"] = authority;
+        }
         return env;
     }
 }

@@ -1,4 +1,5 @@
 using Mesos.HA.Protocol.Agent;
+using Mesos.HA.Protocol.Security;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -35,12 +36,12 @@ internal sealed partial class MasterLink : IAsyncDisposable
         this.agent = agent;
         this.time = time;
         this.logger = logger;
-        http = new HttpMessageInvoker(new SocketsHttpHandler
+        http = new HttpMessageInvoker(Https.Handler(options.Tls, new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(1),
             PooledConnectionLifetime = TimeSpan.Zero,
             UseProxy = false,
-        });
+        }));
         reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -181,7 +182,7 @@ internal sealed partial class MasterLink : IAsyncDisposable
     {
         try
         {
-            return await AgentChannelClient.OpenAsync(http, address, token, options.Credential).ConfigureAwait(false);
+            return await AgentChannelClient.OpenAsync(http, address, token, options.Credential, Https.SchemeOf(options.Tls)).ConfigureAwait(false);
         }
         catch (AgentChannelRefusedException e)
         {

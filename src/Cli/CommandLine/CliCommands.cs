@@ -31,6 +31,7 @@ internal static class CliCommands
             RunCommand.Verb(token),
             LogsCommand.Verb(token),
             LocalCommand.Verb(token),
+            TlsCommand.Verb(),
             BenchCommands.Verb(token),
             SimulateCommand.Verb(),
             ReplayCommand.Verb(),

@@ -2,6 +2,7 @@ using Mesos.HA.Protocol;
 using System.Net.Http.Json;
 using Mesos.HA.Agent;
 using Mesos.HA.Agent.Tasks;
+using Mesos.HA.Protocol.Security;
 
 namespace Mesos.HA.Cli.Local;
 
@@ -12,12 +13,18 @@ namespace Mesos.HA.Cli.Local;
 /// </summary>
 public sealed class AgentProcess : IDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private static readonly HttpClient PlainHttp = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly ChildProcess process;
     private readonly IReadOnlyList<string> extraArgs;
+    private readonly LocalSecurity? security;
+    private readonly HttpClient http;
 
-    public AgentProcess(string name, int httpPort, string workDirectory, string logFile, IEnumerable<string> masters, IEnumerable<string>? extraArgs = null)
+    /// <param name="security">secure mode: the agent runs with its certificate and credential, and is asked over HTTPS.</param>
+    public AgentProcess(string name, int httpPort, string workDirectory, string logFile, IEnumerable<string> masters, IEnumerable<string>? extraArgs = null,
+        LocalSecurity? security = null)
     {
+        this.security = security;
+        http = security is null ? PlainHttp : new HttpClient(Https.Handler(security.Client, new SocketsHttpHandler())) { Timeout = TimeSpan.FromSeconds(2) };
         Name = name;
         HttpPort = httpPort;
         WorkDirectory = workDirectory;
@@ -39,23 +46,23 @@ public sealed class AgentProcess : IDisposable
     {
         "agent", "--masters", string.Join(',', Masters), "--work-dir", WorkDirectory,
         "--port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    }.Concat(extraArgs.Contains("--hostname") ? [] : ["--hostname", "127.0.0.1"]).Concat(extraArgs));
+    }.Concat(extraArgs.Contains("--hostname") ? [] : ["--hostname", "127.0.0.1"]).Concat(security?.AgentArgs() ?? []).Concat(extraArgs));
 
     /// <summary>kill -9 of the agent alone: its tasks keep running.</summary>
     public void Kill() => process.Kill();
 
     public async Task<AgentHealthDto?> TryHealthAsync(CancellationToken token = default) =>
-        await TryGetAsync($"http://127.0.0.1:{HttpPort}/health", AgentJsonContext.Default.AgentHealthDto, token);
+        await TryGetAsync(Https.Url(security?.Client, $"127.0.0.1:{HttpPort}", "/health"), AgentJsonContext.Default.AgentHealthDto, token);
 
     public async Task<AgentTaskDto[]?> TryTasksAsync(CancellationToken token = default) =>
-        await TryGetAsync($"http://127.0.0.1:{HttpPort}/state", AgentJsonContext.Default.AgentTaskDtoArray, token);
+        await TryGetAsync(Https.Url(security?.Client, $"127.0.0.1:{HttpPort}", "/state"), AgentJsonContext.Default.AgentTaskDtoArray, token);
 
     private async Task<T?> TryGetAsync<T>(string url, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken token)
     {
         if (!IsRunning) return default;
         try
         {
-            return await Http.GetFromJsonAsync(url, type, token);
+            return await http.GetFromJsonAsync(url, type, token);
         }
         catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
@@ -80,5 +87,6 @@ public sealed class AgentProcess : IDisposable
     {
         process.Dispose();
         KillTasks();
+        if (!ReferenceEquals(http, PlainHttp)) http.Dispose();
     }
 }

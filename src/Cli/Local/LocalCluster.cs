@@ -9,14 +9,20 @@ namespace Mesos.HA.Cli.Local;
 public sealed class LocalCluster : IDisposable
 {
     /// <param name="agentArgs">further options for every agent (e.g. <c>--executor-registration-timeout 5secs</c>).</param>
-    public LocalCluster(int masters, int agents, string root, string logLevel, string agentResources, IEnumerable<string>? agentArgs = null)
+    /// <param name="security">secure mode (TLS, authentication, the restrictive ACL) for every master and agent.</param>
+    public LocalCluster(int masters, int agents, string root, string logLevel, string agentResources, IEnumerable<string>? agentArgs = null,
+        LocalSecurity? security = null)
     {
         Root = root;
-        Masters = new MasterGroup(masters, root, ["--log-level", logLevel]);
+        Security = security;
+        Masters = new MasterGroup(masters, root, ["--log-level", logLevel], security);
         Agents = [.. Enumerable.Range(1, agents).Select(i => new AgentProcess($"agent-{i}", EndPoints.FreePort(),
             Path.Combine(root, $"agent-{i}"), Path.Combine(root, $"agent-{i}.log"), Masters.Masters.Select(m => m.HttpAddress),
-            ["--resources", agentResources, "--log-level", logLevel, .. agentArgs ?? []]))];
+            ["--resources", agentResources, "--log-level", logLevel, .. agentArgs ?? []], security))];
     }
+
+    /// <summary>The secure mode's material; null for a plain cluster.</summary>
+    public LocalSecurity? Security { get; }
 
     public string Root { get; }
     public MasterGroup Masters { get; }

@@ -16,14 +16,16 @@ public sealed class MasterGroup : IDisposable
     private readonly string[] seed;
     private readonly HashSet<MasterProcess> joined = [];
 
-    public MasterGroup(int size, string root, IEnumerable<string>? extraArgs = null)
+    /// <param name="security">secure mode: every master with TLS, authentication and the restrictive ACL (<see cref="LocalSecurity"/>).</param>
+    public MasterGroup(int size, string root, IEnumerable<string>? extraArgs = null, LocalSecurity? security = null)
     {
         Root = root;
+        Security = security;
         this.extraArgs = extraArgs?.ToArray() ?? [];
         Directory.CreateDirectory(root);
         masters = Enumerable.Range(1, size)
             .Select(i => new MasterProcess(i, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(root, $"master-{i}"),
-                Path.Combine(root, $"master-{i}.log")))
+                Path.Combine(root, $"master-{i}.log"), security: security))
             .ToArray();
         seed = [.. masters.Select(m => m.RaftAddress)];
     }
@@ -39,6 +41,9 @@ public sealed class MasterGroup : IDisposable
     }
 
     public string Root { get; }
+
+    /// <summary>The secure mode's material; null for a plain group.</summary>
+    public LocalSecurity? Security { get; }
 
     /// <summary>Every master this group started or created, those added later (<see cref="AddMaster"/>) included.</summary>
     public IReadOnlyList<MasterProcess> Masters => Volatile.Read(ref masters);
@@ -62,7 +67,7 @@ public sealed class MasterGroup : IDisposable
     {
         var id = masters.Max(m => m.Id) + 1;
         var master = new MasterProcess(id, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(Root, $"master-{id}"),
-            Path.Combine(Root, $"master-{id}.log"));
+            Path.Combine(Root, $"master-{id}.log"), security: Security);
         Volatile.Write(ref masters, [.. masters, master]);
         joined.Add(master);
         return master;
@@ -147,7 +152,7 @@ public sealed class MasterGroup : IDisposable
         cts.CancelAfter(timeout);
         try
         {
-            using var response = await MasterProcess.Client.PutAsJsonAsync($"http://{master.HttpAddress}/master/weights",
+            using var response = await master.Http.PutAsJsonAsync(master.Url("/master/weights"),
                 new[] { new WeightDto(role, weight) }, MasterJsonContext.Default.WeightDtoArray, cts.Token);
             return (int)response.StatusCode;
         }
@@ -162,7 +167,7 @@ public sealed class MasterGroup : IDisposable
     {
         try
         {
-            using var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}/master/weights{(local ? "?local=true" : "")}", token);
+            using var response = await master.Http.GetAsync(master.Url($"/master/weights{(local ? "?local=true" : "")}"), token);
             if (!response.IsSuccessStatusCode) return null;
             return await response.Content.ReadFromJsonAsync(MasterJsonContext.Default.WeightDtoArray, token);
         }
@@ -182,7 +187,7 @@ public sealed class MasterGroup : IDisposable
     {
         try
         {
-            using var response = await MasterProcess.Client.GetAsync($"http://{master.HttpAddress}/master/state", token);
+            using var response = await master.Http.GetAsync(master.Url("/master/state"), token);
             if (!response.IsSuccessStatusCode) return null;
             using var state = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(token), cancellationToken: token);
             var root = state.RootElement;

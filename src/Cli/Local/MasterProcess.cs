@@ -1,6 +1,7 @@
 using Mesos.HA.Protocol;
 using System.Net.Http.Json;
 using Mesos.HA.Master;
+using Mesos.HA.Protocol.Security;
 
 namespace Mesos.HA.Cli.Local;
 
@@ -10,12 +11,16 @@ namespace Mesos.HA.Cli.Local;
 /// </summary>
 public sealed class MasterProcess : IDisposable
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(2) };
+    private static readonly HttpClient PlainHttp = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(2) };
     private readonly ChildProcess process;
+    private readonly LocalSecurity? security;
 
+    /// <param name="security">secure mode: the master runs with its flags (TLS, authentication, ACLs) and is asked over HTTPS as the operator.</param>
     public MasterProcess(int id, int raftPort, int httpPort, string dataDirectory, string logFile, string host = "127.0.0.1",
-        IReadOnlyList<string>? launcher = null)
+        IReadOnlyList<string>? launcher = null, LocalSecurity? security = null)
     {
+        this.security = security;
+        Http = security?.OperatorClient(TimeSpan.FromSeconds(2)) ?? PlainHttp;
         Id = id;
         RaftPort = raftPort;
         HttpPort = httpPort;
@@ -45,6 +50,7 @@ public sealed class MasterProcess : IDisposable
         process.Start(new[] { "master", "--id", Id.ToString(), "--raft", RaftAddress, "--http", HttpAddress, "--data-dir", DataDirectory }
             .Concat(peerList.Length > 0 ? ["--peers", peerList] : [])
             .Concat(join ? ["--join"] : [])
+            .Concat(security?.MasterArgs() ?? [])
             .Concat(extraArgs));
     }
 
@@ -87,7 +93,7 @@ public sealed class MasterProcess : IDisposable
         if (!IsRunning) return null;
         try
         {
-            return await Http.GetFromJsonAsync($"http://{HttpAddress}/health", MasterJsonContext.Default.StatusDto, token);
+            return await Http.GetFromJsonAsync(Url("/health"), MasterJsonContext.Default.StatusDto, token);
         }
         catch (Exception e) when (NoAnswer.OrUnreadable(e))
         {
@@ -95,7 +101,18 @@ public sealed class MasterProcess : IDisposable
         }
     }
 
-    public static HttpClient Client => Http;
+    /// <summary>A client of plain masters (no redirects followed, 2 s timeout).</summary>
+    public static HttpClient Client => PlainHttp;
 
-    public void Dispose() => process.Dispose();
+    /// <summary>This master's client: plain, or in secure mode HTTPS as the operator.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The URL of <paramref name="path"/> on this master (https in secure mode).</summary>
+    public string Url(string path) => Https.Url(security?.Client, HttpAddress, path);
+
+    public void Dispose()
+    {
+        process.Dispose();
+        if (!ReferenceEquals(Http, PlainHttp)) Http.Dispose();
+    }
 }

@@ -28,7 +28,7 @@ internal static class LogsCommand
                 Declare.Flag("stderr", "the task's stderr instead of its stdout"),
                 Declare.Flag("follow", "keep printing what the task writes until it ends"),
                 Declare.Value("framework", "id", "the task's framework, when tasks of several frameworks have that id"),
-                Declare.Masters(), SecurityFlags.Credential("the client"),
+                Declare.Masters(), .. SecurityFlags.Client(),
             ],
             (result, args) => RunAsync(result.GetValue(taskId)!, args, token));
     }

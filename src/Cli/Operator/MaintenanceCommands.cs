@@ -18,9 +18,9 @@ internal static class MaintenanceCommands
     {
         var maintenance = new Command("maintenance", "Machines' maintenance: the schedule, machines DRAINING, DOWN and UP.");
         maintenance.Add(Declare.Verb("status", "The DRAINING machines with each framework's answer, and the DOWN machines.",
-            [Declare.Masters(), SecurityFlags.Credential("the client"), Declare.Json()], (_, args) => StatusAsync(args, token)));
+            [Declare.Masters(), .. SecurityFlags.Client(), Declare.Json()], (_, args) => StatusAsync(args, token)));
         maintenance.Add(Declare.Verb("schedule", "Print the schedule, or replace it with --file (a Mesos schedule, {\"windows\": [...]}).",
-            [Declare.Value("file", "path", "the new schedule (an empty {} clears it)"), Declare.Masters(), SecurityFlags.Credential("the client"), Declare.Json()],
+            [Declare.Value("file", "path", "the new schedule (an empty {} clears it)"), Declare.Masters(), .. SecurityFlags.Client(), Declare.Json()],
             (_, args) => ScheduleAsync(args, token)));
         foreach (var (verb, call, what) in new[]
         {
@@ -29,7 +29,7 @@ internal static class MaintenanceCommands
         })
         {
             var machines = new Argument<string[]>("machine") { Description = "host, ip, or host=ip", Arity = ArgumentArity.OneOrMore };
-            maintenance.Add(Declare.Verb(verb, what, [machines, Declare.Masters(), SecurityFlags.Credential("the client")],
+            maintenance.Add(Declare.Verb(verb, what, [machines, Declare.Masters(), .. SecurityFlags.Client()],
                 (result, args) => MachinesAsync(call, result.GetValue(machines) ?? [], args, token)));
         }
         return maintenance;

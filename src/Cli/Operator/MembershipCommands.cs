@@ -20,12 +20,12 @@ internal static class MembershipCommands
     {
         var masters = new Command("masters", "The Raft group's members; add or remove one master.");
         masters.Add(Declare.Verb("list", "List the members, their role and status.",
-            [Declare.Masters(), SecurityFlags.Credential("the client"), Declare.Json()], (_, args) => RunMastersAsync("list", null, args, token)));
+            [Declare.Masters(), .. SecurityFlags.Client(), Declare.Json()], (_, args) => RunMastersAsync("list", null, args, token)));
         foreach (var (verb, what) in new[] { ("add", "Add a master started with --join"), ("remove", "Remove a master") })
         {
             var raft = new Argument<string>("raft") { Description = "the master's Raft endpoint (ip:port)" };
             masters.Add(Declare.Verb(verb, $"{what} (through the leader).",
-                [raft, Declare.Masters(), SecurityFlags.Credential("the client"), Declare.Json()], (result, args) => RunMastersAsync(verb, result.GetValue(raft), args, token)));
+                [raft, Declare.Masters(), .. SecurityFlags.Client(), Declare.Json()], (result, args) => RunMastersAsync(verb, result.GetValue(raft), args, token)));
         }
         return masters;
     }
@@ -33,7 +33,7 @@ internal static class MembershipCommands
     /// <summary><c>leader step-down</c>, a subcommand of the <c>leader</c> verb.</summary>
     public static Command StepDownVerb(CancellationToken token) => Declare.Verb("step-down",
         "Hand leadership to another master (well under a second).",
-        [Declare.Masters(), SecurityFlags.Credential("the client"), Declare.Json()], (_, args) => StepDownAsync(args, token));
+        [Declare.Masters(), .. SecurityFlags.Client(), Declare.Json()], (_, args) => StepDownAsync(args, token));
 
     public static async Task<int> RunMastersAsync(string verb, string? target, ArgReader args, CancellationToken token)
     {

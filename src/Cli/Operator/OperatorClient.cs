@@ -1,4 +1,5 @@
 using Mesos.HA.Protocol;
+using Mesos.HA.Protocol.Security;
 using System.Text.Json.Nodes;
 
 namespace Mesos.HA.Cli.Operator;
@@ -6,18 +7,27 @@ namespace Mesos.HA.Cli.Operator;
 /// <summary>Reads a running cluster's state from its leader, through whichever master answers first.</summary>
 internal static class OperatorClient
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(2) })
-    {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
+    private static HttpClient Http = Client(null);
+
+    private static HttpClient Client(Protocol.Security.TlsIdentity? tls) =>
+        new(Https.Handler(tls, new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(2) }))
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+        };
 
     /// <summary>
     /// The masters to ask: --masters (or MESOS_HA_MASTERS), else 127.0.0.1:5050. Also reads the verb's
-    /// <c>--credential</c>: every request of this process to a master then carries it (HTTP Basic).
+    /// <c>--credential</c> (every request of this process to a master then carries it, HTTP Basic) and its
+    /// <c>--tls-*</c> (the masters are then spoken to over HTTPS, checked against <c>--tls-ca</c>).
     /// </summary>
     public static IReadOnlyList<string> Masters(ArgReader args)
     {
         Credential = SecurityFlags.One(args);
+        if (SecurityFlags.ClientTls(args) is { } tls)
+        {
+            Tls = tls;
+            Http = Client(tls);
+        }
         if (Credential is not null && !Http.DefaultRequestHeaders.Contains("Authorization"))
             Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", Credential.BasicHeader());
         return (args.Optional("masters") ?? "127.0.0.1:5050").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -25,6 +35,12 @@ internal static class OperatorClient
 
     /// <summary>The credential the verb was given (<c>--credential</c>), for the clients it makes itself (the driver).</summary>
     public static Protocol.Security.Credential? Credential { get; private set; }
+
+    /// <summary>The verb's TLS material (<c>--tls-ca</c>, and <c>--tls-cert</c>/<c>--tls-key</c> for masters that ask for client certificates); null: plain HTTP.</summary>
+    public static Protocol.Security.TlsIdentity? Tls { get; private set; }
+
+    /// <summary><c>http(s)://host:port/path</c>, as this process speaks to masters and agents.</summary>
+    public static string Url(string address, string path) => Https.Url(Tls, address, path);
 
     /// <summary>/master/state of the leader (a follower's answer names it); throws a one-line error when nobody answers.</summary>
     public static async Task<JsonObject> LeaderStateAsync(IReadOnlyList<string> masters, CancellationToken token)
@@ -59,7 +75,7 @@ internal static class OperatorClient
         var errors = new List<string>();
         foreach (var master in masters)
         {
-            var target = $"http://{master}{pathAndQuery}";
+            var target = Url(master, pathAndQuery);
             try
             {
                 for (var hop = 0; hop < 3; hop++)
@@ -71,7 +87,7 @@ internal static class OperatorClient
                     var status = (int)response.StatusCode;
                     if (status is 307 or 308 && response.Headers.Location is { } location)
                     {
-                        target = location.IsAbsoluteUri ? location.ToString() : "http:" + location.OriginalString;
+                        target = location.IsAbsoluteUri ? location.ToString() : Https.SchemeOf(Tls) + ":" + location.OriginalString;
                         continue;
                     }
                     if (status == 503) { errors.Add($"{master}: no leader known"); break; }
@@ -91,7 +107,7 @@ internal static class OperatorClient
     {
         try
         {
-            using var response = await Http.GetAsync($"http://{master}/health", token);
+            using var response = await Http.GetAsync(Url(master, "/health"), token);
             return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(token)) as JsonObject : null;
         }
         catch (Exception e) when (NoAnswer.OrUnreadable(e))
@@ -102,7 +118,7 @@ internal static class OperatorClient
 
     private static async Task<JsonObject> GetStateAsync(string master, CancellationToken token)
     {
-        using var response = await Http.GetAsync($"http://{master}/master/state", token);
+        using var response = await Http.GetAsync(Url(master, "/master/state"), token);
         response.EnsureSuccessStatusCode();
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(token)) as JsonObject
             ?? throw new InvalidOperationException("the state is not a JSON object");

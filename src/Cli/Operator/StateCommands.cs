@@ -22,7 +22,7 @@ internal static class StateCommands
             ("tasks", "The tasks the leader knows, with their framework, agent and state."),
         })
         {
-            var command = Declare.Verb(verb, description, [Declare.Masters(), SecurityFlags.Credential("the client"), Declare.Json()],
+            var command = Declare.Verb(verb, description, [Declare.Masters(), .. SecurityFlags.Client(), Declare.Json()],
                 (_, args) => RunAsync(verb, args, token));
             if (verb == "leader") command.Add(MembershipCommands.StepDownVerb(token));
             yield return command;

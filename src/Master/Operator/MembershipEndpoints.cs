@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol.Security;
 using Mesos.HA.Protocol;
 using System.Net;
 using System.Net.Http.Json;
@@ -87,12 +88,14 @@ public static class MembershipEndpoints
     {
         var deadline = time.GetUtcNow() + VotingConfirmation;
         string? address = null;
+        using var probe = new HttpClient(Https.Handler(registry.Options.Tls,
+            new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromMilliseconds(500), UseProxy = false })) { Timeout = TimeSpan.FromSeconds(1) };
         while (time.GetUtcNow() < deadline)
         {
             try
             {
                 address ??= await registry.HttpAddressOfMemberAsync(endPoint, TimeSpan.FromSeconds(1), token);
-                if (address is not null && await VotingAsync(address, token)) return new(MembershipChangeStatus.Done, $"{endPoint} added and voting");
+                if (address is not null && await VotingAsync(probe, Https.Url(registry.Options.Tls, address, "/health"), token)) return new(MembershipChangeStatus.Done, $"{endPoint} added and voting");
             }
             catch (NotLeaderException)
             {
@@ -105,16 +108,11 @@ public static class MembershipEndpoints
     }
 
     private static readonly TimeSpan VotingConfirmation = TimeSpan.FromSeconds(5);
-    private static readonly HttpClient Probe = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromMilliseconds(500), UseProxy = false })
-    {
-        Timeout = TimeSpan.FromSeconds(1),
-    };
-
-    private static async Task<bool> VotingAsync(string httpAddress, CancellationToken token)
+    private static async Task<bool> VotingAsync(HttpClient probe, string healthUrl, CancellationToken token)
     {
         try
         {
-            var status = await Probe.GetFromJsonAsync($"http://{httpAddress}/health", MasterJsonContext.Default.StatusDto, token);
+            var status = await probe.GetFromJsonAsync(healthUrl, MasterJsonContext.Default.StatusDto, token);
             return status is { Voting: true };
         }
         catch (Exception e) when (NoAnswer.OrUnreadable(e))

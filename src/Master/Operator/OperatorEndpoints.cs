@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Mesos.HA.Protocol.Security;
 using Mesos.HA.Replication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,7 +30,7 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     /// <summary>The largest state document taken from the leader (a bound, as every read from the network has).</summary>
     private const int MaxPeerBytes = 64 * 1024 * 1024;
 
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { ConnectTimeout = PeerTimeout, AllowAutoRedirect = false })
+    private readonly HttpClient peers = new(Https.Handler(options.Tls, new SocketsHttpHandler { ConnectTimeout = PeerTimeout, AllowAutoRedirect = false }))
     {
         Timeout = PeerTimeout, MaxResponseContentBufferSize = MaxPeerBytes,
     };
@@ -53,7 +54,7 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
         });
         app.MapGet("/master/overview", async (HttpContext http) =>
         {
-            var overview = await OverviewAsync(http.RequestAborted);
+            var overview = await OverviewAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
             return Results.Bytes(overview, "application/json");
         });
     }
@@ -70,13 +71,14 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     /// <c>{"self": this master's /health, "state_from": "host:port", "state": the leader's /master/state (this master's
     /// own when the leader does not answer), "masters": [{raft, http?, leader, voting, status, health? | error?}]}</c>.
     /// </summary>
-    private async Task<byte[]> OverviewAsync(CancellationToken token)
+    /// <param name="authorization">the operator's credentials, presented to the leader in turn (its reads may need them).</param>
+    private async Task<byte[]> OverviewAsync(string authorization, CancellationToken token)
     {
         var self = MasterHost.Status(options, registry);
         byte[]? state = null;
         var stateFrom = self.Http;
         if (!registry.IsLeader && registry.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
-            && await TryGetAsync(leader.HttpAddress, "/master/state", token) is { } fetched)
+            && await TryGetAsync(leader.HttpAddress, "/master/state", token, authorization) is { } fetched)
             (state, stateFrom) = (fetched, leader.HttpAddress);
         state ??= await LocalStateAsync(PeerTimeout, token);
 
@@ -134,13 +136,15 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     }
 
     /// <summary>The body of a 200 answer from another master, or null when it does not give one in time.</summary>
-    private async Task<byte[]?> TryGetAsync(string address, string path, CancellationToken token)
+    private async Task<byte[]?> TryGetAsync(string address, string path, CancellationToken token, string authorization = "")
     {
         using var timeout = new CancellationTokenSource(PeerTimeout, time);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
         try
         {
-            using var response = await Http.GetAsync($"http://{address}{path}", bounded.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, Https.Url(options.Tls, address, path));
+            if (authorization.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            using var response = await peers.SendAsync(request, bounded.Token);
             return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsByteArrayAsync(bounded.Token) : null;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !token.IsCancellationRequested)

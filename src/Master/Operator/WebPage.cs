@@ -100,7 +100,7 @@ public static class WebPage
           if (!address) return "agent not reachable";
           const executor = task.executor_id ? task.executor_id : task.id;
           const alias = "/frameworks/" + safe(task.framework_id) + "/executors/" + safe(executor) + "/runs/latest";
-          const base = "http://" + address + "/files/";
+          const base = location.protocol + "//" + address + "/files/";
           const span = el("span", null);
           span.append(
             el("a", { href: base + "browse?path=" + encodeURIComponent(alias), class: "sandbox", title: alias }, "sandbox"),

@@ -14,10 +14,11 @@ public sealed class AgentChannelRefusedException(string message, Exception? inne
 public static class AgentChannelClient
 {
     /// <param name="credential">Presented with HTTP Basic authentication to masters that authenticate agents.</param>
+    /// <param name="scheme">https for masters on TLS (<paramref name="http"/> configured for them).</param>
     public static async Task<Stream> OpenAsync(HttpMessageInvoker http, string master, CancellationToken token,
-        Security.Credential? credential = null)
+        Security.Credential? credential = null, string scheme = "http")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{master}{FrameCodec.ChannelPath}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{scheme}://{master}{FrameCodec.ChannelPath}");
         if (credential is not null) request.Headers.TryAddWithoutValidation("Authorization", credential.BasicHeader());
         request.Headers.Connection.Add("Upgrade");
         request.Headers.Upgrade.Add(new ProductHeaderValue(FrameCodec.UpgradeProtocol, FrameCodec.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
