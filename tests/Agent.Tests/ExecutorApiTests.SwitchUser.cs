@@ -40,6 +40,10 @@ public sealed partial class ExecutorApiTests
         // The framework's user is root: root it is (no switch to somebody else).
         await connection.SendAsync(1, CommandTask("root", "id -un", "root"));
         Assert.Equal("root\n", await File.ReadAllTextAsync(Path.Combine(await FinishedSandboxAsync("root"), "stdout")));
+
+        // The command's own user (CommandInfo.user) wins over the framework's.
+        await connection.SendAsync(1, CommandTask("command-user", "id -un", "root") with { User = "nobody" });
+        Assert.Equal("nobody\n", await File.ReadAllTextAsync(Path.Combine(await FinishedSandboxAsync("command-user"), "stdout")));
     }
 
     [RootFact]

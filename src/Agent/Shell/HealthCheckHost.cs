@@ -30,7 +30,7 @@ public sealed class HealthCheckHost(AgentPaths paths, UserSwitch users, TimeProv
         IReadOnlyList<string>? runAs;
         try
         {
-            var decided = users.Decide(null, task.FrameworkInfo?.User);
+            var decided = users.Decide(task.User, task.FrameworkInfo?.User);
             if (decided.Refusal is not null) return; // the task never ran: nothing to check
             runAs = decided.User is { } user ? CommandLauncher.RunAsArguments(user) : null;
         }

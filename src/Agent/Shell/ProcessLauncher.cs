@@ -25,7 +25,7 @@ public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, UserSwitc
         string? cgroup = null;
         try
         {
-            var runAs = users.Decide(null, task.FrameworkInfo?.User);
+            var runAs = users.Decide(task.User, task.FrameworkInfo?.User);
             if (runAs.Refusal is { } refused) return new LaunchFailed(run, refused);
             cgroup = cgroups.Create(run.RunId, resources);
             var env = CommandLauncher.TaskEnvironment(sandbox, run.Task.Value, agent.Value, run.Framework.Value, resources);
