@@ -49,7 +49,7 @@ public sealed class ExecutorTokensTests : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(KeyFile)!);
         File.WriteAllText(KeyFile, "hunter2");
-        var error = Assert.Throws<InvalidDataException>(() => ExecutorTokens.LoadOrCreate(KeyFile));
+        var error = Assert.Throws<StartupException>(() => ExecutorTokens.LoadOrCreate(KeyFile));
         Assert.Contains(KeyFile, error.Message);
         Assert.DoesNotContain("hunter2", error.Message);
     }

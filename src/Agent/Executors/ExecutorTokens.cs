@@ -30,16 +30,24 @@ public sealed class ExecutorTokens
 
     /// <summary>
     /// The key at <paramref name="path"/>, created (random, owner read/write only) when the file does not exist yet.
-    /// Throws <see cref="InvalidDataException"/> when the file is not a key, naming the file but not its content.
+    /// Throws <see cref="StartupException"/> when the file is not a key or cannot be read or made, naming the file but not its content.
     /// </summary>
     public static ExecutorTokens LoadOrCreate(string path)
     {
-        if (!File.Exists(path)) Create(path);
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        try
+        {
+            if (!File.Exists(path)) Create(path);
+            bytes = File.ReadAllBytes(path);
+            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != ownerOnly) File.SetUnixFileMode(path, ownerOnly);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"the executor secret key {path} cannot be read or made: {e.Message}", e);
+        }
         if (bytes.Length != KeyBytes)
-            throw new InvalidDataException($"{path} is not an executor secret key ({bytes.Length} bytes, expected {KeyBytes}); remove it to make a new one");
-        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != ownerOnly) File.SetUnixFileMode(path, ownerOnly);
+            throw new StartupException($"{path} is not an executor secret key ({bytes.Length} bytes, expected {KeyBytes}); remove it to make a new one");
         return new ExecutorTokens(bytes);
     }
 
