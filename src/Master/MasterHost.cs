@@ -67,6 +67,7 @@ public static partial class MasterHost
             loggerFactory.CreateLogger("Mesos.HA.Master.Operator"));
         app.Map(Operator.V1.OperatorApi.Path, operatorApi.HandleAsync);
         operatorApi.MapMaintenanceEndpoints(app);
+        operatorApi.Frameworks = frameworks; // operator TEARDOWN ends the scheduler's stream
         Operator.MembershipEndpoints.Map(app, registry, time);
         MapEndpoints(app, options, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);

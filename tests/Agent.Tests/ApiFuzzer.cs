@@ -62,7 +62,7 @@ public sealed class ApiFuzzer(FuzzTargets targets, int seed)
     private FuzzRequest Next()
     {
         var fill = (string template) => FuzzCorpus.Fill(template, targets.FrameworkId, targets.AgentId, "fuzz-task", "fuzz-executor", "fuzz-host");
-        switch (random.Next(10))
+        switch (random.Next(11))
         {
             case 0 or 1 or 2:
             {
@@ -81,6 +81,8 @@ public sealed class ApiFuzzer(FuzzTargets targets, int seed)
                 return Json($"http://{targets.Agent}/api/v1", AgentCalls[random.Next(AgentCalls.Length)].Replace("{PATH}", Path()));
             case 7:
                 return Json($"http://{targets.Agent}/api/v1/executor", fill(FuzzCorpus.ExecutorCalls[random.Next(FuzzCorpus.ExecutorCalls.Length)]));
+            case 8:
+                return MasterReadsAndTeardown();
             default:
                 return Files();
         }
@@ -122,6 +124,22 @@ public sealed class ApiFuzzer(FuzzTargets targets, int seed)
     private static readonly string[] QueryValues =
         ["", "-1", "-2", "0", "1", "9223372036854775807", "-9223372036854775808", "99999999999999999999", "1e3", "abc", "%00", "%ff%fe",
          "..%2f..%2f..%2fetc%2fpasswd", "/", "//", "%2e%2e", "a%0ab", new string('x', 5_000)];
+
+    /// <summary>The master's list reads with odd query values, and the pre-v1 teardown with odd form bodies (never the fuzz's own framework).</summary>
+    private FuzzRequest MasterReadsAndTeardown()
+    {
+        string Value() => QueryValues[random.Next(QueryValues.Length)];
+        if (random.Next(4) == 0)
+        {
+            var form = random.Next(3) switch { 0 => "frameworkId=" + Value(), 1 => Value(), _ => "frameworkId=fuzz-nowhere&frameworkId=" + Value() };
+            return new("POST", $"http://{targets.Master}/{(random.Next(2) == 0 ? "teardown" : "master/teardown")}", "application/x-www-form-urlencoded",
+                Encoding.UTF8.GetBytes(form), null);
+        }
+        var path = random.Next(4) switch { 0 => "master/tasks", 1 => "master/frameworks", 2 => "master/state-summary", _ => "master/state" };
+        var query = string.Join('&', Enumerable.Range(0, random.Next(4)).Select(_ =>
+            (random.Next(4) switch { 0 => "limit", 1 => "offset", 2 => "framework_id", _ => "order" }) + "=" + Value()));
+        return new("GET", $"http://{targets.Master}/{path}?{query}", null, null, null);
+    }
 
     private FuzzRequest Files()
     {

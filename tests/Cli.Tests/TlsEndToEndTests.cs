@@ -59,8 +59,11 @@ public sealed class TlsEndToEndTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(run.Out + run.Err);
             Assert.True(run.Exit == 0, $"run over TLS: exit {run.Exit}\n{run.Out}\n{run.Err}");
             Assert.Contains("TASK_FINISHED", run.Out + run.Err);
-            foreach (var secret in new[] { security.Operator.Secret, security.Framework.Secret, security.Agent.Secret })
-                Assert.DoesNotContain(secret, state.Out + state.Err + run.Out + run.Err);
+            // No secret and no private key in any answer or log.
+            var logs = string.Concat(cluster.Masters.Masters.Select(m => m.LogFile).Concat(cluster.Agents.Select(a => a.LogFile))
+                .Where(File.Exists).Select(File.ReadAllText));
+            foreach (var secret in new[] { security.Operator.Secret, security.Framework.Secret, security.Agent.Secret, "PRIVATE KEY" })
+                Assert.DoesNotContain(secret, state.Out + state.Err + run.Out + run.Err + logs);
         }
         finally
         {

@@ -37,6 +37,23 @@ public sealed class AclsTests
         Assert.Equal(allowed, Policy.Allows(action, principal, target));
 
     [Fact]
+    public void Restricts_OnlyWhenSomeRequestCanBeRefused_SoCallersMaySkipCheckingEachObject()
+    {
+        Assert.False(Acls.AllowAll.Restricts("view_frameworks"));
+        Assert.True(Policy.Restricts("view_tasks"));                      // not permissive: everything without a rule is refused
+        var permissive = Acls.Parse("""
+            {"view_frameworks": [{"principals": {"values": ["a"]}, "users": {"type": "ANY"}}],
+             "view_tasks": [{"principals": {"values": ["a"]}, "users": {"type": "NONE"}}],
+             "view_executors": [{"principals": {"type": "NONE"}, "users": {"values": ["root"]}}]}
+            """, "test");
+        Assert.False(permissive.Restricts("view_frameworks"));            // an allowing rule refuses no one
+        Assert.True(permissive.Restricts("view_tasks"));
+        Assert.True(permissive.Restricts("view_executors"));
+        Assert.False(permissive.Restricts("teardown_frameworks"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => permissive.Restricts("view_everything"));
+    }
+
+    [Fact]
     public void WithoutRules_PermissiveDecides()
     {
         Assert.True(Acls.Parse("{}", "x").Allows("run_tasks", null, "root"));

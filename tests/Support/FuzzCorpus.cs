@@ -63,6 +63,10 @@ public static class FuzzCorpus
         """{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":""" + Schedule + "}}",
         """{"type":"START_MAINTENANCE","start_maintenance":{"machines":[{"hostname":"fuzz-nowhere"}]}}""",
         """{"type":"STOP_MAINTENANCE","stop_maintenance":{"machines":[{"hostname":"fuzz-nowhere"}]}}""",
+        """{"type":"TEARDOWN","teardown":{"framework_id":{"value":"fuzz-no-such-framework"}}}""",
+        """{"type":"GET_FRAMEWORKS"}""",
+        """{"type":"GET_TASKS"}""",
+        """{"type":"GET_EXECUTORS"}""",
     ];
 
     /// <summary>Executor calls (the agent's <c>POST /api/v1/executor</c>).</summary>

@@ -12,6 +12,7 @@ namespace Mesos.HA.Cli.Bench;
 /// again. Prints <c>RESULT failover fault=.. masters=.. rounds=.. min_ms=.. median_ms=.. max_ms=..</c>.
 /// Where network namespaces cannot be made, the partition run says why and exits 0 without a RESULT.
 /// <c>--master-args "..."</c> passes further options to every master (e.g. <c>--connect-timeout-ms 150</c>).
+/// <c>--secure</c> / <c>--compare-secure</c>: in secure mode, or both (<see cref="SecurityModes"/>).
 /// </summary>
 internal static class FailoverBench
 {
@@ -24,21 +25,39 @@ internal static class FailoverBench
         var timing = args.Optional("election-timeout-ms");
         var logLevel = args.Optional("master-log-level") ?? "Warning";
         var masterArgs = args.Optional("master-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var modes = SecurityModes.Of(args);
         args.EnsureAllUsed();
         if (fault is not ("kill" or "pause" or "partition")) throw new UsageException("--fault must be kill, pause or partition");
+        string[] extra = timing is null ? ["--log-level", logLevel, .. masterArgs] : ["--log-level", logLevel, "--election-timeout-ms", timing, .. masterArgs];
+        var medians = new List<double>();
+        foreach (var secure in modes)
+        {
+            if (await MeasureAsync(fault, masters, rounds, extra, secure, keep, token) is not { } stats) return 0;
+            var mode = modes.Length > 1 || secure ? $" mode={SecurityModes.Name(secure)}" : "";
+            Console.WriteLine(FormattableString.Invariant(
+                $"RESULT failover fault={fault} masters={masters} rounds={rounds}{mode} min_ms={stats.Min:F0} median_ms={stats.Median:F0} max_ms={stats.Max:F0}"));
+            medians.Add(stats.Median);
+        }
+        if (medians.Count == 2) Console.WriteLine(SecurityModes.Overhead("failover", medians[0], medians[1], lowerIsBetter: true));
+        return 0;
+    }
 
+    /// <summary>One run of <paramref name="rounds"/> faults; null when the fault cannot be made here (said why).</summary>
+    private static async Task<Samples?> MeasureAsync(string fault, int masters, int rounds, string[] extra, bool secure, bool keep,
+        CancellationToken token)
+    {
         NetworkLab? lab = null;
         if (fault == "partition" && (lab = NetworkLab.TryCreate(masters, out var reason)) is null)
         {
             Console.WriteLine($"failover fault=partition skipped: network namespaces cannot be made here ({reason})");
-            return 0;
+            return null;
         }
-        var root = BenchRoot.Create("failover-" + fault);
-        string[] extra = timing is null ? ["--log-level", logLevel, .. masterArgs] : ["--log-level", logLevel, "--election-timeout-ms", timing, .. masterArgs];
+        var root = BenchRoot.Create($"failover-{fault}-{SecurityModes.Name(secure)}");
+        using var security = SecurityModes.Create(secure, root);
         var group = lab is null
-            ? new MasterGroup(masters, root, extra)
+            ? new MasterGroup(masters, root, extra, security)
             : new MasterGroup(root, Enumerable.Range(1, masters).Select(i => new MasterProcess(i, 7001, 5050,
-                Path.Combine(root, $"master-{i}"), Path.Combine(root, $"master-{i}.log"), lab.AddressOf(i), lab.Launcher(i))).ToArray(), extra);
+                Path.Combine(root, $"master-{i}"), Path.Combine(root, $"master-{i}.log"), lab.AddressOf(i), lab.Launcher(i), security)).ToArray(), extra);
         var injector = new FaultInjector(fault, group, lab);
         var samples = new List<double>();
         try
@@ -61,10 +80,7 @@ internal static class FailoverBench
                 var status = await leader.TryStatusAsync(token);
                 await group.WaitForConvergenceAsync(status?.CommitIndex ?? 0, TimeSpan.FromSeconds(60), token);
             }
-            var stats = Samples.Of(samples);
-            Console.WriteLine(FormattableString.Invariant(
-                $"RESULT failover fault={fault} masters={masters} rounds={rounds} min_ms={stats.Min:F0} median_ms={stats.Median:F0} max_ms={stats.Max:F0}"));
-            return 0;
+            return Samples.Of(samples);
         }
         finally
         {

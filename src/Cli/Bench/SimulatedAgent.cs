@@ -16,9 +16,12 @@ internal sealed class SimulatedAgent(string name, string resources)
 
     public long Launched;
 
-    public async Task RunAsync(HttpMessageInvoker http, string master, CancellationToken token)
+    /// <param name="credential">the agents' principal, for masters that authenticate agents.</param>
+    /// <param name="scheme">https for masters on TLS (<paramref name="http"/> configured for them).</param>
+    public async Task RunAsync(HttpMessageInvoker http, string master, CancellationToken token,
+        Protocol.Security.Credential? credential = null, string scheme = "http")
     {
-        var stream = await AgentChannelClient.OpenAsync(http, master, token);
+        var stream = await AgentChannelClient.OpenAsync(http, master, token, credential, scheme);
         await using var channel = new FrameChannel(stream, TimeProvider.System);
         channel.TrySend(0, new RegisterAgent(name, resources, new Dictionary<string, string>(), 0));
         try

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Mesos.HA.Cli.Local;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Resources;
+using Mesos.HA.Protocol.Security;
 using Mesos.HA.SchedulerDriver;
 
 namespace Mesos.HA.Cli.Bench;
@@ -11,6 +12,8 @@ namespace Mesos.HA.Cli.Bench;
 /// process) by the C# driver against A simulated agents in this process (the real agent protocol,
 /// tasks that finish at once). Every update is acknowledged. Measures from the first launch to the
 /// last TASK_FINISHED and prints <c>RESULT tasks agents=A tasks=T tasks_per_sec=X</c>.
+/// <c>--secure</c> / <c>--compare-secure</c>: in secure mode (the agents' channels and the driver on TLS,
+/// authenticated, the restrictive ACL checked on every launch), or both (<see cref="SecurityModes"/>).
 /// </summary>
 internal static class TasksBench
 {
@@ -22,33 +25,52 @@ internal static class TasksBench
         var slots = args.Int("slots", 100, 1, 100_000);
         var keep = args.Flag("keep");
         var logLevel = args.Optional("log-level") ?? "Warning";
+        var modes = SecurityModes.Of(args);
         args.EnsureAllUsed();
+        var rates = new List<double>();
+        foreach (var secure in modes)
+        {
+            var rate = await MeasureAsync(agentCount, tasks, masters, slots, logLevel, secure, keep, token);
+            var mode = modes.Length > 1 || secure ? $" mode={SecurityModes.Name(secure)}" : "";
+            Console.WriteLine(FormattableString.Invariant($"RESULT tasks agents={agentCount} tasks={tasks}{mode} tasks_per_sec={rate:F0}"));
+            rates.Add(rate);
+        }
+        if (rates.Count == 2) Console.WriteLine(SecurityModes.Overhead("tasks", rates[0], rates[1], lowerIsBetter: false));
+        return 0;
+    }
 
-        var root = BenchRoot.Create("tasks");
-        using var group = new MasterGroup(masters, root, ["--log-level", logLevel]);
+    /// <summary>One run; its tasks per second.</summary>
+    private static async Task<double> MeasureAsync(int agentCount, int tasks, int masters, int slots, string logLevel, bool secure, bool keep,
+        CancellationToken token)
+    {
+        var root = BenchRoot.Create($"tasks-{SecurityModes.Name(secure)}");
+        using var security = SecurityModes.Create(secure, root);
+        using var group = new MasterGroup(masters, root, ["--log-level", logLevel], security);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         var agentLoops = new List<Task>();
         try
         {
             group.StartAll();
             var leader = await group.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token);
-            using var channels = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero });
+            using var channels = new HttpMessageInvoker(Https.Handler(security?.Client,
+                new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }));
             var agents = Enumerable.Range(0, agentCount)
                 .Select(i => new SimulatedAgent($"sim-{i}", $"cpus:{slots};mem:{slots * 32}")).ToArray();
-            foreach (var agent in agents) agentLoops.Add(Task.Run(() => agent.RunAsync(channels, leader.HttpAddress, stop.Token)));
+            foreach (var agent in agents)
+                agentLoops.Add(Task.Run(() => agent.RunAsync(channels, leader.HttpAddress, stop.Token, security?.Agent, Https.SchemeOf(security?.Client))));
             await Task.WhenAll(agents.Select(a => a.Registered)).WaitAsync(TimeSpan.FromSeconds(120), token);
             Console.WriteLine($"{agentCount} simulated agents registered");
 
             var scheduler = new Launcher(tasks);
-            await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "tasks-bench" }, [leader.HttpAddress]);
+            await using var driver = new MesosSchedulerDriver(scheduler, new FrameworkInfo { Name = "tasks-bench" }, [leader.HttpAddress],
+                security?.FrameworkOptions());
             driver.Start();
             await scheduler.Done.WaitAsync(TimeSpan.FromMinutes(30), token);
             var elapsed = scheduler.Elapsed;
             Console.WriteLine(FormattableString.Invariant(
                 $"{tasks} tasks finished in {elapsed.TotalSeconds:F2} s on {agentCount} agents; launched by agents: {agents.Sum(a => Interlocked.Read(ref a.Launched))}"));
-            Console.WriteLine(FormattableString.Invariant($"RESULT tasks agents={agentCount} tasks={tasks} tasks_per_sec={tasks / elapsed.TotalSeconds:F0}"));
             driver.Stop();
-            return 0;
+            return tasks / elapsed.TotalSeconds;
         }
         finally
         {

@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Http;
 namespace Mesos.HA.Master.Operator;
 
 /// <summary>
-/// The operator's endpoints: the web page, <c>/master/state</c> and <c>/master/overview</c>, what the page
+/// The operator's endpoints: the web page, <c>/master/state</c> (with <c>/master/frameworks</c> and <c>/master/tasks</c>)
+/// and <c>/master/overview</c>, what the page
 /// reads (the metrics endpoints are <see cref="MasterMetrics"/>).
 /// </summary>
 /// <remarks>
@@ -40,6 +41,18 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
     /// <summary>The leader's lookups of other members' HTTP addresses (Raft metadata), by Raft endpoint; pruned to the current members.</summary>
     private readonly ConcurrentDictionary<string, Lookup> lookups = new(StringComparer.Ordinal);
 
+    /// <summary>Where the state is read: <c>/master/state</c> and its aliases.</summary>
+    public static readonly IReadOnlyList<string> StatePaths = ["/master/state", "/master/state.json", "/state", "/state.json"];
+
+    /// <summary>Mesos' <c>/master/frameworks</c> and its alias.</summary>
+    public static readonly IReadOnlyList<string> FrameworksPaths = ["/master/frameworks", "/frameworks"];
+
+    /// <summary>Mesos' <c>/master/tasks</c> and its aliases (<c>?limit=</c>, default 100, and <c>?offset=</c>).</summary>
+    public static readonly IReadOnlyList<string> TasksPaths = ["/master/tasks", "/master/tasks.json", "/tasks"];
+
+    /// <summary>Mesos' <c>/master/state-summary</c> and its alias.</summary>
+    public static readonly IReadOnlyList<string> SummaryPaths = ["/master/state-summary", "/state-summary"];
+
     private sealed record Lookup(Task<string?> Answer, long StartedAt);
 
     public void Map(WebApplication app)
@@ -47,32 +60,59 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
         app.MapGet("/", () => Results.Content(WebPage.Html, "text/html; charset=utf-8"));
         // Block bodies with return: an expression-bodied async lambda taking HttpContext binds to RequestDelegate,
         // and ASP.NET would drop the result (an empty 200).
-        app.MapGet("/master/state", async (HttpContext http) =>
-        {
-            var state = await LocalStateAsync(TimeSpan.Zero, http.RequestAborted);
-            return Results.Bytes(state, "application/json");
-        });
+        // Mesos' names for it: the master's own and the older ones scripts still read.
+        foreach (var path in StatePaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var state = await LocalStateAsync(TimeSpan.Zero, ViewOf(http), http.RequestAborted);
+                return Results.Bytes(state, "application/json");
+            });
+        foreach (var path in FrameworksPaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+                return Results.Bytes(StateListsJson.Frameworks(registry.LocalRegistry, core, ViewOf(http)), "application/json");
+            });
+        foreach (var path in TasksPaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var limit = int.TryParse(http.Request.Query["limit"], out var l) ? l : 100;
+                var offset = int.TryParse(http.Request.Query["offset"], out var o) ? o : 0;
+                var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+                return Results.Bytes(StateListsJson.Tasks(registry.LocalRegistry, core, ViewOf(http), limit, offset), "application/json");
+            });
+        foreach (var path in SummaryPaths)
+            app.MapGet(path, async (HttpContext http) =>
+            {
+                var core = await shell.ReadAsync(c => c.View(), http.RequestAborted);
+                return Results.Bytes(StateSummaryJson.Write(options.HttpHost, registry.LocalRegistry, core, ViewOf(http)), "application/json");
+            });
         app.MapGet("/master/overview", async (HttpContext http) =>
         {
-            var overview = await OverviewAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+            var overview = await OverviewAsync(http.Request.Headers.Authorization.ToString(), ViewOf(http), http.RequestAborted);
             return Results.Bytes(overview, "application/json");
         });
     }
 
+    /// <summary>What the request's principal may see of frameworks, tasks and executors; null when the ACLs show everything.</summary>
+    private Security.ViewPermissions? ViewOf(HttpContext http) => Security.ViewPermissions.Of(options.Acls, Security.HttpAuthentication.PrincipalOf(http));
+
     /// <summary>This master's <c>/master/state</c>; waits up to <paramref name="lookupWait"/> for member addresses not learned yet.</summary>
-    private async Task<byte[]> LocalStateAsync(TimeSpan lookupWait, CancellationToken token)
+    private async Task<byte[]> LocalStateAsync(TimeSpan lookupWait, Security.ViewPermissions? view, CancellationToken token)
     {
         var core = await shell.ReadAsync(c => c.View(), token);
         var memberHttp = core is null ? null : await MemberHttpAsync(lookupWait, token);
-        return StateJson.Write(options, registry, startedAt, shell.ElectedAt, core, memberHttp);
+        return StateJson.Write(options, registry, startedAt, shell.ElectedAt, core, memberHttp, view);
     }
 
     /// <summary>
     /// <c>{"self": this master's /health, "state_from": "host:port", "state": the leader's /master/state (this master's
     /// own when the leader does not answer), "masters": [{raft, http?, leader, voting, status, health? | error?}]}</c>.
     /// </summary>
-    /// <param name="authorization">the operator's credentials, presented to the leader in turn (its reads may need them).</param>
-    private async Task<byte[]> OverviewAsync(string authorization, CancellationToken token)
+    /// <param name="authorization">the reader's credentials, presented to the leader in turn: its reads may need them, and it
+    /// filters its state for the same principal.</param>
+    /// <param name="view">what the reader may see of this master's own state, when the leader's is not had.</param>
+    private async Task<byte[]> OverviewAsync(string authorization, Security.ViewPermissions? view, CancellationToken token)
     {
         var self = MasterHost.Status(options, registry);
         byte[]? state = null;
@@ -80,7 +120,7 @@ public sealed class OperatorEndpoints(MasterOptions options, ReplicatedRegistry 
         if (!registry.IsLeader && registry.Leader is { HttpAddress.Length: > 0, IsLocal: false } leader
             && await TryGetAsync(leader.HttpAddress, "/master/state", token, authorization) is { } fetched)
             (state, stateFrom) = (fetched, leader.HttpAddress);
-        state ??= await LocalStateAsync(PeerTimeout, token);
+        state ??= await LocalStateAsync(PeerTimeout, view, token);
 
         using var parsed = JsonDocument.Parse(state);
         var masters = parsed.RootElement.TryGetProperty("masters", out var list) && list.ValueKind == JsonValueKind.Array

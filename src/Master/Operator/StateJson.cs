@@ -15,10 +15,12 @@ namespace Mesos.HA.Master.Operator;
 public static class StateJson
 {
     /// <param name="memberHttp">HTTP addresses of other masters by Raft endpoint, as far as they are known (the leader learns them from the members' Raft metadata).</param>
+    /// <param name="view">What the reader may see of frameworks, tasks and executors; null: everything.</param>
     public static byte[] Write(MasterOptions options, ReplicatedRegistry registry, DateTimeOffset startedAt, DateTimeOffset? electedAt, CoreView? core,
-        IReadOnlyDictionary<string, string>? memberHttp = null)
+        IReadOnlyDictionary<string, string>? memberHttp = null, Security.ViewPermissions? view = null)
     {
         var snapshot = registry.LocalRegistry;
+        if (view is not null) (snapshot, core) = Security.ViewFilter.Filter(snapshot, core, view);
         var leader = registry.Leader;
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer))
@@ -106,7 +108,7 @@ public static class StateJson
         json.WriteEndArray();
     }
 
-    private static void WriteFrameworks(Utf8JsonWriter json, IEnumerable<FrameworkRecord> frameworks, CoreView? core)
+    internal static void WriteFrameworks(Utf8JsonWriter json, IEnumerable<FrameworkRecord> frameworks, CoreView? core)
     {
         var views = core?.Frameworks.ToDictionary(f => f.Id) ?? [];
         var tasks = core?.Tasks.ToLookup(t => t.Framework);
@@ -138,7 +140,7 @@ public static class StateJson
         json.WriteEndArray();
     }
 
-    private static void WriteTasks(Utf8JsonWriter json, string name, IEnumerable<TrackedTask> tasks)
+    internal static void WriteTasks(Utf8JsonWriter json, string name, IEnumerable<TrackedTask> tasks)
     {
         json.WriteStartArray(name);
         foreach (var task in tasks)
@@ -157,7 +159,7 @@ public static class StateJson
     }
 
     /// <summary>Mesos' summary form: <c>{"cpus": 4.0, "mem": 1024.0, "ports": "[31000-32000]"}</c>, all roles together.</summary>
-    private static void WriteResources(Utf8JsonWriter json, string name, Resources resources)
+    internal static void WriteResources(Utf8JsonWriter json, string name, Resources resources)
     {
         json.WriteStartObject(name);
         foreach (var scalar in resources.Scalars.Keys.Select(k => k.Name).Distinct().Order(StringComparer.Ordinal))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 
 namespace Mesos.HA.Protocol.Agent;
@@ -14,6 +15,7 @@ public sealed class FrameChannel : IAsyncDisposable
     private readonly Channel<byte[]> outgoing;
     private readonly CancellationTokenSource closed = new();
     private readonly Task writer;
+    private const int CoalesceBytes = 64 * 1024;
 
     /// <param name="time">The clock of the pings and of the drain bound on close.</param>
     public FrameChannel(Stream stream, TimeProvider time, int outgoingCapacity = 65_536)
@@ -57,15 +59,33 @@ public sealed class FrameChannel : IAsyncDisposable
         await DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes what is queued, frames gathered into writes of up to <see cref="CoalesceBytes"/>: one system call
+    /// (and, on TLS, one record) for a burst of small frames instead of one each.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
+        var batch = new ArrayBufferWriter<byte>(CoalesceBytes);
         try
         {
             var reader = outgoing.Reader;
             while (await reader.WaitToReadAsync(closed.Token).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var frame))
-                    await stream.WriteAsync(frame, closed.Token).ConfigureAwait(false);
+                {
+                    if (batch.WrittenCount > 0 && batch.WrittenCount + frame.Length > CoalesceBytes)
+                    {
+                        await stream.WriteAsync(batch.WrittenMemory, closed.Token).ConfigureAwait(false);
+                        batch.ResetWrittenCount();
+                    }
+                    if (frame.Length >= CoalesceBytes) await stream.WriteAsync(frame, closed.Token).ConfigureAwait(false);
+                    else batch.Write(frame);
+                }
+                if (batch.WrittenCount > 0)
+                {
+                    await stream.WriteAsync(batch.WrittenMemory, closed.Token).ConfigureAwait(false);
+                    batch.ResetWrittenCount();
+                }
                 await stream.FlushAsync(closed.Token).ConfigureAwait(false);
             }
         }

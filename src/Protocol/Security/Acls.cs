@@ -47,6 +47,7 @@ public sealed class Acls
         ["teardown_frameworks"] = "framework_principals",
         ["view_frameworks"] = "users",
         ["view_tasks"] = "users",
+        ["view_executors"] = "users",
         ["get_endpoints"] = "paths",
         ["update_weights"] = "roles",
         ["update_quotas"] = "roles",
@@ -81,6 +82,13 @@ public sealed class Acls
                 if (rule.Principals.Matches(principal) && rule.Objects.Matches(target))
                     return rule.Allows;
         return Permissive;
+    }
+
+    /// <summary>Whether some principal may be refused <paramref name="action"/> on some object: false lets a caller skip checking each one.</summary>
+    public bool Restricts(string action)
+    {
+        if (!Actions.ContainsKey(action)) throw new ArgumentOutOfRangeException(nameof(action), action, "not an ACL action");
+        return !Permissive || (rules.TryGetValue(action, out var list) && list.Any(rule => !rule.Allows));
     }
 
     /// <summary>The ACLs of <paramref name="text"/>: the document itself, or (not starting with '{') the path of a file holding it.</summary>

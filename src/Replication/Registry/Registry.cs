@@ -50,6 +50,9 @@ public sealed partial class Registry
 
     public Registry WithLimits(RegistryLimits limits) => new(Agents, Frameworks, Weights, Quotas, Machines, limits);
 
+    /// <summary>A copy holding only these frameworks: a picture for a reader who may not see them all (never applied to).</summary>
+    public Registry WithFrameworks(ImmutableDictionary<FrameworkId, FrameworkRecord> frameworks) => new(Agents, frameworks, Weights, Quotas, Machines, Limits);
+
     /// <summary>Applies one command. Commands that do not fit the registry are rejected and change nothing.</summary>
     public ApplyOutcome Apply(RegistryCommand command) => command switch
     {

@@ -12,7 +12,8 @@ namespace Mesos.HA.Master.Operator.V1;
 /// Mesos' maintenance endpoints from before the v1 operator API, which scripts and tools still call:
 /// <c>/maintenance/schedule</c> (GET the schedule, POST a new one), <c>/maintenance/status</c> (GET),
 /// <c>/machine/down</c> and <c>/machine/up</c> (POST a JSON list of machine ids). Same documents as the v1
-/// calls' fields, same rules, same registry writes; the leader answers, the others 307 to it.
+/// calls' fields, same rules, same registry writes; the leader answers, the others 307 to it. <c>/teardown</c>
+/// is mapped with them (<see cref="MapTeardownEndpoints"/>).
 /// </summary>
 public sealed partial class OperatorApi
 {
@@ -22,6 +23,8 @@ public sealed partial class OperatorApi
         app.MapGet("/maintenance/status", StatusAsync);
         app.MapPost("/machine/down", (HttpContext http) => MachinesAsync(http, down: true));
         app.MapPost("/machine/up", (HttpContext http) => MachinesAsync(http, down: false));
+        // Mapped with these (MasterHost maps the older endpoints through here).
+        MapTeardownEndpoints(app);
     }
 
     private async Task ScheduleAsync(HttpContext http)

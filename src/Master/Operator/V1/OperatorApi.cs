@@ -90,6 +90,7 @@ public sealed partial class OperatorApi(
             await NotLeaderAsync(http).ConfigureAwait(false);
             return;
         }
+        if (Filtered.Contains(type) && ViewOf(http) is { } permissions) view = Security.ViewFilter.Filter(view, permissions);
         var snapshot = type == "GET_METRICS" ? await metrics(http.RequestAborted).ConfigureAwait(false) : null;
         var answer = Answer(type, Fields.TryGetValue(type, out var whole) ? json => whole(json, view) : Object(json =>
         {
@@ -126,6 +127,12 @@ public sealed partial class OperatorApi(
         }));
         await RespondAsync(http, answer).ConfigureAwait(false);
     }
+
+    /// <summary>The reads that show frameworks, tasks or executors: each principal sees those its view ACLs allow.</summary>
+    private static readonly HashSet<string> Filtered = new(StringComparer.Ordinal) { "GET_STATE", "GET_FRAMEWORKS", "GET_TASKS", "GET_EXECUTORS" };
+
+    /// <summary>What the request's principal may see of frameworks, tasks and executors; null when the ACLs show everything.</summary>
+    private Security.ViewPermissions? ViewOf(HttpContext http) => Security.ViewPermissions.Of(options.Acls, Security.HttpAuthentication.PrincipalOf(http));
 
     /// <summary>The reads whose answer is one object of the view (GET_STATE's get_state, and so on), written whole.</summary>
     private static readonly Dictionary<string, Action<Utf8JsonWriter, OperatorView>> Fields = new(StringComparer.Ordinal)
@@ -201,6 +208,11 @@ public sealed partial class OperatorApi(
     /// </summary>
     private async Task WriteAsync(HttpContext http, OperatorCall call)
     {
+        if (call is OperatorCall.Teardown teardown)
+        {
+            await TeardownAsync(http, teardown.Framework).ConfigureAwait(false);
+            return;
+        }
         if (Forbidden(http, call) is { } forbidden)
         {
             await ApiEncoding.ErrorAsync(http, StatusCodes.Status403Forbidden, forbidden).ConfigureAwait(false);
@@ -361,13 +373,15 @@ public sealed partial class OperatorApi(
     private async Task SubscribeAsync(HttpContext http, long term)
     {
         OperatorStream? stream = null;
+        var permissions = ViewOf(http);
         var view = await shell.ReadAsync(core =>
         {
             // Under the leader's lock: the stream sees every effect of a decision taken after this state.
             var picture = new OperatorView(registry.LocalRegistry, core.View());
-            stream = events.Add(term, picture);
+            stream = events.Add(term, picture, permissions);
             return picture;
         }, http.RequestAborted).ConfigureAwait(false);
+        if (view is not null && permissions is not null) view = Security.ViewFilter.Filter(view, permissions);
         if (view is null || stream is null)
         {
             if (stream is not null) events.Remove(stream);

@@ -34,6 +34,10 @@ public abstract record OperatorCall(string Type)
     /// <summary>STOP_MAINTENANCE: DOWN machines come back UP.</summary>
     public sealed record StopMaintenance(IReadOnlyList<MachineId> Machines) : OperatorCall(StopMaintenanceType);
 
+    /// <summary>TEARDOWN: end a framework, as its own TEARDOWN would (subject to <c>teardown_frameworks</c>).</summary>
+    public sealed record Teardown(FrameworkId Framework) : OperatorCall(TeardownType);
+
+    public const string TeardownType = "TEARDOWN";
     public const string UpdateWeightsType = "UPDATE_WEIGHTS";
     public const string UpdateQuotaType = "UPDATE_QUOTA";
     public const string MarkAgentGoneType = "MARK_AGENT_GONE";
@@ -57,7 +61,7 @@ public abstract record OperatorCall(string Type)
     {
         "GET_LOGGING_LEVEL", "SET_LOGGING_LEVEL", "LIST_FILES", "READ_FILE", "GET_OPERATIONS", "RESERVE_RESOURCES", "UNRESERVE_RESOURCES",
         "CREATE_VOLUMES", "DESTROY_VOLUMES", "GROW_VOLUME", "SHRINK_VOLUME",
-        "SET_QUOTA", "REMOVE_QUOTA", "TEARDOWN", "UPDATE_WEIGHTS_DEPRECATED",
+        "SET_QUOTA", "REMOVE_QUOTA", "UPDATE_WEIGHTS_DEPRECATED",
     };
 }
 
@@ -123,6 +127,8 @@ public static class OperatorCallJson
                         Member(Member(root, "update_maintenance_schedule"), "schedule"), "update_maintenance_schedule.schedule")),
                     OperatorCall.StartMaintenanceType => new OperatorCall.StartMaintenance(MachinesOf(Member(root, "start_maintenance"), "start_maintenance")),
                     OperatorCall.StopMaintenanceType => new OperatorCall.StopMaintenance(MachinesOf(Member(root, "stop_maintenance"), "stop_maintenance")),
+                    OperatorCall.TeardownType => new OperatorCall.Teardown(new FrameworkId(IdValue(Member(Member(root, "teardown"), "framework_id"),
+                        "teardown.framework_id"))),
                     OperatorCall.SubscribeType => new OperatorCall.Plain(type),
                     _ when OperatorCall.Reads.Contains(type) => new OperatorCall.Plain(type),
                     _ => throw new FormatException($"unknown call type '{type}'"),

@@ -28,10 +28,13 @@ public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingT
 
     public TimeSpan Heartbeat { get; } = heartbeat;
 
-    /// <summary>A new stream that starts after <paramref name="view"/> (taken under the leader's lock in <paramref name="term"/>).</summary>
-    public OperatorStream Add(long term, OperatorView view)
+    /// <summary>
+    /// A new stream that starts after <paramref name="view"/> (taken under the leader's lock in <paramref name="term"/>);
+    /// it carries only the events of what <paramref name="permissions"/> may see (null: everything).
+    /// </summary>
+    public OperatorStream Add(long term, OperatorView view, Security.ViewPermissions? permissions = null)
     {
-        var stream = new OperatorStream(term, view);
+        var stream = new OperatorStream(term, view, permissions);
         lock (gate)
         {
             streams = [.. streams, stream];
@@ -52,8 +55,9 @@ public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingT
     public void Observe(long term, Effect effect)
     {
         if (effect is not (LaunchTask or SendUpdate or ForwardUpdate)) return;
+        Registry? current = null;
         foreach (var stream in Snapshot())
-            if (stream.Term == term) stream.Observe(effect);
+            if (stream.Term == term) stream.Observe(effect, stream.Permissions is null ? null : current ??= registry());
     }
 
     private OperatorStream[] Snapshot() => Volatile.Read(ref streams);
@@ -96,7 +100,10 @@ public sealed class OperatorEvents(Func<Registry> registry, Func<long?> leadingT
     }
 }
 
-/// <summary>One subscriber's events, queued (bounded: a client that cannot keep up loses its stream) and de-duplicated.</summary>
+/// <summary>
+/// One subscriber's events, queued (bounded: a client that cannot keep up loses its stream) and de-duplicated;
+/// events of frameworks and tasks its <see cref="Permissions"/> hide are dropped.
+/// </summary>
 public sealed class OperatorStream
 {
     private const int Capacity = 65_536;
@@ -110,14 +117,18 @@ public sealed class OperatorStream
     /// <summary>Ended tasks remembered (to drop a resent last update) before the oldest is forgotten: a long-lived stream stays bounded.</summary>
     private const int EndedRemembered = 10_000;
 
-    internal OperatorStream(long term, OperatorView view)
+    internal OperatorStream(long term, OperatorView view, Security.ViewPermissions? permissions = null)
     {
         Term = term;
+        Permissions = permissions;
         seen = view.Registry;
         tasks = view.Core.Tasks.Concat(view.Core.CompletedTasks).GroupBy(t => (t.Framework, t.Id)).ToDictionary(g => g.Key, g => g.First().State);
     }
 
     public long Term { get; }
+
+    /// <summary>What the subscriber may see; null: everything.</summary>
+    public Security.ViewPermissions? Permissions { get; }
 
     public ChannelReader<byte[]> Events => events.Reader;
 
@@ -128,24 +139,32 @@ public sealed class OperatorStream
         if (!events.Writer.TryWrite(json)) Close();
     }
 
-    internal void Observe(Effect effect)
+    /// <param name="current">The registry now, to learn a task's framework's user; needed when the stream has <see cref="Permissions"/>.</param>
+    internal void Observe(Effect effect, Registry? current = null)
     {
         lock (gate)
         {
             switch (effect)
             {
-                case LaunchTask l when tasks.TryAdd((l.Framework, l.Task.Id), TaskState.Staging):
+                case LaunchTask l when tasks.TryAdd((l.Framework, l.Task.Id), TaskState.Staging) && ShowsTask(l.Framework, current):
                     Enqueue(OperatorEventJson.TaskAdded(l));
                     break;
-                case SendUpdate u when Changed(u.Framework, u.Task, u.State):
+                case SendUpdate u when Changed(u.Framework, u.Task, u.State) && ShowsTask(u.Framework, current):
                     Enqueue(OperatorEventJson.TaskUpdated(u.Framework, u.Task, null, u.State, u.Reason, u.Message));
                     break;
-                case ForwardUpdate f when Changed(f.Framework, f.Task, f.State):
+                case ForwardUpdate f when Changed(f.Framework, f.Task, f.State) && ShowsTask(f.Framework, current):
                     Enqueue(OperatorEventJson.TaskUpdated(f.Framework, f.Task, f.Agent, f.State, null, f.Message));
                     break;
             }
         }
     }
+
+    /// <summary>Whether the subscriber may see tasks of the framework (as the registry last seen, or now, knows its user).</summary>
+    private bool ShowsTask(FrameworkId framework, Registry? current) =>
+        Permissions is not { } view
+        || Security.ViewFilter.ShowsTask(current is not null && current.Frameworks.ContainsKey(framework) ? current : seen, framework, view);
+
+    private bool ShowsFramework(FrameworkRecord framework) => Permissions is not { } view || Security.ViewFilter.ShowsFramework(framework, view);
 
     private bool Changed(FrameworkId framework, TaskId task, TaskState state)
     {
@@ -175,11 +194,12 @@ public sealed class OperatorStream
                     Enqueue(OperatorEventJson.AgentRemoved(id));
             foreach (var (id, framework) in current.Frameworks.OrderBy(f => f.Key.Value, StringComparer.Ordinal))
             {
+                if (!ShowsFramework(framework)) continue;
                 if (!seen.Frameworks.TryGetValue(id, out var before)) Enqueue(OperatorEventJson.FrameworkAdded(framework));
                 else if (before != framework) Enqueue(OperatorEventJson.FrameworkUpdated(framework));
             }
             foreach (var (id, framework) in seen.Frameworks.OrderBy(f => f.Key.Value, StringComparer.Ordinal))
-                if (!current.Frameworks.ContainsKey(id)) Enqueue(OperatorEventJson.FrameworkRemoved(framework));
+                if (!current.Frameworks.ContainsKey(id) && ShowsFramework(framework)) Enqueue(OperatorEventJson.FrameworkRemoved(framework));
             seen = current;
         }
     }
