@@ -71,6 +71,15 @@ public sealed record AgentOptions
     /// <summary>Disk fraction kept free: sandboxes go sooner as usage approaches 1 - headroom (Mesos' gc_disk_headroom).</summary>
     public double GcDiskHeadroom { get; init; } = 0.1;
 
+    /// <summary>
+    /// Run each task and executor as its user (the framework's) when the agent is root (Mesos' <c>--switch_user</c>);
+    /// a user unknown to the machine fails the task. Without root, or off, they run as the agent's user.
+    /// </summary>
+    public bool SwitchUser { get; init; } = true;
+
+    /// <summary>Executor API calls must carry the calling executor's own token (Mesos' <c>--authenticate_http_executors</c>).</summary>
+    public bool AuthenticateHttpExecutors { get; init; }
+
     /// <summary>Put each task in its own cgroup v2 with memory.max and cpu.max from its resources when possible.</summary>
     public bool UseCgroups { get; init; } = true;
 }

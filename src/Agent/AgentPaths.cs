@@ -14,6 +14,9 @@ public sealed class AgentPaths(string workDirectory)
     /// <summary>The agent's identity once registered (so a restart re-registers as the same agent).</summary>
     public string AgentInfoFile => Path.Combine(WorkDirectory, "meta", "agent.info");
 
+    /// <summary>The key executor tokens are signed with (mode 0600; kept across restarts so recovered executors' tokens still hold).</summary>
+    public string ExecutorSecretKeyFile => Path.Combine(WorkDirectory, "meta", "executor-secret.key");
+
     public string MetaRoot(AgentId agent) => Path.Combine(WorkDirectory, "meta", "agents", Safe(agent.Value));
 
     public string Sandbox(AgentId agent, FrameworkId framework, string executor, string run) =>

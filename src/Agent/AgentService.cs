@@ -27,6 +27,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     private readonly object gate = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly Cgroups cgroups;
+    private readonly UserSwitch users;
     private readonly MasterLink link;
     private readonly FileAgentDisk disk;
     private readonly AgentRunner runner;
@@ -45,11 +46,16 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         cgroups = Cgroups.Detect(options.UseCgroups);
         link = new MasterLink(options, this, time, loggers.CreateLogger("Mesos.HA.Agent.MasterLink"));
         disk = new FileAgentDisk(paths, logger);
-        var launcher = new ProcessLauncher(paths, cgroups, time, Feed, stopping.Token);
-        var executors = new ExecutorHost(options, paths, cgroups, time, Feed, stopping.Token);
-        healthChecks = new HealthCheckHost(paths, time, Feed);
+        users = UserSwitch.ForThisProcess(options.SwitchUser);
+        var tokens = ExecutorTokens.LoadOrCreate(paths.ExecutorSecretKeyFile);
+        var launcher = new ProcessLauncher(paths, cgroups, users, time, Feed, stopping.Token);
+        var executors = new ExecutorHost(options, paths, cgroups, users, tokens, time, Feed, stopping.Token);
+        healthChecks = new HealthCheckHost(paths, users, time, Feed);
         runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors, healthChecks);
-        ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time);
+        ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time)
+        {
+            Authentication = options.AuthenticateHttpExecutors ? tokens : null,
+        };
         Files = new SandboxFiles(new SandboxCatalog(paths, () => Id, () => Tasks().Select(t => t.Sandbox)));
     }
 
@@ -81,6 +87,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     public Task StartAsync()
     {
         LogCgroups(logger, cgroups.Reason);
+        LogUsers(logger, users.Describe());
         Feed(disk.Recover());
         loops.Add(Task.Run(() => link.RunAsync(stopping.Token)));
         loops.Add(Task.Run(() => TickAsync(stopping.Token)));
@@ -197,6 +204,9 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Reason}")]
     private static partial void LogCgroups(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Users}")]
+    private static partial void LogUsers(ILogger logger, string users);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Stopping the agent: a checkpoint could not be written; restart it to recover from its work directory")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception error);

@@ -27,6 +27,10 @@ internal static class AgentCommand
             Declare.Value("executor-reregistration-timeout", "duration", "after an agent restart, how long a running executor has to subscribe " +
                 "again before it is killed and its tasks lost (default 5secs)"),
             Declare.Flag("no-cgroups", "do not put tasks in cgroup v2 limits even where possible"),
+            Declare.Flag("no-switch-user", "run tasks and executors as the agent's user, not as their framework's user " +
+                "(which needs the agent to run as root; a user unknown here fails the task)"),
+            Declare.Flag("authenticate-http-executors", "executor API calls must carry the calling executor's own token " +
+                "(MESOS_EXECUTOR_AUTHENTICATION_TOKEN, given to every executor the agent launches): 401 without, 403 another's"),
             SecurityFlags.Credential("the agent"),
             .. SecurityFlags.AgentTls(),
             Declare.LogLevel("log-level", "Information"),
@@ -67,6 +71,8 @@ internal static class AgentCommand
             ExecutorShutdownGracePeriod = shutdownGracePeriod,
             ExecutorReregistrationTimeout = reregistrationTimeout,
             UseCgroups = !args.Flag("no-cgroups"),
+            SwitchUser = !args.Flag("no-switch-user"),
+            AuthenticateHttpExecutors = args.Flag("authenticate-http-executors"),
             Credential = SecurityFlags.One(args),
             Tls = SecurityFlags.AgentTls(args),
             TlsAuthorityFile = args.Optional("tls-ca") is { } authority ? Path.GetFullPath(authority) : null,

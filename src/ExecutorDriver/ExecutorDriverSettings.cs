@@ -50,6 +50,14 @@ public sealed record ExecutorDriverSettings
     /// <summary>Seeds the backoff's jitter; null: a random seed.</summary>
     public int? BackoffSeed { get; init; }
 
+    /// <summary>The executor's own token for the agent's executor API (MESOS_EXECUTOR_AUTHENTICATION_TOKEN), sent as a bearer token; a secret.</summary>
+    public string? AuthenticationToken { get; init; }
+
+    /// <summary>The settings without the token (which is a secret), so that printing them never leaks it.</summary>
+    public override string ToString() =>
+        $"ExecutorDriverSettings {{ FrameworkId = {FrameworkId}, ExecutorId = {ExecutorId}, AgentEndpoint = {AgentEndpoint}, " +
+        $"Directory = {Directory}, Checkpoint = {Checkpoint}, Tls = {(Tls is null ? "off" : "on")}, AuthenticationToken = {(AuthenticationToken is null ? "none" : "given")} }}";
+
     /// <summary>Reads the process' environment; see <see cref="FromEnvironment(Func{string, string?})"/>.</summary>
     public static ExecutorDriverSettings FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
 
@@ -57,7 +65,7 @@ public sealed record ExecutorDriverSettings
     /// Reads MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_AGENT_ENDPOINT (ip:port) and MESOS_DIRECTORY
     /// (required), MESOS_SANDBOX (default: the directory), MESOS_CHECKPOINT ("1" or "true"),
     /// MESOS_RECOVERY_TIMEOUT, MESOS_SUBSCRIPTION_BACKOFF_MAX and MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD
-    /// (durations such as "15mins"). Throws <see cref="ExecutorSettingsException"/> naming the variable at fault.
+    /// (durations such as "15mins"), MESOS_EXECUTOR_AUTHENTICATION_TOKEN (optional). Throws <see cref="ExecutorSettingsException"/> naming the variable at fault.
     /// </summary>
     public static ExecutorDriverSettings FromEnvironment(Func<string, string?> variables)
     {
@@ -74,6 +82,7 @@ public sealed record ExecutorDriverSettings
             RecoveryTimeout = Duration(variables, "MESOS_RECOVERY_TIMEOUT") ?? defaults.RecoveryTimeout,
             SubscriptionBackoffMax = Duration(variables, "MESOS_SUBSCRIPTION_BACKOFF_MAX") ?? defaults.SubscriptionBackoffMax,
             ShutdownGracePeriod = Duration(variables, "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD") ?? defaults.ShutdownGracePeriod,
+            AuthenticationToken = Optional(variables, "MESOS_EXECUTOR_AUTHENTICATION_TOKEN"),
             Tls = Flag(variables, "LIBPROCESS_SSL_ENABLED") ? AgentAuthority(variables, defaults.Time.GetUtcNow()) : null,
         };
     }

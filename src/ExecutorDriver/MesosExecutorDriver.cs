@@ -36,6 +36,8 @@ public sealed partial class MesosExecutorDriver : IExecutorDriver, IDisposable
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         core = new ExecutorDriverCore(settings.FrameworkId, settings.ExecutorId, settings.Checkpoint);
         http = new HttpClient(Https.Handler(settings.Tls, new SocketsHttpHandler { ConnectTimeout = settings.CallTimeout })) { Timeout = Timeout.InfiniteTimeSpan };
+        // Every call of this executor carries its token when the agent gave one (agents with --authenticate-http-executors require it).
+        if (settings.AuthenticationToken is { } token) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
         agent = new ExecutorAgentClient(http, Https.Url(settings.Tls, settings.AgentEndpoint));
         jitter = new Random(settings.BackoffSeed ?? Random.Shared.Next());
         var bounded = new BoundedChannelOptions(settings.MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait };

@@ -120,6 +120,38 @@ public sealed class CustomExecutorTests(ITestOutputHelper output)
         Assert.Contains("Re-registered with agent", executorLog);
     }
 
+    /// <summary>
+    /// With <c>--authenticate-http-executors</c> the sample executor (the executor driver) is accepted on the token the agent gave
+    /// it, and again after the agent restarts (the key is in the work directory); the token is never in the agent's log.
+    /// </summary>
+    [Fact]
+    public async Task WithExecutorAuthentication_TheExecutorIsAcceptedOnItsToken_AndAgainAfterTheAgentRestarts()
+    {
+        await using var cluster = new ClusterHarness(1, output);
+        await cluster.LeaderAsync();
+        var agent = await cluster.StartAgentAsync(AgentResources, "--authenticate-http-executors");
+        await using var run = StartFramework(cluster, tasks: 2, steps: 60);
+
+        await Poll.UntilAsync("progress messages flow", () => run.Scheduler.ProgressMessages >= 4, Wait,
+            () => $"progress {run.Scheduler.ProgressMessages}, unexpected [{string.Join(", ", run.Scheduler.Unexpected)}]");
+        var executor = Assert.Single(agent.TaskProcesses());
+        const string variable = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN=";
+        var token = File.ReadAllText($"/proc/{executor.Pid}/environ").Split('\0').Single(v => v.StartsWith(variable, StringComparison.Ordinal))[variable.Length..];
+        using (var http = new HttpClient())
+        using (var anonymous = new StringContent("{\"type\":\"HEARTBEAT\"}", System.Text.Encoding.UTF8, "application/json"))
+        using (var refused = await http.PostAsync($"http://127.0.0.1:{agent.HttpPort}/api/v1/executor", anonymous))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode); // the flag is on: only the executor's token gets in
+        agent.Kill();
+        agent.Start();
+        await cluster.WaitForRegistrationAsync(agent, "agent restart");
+        await FinishAsync(run, 2, "after the agent restarted");
+        Assert.Equal(executor, Assert.Single(agent.TaskProcesses()));
+        var executorDirectory = Assert.Single(Directory.EnumerateDirectories(Path.Combine(agent.WorkDirectory, "agents"), "worker-*", SearchOption.AllDirectories));
+        var executorLog = await File.ReadAllTextAsync(Directory.EnumerateFiles(executorDirectory, "stdout", SearchOption.AllDirectories).Single());
+        Assert.Contains("Re-registered with agent", executorLog);
+        Assert.DoesNotContain(token, await File.ReadAllTextAsync(agent.LogFile));
+    }
+
     [Fact]
     public async Task AnExecutorThatNeverSubscribes_IsKilledAtTheRegistrationTimeout_ItsTaskFails_AndTheWholeAgentIsOfferedAgain()
     {

@@ -33,6 +33,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
     private ILoggerFactory loggers = null!;
     private string url = "";
     private int port;
+    private bool authenticateExecutors;
 
     public async Task InitializeAsync()
     {
@@ -49,6 +50,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
             Hostname = "127.0.0.1", HttpPort = 1, UseCgroups = false, ReconnectFirstDelay = TimeSpan.FromMilliseconds(10),
             ExecutorRegistrationTimeout = registrationTimeout, ExecutorShutdownGracePeriod = TimeSpan.FromMilliseconds(200),
             ExecutorReregistrationTimeout = reregistrationTimeout ?? TimeSpan.FromSeconds(30),
+            AuthenticateHttpExecutors = authenticateExecutors,
         }, loggers, TimeProvider.System);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -83,7 +85,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
     private static RunTask Launch(string task, string executor = "ex1", string command = "sleep 60") =>
         new(F, new TaskId(task), task, "*", "cpus:0.1;mem:16", "", new ExecutorSpec(executor, "my executor", command, "cpus:0.1;mem:32"))
         {
-            FrameworkInfo = new FrameworkSummary("my framework", "alice"),
+            FrameworkInfo = new FrameworkSummary("my framework", "nobody"),
         };
 
     private static string Call(string type, string executor = "ex1", string payload = "") =>
@@ -93,20 +95,24 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
         ",\"update\":{\"status\":{\"task_id\":{\"value\":\"" + task + "\"},\"state\":\"" + state
         + "\",\"source\":\"SOURCE_EXECUTOR\",\"uuid\":\"" + (uuid ?? Convert.ToBase64String(Guid.NewGuid().ToByteArray())) + "\"}}";
 
-    private async Task<(HttpStatusCode Status, string Body)> PostAsync(string json, string contentType = "application/json")
+    private async Task<(HttpStatusCode Status, string Body)> PostAsync(string json, string contentType = "application/json", string? token = null)
     {
         using var content = new StringContent(json, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        using var response = await http.PostAsync(url, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Opens the SUBSCRIBE stream and returns a reader of its events.</summary>
-    private async Task<(HttpResponseMessage Response, Func<Task<ExecutorEvent>> Next)> SubscribeAsync(string executor = "ex1", string subscribe = "{}")
+    private async Task<(HttpResponseMessage Response, Func<Task<ExecutorEvent>> Next)> SubscribeAsync(string executor = "ex1", string subscribe = "{}",
+        string? token = null)
     {
         var json = Call("SUBSCRIBE", executor, ",\"subscribe\":" + subscribe);
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var reader = new RecordIOReader(await response.Content.ReadAsStreamAsync());
@@ -163,7 +169,7 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
             Assert.Equal(ExecutorEvent.SubscribedType, subscribed.Type);
             Assert.Equal("ex1", subscribed.Subscribed!.ExecutorInfo!.ExecutorId!.Value);
             Assert.Equal("a1", subscribed.Subscribed.AgentInfo!.Id!.Value);
-            Assert.Equal(("my framework", "alice"), (subscribed.Subscribed.FrameworkInfo!.Name, subscribed.Subscribed.FrameworkInfo.User));
+            Assert.Equal(("my framework", "nobody"), (subscribed.Subscribed.FrameworkInfo!.Name, subscribed.Subscribed.FrameworkInfo.User));
             var launch = await next();
             Assert.Equal(ExecutorEvent.LaunchType, launch.Type);
             Assert.Equal("t1", launch.Launch!.Task!.TaskId!.Value);

@@ -55,4 +55,20 @@ public sealed class TaskLifecycleTests(ITestOutputHelper output)
         await Poll.UntilAsync($"process group {process.Pid} empties after TASK_KILLED", () => !ProcessGroup.GroupAlive(process), Wait);
         Assert.Equal(["TASK_STARTING", "TASK_RUNNING", "TASK_KILLED"], framework.States("stubborn"));
     }
+
+    /// <summary>A real agent process as root: its tasks run as their framework's user, unless it was started with --no-switch-user.</summary>
+    [RootFact]
+    public async Task AsRoot_ATaskRunsAsItsFrameworksUser_AndAsTheAgentsWithNoSwitchUser()
+    {
+        foreach (var (flags, expected) in new (string[], string)[] { ([], "nobody"), (["--no-switch-user"], Environment.UserName) })
+        {
+            await using var cluster = new ClusterHarness(1, output);
+            await cluster.LeaderAsync();
+            var agent = await cluster.StartAgentAsync("cpus:1;mem:256;disk:100;ports:[31000-31009]", flags);
+            var framework = await cluster.StartFrameworkAsync(user: "nobody");
+            await framework.LaunchAsync("who", "id -un", Wait);
+            await framework.WaitForStateAsync("who", "TASK_FINISHED", Wait, $"agent [{string.Join(' ', flags)}]");
+            Assert.Equal(expected + "\n", await File.ReadAllTextAsync(Path.Combine(ClusterHarness.SandboxOf(agent, "who"), "stdout")));
+        }
+    }
 }

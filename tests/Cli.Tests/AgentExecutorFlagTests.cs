@@ -42,4 +42,18 @@ public sealed class AgentExecutorFlagTests
         Assert.Contains("--executor-shutdown-grace-period must be a duration such as 500ms, 5secs or 1mins", stderr);
         Assert.Contains("'forever'", stderr);
     }
+
+    /// <summary>The agent's security switches are flags: from the environment they are true or false, anything else is refused naming the variable.</summary>
+    [Theory]
+    [InlineData("MESOS_HA_NO_SWITCH_USER", "sometimes")]
+    [InlineData("MESOS_HA_AUTHENTICATE_HTTP_EXECUTORS", "yes")]
+    public async Task ASecurityFlag_FromTheEnvironment_IsTrueOrFalse(string variable, string value)
+    {
+        var workDir = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "flags-" + Guid.NewGuid().ToString("N")[..8]);
+        var (exit, _, stderr) = await CliRunner.RunAsync(Wait, null, new Dictionary<string, string> { [variable] = value },
+            "agent", "--masters", "127.0.0.1:1", "--work-dir", workDir);
+        Assert.Equal(2, exit);
+        Assert.Contains($"{variable} / ", stderr);
+        Assert.Contains($"expected true or false, not '{value}'", stderr);
+    }
 }

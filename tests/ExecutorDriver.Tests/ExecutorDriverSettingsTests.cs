@@ -39,6 +39,16 @@ public class ExecutorDriverSettingsTests
     }
 
     [Fact]
+    public void FromEnvironment_TheAuthenticationToken_IsReadButNeverPrinted()
+    {
+        Assert.Null(Read(Launched).AuthenticationToken);
+        var settings = Read(With("MESOS_EXECUTOR_AUTHENTICATION_TOKEN", "s3cr3t.token"));
+        Assert.Equal("s3cr3t.token", settings.AuthenticationToken);
+        Assert.DoesNotContain("s3cr3t", settings.ToString());
+        Assert.Contains("AuthenticationToken = given", settings.ToString());
+    }
+
+    [Fact]
     public void FromEnvironment_DurationsAndCheckpoint_ReadInMesosForm()
     {
         var variables = new Dictionary<string, string>(Launched)

@@ -31,6 +31,31 @@ public class ExecutorDriverTests
     }
 
     [Fact]
+    public async Task WithAnAuthenticationToken_EveryCallCarriesItAsABearerToken()
+    {
+        await using var f = await DriverFixture.StartAsync(adjust: s => s with { AuthenticationToken = "executor-token" });
+        f.Agent.Send(DriverFixture.Launch("t1"));
+        await f.WaitForCallbackAsync("LaunchTask t1");
+        f.Driver.SendStatusUpdate(DriverFixture.Running("t1"));
+        await f.WaitForAsync("update sent", () => f.Agent.CallsOf(ExecutorCall.UpdateType).Count == 1);
+
+        Assert.True(f.Agent.Authorizations.Count >= 2, $"calls seen: {f.Agent.Authorizations.Count}"); // SUBSCRIBE and UPDATE at least
+        Assert.All(f.Agent.Authorizations, a => Assert.Equal("Bearer executor-token", a));
+        Assert.DoesNotContain("executor-token", f.Driver.ToString() + new ExecutorDriverSettings
+        {
+            FrameworkId = "f", ExecutorId = "e", AgentEndpoint = "127.0.0.1:1", AuthenticationToken = "executor-token",
+        });
+    }
+
+    [Fact]
+    public async Task WithoutAToken_CallsCarryNoAuthorization()
+    {
+        await using var f = await DriverFixture.StartAsync();
+        Assert.NotEmpty(f.Agent.Authorizations);
+        Assert.All(f.Agent.Authorizations, a => Assert.Equal("", a));
+    }
+
+    [Fact]
     public async Task SendStatusUpdate_AgentAcknowledges_UpdateCarriesUuidAndSourceAndIsForgotten()
     {
         await using var f = await DriverFixture.StartAsync();

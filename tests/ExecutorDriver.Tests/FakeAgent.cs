@@ -26,6 +26,7 @@ internal sealed class FakeAgent : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly List<ExecutorCall> calls = [];
     private readonly List<string> subscribeContentTypes = [];
+    private readonly List<string> authorizations = [];
     private Channel<ExecutorEvent>? stream;
 
     private FakeAgent(WebApplication app) => this.app = app;
@@ -71,6 +72,12 @@ internal sealed class FakeAgent : IAsyncDisposable
 
     public IReadOnlyList<ExecutorCall> CallsOf(string type) => [.. Calls.Where(c => c.Type == type)];
 
+    /// <summary>Every call's Authorization header ("" when none), in arrival order.</summary>
+    public IReadOnlyList<string> Authorizations
+    {
+        get { lock (gate) return [.. authorizations]; }
+    }
+
     public IReadOnlyList<string> SubscribeContentTypes
     {
         get { lock (gate) return [.. subscribeContentTypes]; }
@@ -99,6 +106,7 @@ internal sealed class FakeAgent : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        lock (gate) authorizations.Add(context.Request.Headers.Authorization.ToString());
         var call = await JsonSerializer.DeserializeAsync(context.Request.Body, ExecutorJsonContext.Default.ExecutorCall, context.RequestAborted)
                    ?? throw new InvalidDataException("no call");
         lock (gate) calls.Add(call);

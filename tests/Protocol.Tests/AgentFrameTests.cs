@@ -19,6 +19,7 @@ public class AgentFrameTests
             new StatusUpdate(new FrameworkId("f"), new TaskId("t"), TaskState.Finished, Guid.NewGuid(), "done", "", 42),
             new AgentRegistered(new AgentId("a")), new NotLeader("127.0.0.1:5050"), new NotLeader(null),
             new RunTask(new FrameworkId("f"), new TaskId("t"), "n", "*", "cpus:1", "echo hi"),
+            new RunTask(new FrameworkId("f"), new TaskId("t"), "n", "*", "cpus:1", "id -un") { FrameworkInfo = new FrameworkSummary("fw", "alice"), User = "bob" },
             new KillTask(new FrameworkId("f"), new TaskId("t"), 3000), new AcknowledgeUpdate(new FrameworkId("f"), new TaskId("t"), Guid.NewGuid()),
             new ShutdownAgent("gone"), new Ping(1), new Pong(1), new ProtocolError("bad"),
         ];
@@ -32,6 +33,27 @@ public class AgentFrameTests
             Assert.Equal(MessagePackSerializer.Serialize(expected), MessagePackSerializer.Serialize(read.Frame.Message));
         }
         Assert.IsType<FrameRead.Closed>(await FrameCodec.ReadAsync(stream, CancellationToken.None));
+    }
+
+    /// <summary>The command's user (key 9) is optional: a launch from a master that does not send it (its array ends at key 8) reads as null.</summary>
+    [Fact]
+    public void RunTasksCommandUser_IsOptional_ForOlderMastersAndAgents()
+    {
+        var withUser = new RunTask(new FrameworkId("f"), new TaskId("t"), "n", "*", "cpus:1", "id -un") { FrameworkInfo = new FrameworkSummary("fw", "alice"), User = "bob" };
+        var roundTripped = MessagePackSerializer.Deserialize<AgentMessage>(MessagePackSerializer.Serialize<AgentMessage>(withUser));
+        Assert.Equal("bob", Assert.IsType<RunTask>(roundTripped).User);
+
+        // An older master's launch: the same message with its array ending at key 8.
+        var older = MessagePackSerializer.Deserialize<AgentMessage>(MessagePackSerializer.Serialize<AgentMessage>(withUser with { User = null }));
+        Assert.Null(Assert.IsType<RunTask>(older).User);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2); writer.Write(22);
+        var fields = MessagePackSerializer.Deserialize<object[]>(MessagePackSerializer.Serialize(withUser));
+        MessagePackSerializer.Serialize(ref writer, fields[..9]); // keys 0-8 only
+        writer.Flush();
+        var nineKeys = Assert.IsType<RunTask>(MessagePackSerializer.Deserialize<AgentMessage>(buffer.WrittenMemory));
+        Assert.Equal((null, "alice", "id -un"), (nineKeys.User, nineKeys.FrameworkInfo?.User, nineKeys.Command));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class FrameCodecPropertyTests
                 new UpdateDetails(t.Item1, true, [1, 2, 3], "SOURCE_EXECUTOR"))),
         Gen.Select(Text, Text, Text).Select(t => (AgentMessage)new RunTask(new FrameworkId(t.Item1), new TaskId(t.Item2), t.Item3, "*", "cpus:1", t.Item3,
             new ExecutorSpec(t.Item1, t.Item2, t.Item3, "mem:32"), new HealthCheckSpec(HealthCheckKind.Tcp, "", 80, "/", "http"))
-            { FrameworkInfo = new FrameworkSummary(t.Item1, t.Item2) }),
+            { FrameworkInfo = new FrameworkSummary(t.Item1, t.Item2), User = t.Item3.Length % 2 == 0 ? null : t.Item3 }),
         Gen.Select(Text, Text, Gen.Long).Select(t => (AgentMessage)new KillTask(new FrameworkId(t.Item1), new TaskId(t.Item2), t.Item3)),
         Gen.Select(Text, Gen.Byte.Array[0, 100]).Select(t => (AgentMessage)new FrameworkToExecutor(new FrameworkId(t.Item1), t.Item1, t.Item2)),
         Text.Select(t => (AgentMessage)new NotLeader(t.Length == 0 ? null : t)),

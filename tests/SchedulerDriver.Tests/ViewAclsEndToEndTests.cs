@@ -49,7 +49,8 @@ public sealed class ViewAclsEndToEndTests(ITestOutputHelper output)
             await using var cluster = new ClusterHarness(1, output, "--credentials", credentials, "--authenticate-http-frameworks",
                 "--authenticate-http-readonly", "--authenticate-http-readwrite", "--acls", acls);
             var m = (await cluster.LeaderAsync()).HttpAddress;
-            await cluster.StartAgentAsync("cpus:4;mem:1024");
+            // alice and bob are users of the ACLs, not of this machine: the agent runs their tasks as itself.
+            await cluster.StartAgentAsync("cpus:4;mem:1024", "--no-switch-user");
 
             // Alice's operator stream, open before either framework comes.
             var seen = new ConcurrentQueue<string>();

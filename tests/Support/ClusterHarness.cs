@@ -61,9 +61,9 @@ public sealed class ClusterHarness : IAsyncDisposable
             Deadline, () => $"health: {health}");
     }
 
-    public async Task<TestFramework> StartFrameworkAsync()
+    public async Task<TestFramework> StartFrameworkAsync(string? user = null)
     {
-        var framework = new TestFramework(MasterAddresses);
+        var framework = new TestFramework(MasterAddresses) { User = user ?? Environment.UserName };
         frameworks.Add(framework);
         await framework.StartAsync(Deadline);
         return framework;

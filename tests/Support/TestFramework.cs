@@ -32,6 +32,9 @@ public sealed class TestFramework : IAsyncDisposable
 
     public string? FrameworkId { get; private set; }
 
+    /// <summary>The framework's user (FrameworkInfo.user), whom a root agent runs its tasks as; the user running the tests by default.</summary>
+    public string User { get; init; } = Environment.UserName;
+
     /// <summary>How many times the framework subscribed (1 + re-subscriptions).</summary>
     public int Subscriptions => Volatile.Read(ref subscriptions);
 
@@ -50,7 +53,7 @@ public sealed class TestFramework : IAsyncDisposable
         Exception? last = null;
         while (DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
         {
-            var info = new V1.FrameworkInfo { User = "test", Name = name, FailoverTimeout = 60, Id = FrameworkId is { } id ? V1.Id.Of(id) : null };
+            var info = new V1.FrameworkInfo { User = User, Name = name, FailoverTimeout = 60, Id = FrameworkId is { } id ? V1.Id.Of(id) : null };
             try
             {
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);

@@ -116,6 +116,11 @@ public sealed partial class AgentCore
             Answer(call, 400, $"unknown executor {call.Executor.Executor} of framework {call.Executor.Framework}");
             return;
         }
+        if (call.AuthenticatedRun is { } authenticated && authenticated != executor.Checkpoint.RunId)
+        {
+            Answer(call, 403, $"the token is for another run of executor {call.Executor.Executor}");
+            return;
+        }
         if (call.Body is SubscribeBody subscribe)
         {
             Subscribe(executor, call, subscribe, now);

@@ -34,7 +34,11 @@ public sealed record ExecutorView(ExecutorKey Key, bool Subscribed, int Tasks, i
 /// the HTTP request: the core answers it with <see cref="AnswerExecutorCall"/>, and a SUBSCRIBE's
 /// stream keeps the id for the events that follow.
 /// </summary>
-public sealed record ExecutorCallReceived(long CallId, ExecutorKey Executor, ExecutorCallBody Body) : AgentInput;
+public sealed record ExecutorCallReceived(long CallId, ExecutorKey Executor, ExecutorCallBody Body) : AgentInput
+{
+    /// <summary>The executor run the caller's token was issued for (null: the agent does not authenticate executors); another run's token is refused.</summary>
+    public string? AuthenticatedRun { get; init; }
+}
 
 public abstract record ExecutorCallBody;
 

@@ -11,12 +11,17 @@ namespace Mesos.HA.Agent.Executors;
 /// (by <c>Accept</c>, see <see cref="MediaTypes"/>); protobuf is transcoded to and from the JSON at this
 /// edge (<see cref="V1.ExecutorProtobuf"/>). 400 malformed or unknown framework/executor/task, 403 a
 /// call before SUBSCRIBE, 405 not a POST, 406 a stream the client cannot accept, 415 neither JSON nor
-/// protobuf, 503 before the agent is registered.
+/// protobuf, 503 before the agent is registered. With <see cref="Authentication"/> (<c>--authenticate-http-executors</c>),
+/// a call without a valid executor token is 401 and a token of another executor (or run) 403, before anything changes.
 /// </summary>
 public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action<AgentInput> feed, TimeProvider time)
 {
     public const string Path = "/api/v1/executor";
+    public const string Realm = "mesos-agent-executor";
     private const int MaxCallBytes = 1 << 20;
+
+    /// <summary>When set, every call must carry its executor's token (<c>Authorization: Bearer</c>); null: no check.</summary>
+    public ExecutorTokens? Authentication { get; init; }
 
     /// <summary>Between HEARTBEAT events on a quiet stream.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
@@ -30,6 +35,18 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
             response.Headers.Allow = "POST";
             await Refuse(response, StatusCodes.Status405MethodNotAllowed, "the executor API takes POST only").ConfigureAwait(false);
             return;
+        }
+        ExecutorTokenClaims? caller = null;
+        if (Authentication is { } tokens)
+        {
+            var (claims, refusal) = Authenticate(tokens, request);
+            if (claims is null)
+            {
+                response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\"";
+                await Refuse(response, StatusCodes.Status401Unauthorized, refusal).ConfigureAwait(false);
+                return;
+            }
+            caller = claims;
         }
         if (MediaTypes.OfContent(request.ContentType) is not { } encoding)
         {
@@ -58,6 +75,12 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
             await Refuse(response, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
             return;
         }
+        if (caller is { } who && who.Executor != call.Executor)
+        {
+            await Refuse(response, StatusCodes.Status403Forbidden,
+                $"the token is not for executor {call.Executor.Executor} of framework {call.Executor.Framework}").ConfigureAwait(false);
+            return;
+        }
         var stream = MessageEncoding.Json;
         if (call.Body is SubscribeBody)
         {
@@ -69,14 +92,26 @@ public sealed class ExecutorEndpoint(ExecutorHost host, Func<bool> ready, Action
             }
             stream = accepted;
         }
-        await CallAsync(context, call.Executor, call.Body, stream).ConfigureAwait(false);
+        await CallAsync(context, call.Executor, call.Body, stream, caller?.RunId).ConfigureAwait(false);
     }
 
-    private async Task CallAsync(HttpContext context, ExecutorKey executor, ExecutorCallBody body, MessageEncoding encoding)
+    /// <summary>The caller's verified claims, or why there are none (the message never repeats the token).</summary>
+    private static (ExecutorTokenClaims? Claims, string Refusal) Authenticate(ExecutorTokens tokens, HttpRequest request)
+    {
+        const string bearer = "Bearer ";
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
+            return (null, $"the executor API needs the executor's token: Authorization: Bearer <{ExecutorTokens.EnvironmentVariable}>");
+        return tokens.Verify(header[bearer.Length..].Trim()) is { } claims
+            ? (claims, "")
+            : (null, "the executor token is not valid on this agent");
+    }
+
+    private async Task CallAsync(HttpContext context, ExecutorKey executor, ExecutorCallBody body, MessageEncoding encoding, string? authenticatedRun)
     {
         var id = host.NewCall();
         var events = body is SubscribeBody ? host.OpenStream(id) : null;
-        feed(new ExecutorCallReceived(id, executor, body));
+        feed(new ExecutorCallReceived(id, executor, body) { AuthenticatedRun = authenticatedRun });
         var answer = host.TakeAnswer(id) ?? (503, "the agent is stopping");
         if (answer.Status != StatusCodes.Status200OK || events is null)
         {

@@ -14,11 +14,12 @@ namespace Mesos.HA.Agent.Executors;
 /// <summary>
 /// The shell side of custom executors: their processes (started like command tasks, in their own
 /// sandbox, process group and cgroup), their checkpoints, the SUBSCRIBE streams events are written
-/// to, and the answers the HTTP calls wait for. Called from inside the agent's decision (under its
+/// to, and the answers the HTTP calls wait for. An executor runs as its framework's user (see
+/// <see cref="UserSwitch"/>) and is given its own token for the executor API (<see cref="ExecutorTokens"/>). Called from inside the agent's decision (under its
 /// lock) and from HTTP requests; it only touches concurrent collections.
 /// </summary>
-public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, TimeProvider time, Action<AgentInput> feed,
-    CancellationToken stopping)
+public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups cgroups, UserSwitch users, ExecutorTokens tokens,
+    TimeProvider time, Action<AgentInput> feed, CancellationToken stopping)
     : IExecutorSeams
 {
     private readonly ConcurrentDictionary<long, Channel<ExecutorEventOut>> streams = new();
@@ -66,9 +67,11 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         string? cgroup = null;
         try
         {
+            var runAs = users.Decide(null, checkpoint.FrameworkInfo?.User);
+            if (runAs.Refusal is { } refused) return new ExecutorLaunchFailed(executor, checkpoint.RunId, refused);
             cgroup = cgroups.Create(checkpoint.RunId, resources);
-            var env = Environment(agent, executor, sandbox, resources);
-            var (child, process) = CommandLauncher.Start(new LaunchSpec(checkpoint.Spec.Command, sandbox, meta, resources, env, cgroup));
+            var env = Environment(agent, executor, checkpoint.RunId, sandbox, resources);
+            var (child, process) = CommandLauncher.Start(new LaunchSpec(checkpoint.Spec.Command, sandbox, meta, resources, env, cgroup, runAs.User));
             _ = Task.Run(async () =>
             {
                 await child.WaitForExitAsync().ConfigureAwait(false);
@@ -115,8 +118,11 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a hint for garbage collection only */ }
     }
 
-    /// <summary>What Mesos gives an executor: its ids, its sandbox, where the agent's executor API is, and the timeouts it should keep.</summary>
-    private Dictionary<string, string> Environment(AgentId agent, ExecutorKey executor, string sandbox, Resources resources)
+    /// <summary>
+    /// What Mesos gives an executor: its ids, its sandbox, where the agent's executor API is, the timeouts it should keep,
+    /// and its token for that API (given whether or not the agent checks it, so turning the check on finds every executor ready).
+    /// </summary>
+    private Dictionary<string, string> Environment(AgentId agent, ExecutorKey executor, string runId, string sandbox, Resources resources)
     {
         var env = CommandLauncher.TaskEnvironment(sandbox, "", agent.Value, executor.Framework.Value, resources);
         env.Remove("MESOS_TASK_ID");
@@ -128,6 +134,7 @@ public sealed class ExecutorHost(AgentOptions options, AgentPaths paths, Cgroups
         env["MESOS_RECOVERY_TIMEOUT"] = MesosDuration.Format(options.ExecutorRecoveryTimeout);
         env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = MesosDuration.Format(options.ExecutorSubscriptionBackoffMax);
         env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = MesosDuration.Format(options.ExecutorShutdownGracePeriod);
+        env[ExecutorTokens.EnvironmentVariable] = tokens.Issue(executor, runId);
         // An agent on TLS serves the executor API over HTTPS: say so, with the authority its certificate chains to (Mesos' variables).
         if (options.Tls is not null)
         {

@@ -9,14 +9,14 @@ namespace Mesos.HA.Agent.Shell;
 
 /// <summary>
 /// The command tasks' health checkers: one <see cref="HealthChecker"/> per run, probing in the task's
-/// sandbox with the task's environment, its decisions fed back as <see cref="HealthDecided"/>.
+/// sandbox with the task's environment and as the task's user, its decisions fed back as <see cref="HealthDecided"/>.
 /// </summary>
 /// <remarks>
 /// <see cref="Start"/> and <see cref="Stop"/> are called under the agent's lock and never block: a
 /// checker's callback feeds the agent, which takes that lock, so stopping only asks the checker to stop.
 /// A decision that arrives after its checker was stopped is dropped by the core.
 /// </remarks>
-public sealed class HealthCheckHost(AgentPaths paths, TimeProvider time, Action<AgentInput> feed) : IHealthChecks, IAsyncDisposable
+public sealed class HealthCheckHost(AgentPaths paths, UserSwitch users, TimeProvider time, Action<AgentInput> feed) : IHealthChecks, IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<RunKey, HealthChecker> checkers = [];
@@ -27,7 +27,18 @@ public sealed class HealthCheckHost(AgentPaths paths, TimeProvider time, Action<
         var sandbox = paths.Sandbox(agent, run.Framework, run.Task.Value, run.RunId);
         var resources = ResourceText.TryParse(task.Resources, out var parsed, out _) ? parsed : Resources.Empty;
         var environment = CommandLauncher.TaskEnvironment(sandbox, run.Task.Value, agent.Value, run.Framework.Value, resources);
-        var probe = HealthProbe.For(check, sandbox, environment, time);
+        IReadOnlyList<string>? runAs;
+        try
+        {
+            var decided = users.Decide(task.User, task.FrameworkInfo?.User);
+            if (decided.Refusal is not null) return; // the task never ran: nothing to check
+            runAs = decided.User is { } user ? CommandLauncher.RunAsArguments(user) : null;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            return; // the task itself could not have started as its user
+        }
+        var probe = HealthProbe.For(check, sandbox, environment, time, runAs);
         HealthChecker checker;
         try
         {

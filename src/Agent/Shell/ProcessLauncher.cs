@@ -9,9 +9,11 @@ namespace Mesos.HA.Agent.Shell;
 /// <summary>
 /// Tasks as real process groups (<see cref="CommandLauncher"/>), each in its own cgroup when the
 /// machine allows. A started run's end is noticed by reaping its wrapper; a recovered one (not our
-/// child) through /proc. Ends are fed back to the agent through <paramref name="feed"/>.
+/// child) through /proc. Ends are fed back to the agent through <paramref name="feed"/>. Whom a task
+/// runs as is <paramref name="users"/>' decision; a refused user fails the launch before anything runs.
 /// </summary>
-public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, TimeProvider time, Action<AgentInput> feed, CancellationToken stopping)
+public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, UserSwitch users, TimeProvider time, Action<AgentInput> feed,
+    CancellationToken stopping)
     : ITaskLauncher
 {
     private static readonly TimeSpan RecoveredPoll = TimeSpan.FromMilliseconds(100);
@@ -23,9 +25,11 @@ public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, TimeProvi
         string? cgroup = null;
         try
         {
+            var runAs = users.Decide(task.User, task.FrameworkInfo?.User);
+            if (runAs.Refusal is { } refused) return new LaunchFailed(run, refused);
             cgroup = cgroups.Create(run.RunId, resources);
             var env = CommandLauncher.TaskEnvironment(sandbox, run.Task.Value, agent.Value, run.Framework.Value, resources);
-            var (child, process) = CommandLauncher.Start(new LaunchSpec(task.Command, sandbox, meta, resources, env, cgroup));
+            var (child, process) = CommandLauncher.Start(new LaunchSpec(task.Command, sandbox, meta, resources, env, cgroup, runAs.User));
             _ = Task.Run(async () =>
             {
                 await child.WaitForExitAsync().ConfigureAwait(false);

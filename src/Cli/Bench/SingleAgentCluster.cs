@@ -44,7 +44,7 @@ internal sealed class SingleAgentCluster : IAsyncDisposable
             await Poll.UntilAsync("the agent registers", async () => await cluster.Agent.TryHealthAsync(token) is { Registered: true },
                 TimeSpan.FromSeconds(60), token: token);
             cluster.framework = await SchedulerConnection.SubscribeAsync(cluster.http, leader.HttpAddress,
-                new V1.FrameworkInfo { User = "bench", Name = frameworkName }, token);
+                new V1.FrameworkInfo { User = Environment.UserName, Name = frameworkName }, token);
             return cluster;
         }
         catch

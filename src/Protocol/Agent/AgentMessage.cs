@@ -125,6 +125,10 @@ public sealed record RunTask(
     /// <summary>Who the task's framework is (its executor's SUBSCRIBED names it); null from a master that did not say.</summary>
     [Key(8)]
     public FrameworkSummary? FrameworkInfo { get; init; }
+
+    /// <summary>The command's own user (CommandInfo.user), which an agent that switches users prefers to the framework's; null when not given.</summary>
+    [Key(9)]
+    public string? User { get; init; }
 }
 
 /// <summary>A framework's name and user, as an executor is told them.</summary>

@@ -37,6 +37,9 @@ public sealed class CommandProbe : IHealthProbe
         this.time = time;
     }
 
+    /// <summary>Arguments the shell runs below (after <c>setsid</c>), such as <c>setpriv --reuid=… --</c> to run as the task's user; none by default.</summary>
+    public IReadOnlyList<string> RunAs { get; init; } = [];
+
     public Task<ProbeResult> CheckAsync(TimeSpan timeout, CancellationToken token) =>
         HealthProbe.BoundedAsync("the command", timeout, time, token, RunAsync);
 
@@ -50,6 +53,7 @@ public sealed class CommandProbe : IHealthProbe
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var argument in RunAs) info.ArgumentList.Add(argument);
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(command);

@@ -9,14 +9,15 @@ public static class HealthProbe
     /// The probe for <paramref name="spec"/>: a command runs in <paramref name="workingDirectory"/> (the
     /// task's sandbox) with <paramref name="environment"/> (the task's); HTTP and TCP probes ignore both.
     /// The caller (or the <see cref="HealthChecker"/> given it) disposes a probe that is <see cref="IDisposable"/>.
+    /// A command runs below <paramref name="runAs"/> when given (the agent's <c>setpriv</c> arguments: the task's user).
     /// </summary>
     public static IHealthProbe For(HealthCheckSpec spec, string workingDirectory, IReadOnlyDictionary<string, string> environment,
-        TimeProvider time)
+        TimeProvider time, IReadOnlyList<string>? runAs = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return spec.Kind switch
         {
-            HealthCheckKind.Command => new CommandProbe(spec.Command, workingDirectory, environment, time),
+            HealthCheckKind.Command => new CommandProbe(spec.Command, workingDirectory, environment, time) { RunAs = runAs ?? [] },
             HealthCheckKind.Http => new HttpProbe(spec.Scheme, spec.Port, spec.Path, time),
             HealthCheckKind.Tcp => new TcpProbe(spec.Port, time),
             _ => throw new ArgumentException($"unknown health check kind {spec.Kind}", nameof(spec)),
