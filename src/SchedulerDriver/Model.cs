@@ -67,6 +67,9 @@ public sealed record TaskInfo(string TaskId, string Name, string AgentId, Resour
 
     /// <summary>Checked by the task's executor; Mesos' defaults for the timings (see <see cref="HealthCheckSpec"/>).</summary>
     public HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>The user the command (or the executor) runs as (CommandInfo.user); null: the framework's user.</summary>
+    public string? User { get; init; }
 }
 
 /// <summary>

@@ -45,14 +45,14 @@ internal static partial class SchedulerJson
         TaskId = V1.Id.Of(task.TaskId),
         AgentId = V1.Id.Of(task.AgentId),
         Resources = ResourceJson.ToContract(task.Resources, allocationRole: null),
-        Command = task.Executor is null ? new() { Value = task.Command, Shell = true } : null,
+        Command = task.Executor is null ? new() { Value = task.Command, Shell = true, User = task.User } : null,
         Executor = task.Executor is { } e
             ? new()
             {
                 Type = "CUSTOM",
                 ExecutorId = V1.Id.Of(e.ExecutorId),
                 Name = e.Name.Length > 0 ? e.Name : null,
-                Command = new() { Value = e.Command, Shell = true },
+                Command = new() { Value = e.Command, Shell = true, User = task.User },
                 Resources = ResourceJson.ToContract(e.Resources, allocationRole: null),
             }
             : null,

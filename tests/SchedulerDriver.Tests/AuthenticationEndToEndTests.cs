@@ -144,12 +144,12 @@ public sealed class AuthenticationEndToEndTests(ITestOutputHelper output)
             {"permissive": false,
              "register_frameworks": [{"principals": {"values": ["web"]}, "roles": {"values": ["web"]}},
                                      {"principals": {"values": ["batch"]}, "roles": {"values": ["batch"]}}],
-             "run_tasks": [{"principals": {"values": ["web"]}, "users": {"type": "ANY"}},
+             "run_tasks": [{"principals": {"values": ["web"]}, "users": {"values": ["USER", "nobody"]}},
                            {"principals": {"values": ["batch"]}, "users": {"type": "NONE"}}],
              "update_weights": [{"principals": {"values": ["ops"]}, "roles": {"values": ["web"]}}],
              "get_endpoints": [{"principals": {"values": ["ops"]}, "paths": {"values": ["/metrics/snapshot"]}}],
              "register_agents": [{"principals": {"type": "ANY"}, "agents": {"type": "ANY"}}]}
-            """);
+            """.Replace("USER", Environment.UserName));
         try
         {
             await using var cluster = new ClusterHarness(1, output, "--credentials", credentials, "--authenticate-http-frameworks",
@@ -177,13 +177,21 @@ public sealed class AuthenticationEndToEndTests(ITestOutputHelper output)
             }
             Assert.Empty((await agent.TryTasksAsync())!);
 
-            // The allowed role and user run.
+            // The allowed role and users run: the framework's, and a task's own user (CommandInfo.user) the ACL allows, which the
+            // agent (as root) runs it as; a task's own user the ACL does not allow is TASK_ERROR alone, its neighbours run.
             var allowed = new RecordingScheduler();
             allowed.Launch("permitted", "echo allowed");
+            allowed.Launch("as-nobody", "id -un", user: "nobody");
+            allowed.Launch("as-daemon", "echo must not run", user: "daemon");
             await using var webDriver = new MesosSchedulerDriver(allowed, new FrameworkInfo { Name = "web", Roles = ["web"] }, [m],
                 new SchedulerDriverOptions { Credential = Framework });
             webDriver.Start();
-            await allowed.WaitAsync("the permitted task finishes", () => allowed.StatesOf("permitted").Contains(TaskState.Finished), Wait);
+            await allowed.WaitAsync("the permitted tasks finish, the other is refused", () => allowed.StatesOf("permitted").Contains(TaskState.Finished)
+                && allowed.StatesOf("as-nobody").Contains(TaskState.Finished) && allowed.StatesOf("as-daemon").Contains(TaskState.Error), Wait);
+            Assert.Equal("Not authorized to launch as user 'daemon'", allowed.UpdatesOf("as-daemon").Single().Message);
+            if (Environment.UserName == "root")
+                Assert.Equal("nobody", File.ReadAllText(Path.Combine(ClusterHarness.SandboxOf(agent, "as-nobody"), "stdout")).Trim());
+            Assert.DoesNotContain((await agent.TryTasksAsync())!, t => t.TaskId == "as-daemon");
 
             // Operator writes by role, endpoints by path: 403 where the ACLs say so, nothing changed.
             const string weightsOf = """{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"ROLE","weight":3}]}}""";

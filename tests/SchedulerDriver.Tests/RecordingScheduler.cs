@@ -10,7 +10,7 @@ namespace Mesos.HA.SchedulerDriver.Tests;
 /// </summary>
 public sealed class RecordingScheduler : IScheduler
 {
-    private readonly ConcurrentQueue<(string TaskId, string Command)> toLaunch = new();
+    private readonly ConcurrentQueue<(string TaskId, string Command, string? User)> toLaunch = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<TaskUpdate>> updates = new();
     private readonly ConcurrentQueue<Offer> offers = new();
     private readonly ConcurrentQueue<string> events = new();
@@ -35,7 +35,8 @@ public sealed class RecordingScheduler : IScheduler
     public string? FrameworkId { get; private set; }
     public string? LastError { get; private set; }
 
-    public void Launch(string taskId, string command) => toLaunch.Enqueue((taskId, command));
+    /// <param name="user">the command's own user (CommandInfo.user); null: the framework's.</param>
+    public void Launch(string taskId, string command, string? user = null) => toLaunch.Enqueue((taskId, command, user));
 
     public IReadOnlyList<TaskState> StatesOf(string taskId) => updates.TryGetValue(taskId, out var q) ? [.. q.Select(u => u.State)] : [];
 
@@ -65,7 +66,7 @@ public sealed class RecordingScheduler : IScheduler
             var tasks = new List<TaskInfo>();
             while (left.Contains(perTask) && toLaunch.TryDequeue(out var next))
             {
-                tasks.Add(new TaskInfo(next.TaskId, next.TaskId, offer.AgentId, perTask, next.Command));
+                tasks.Add(new TaskInfo(next.TaskId, next.TaskId, offer.AgentId, perTask, next.Command) { User = next.User });
                 left = left.Subtract(perTask);
             }
             if (tasks.Count > 0) driver.LaunchTasks([offer.Id], tasks, new Filters(TimeSpan.Zero));

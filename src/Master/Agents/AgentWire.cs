@@ -26,7 +26,10 @@ internal static class AgentWire
 
     public static RunTask RunTaskOf(LaunchTask l) =>
         new(l.Framework, l.Task.Id, l.Task.Name, l.Role, l.Task.Resources.ToString(), l.Task.Command,
-            l.Task.Executor is { } e ? new ExecutorSpec(e.Id, e.Name, e.Command, e.Resources.ToString()) : null, l.Task.HealthCheck);
+            l.Task.Executor is { } e ? new ExecutorSpec(e.Id, e.Name, e.Command, e.Resources.ToString()) : null, l.Task.HealthCheck)
+        {
+            User = l.Task.User,
+        };
 
     /// <summary>The core's input for a registered agent's status update or executor message; null for any other message.</summary>
     public static AgentInput? InputOf(AgentId agent, AgentMessage message) => message switch

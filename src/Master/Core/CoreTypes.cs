@@ -19,6 +19,9 @@ public sealed record TaskLaunch(TaskId Id, string Name, Resources Resources, str
     public ExecutorLaunch? Executor { get; init; }
 
     public Mesos.HA.Protocol.Agent.HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>The user the task's command (or its executor's) runs as, from its CommandInfo; null: the framework's.</summary>
+    public string? User { get; init; }
 }
 
 /// <summary>

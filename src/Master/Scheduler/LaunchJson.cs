@@ -35,7 +35,11 @@ internal static class LaunchJson
         }
         HealthCheckSpec? check = null;
         if (task.HealthCheck is { } given && (check = HealthCheckJson.TryRead(given, $"{where}.health_check", out error)) is null) return null;
-        return new TaskLaunch(new TaskId(taskId), task.Name ?? taskId, resources, command) { Executor = executor, HealthCheck = check };
+        var user = task.Command?.User ?? task.Executor?.Command?.User;
+        return new TaskLaunch(new TaskId(taskId), task.Name ?? taskId, resources, command)
+        {
+            Executor = executor, HealthCheck = check, User = string.IsNullOrEmpty(user) ? null : user,
+        };
     }
 
     private static ExecutorLaunch? Executor(V1.ExecutorInfo info, string where, FrameworkId framework, List<string> wrongKinds, out string error)

@@ -89,13 +89,14 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await ErrorAsync(http, StatusCodes.Status400BadRequest, $"'{StreamIdHeader}' does not match the framework's current subscription").ConfigureAwait(false);
             return;
         }
-        if (call is SchedulerCall.Accept { Launches.Count: > 0 } accept && UnauthorizedUser(http, accept.Id) is { } user)
+        if (call is SchedulerCall.Accept { Launches.Count: > 0 } accept && UnauthorizedLaunches(http, accept) is { Count: > 0 } refused)
         {
-            // As Mesos: the tasks end in TASK_ERROR (REASON_TASK_UNAUTHORIZED), nothing runs, and the offers go back.
-            foreach (var task in accept.Launches)
+            // As Mesos: each task not authorized ends in TASK_ERROR (REASON_TASK_UNAUTHORIZED) and does not run;
+            // the others launch, and what they leave of the offers goes back.
+            foreach (var (task, user) in refused)
                 subscriber.Enqueue(SchedulerEventJson.Update(task.Id, null, TaskState.Error, null,
                     $"Not authorized to launch as user '{user}'", "REASON_TASK_UNAUTHORIZED", time.GetUtcNow()));
-            call = accept with { Launches = [] };
+            call = accept with { Launches = [.. accept.Launches.Where(t => !refused.Any(r => ReferenceEquals(r.Task, t)))] };
         }
         var effects = await shell.RunInTermAsync(term.Value, Input(call), http.RequestAborted).ConfigureAwait(false);
         if (effects is null)
@@ -135,15 +136,24 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
 
     private Protocol.Security.Acls Acls => acls ?? Protocol.Security.Acls.AllowAll;
 
-    /// <summary>The user a framework's tasks run as (its FrameworkInfo's), when the ACLs do not let its principal run tasks as that user.</summary>
-    private string? UnauthorizedUser(HttpContext http, FrameworkId framework)
+    /// <summary>
+    /// The launches the ACLs do not let the caller's principal run (<c>run_tasks</c>), each with the user it would run
+    /// as: its command's user (CommandInfo.user) when given, else its framework's (FrameworkInfo.user).
+    /// </summary>
+    private List<(TaskLaunch Task, string User)> UnauthorizedLaunches(HttpContext http, SchedulerCall.Accept accept)
     {
-        if (ReferenceEquals(Acls, Protocol.Security.Acls.AllowAll)) return null;
-        var user = registry.LocalRegistry.Frameworks.TryGetValue(framework, out var record) ? record.Info.User : "";
+        var refused = new List<(TaskLaunch, string)>();
+        if (ReferenceEquals(Acls, Protocol.Security.Acls.AllowAll)) return refused;
+        var frameworkUser = registry.LocalRegistry.Frameworks.TryGetValue(accept.Id, out var record) ? record.Info.User : "";
         var principal = Security.HttpAuthentication.PrincipalOf(http);
-        if (Acls.Allows("run_tasks", principal, user)) return null;
-        LogUnauthorized(logger, principal ?? "(none)", "run_tasks", user);
-        return user;
+        foreach (var task in accept.Launches)
+        {
+            var user = task.User ?? frameworkUser;
+            if (Acls.Allows("run_tasks", principal, user)) continue;
+            LogUnauthorized(logger, principal ?? "(none)", "run_tasks", user);
+            refused.Add((task, user));
+        }
+        return refused;
     }
 
     /// <summary>As Mesos: an authenticated framework must name its principal in FrameworkInfo, and the same one.</summary>

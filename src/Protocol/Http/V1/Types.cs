@@ -198,6 +198,9 @@ public sealed record CommandInfo
 {
     public string? Value { get; init; }
     public bool? Shell { get; init; }
+
+    /// <summary>The user the command runs as, instead of the framework's (an agent running as root switches to it).</summary>
+    public string? User { get; init; }
 }
 
 /// <summary>A task's status; <see cref="Uuid"/> is the update's 16 bytes in base64, <see cref="Timestamp"/> seconds since the epoch.</summary>
