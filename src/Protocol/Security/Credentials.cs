@@ -98,6 +98,7 @@ public static class Credentials
             try
             {
                 using var document = JsonDocument.Parse(text);
+                RefuseLoneSurrogates(path, text);
                 if (!document.RootElement.TryGetProperty("credentials", out var list) || list.ValueKind != JsonValueKind.Array)
                     throw new CredentialsException($"{path}: expected {{\"credentials\": [{{\"principal\": ..., \"secret\": ...}}]}}");
                 return [.. list.EnumerateArray().Select((entry, i) => Single($"{path}: credentials[{i}]", entry))];
@@ -126,12 +127,19 @@ public static class Credentials
         try
         {
             using var document = JsonDocument.Parse(text);
+            RefuseLoneSurrogates(path, text);
             return document.RootElement.Clone();
         }
         catch (JsonException e)
         {
             throw new CredentialsException($"{path}: malformed JSON ({e.LineNumber + 1}:{e.BytePositionInLine + 1})");
         }
+    }
+
+    /// <summary>A well-formed document whose strings cannot all be read as text is refused here, not by the reader's InvalidOperationException later.</summary>
+    private static void RefuseLoneSurrogates(string path, string text)
+    {
+        if (JsonEscapes.HasLoneSurrogate(text, default)) throw new CredentialsException($"{path}: {JsonEscapes.LoneSurrogateMessage}");
     }
 
     private static Credential Single(string where, JsonElement entry)
