@@ -23,15 +23,19 @@ internal static class Seeds
     {
         Write(root, "scheduler-json", [.. FuzzCorpus.SchedulerCalls.Select(Filled),
             Utf8("""{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":1}]}}"""),
-            Utf8("""{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"n","failover_timeout":1e400}}}""")]);
+            Utf8("""{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"n","failover_timeout":1e400}}}"""),
+            Utf8("""{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"\u00e9\ud83d\ude00","user":"\"u\\"}}}""")]);
         Write(root, "operator-json", [.. FuzzCorpus.OperatorCalls.Select(Filled),
-            Utf8("""{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"","weight":-1}]}}""")]);
+            Utf8("""{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"","weight":-1}]}}"""),
+            Utf8("""{"type":"GET_\u0048EALTH","x":"\ud83d\ude00"}""")]);
         Write(root, "api-msgpack", [.. FuzzCorpus.SchedulerCalls.Take(5).Concat(FuzzCorpus.OperatorCalls.Skip(4).Take(3))
             .Select(call => ApiEncoding.ToMessagePack(Filled(call))), [0x81, 0xa4, (byte)'t', (byte)'y', (byte)'p', (byte)'e', 0xc0]]);
         Write(root, "maintenance-json", [Filled(FuzzCorpus.MaintenanceSchedule), Filled(FuzzCorpus.MachineList),
-            Utf8("""{"windows":[{"machine_ids":[{}],"unavailability":{"start":{"nanoseconds":-1}}}]}"""), Utf8("""[{"hostname":""}]""")]);
+            Utf8("""{"windows":[{"machine_ids":[{}],"unavailability":{"start":{"nanoseconds":-1}}}]}"""), Utf8("""[{"hostname":""}]"""),
+            Utf8("""[{"hostname":"h\u00e9\ud83d\ude00","ip":"10.0.0.1"}]""")]);
         Write(root, "executor-json", [.. FuzzCorpus.ExecutorCalls.Select(Filled),
-            Utf8("""{"type":"UPDATE","framework_id":{"value":"f"},"executor_id":{"value":"e"},"update":{"status":{"state":"TASK_NOPE"}}}""")]);
+            Utf8("""{"type":"UPDATE","framework_id":{"value":"f"},"executor_id":{"value":"e"},"update":{"status":{"state":"TASK_NOPE"}}}"""),
+            Utf8("""{"type":"HEARTBEAT","framework_id":{"value":"\ud83d\ude00"},"executor_id":{"value":"\u0065"}}""")]);
         Write(root, "executor-protobuf", [.. FuzzCorpus.ExecutorCalls.Select(call =>
             ExecutorProtobuf.ToProtobuf(TolerantJson.Read(Filled(call), ExecutorJsonContext.Default.ExecutorCall)!)), [0x08, 0xff, 0xff, 0xff, 0xff, 0x0f]]);
         Write(root, "frame-codec", Frames());
@@ -48,11 +52,12 @@ internal static class Seeds
             """{"permissive":false,"register_frameworks":[{"principals":{"values":["web"]},"roles":{"values":["web","web/canary"]}},{"principals":{"type":"ANY"},"roles":{"type":"NONE"}}],"run_tasks":[{"principals":{"type":"NONE"},"users":{"values":["root"]}}]}""",
             """{"get_endpoints":[{"principals":{"type":"ANY"},"paths":{"values":["/flags"]}}],"update_weights":[{"principals":{"values":["ops"]},"roles":{"type":"ANY"}}]}""",
             """{"run_task":[]}""", """{"run_tasks":[{"principals":{"type":"SOME"},"users":{"type":"ANY"}}]}""",
+            """{"run_tasks":[{"principals":{"values":["\u0077eb\ud83d\ude00"]},"users":{"type":"ANY"}}]} // a comment""",
         }.Select(Utf8)]);
         Write(root, "credentials", [.. new[]
         {
             """{"credentials":[{"principal":"web","secret":"s3cret"},{"principal":"ops","secret":"x"}]}""",
-            "# principal secret\nweb s3cret\nops\tx\r\n", """{"principal":"agent","secret":"a"}""", "web a b\n", """{"credentials":[{"principal":"a:b","secret":"x"}]}""",
+            "# principal secret\nweb s3cret\nops\tx\r\n", """{"principal":"agent","secret":"a"}""", "web a b\n", """{"credentials":[{"principal":"a:b","secret":"x"}]}""", """{"principal":"\u0061","secret":"\ud83d\ude00"}""",
         }.Select(Utf8)]);
     }
 

@@ -63,9 +63,11 @@ status=0
 for t in "${targets[@]}"; do
   out=$out_root/$t
   [ -e "$out" ] && mv "$out" "$out.$(date -u +%Y%m%dT%H%M%S)"
+  # The JSON readers get a dictionary of JSON tokens (escapes and lone surrogates among them).
+  dictionary=(); case $t in *json | acls | credentials) dictionary=(-x "$here/json.dict") ;; esac
   # -V bounds the fuzzing time; timeout bounds the whole (calibration included) should afl-fuzz stall.
   timeout --kill-after=30 $((seconds + 600)) nice -n 19 \
-    afl-fuzz -i "$here/corpus/$t" -o "$out" -m none -t 10000 -V "$seconds" -- "$bin/Mesos.HA.Fuzz" "$t" \
+    afl-fuzz -i "$here/corpus/$t" -o "$out" -m none -t 10000 -V "$seconds" "${dictionary[@]}" -- "$bin/Mesos.HA.Fuzz" "$t" \
     >"$out_root/$t.log" 2>&1 || { echo "afl-fuzz failed on $t (see $out_root/$t.log):" >&2; tail -5 "$out_root/$t.log" >&2; status=1; }
   stats=$out/default/fuzzer_stats
   if [ -f "$stats" ]; then
