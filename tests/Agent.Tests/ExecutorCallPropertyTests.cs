@@ -71,7 +71,7 @@ public sealed class ExecutorCallPropertyTests
         Assert.Equal("malformed JSON: the document is not valid UTF-8", error);
     }
 
-    /// <summary>Found by the AFL++ target <c>executor-json</c> (tests/Fuzz): an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    /// <summary>Found while writing the AFL++ target <c>executor-json</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
     [Theory]
     [InlineData("""{"type":"\ud800"}""")]
     [InlineData("""{"type":"MESSAGE","framework_id":{"value":"\ud800"},"executor_id":{"value":"e"},"message":{"data":"aGk="}}""")]

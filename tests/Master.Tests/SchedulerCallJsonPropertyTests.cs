@@ -50,7 +50,7 @@ public class SchedulerCallJsonPropertyTests
         Assert.Equal("malformed JSON: the document is not valid UTF-8", error);
     }
 
-    /// <summary>Found by the AFL++ target <c>scheduler-json</c> (tests/Fuzz): an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    /// <summary>Found while writing the AFL++ target <c>scheduler-json</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
     [Theory]
     [InlineData("""{"type":"\ud800"}""")]
     [InlineData("""{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"\udc00","user":"u"}}}""")]

@@ -59,7 +59,7 @@ public sealed class AclsTests
     public void ABadDocument_IsRefused_NamingWhere(string json, string expected) =>
         Assert.Contains(expected, Assert.Throws<AclException>(() => Acls.Parse(json, "acls.json")).Message);
 
-    /// <summary>Found by the AFL++ target <c>acls</c> (tests/Fuzz): an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    /// <summary>Found while writing the AFL++ target <c>acls</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
     [Theory]
     [InlineData("""{"run_tasks":[{"principals":{"values":["\udc00"]},"users":{"type":"ANY"}}]}""")]
     [InlineData("""{"run_tasks":[{"principals":{"type":"\ud800"},"users":{"type":"ANY"}}]}""")]

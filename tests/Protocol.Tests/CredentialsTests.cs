@@ -15,7 +15,7 @@ public sealed class CredentialsTests : IDisposable
         return path;
     }
 
-    /// <summary>Found by the AFL++ target <c>credentials</c> (tests/Fuzz): an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    /// <summary>Found while writing the AFL++ target <c>credentials</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
     [Theory]
     [InlineData("""{"principal":"\ud800","secret":"x"}""")]
     [InlineData("""{"credentials":[{"principal":"a","secret":"\udc00"}]}""")]

@@ -7,7 +7,7 @@ namespace Mesos.HA.Protocol.Tests;
 /// <summary>
 /// The check every JSON parser of untrusted bytes runs before reading strings: an escaped lone
 /// surrogate is found (System.Text.Json would throw InvalidOperationException reading it), and nothing
-/// else is. Found by the AFL++ targets (tests/Fuzz): each parser crashed on <c>"\ud800"</c>.
+/// else is. Found while writing the AFL++ targets (tests/Fuzz): each JSON parser crashed on <c>"\ud800"</c>.
 /// </summary>
 public class JsonEscapesTests
 {
