@@ -20,8 +20,10 @@ target=$1
 seconds=$(($2 * 60))
 out_root=${FUZZ_OUT:-/tmp/mesos-ha-fuzz}
 bin=$out_root/bin
-# The project's assemblies holding the parsers; the framework and packages stay uninstrumented.
-instrumented=(Mesos.HA.Protocol.dll Mesos.HA.Master.dll Mesos.HA.Agent.dll)
+# The project's assemblies holding the parsers, and the two decoders the binary targets spend their time
+# in (MessagePack's formatters, protobuf's reader: instrumented, frame-codec finds ~2,300 edges in 45 s
+# instead of ~140). The framework (System.Text.Json among it) stays uninstrumented. FUZZ_INSTRUMENT overrides the list.
+read -ra instrumented <<<"${FUZZ_INSTRUMENT:-Mesos.HA.Protocol.dll Mesos.HA.Master.dll Mesos.HA.Agent.dll MessagePack.dll Google.Protobuf.dll}"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 PATH="$PATH:$HOME/.dotnet/tools"
 
@@ -74,6 +76,10 @@ for t in "${targets[@]}"; do
     crashes=$(find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
     hangs=$(find "$out/default/hangs" -type f -name 'id:*' 2>/dev/null | wc -l)
     echo "RESULT fuzz target=$t seconds=$(stat_of "$stats" run_time) execs=$(stat_of "$stats" execs_done) crashes=$crashes hangs=$hangs"
+    # Triage: replay up to 50 crashes and count them by the exception's first line.
+    find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null | head -50 | while read -r input; do
+      timeout 60 "$bin/Mesos.HA.Fuzz" "$t" <"$input" 2>&1 | grep -m1 -E 'Unhandled exception|Exception:' || echo "(no exception on replay)"
+    done | sort | uniq -c | sed "s/^ */CRASH target=$t count=/"
   else
     echo "RESULT fuzz target=$t seconds=0 execs=0 crashes=0 hangs=0 (no fuzzer_stats: afl-fuzz did not start)"
     status=1
