@@ -10,6 +10,7 @@
 # afl's output goes to $FUZZ_OUT/<target> (default /tmp/mesos-ha-fuzz/<target>); an earlier run's directory
 # is kept as <target>.<time>. Replay an input: $FUZZ_OUT/bin/Mesos.HA.Fuzz <target> < file
 set -euo pipefail
+{ # bash reads a script as it runs: the braces make it read all of it first, so editing it cannot disturb a run
 
 here=$(cd "$(dirname "$0")" && pwd)
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
@@ -86,3 +87,4 @@ for t in "${targets[@]}"; do
   fi
 done
 exit $status
+}
