@@ -70,4 +70,14 @@ public sealed class ExecutorCallPropertyTests
         Assert.Null(ExecutorJson.TryRead(body, Now, out var error));
         Assert.Equal("malformed JSON: the document is not valid UTF-8", error);
     }
+
+    /// <summary>Found while writing the AFL++ target <c>executor-json</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    [Theory]
+    [InlineData("""{"type":"\ud800"}""")]
+    [InlineData("""{"type":"MESSAGE","framework_id":{"value":"\ud800"},"executor_id":{"value":"e"},"message":{"data":"aGk="}}""")]
+    public void Regression_EscapedLoneSurrogate_IsMalformed(string body)
+    {
+        Assert.Null(ExecutorJson.TryRead(Encoding.UTF8.GetBytes(body), Now, out var error));
+        Assert.Equal("malformed JSON: " + Protocol.JsonEscapes.LoneSurrogateMessage, error);
+    }
 }

@@ -49,4 +49,15 @@ public class SchedulerCallJsonPropertyTests
         Assert.False(SchedulerCallJson.TryParse(body, out _, out var error));
         Assert.Equal("malformed JSON: the document is not valid UTF-8", error);
     }
+
+    /// <summary>Found while writing the AFL++ target <c>scheduler-json</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    [Theory]
+    [InlineData("""{"type":"\ud800"}""")]
+    [InlineData("""{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"\udc00","user":"u"}}}""")]
+    [InlineData("""{"\ud83d":1}""")]
+    public void Regression_EscapedLoneSurrogate_IsMalformed(string body)
+    {
+        Assert.False(SchedulerCallJson.TryParse(System.Text.Encoding.UTF8.GetBytes(body), out _, out var error));
+        Assert.Equal("malformed JSON: " + Protocol.JsonEscapes.LoneSurrogateMessage, error);
+    }
 }

@@ -76,6 +76,14 @@ public sealed class AclsTests
     public void ABadDocument_IsRefused_NamingWhere(string json, string expected) =>
         Assert.Contains(expected, Assert.Throws<AclException>(() => Acls.Parse(json, "acls.json")).Message);
 
+    /// <summary>Found while writing the AFL++ target <c>acls</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    [Theory]
+    [InlineData("""{"run_tasks":[{"principals":{"values":["\udc00"]},"users":{"type":"ANY"}}]}""")]
+    [InlineData("""{"run_tasks":[{"principals":{"type":"\ud800"},"users":{"type":"ANY"}}]}""")]
+    [InlineData("""{"\ud800":[]}""")]
+    public void Regression_AnEscapedLoneSurrogate_IsRefused(string json) =>
+        Assert.Equal($"acls.json: {JsonEscapes.LoneSurrogateMessage}", Assert.Throws<AclException>(() => Acls.Parse(json, "acls.json")).Message);
+
     [Fact]
     public void Load_TakesTheDocumentOrAFileHoldingIt()
     {

@@ -15,6 +15,25 @@ public sealed class CredentialsTests : IDisposable
         return path;
     }
 
+    /// <summary>Found while writing the AFL++ target <c>credentials</c> (tests/Fuzz), and replayed through it: an escaped lone surrogate threw InvalidOperationException when its string was read.</summary>
+    [Theory]
+    [InlineData("""{"principal":"\ud800","secret":"x"}""")]
+    [InlineData("""{"credentials":[{"principal":"a","secret":"\udc00"}]}""")]
+    public void Regression_AnEscapedLoneSurrogate_IsRefused(string text)
+    {
+        var expected = $"creds: {JsonEscapes.LoneSurrogateMessage}";
+        Assert.Equal(expected, Assert.Throws<CredentialsException>(() => Credentials.ParseOne(text, "creds")).Message);
+        Assert.Equal(expected, Assert.Throws<CredentialsException>(() => Credentials.ParseAll(text, "creds")).Message);
+    }
+
+    [Fact]
+    public void ParsingText_ReadsWhatLoadingTheFileReads()
+    {
+        const string text = """{"credentials":[{"principal":"a","secret":"s1"}]}""";
+        Assert.Equal(Credentials.LoadAll(Write(text))["a"], Credentials.ParseAll(text, "x")["a"]);
+        Assert.Equal(Credentials.LoadOne(Write("a s1\n")), Credentials.ParseOne("a s1\n", "x"));
+    }
+
     [Fact]
     public void TheMastersFile_ReadsJsonAndTextLines()
     {

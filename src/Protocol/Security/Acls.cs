@@ -117,6 +117,11 @@ public sealed class Acls
         {
             throw new AclException($"{source}: malformed JSON ({e.LineNumber + 1}:{e.BytePositionInLine + 1})");
         }
+        if (JsonEscapes.HasLoneSurrogate(json, new JsonReaderOptions { MaxDepth = 16, CommentHandling = JsonCommentHandling.Skip }))
+        {
+            document.Dispose();
+            throw new AclException($"{source}: {JsonEscapes.LoneSurrogateMessage}");
+        }
         using (document)
         {
             var root = document.RootElement;

@@ -24,26 +24,31 @@ public sealed class CredentialsException(string message) : Exception(message);
 public static class Credentials
 {
     /// <summary>Every credential of the file, by principal; throws <see cref="CredentialsException"/> naming what is wrong.</summary>
-    public static IReadOnlyDictionary<string, Credential> LoadAll(string path)
+    public static IReadOnlyDictionary<string, Credential> LoadAll(string path) => ParseAll(Read(path), path);
+
+    /// <summary>Every credential of a credentials file's text, by principal; <paramref name="source"/> names the file in errors.</summary>
+    public static IReadOnlyDictionary<string, Credential> ParseAll(string text, string source)
     {
-        var list = Parse(path, Read(path));
+        var list = Parse(source, text);
         var byPrincipal = new Dictionary<string, Credential>(StringComparer.Ordinal);
         foreach (var credential in list)
             if (!byPrincipal.TryAdd(credential.Principal, credential))
-                throw new CredentialsException($"{path}: principal '{credential.Principal}' appears twice");
-        if (byPrincipal.Count == 0) throw new CredentialsException($"{path}: no credentials");
+                throw new CredentialsException($"{source}: principal '{credential.Principal}' appears twice");
+        if (byPrincipal.Count == 0) throw new CredentialsException($"{source}: no credentials");
         return byPrincipal;
     }
 
     /// <summary>The one credential of the file (an agent's or a client's).</summary>
-    public static Credential LoadOne(string path)
+    public static Credential LoadOne(string path) => ParseOne(Read(path), path);
+
+    /// <summary>The one credential of a credential file's text; <paramref name="source"/> names the file in errors.</summary>
+    public static Credential ParseOne(string text, string source)
     {
-        var text = Read(path);
         var trimmed = text.TrimStart();
         if (trimmed.StartsWith('{') && !trimmed.Contains("\"credentials\"", StringComparison.Ordinal))
-            return Single(path, JsonCredential(path, text));
-        var list = Parse(path, text);
-        return list.Count == 1 ? list[0] : throw new CredentialsException($"{path}: holds {list.Count} credentials; one is expected");
+            return Single(source, JsonCredential(source, text));
+        var list = Parse(source, text);
+        return list.Count == 1 ? list[0] : throw new CredentialsException($"{source}: holds {list.Count} credentials; one is expected");
     }
 
     /// <summary>Whether others than the owner may read the file (Mesos warns about it too); false where modes do not apply.</summary>
@@ -93,6 +98,7 @@ public static class Credentials
             try
             {
                 using var document = JsonDocument.Parse(text);
+                RefuseLoneSurrogates(path, text);
                 if (!document.RootElement.TryGetProperty("credentials", out var list) || list.ValueKind != JsonValueKind.Array)
                     throw new CredentialsException($"{path}: expected {{\"credentials\": [{{\"principal\": ..., \"secret\": ...}}]}}");
                 return [.. list.EnumerateArray().Select((entry, i) => Single($"{path}: credentials[{i}]", entry))];
@@ -121,12 +127,19 @@ public static class Credentials
         try
         {
             using var document = JsonDocument.Parse(text);
+            RefuseLoneSurrogates(path, text);
             return document.RootElement.Clone();
         }
         catch (JsonException e)
         {
             throw new CredentialsException($"{path}: malformed JSON ({e.LineNumber + 1}:{e.BytePositionInLine + 1})");
         }
+    }
+
+    /// <summary>A well-formed document whose strings cannot all be read as text is refused here, not by the reader's InvalidOperationException later.</summary>
+    private static void RefuseLoneSurrogates(string path, string text)
+    {
+        if (JsonEscapes.HasLoneSurrogate(text, default)) throw new CredentialsException($"{path}: {JsonEscapes.LoneSurrogateMessage}");
     }
 
     private static Credential Single(string where, JsonElement entry)

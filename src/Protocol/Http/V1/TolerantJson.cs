@@ -35,6 +35,8 @@ public static class TolerantJson
     {
         // The reader checks a string's UTF-8 only when it is read, and then throws InvalidOperationException: check it all first.
         if (!Utf8.IsValid(utf8)) throw new JsonException("the document is not valid UTF-8");
+        // So does reading an escaped lone surrogate ("\ud800"); this pass also throws the reader's own JsonException when the document is malformed.
+        if (JsonEscapes.HasLoneSurrogate(utf8, ReaderOptions)) throw new JsonException(JsonEscapes.LoneSurrogateMessage);
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         if (!reader.Read()) throw new JsonException("The input does not contain any JSON tokens."); // the reader itself refuses a blank document first
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, utf8.Length));
