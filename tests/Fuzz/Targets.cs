@@ -67,12 +67,16 @@ internal static class Targets
         OperatorJson(json);
     }
 
-    /// <summary>The pre-v1 maintenance documents as their endpoints read them: UTF-8 checked, parsed, the root's kind checked, then read.</summary>
+    /// <summary>The pre-v1 maintenance documents as their endpoints read them: UTF-8 and escapes checked, parsed, the root's kind checked, then read.</summary>
     private static void MaintenanceSchedule(byte[] body)
     {
         if (!System.Text.Unicode.Utf8.IsValid(body)) return;
         JsonDocument document;
-        try { document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 }); }
+        try
+        {
+            if (Mesos.HA.Protocol.JsonEscapes.HasLoneSurrogate(body, new JsonReaderOptions { MaxDepth = 32 })) return;
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+        }
         catch (JsonException) { return; }
         using (document)
         {

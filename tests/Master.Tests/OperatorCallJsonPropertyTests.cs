@@ -72,4 +72,18 @@ public class OperatorCallJsonPropertyTests
         Assert.False(OperatorCallJson.TryParse(body, out _, out var error, out _));
         Assert.Equal("malformed JSON: the body is not valid UTF-8", error);
     }
+
+    /// <summary>
+    /// Found by the AFL++ target operator-json (tests/Fuzz): an escaped lone surrogate is well-formed JSON that
+    /// System.Text.Json cannot read as text, and threw InvalidOperationException when the string was read.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"type":"\ud800"}""")]
+    [InlineData("""{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{"hostname":"\udc00"}]}]}}}""")]
+    [InlineData("""{"\ud83d":1,"type":"GET_HEALTH"}""")]
+    public void Regression_AnEscapedLoneSurrogate_IsMalformed(string body)
+    {
+        Assert.False(OperatorCallJson.TryParse(System.Text.Encoding.UTF8.GetBytes(body), out _, out var error, out _));
+        Assert.Equal("malformed JSON: " + Protocol.JsonEscapes.LoneSurrogateMessage, error);
+    }
 }

@@ -123,6 +123,12 @@ public sealed partial class OperatorApi
         }
         try
         {
+            // A well-formed escape System.Text.Json cannot read as text would throw InvalidOperationException later.
+            if (Protocol.JsonEscapes.HasLoneSurrogate(bytes, new JsonReaderOptions { MaxDepth = 32 }))
+            {
+                await ApiEncoding.ErrorAsync(http, StatusCodes.Status400BadRequest, "malformed JSON: " + Protocol.JsonEscapes.LoneSurrogateMessage).ConfigureAwait(false);
+                return null;
+            }
             var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind == root) return document;
             document.Dispose();

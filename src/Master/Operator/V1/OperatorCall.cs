@@ -84,6 +84,12 @@ public static class OperatorCallJson
         }
         try
         {
+            // A well-formed escape System.Text.Json cannot read as text would throw InvalidOperationException later.
+            if (Protocol.JsonEscapes.HasLoneSurrogate(body.Span, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth, CommentHandling = DocumentOptions.CommentHandling }))
+            {
+                error = "malformed JSON: " + Protocol.JsonEscapes.LoneSurrogateMessage;
+                return false;
+            }
             document = JsonDocument.Parse(body, DocumentOptions);
         }
         catch (JsonException e)
