@@ -24,18 +24,23 @@ public sealed class HealthCheckTests(ITestOutputHelper output)
             Command = new() { Value = "test -f healthy", Shell = true },
         };
 
-        // The task makes its own flag file, so the checks pass from the first one or two on.
+        // The task makes its own flag file, so the checks pass from the first one or two on (a check that runs
+        // before the task made it fails: the first report may be unhealthy).
         await framework.LaunchAsync("checked", "touch healthy; sleep 300", Wait, healthCheck: check);
         var healthy = await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: true }, "healthy=true", Wait, "flag file present");
         Assert.Equal((HealthReason, "SOURCE_EXECUTOR"), (healthy.Reason, healthy.Source));
 
         // Unhealthy once, then healthy again (the first success after an unhealthy report is reported), then
-        // unhealthy until the consecutive failures allowed run out and the task is killed.
+        // unhealthy until the consecutive failures allowed run out and the task is killed. Each wait takes only
+        // reports that came after the previous step.
         var flag = Path.Combine(ClusterHarness.SandboxOf(agent, "checked"), "healthy");
+        var before = framework.Statuses("checked").ToHashSet(ReferenceEqualityComparer.Instance);
         File.Delete(flag);
-        await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: false }, "healthy=false", Wait, "flag file removed");
+        await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: false } && !before.Contains(s), "healthy=false", Wait,
+            "flag file removed");
+        before = framework.Statuses("checked").ToHashSet(ReferenceEqualityComparer.Instance);
         await File.WriteAllTextAsync(flag, "");
-        await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: true } && !ReferenceEquals(s, healthy),
+        await framework.WaitForStatusAsync("checked", s => s is { State: "TASK_RUNNING", Healthy: true } && !before.Contains(s),
             "healthy=true again", Wait, "flag file back");
         File.Delete(flag);
         await framework.WaitForStateAsync("checked", "TASK_KILLED", Wait, "flag file removed for good");
@@ -44,7 +49,7 @@ public sealed class HealthCheckTests(ITestOutputHelper output)
         Assert.True(statuses.Count >= 4, states);
         Assert.Equal(["TASK_STARTING", "TASK_RUNNING"], statuses.Take(2).Select(s => s.State));
         Assert.All(statuses.Take(2), s => Assert.Null(s.Healthy));
-        var checks = statuses.Where(s => s is { State: "TASK_RUNNING", Healthy: not null }).ToArray();
+        var checks = statuses.Where(s => s is { State: "TASK_RUNNING", Healthy: not null }).SkipWhile(s => s.Healthy == false).ToArray();
         Assert.All(checks, s => Assert.Equal(HealthReason, s.Reason));
         // healthy, unhealthy (one or more), healthy once more, then unhealthy until the kill.
         var runs = checks.Select(s => s.Healthy!.Value).Aggregate(new List<bool>(), (r, h) => { if (r.Count == 0 || r[^1] != h) r.Add(h); return r; });
