@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mesos.HA.Master.Core;
 using Mesos.HA.Master.Http;
 using static Mesos.HA.Master.Http.ApiEncoding;
@@ -21,6 +22,9 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
 {
     public const string Path = "/api/v1/scheduler";
     public const string StreamIdHeader = "Mesos-Stream-Id";
+
+    /// <summary>The most bytes of queued events gathered into one write of the event stream.</summary>
+    private const int CoalesceBytes = 64 * 1024;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -229,11 +233,20 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscriber.Closed);
         await WriteRecordAsync(response, SchedulerEventJson.Subscribed(subscriber.Framework, hub.Options.Heartbeat), messagePack, stop.Token).ConfigureAwait(false);
         var heartbeat = HeartbeatAsync(subscriber, stop.Token);
+        var batch = new ArrayBufferWriter<byte>(CoalesceBytes);
         try
         {
             while (await subscriber.Events.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+            {
                 while (subscriber.Events.TryRead(out var json))
-                    await WriteRecordAsync(response, json, messagePack, stop.Token).ConfigureAwait(false);
+                {
+                    var record = RecordIO.Frame(messagePack ? ToMessagePack(json) : json);
+                    if (batch.WrittenCount > 0 && batch.WrittenCount + record.Length > CoalesceBytes)
+                        await WriteBatchAsync(response, batch, stop.Token).ConfigureAwait(false);
+                    batch.Write(record);
+                }
+                if (batch.WrittenCount > 0) await WriteBatchAsync(response, batch, stop.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException) { /* the framework went away, or the stream was closed */ }
         finally
@@ -250,6 +263,18 @@ public sealed partial class SchedulerEndpoint(FrameworkHub hub, LeaderShell shel
             await Task.Delay(hub.Options.Heartbeat, time, token).ConfigureAwait(false);
             subscriber.Enqueue(SchedulerEventJson.Heartbeat());
         }
+    }
+
+    /// <summary>
+    /// The records queued, written and flushed as one chunk: a client still sees each event as soon as the queue
+    /// runs dry, and a burst (the updates of a batch of tasks) costs one write, one flush and, on TLS, one record,
+    /// not one each.
+    /// </summary>
+    private static async Task WriteBatchAsync(HttpResponse response, ArrayBufferWriter<byte> batch, CancellationToken token)
+    {
+        await response.Body.WriteAsync(batch.WrittenMemory, token).ConfigureAwait(false);
+        await response.Body.FlushAsync(token).ConfigureAwait(false);
+        batch.ResetWrittenCount();
     }
 
     /// <summary>One record per chunk, flushed, so a client sees each event as it happens.</summary>

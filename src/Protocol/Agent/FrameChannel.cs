@@ -11,6 +11,7 @@ namespace Mesos.HA.Protocol.Agent;
 public sealed class FrameChannel : IAsyncDisposable
 {
     private readonly Stream stream;
+    private readonly FrameReader reader;
     private readonly TimeProvider time;
     private readonly Channel<byte[]> outgoing;
     private readonly CancellationTokenSource closed = new();
@@ -21,6 +22,7 @@ public sealed class FrameChannel : IAsyncDisposable
     public FrameChannel(Stream stream, TimeProvider time, int outgoingCapacity = 65_536)
     {
         this.stream = stream;
+        reader = new FrameReader(stream);
         this.time = time;
         outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(outgoingCapacity)
         {
@@ -36,7 +38,8 @@ public sealed class FrameChannel : IAsyncDisposable
     public bool TrySend(long term, AgentMessage message) =>
         !closed.IsCancellationRequested && outgoing.Writer.TryWrite(FrameCodec.Encode(term, message));
 
-    public ValueTask<FrameRead> ReadAsync(CancellationToken token) => FrameCodec.ReadAsync(stream, token);
+    /// <summary>The next frame, through a read buffer (<see cref="FrameReader"/>). Never called concurrently: one loop reads.</summary>
+    public ValueTask<FrameRead> ReadAsync(CancellationToken token) => reader.ReadAsync(token);
 
     /// <summary>Sends a <see cref="Ping"/> every <paramref name="interval"/> until cancelled or the channel refuses one.</summary>
     public async Task PingEveryAsync(long term, TimeSpan interval, CancellationToken token)
