@@ -121,7 +121,9 @@ public sealed class AuthenticationEndToEndTests(ITestOutputHelper output)
                 foreach (var secret in new[] { Operator.Secret, Framework.Secret, AgentCredential.Secret })
                     Assert.False(text.Contains(secret, StringComparison.Ordinal), $"{log} holds a secret");
             }
-            Assert.Contains("Refused GET /master/state", await File.ReadAllTextAsync(cluster.Group.Masters[0].LogFile));
+            // The master's logger writes in the background: poll for its line rather than read once.
+            await Poll.UntilAsync("the master logs the refused read", async () =>
+                (await File.ReadAllTextAsync(cluster.Group.Masters[0].LogFile)).Contains("Refused GET /master/state", StringComparison.Ordinal), Wait);
         }
         finally
         {
