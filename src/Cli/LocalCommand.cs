@@ -18,6 +18,8 @@ internal static class LocalCommand
             Declare.Value("data-dir", "dir", "where the masters' and agents' data and logs go (default a new directory under the temp directory)"),
             Declare.Value("agent-resources", "text", "each agent's resources (default cpus:4;mem:4096;disk:4096;ports:[31000-31999])"),
             Declare.Flag("secure", "TLS from the cluster's own authority, credentials for every realm and a restrictive ACL (printed: the flags clients need)"),
+            Declare.Flag("distinct-addresses", "each master on its own loopback address (127.0.0.11, .12, ...) with the same ports, so leader.mesos means one of them"),
+            Declare.Value("dns-port", "n", "every master answers DNS on its address at that port (53 needs root; 0: a free one); off by default"),
         ],
         (_, args) => RunAsync(args, token));
 
@@ -28,21 +30,29 @@ internal static class LocalCommand
         var dataDir = args.Optional("data-dir");
         var resources = args.Optional("agent-resources") ?? "cpus:4;mem:4096;disk:4096;ports:[31000-31999]";
         var secure = args.Flag("secure");
+        var distinct = args.Flag("distinct-addresses");
+        int? dnsPort = args.Optional("dns-port") is null ? null : args.Int("dns-port", 0, 0, 65535);
         args.EnsureAllUsed();
+        if (secure && distinct) throw new UsageException("--secure with --distinct-addresses is not supported: the local certificates name 127.0.0.1 only");
         if (masters % 2 == 0) throw new UsageException("--masters must be odd (1, 3, 5 or 7)");
         if (!Protocol.Resources.ResourceText.TryParse(resources, out _, out var bad)) throw new UsageException($"--agent-resources: {bad}");
         var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "mesos-ha-local", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         Protocol.StartupCheck.WritableDirectory(root, "--data-dir");
         using var security = secure ? LocalSecurity.Create(root, DateTimeOffset.UtcNow) : null;
-        using var cluster = new LocalCluster(masters, agents, root, "Information", resources, security: security);
+        using var cluster = new LocalCluster(masters, agents, root, "Information", resources, security: security,
+            addressing: new MasterAddressing(distinct, dnsPort));
         cluster.Start();
         var scheme = Protocol.Security.Https.SchemeOf(security?.Client);
         Console.WriteLine($"data and logs: {root}");
         foreach (var m in cluster.Masters.Masters)
-            Console.WriteLine($"master {m.Id}: {m.Url("")}  raft {m.RaftAddress}  log {m.LogFile}");
+            Console.WriteLine($"master {m.Id}: {m.Url("")}  raft {m.RaftAddress}{(m.DnsAddress is { } dns ? $"  dns {dns}" : "")}  log {m.LogFile}");
         foreach (var a in cluster.Agents)
             Console.WriteLine($"{a.Name}: {scheme}://127.0.0.1:{a.HttpPort}  work dir {a.WorkDirectory}  log {a.LogFile}");
         Console.WriteLine($"frameworks: --masters {string.Join(',', cluster.MasterAddresses)}");
+        if (cluster.Masters.Masters[0].DnsPort is { } port)
+            Console.WriteLine(port == 53
+                ? $"dns: resolv.conf lines: {string.Join("; ", cluster.Masters.Masters.Select(m => $"nameserver {m.Host}"))}; then leader.mesos:{cluster.Masters.Masters[0].HttpPort}"
+                : $"dns: dig @{cluster.Masters.Masters[0].Host} -p {port} leader.mesos (resolv.conf needs port 53: --dns-port 53 as root)");
         if (security is not null)
         {
             Console.WriteLine($"secure: TLS, every realm authenticated, a restrictive ACL ({security.AclsFile})");

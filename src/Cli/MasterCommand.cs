@@ -21,6 +21,8 @@ internal static class MasterCommand
                 "--peers is then optional and must not name it"),
             Declare.Value("http", "host:port", "required: where this master serves HTTP (health, redirect, APIs)"),
             Declare.Value("data-dir", "dir", "required: Raft log and registry store; keep it on a durable disk"),
+            Declare.Value("dns", "host:port", "answer DNS there (UDP and TCP): leader.mesos, _leader._tcp.mesos, master.mesos, " +
+                "<task>.<framework>.mesos and their SRV records (off by default; port 53 needs root)"),
             Declare.Value("election-timeout-ms", "lo-hi", "election timeout range (default 150-200)"),
             Declare.Value("heartbeat-threshold", "f", "heartbeat period as a fraction of the lower timeout (default 0.1: 15 ms)"),
             Declare.Value("request-timeout-ms", "n", "Raft request timeout; must cover a snapshot install (default 1000)"),
@@ -63,6 +65,7 @@ internal static class MasterCommand
             HttpHost = http.Address.ToString(),
             HttpPort = http.Port,
             EnableBenchEndpoints = args.Flag("enable-bench"),
+            Dns = args.Optional("dns") is { } dns ? EndPoints.Parse(dns, "--dns") : null,
             Authentication = SecurityFlags.MasterOptions(args),
             Acls = SecurityFlags.Acls(args),
             Leader = new LeaderShellOptions { RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null },

@@ -70,6 +70,8 @@ public static partial class MasterHost
         operatorApi.Frameworks = frameworks; // operator TEARDOWN ends the scheduler's stream
         Operator.MembershipEndpoints.Map(app, registry, time);
         MapEndpoints(app, options, registry);
+        await using var dnsView = options.Dns is null ? null : new Dns.DnsViewSource(registry, shell, options, time, loggerFactory.CreateLogger("Mesos.HA.Master.Dns"));
+        if (dnsView is not null) MapDnsTasks(app, dnsView, registry);
         app.MapPost(SchedulerEndpoint.Path, scheduler.HandleAsync);
         app.MapGet(AgentChannel.Path, (HttpContext http) => AgentChannel.AcceptAsync(http, agents, stop.Token));
         // HTTP first, Raft last: Kestrel's start and first requests cost a few hundred ms of CPU (JIT)
@@ -84,6 +86,7 @@ public static partial class MasterHost
             throw new StartupException($"--http {options.HttpHost}:{options.HttpPort} is already in use (another process listens there)", e);
         }
         await WarmUpHttpAsync(options, stop.Token);
+        using var dns = StartDns(options, dnsView, time, loggerFactory);
         try
         {
             await registry.StartRaftAsync(stop.Token);
@@ -113,6 +116,32 @@ public static partial class MasterHost
         }
         catch (Exception e) when (NoAnswer.Is(e)) { }
     }
+
+    private static Dns.MasterDnsServer? StartDns(MasterOptions options, Dns.DnsViewSource? view, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        if (options.Dns is not { } endpoint || view is null) return null;
+        try
+        {
+            return Dns.MasterDnsServer.Start(endpoint, view.View, time, loggerFactory.CreateLogger("Mesos.HA.Master.Dns"));
+        }
+        catch (System.Net.Sockets.SocketException e) when (StartupCheck.IsAddressInUse(e))
+        {
+            throw new StartupException($"--dns {endpoint} is already in use (another process listens there)", e);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new StartupException($"--dns {endpoint}: {e.Message} (a port below 1024 needs root or CAP_NET_BIND_SERVICE)", e);
+        }
+    }
+
+    /// <summary>
+    /// The leader's running tasks as its DNS names them, for its followers' DNS. Open like DNS itself
+    /// (it tells exactly what any DNS client can ask); served only with <c>--dns</c>.
+    /// </summary>
+    private static void MapDnsTasks(WebApplication app, Dns.DnsViewSource view, ReplicatedRegistry registry) =>
+        app.MapGet(Dns.DnsViewSource.TasksPath, async (HttpContext http) => await view.LeaderTasksAsync(http.RequestAborted) is { } tasks
+            ? Results.Json(tasks.ToArray(), MasterJsonContext.Default.DnsTaskArray)
+            : NotLeader(new NotLeaderException(registry.Leader), Dns.DnsViewSource.TasksPath));
 
     private static IPAddress ParseAddress(string host) =>
         host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var ip) ? ip : IPAddress.Any;

@@ -23,6 +23,9 @@ public sealed record MasterOptions
     /// <summary>HTTPS on every endpoint and mutual TLS between masters (<c>--tls-*</c>); plain HTTP and TCP when null.</summary>
     public Protocol.Security.TlsIdentity? Tls => Replication.Tls;
 
+    /// <summary>Where this master answers DNS (<c>leader.mesos</c>, <c>master.mesos</c>, task names; UDP and TCP); off when null.</summary>
+    public System.Net.IPEndPoint? Dns { get; init; }
+
     /// <summary>Who may do what (<c>--acls</c>); everything is allowed without them.</summary>
     public Protocol.Security.Acls Acls { get; init; } = Protocol.Security.Acls.AllowAll;
 }

@@ -61,6 +61,7 @@ public sealed record ReplicationBenchDto(
 [JsonSerializable(typeof(ReplicationBenchDto))]
 [JsonSerializable(typeof(ErrorDto))]
 [JsonSerializable(typeof(MembersDto))]
+[JsonSerializable(typeof(Dns.DnsTask[]))]
 [JsonSerializable(typeof(StepDownDto))]
 public sealed partial class MasterJsonContext : JsonSerializerContext;
 

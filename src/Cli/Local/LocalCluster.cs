@@ -11,11 +11,11 @@ public sealed class LocalCluster : IDisposable
     /// <param name="agentArgs">further options for every agent (e.g. <c>--executor-registration-timeout 5secs</c>).</param>
     /// <param name="security">secure mode (TLS, authentication, the restrictive ACL) for every master and agent.</param>
     public LocalCluster(int masters, int agents, string root, string logLevel, string agentResources, IEnumerable<string>? agentArgs = null,
-        LocalSecurity? security = null)
+        LocalSecurity? security = null, MasterAddressing? addressing = null)
     {
         Root = root;
         Security = security;
-        Masters = new MasterGroup(masters, root, ["--log-level", logLevel], security);
+        Masters = new MasterGroup(masters, root, ["--log-level", logLevel], security, addressing);
         Agents = [.. Enumerable.Range(1, agents).Select(i => new AgentProcess($"agent-{i}", EndPoints.FreePort(),
             Path.Combine(root, $"agent-{i}"), Path.Combine(root, $"agent-{i}.log"), Masters.Masters.Select(m => m.HttpAddress),
             ["--resources", agentResources, "--log-level", logLevel, .. agentArgs ?? []], security))];

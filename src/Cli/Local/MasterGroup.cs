@@ -17,15 +17,22 @@ public sealed class MasterGroup : IDisposable
     private readonly HashSet<MasterProcess> joined = [];
 
     /// <param name="security">secure mode: every master with TLS, authentication and the restrictive ACL (<see cref="LocalSecurity"/>).</param>
-    public MasterGroup(int size, string root, IEnumerable<string>? extraArgs = null, LocalSecurity? security = null)
+    /// <param name="addressing">each master on its own loopback address, and DNS; by default all on 127.0.0.1 without DNS.</param>
+    public MasterGroup(int size, string root, IEnumerable<string>? extraArgs = null, LocalSecurity? security = null, MasterAddressing? addressing = null)
     {
         Root = root;
         Security = security;
         this.extraArgs = extraArgs?.ToArray() ?? [];
         Directory.CreateDirectory(root);
+        addressing ??= MasterAddressing.Default;
+        var (sharedRaft, sharedHttp) = addressing.Distinct ? (EndPoints.FreePort(), EndPoints.FreePort()) : (0, 0);
+        var sharedDns = addressing is { Distinct: true, DnsPort: 0 } ? EndPoints.FreePort() : addressing.DnsPort;
         masters = Enumerable.Range(1, size)
-            .Select(i => new MasterProcess(i, EndPoints.FreePort(), EndPoints.FreePort(), Path.Combine(root, $"master-{i}"),
-                Path.Combine(root, $"master-{i}.log"), security: security))
+            .Select(i => new MasterProcess(i, addressing.Distinct ? sharedRaft : EndPoints.FreePort(), addressing.Distinct ? sharedHttp : EndPoints.FreePort(),
+                Path.Combine(root, $"master-{i}"), Path.Combine(root, $"master-{i}.log"), addressing.HostOf(i), security: security)
+            {
+                DnsPort = sharedDns is 0 ? EndPoints.FreePort() : sharedDns,
+            })
             .ToArray();
         seed = [.. masters.Select(m => m.RaftAddress)];
     }

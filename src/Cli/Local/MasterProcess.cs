@@ -37,6 +37,11 @@ public sealed class MasterProcess : IDisposable
     public int HttpPort { get; }
     public string DataDirectory { get; }
     public string LogFile => process.LogFile;
+    /// <summary>Where the master answers DNS (on its own address); null: no DNS.</summary>
+    public int? DnsPort { get; init; }
+
+    public string? DnsAddress => DnsPort is { } port ? $"{Host}:{port}" : null;
+
     public string RaftAddress => $"{Host}:{RaftPort}";
     public string HttpAddress => $"{Host}:{HttpPort}";
     public int? Pid => process.Pid;
@@ -50,6 +55,7 @@ public sealed class MasterProcess : IDisposable
         process.Start(new[] { "master", "--id", Id.ToString(), "--raft", RaftAddress, "--http", HttpAddress, "--data-dir", DataDirectory }
             .Concat(peerList.Length > 0 ? ["--peers", peerList] : [])
             .Concat(join ? ["--join"] : [])
+            .Concat(DnsAddress is { } dns ? ["--dns", dns] : [])
             .Concat(security?.MasterArgs() ?? [])
             .Concat(extraArgs));
     }

@@ -71,7 +71,7 @@ public static partial class HttpAuthentication
     public static Realm RealmOf(string method, PathString path)
     {
         var value = path.Value ?? "/";
-        if (value is "/" or "/health" or "/master/redirect") return Realm.Open;
+        if (value is "/" or "/health" or "/master/redirect" or Dns.DnsViewSource.TasksPath) return Realm.Open;
         if (path.StartsWithSegments(SchedulerEndpoint.Path)) return Realm.Frameworks;
         if (path.StartsWithSegments(AgentChannel.Path)) return Realm.Agents;
         if (path.StartsWithSegments(Operator.V1.OperatorApi.Path)) return Realm.ReadWrite;
