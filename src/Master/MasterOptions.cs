@@ -25,4 +25,7 @@ public sealed record MasterOptions
 
     /// <summary>Who may do what (<c>--acls</c>); everything is allowed without them.</summary>
     public Protocol.Security.Acls Acls { get; init; } = Protocol.Security.Acls.AllowAll;
+
+    /// <summary>A follower proxies what only the leader answers to the leader (<c>--forward-to-leader</c>) instead of answering 307, as Mesos does by default.</summary>
+    public bool ForwardToLeader { get; init; }
 }
