@@ -179,6 +179,27 @@ public sealed class ForwardingEndToEndTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task SecureCluster_FollowerForwardsOverHttps_PresentingItsOwnCertificateToALeaderThatRequiresOne()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "forward-tls-" + Guid.NewGuid().ToString("N")[..12]);
+        using var security = LocalSecurity.Create(root, DateTimeOffset.UtcNow);
+        var group = new MasterGroup(3, root, ["--log-level", "Information", "--forward-to-leader", "--tls-require-client-cert"], security);
+        await using var cluster = new ClusterHarness(group, output);
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Group.Masters.First(m => m != leader);
+        using var client = security.OperatorClient(Wait);
+
+        using var call = new StringContent("""{"type":"GET_STATE"}""", Encoding.UTF8, "application/json");
+        using var answer = await client.PostAsync(follower.Url("/api/v1"), call);
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, $"GET_STATE through m{follower.Id} over HTTPS: {(int)answer.StatusCode} {body}");
+        Assert.Contains("\"get_state\"", body);
+        using var unauthenticated = new HttpClient(Https.Handler(security.Client, new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }));
+        using var refused = await unauthenticated.PostAsync(follower.Url("/api/v1"), new StringContent("""{"type":"GET_STATE"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
     private static bool LogHas(MasterProcess master, string text) =>
         File.Exists(master.LogFile) && ReadShared(master.LogFile).Contains(text, StringComparison.Ordinal);
 
