@@ -57,13 +57,16 @@ public readonly record struct ForwardDecision(ForwardDecision.Kind Action, strin
     }
 
     /// <param name="forwarded">the request carries <see cref="ForwardedHeader"/>: another master forwarded it here.</param>
-    /// <param name="leading">this master leads (or has just been elected: then <paramref name="leader"/> is local).</param>
+    /// <param name="leading">this master leads.</param>
     /// <param name="leader">the leader this master knows of; null, or without an HTTP address, while it is learning.</param>
     public static ForwardDecision Decide(string method, string path, bool localRead, bool forwarded, bool leading, LeaderInfo? leader)
     {
         if (!NeedsLeader(method, path, localRead)) return Serve;
         // Loop protection: a forwarded request is answered here, 307 or 503 when this master does not lead.
-        if (forwarded || leading || leader is { IsLocal: true }) return Serve;
-        return leader is { HttpAddress.Length: > 0 } known ? new(Kind.Forward, known.HttpAddress) : AwaitLeader;
+        if (forwarded || leading) return Serve;
+        if (leader is { IsLocal: false, HttpAddress.Length: > 0 } known) return new(Kind.Forward, known.HttpAddress);
+        // No leader known, its address not learned yet, or this master named leader while it does not lead (just
+        // elected, or just stepped down and not yet told who follows): served now, it would be a 307 or a 503.
+        return AwaitLeader;
     }
 }
