@@ -37,6 +37,8 @@ internal static class MasterCommand
             Declare.Flag("emulate-power-loss", "tests only: the write-ahead log keeps pages not yet flushed in private memory, " +
                 "so killing the master loses them as a power cut would"),
             Declare.Flag("enable-bench", "benchmarks only: serve the master's /bench endpoints (mesos-ha bench replication)"),
+            Declare.Flag("forward-to-leader", "a follower proxies the scheduler and operator APIs (and the leader's other endpoints) to the leader " +
+                "instead of answering 307 as Mesos does, so clients that know one master or sit behind a load balancer keep working"),
             .. SecurityFlags.Master(),
             .. SecurityFlags.MasterTls(),
             // Deliberately hidden from the help: known bugs for the chaos suite's own tests (see InjectedBugsOf).
@@ -66,6 +68,7 @@ internal static class MasterCommand
             HttpPort = http.Port,
             EnableBenchEndpoints = args.Flag("enable-bench"),
             Dns = args.Optional("dns") is { } dns ? EndPoints.Parse(dns, "--dns") : null,
+            ForwardToLeader = args.Flag("forward-to-leader"),
             Authentication = SecurityFlags.MasterOptions(args),
             Acls = SecurityFlags.Acls(args),
             Leader = new LeaderShellOptions { RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null },

@@ -52,6 +52,7 @@ public static partial class MasterHost
         // The composition root: the only place the master's shells get the real clock.
         var time = TimeProvider.System;
         await using var shell = new LeaderShell(registry, options.Leader, time, router, loggerFactory.CreateLogger("Mesos.HA.Master.Leader"));
+        using var forwarding = Http.LeaderForwarding.Use(app, options, registry, shell, time, loggerFactory);
         using var agents = new AgentHub(registry, shell, time, loggerFactory.CreateLogger("Mesos.HA.Master.Agents"), options.Leader.AgentPingInterval);
         using var frameworks = new FrameworkHub(registry, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), time, options.SchedulerApi);
         router.Agents = agents;

@@ -17,6 +17,9 @@ public sealed record MasterOptions
     /// <summary>Serves <c>POST /bench/replication</c>, which runs load inside the leader. Off in production.</summary>
     public bool EnableBenchEndpoints { get; init; }
 
+    /// <summary>A follower proxies what only the leader answers to the leader (<c>--forward-to-leader</c>) instead of answering 307, as Mesos does by default.</summary>
+    public bool ForwardToLeader { get; init; }
+
     /// <summary>HTTP Basic authentication per realm (the master's <c>--credentials</c> and <c>--authenticate-*</c> flags); none by default.</summary>
     public Security.HttpAuthenticationOptions Authentication { get; init; } = new();
 
