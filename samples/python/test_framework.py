@@ -8,7 +8,6 @@ Exit status 0 only when every task finished.
 
 import argparse
 import sys
-import threading
 
 from mesos.interface import mesos_pb2
 import mesos.interface
@@ -31,13 +30,15 @@ class ExampleScheduler(mesos.interface.Scheduler):
         self.launched = 0
         self.finished = set()
         self.failed = False
-        self.lock = threading.Lock()
+        self.framework_id = None
 
     def registered(self, driver, frameworkId, masterInfo):
+        self.framework_id = frameworkId.value
         say("Registered with framework ID %s" % frameworkId.value)
 
     def reregistered(self, driver, masterInfo):
-        say("Re-registered with master %s:%d as framework ID %s" % (masterInfo.hostname, masterInfo.port, driver.frameworkId.value))
+        # The driver re-subscribed with the id it was given at registration.
+        say("Re-registered with master %s:%d as framework ID %s" % (masterInfo.hostname, masterInfo.port, self.framework_id))
 
     def disconnected(self, driver):
         say("Disconnected from the master")

@@ -1,7 +1,7 @@
 """A small fake master for the driver's tests: http.server on 127.0.0.1 on a free port, speaking
 just enough of the v1 scheduler API. Each SUBSCRIBE is answered by ``on_subscribe(call, headers)``,
 which returns ("redirect", location), ("status", code) or ("stream", Stream); other calls are
-recorded and answered 202. Everything is waited on with deadlines, never with sleeps."""
+recorded and answered by ``on_call`` (202 unless a test says otherwise). Everything is waited on with deadlines, never with sleeps."""
 
 import _paths  # noqa: F401
 import http.server
@@ -9,6 +9,7 @@ import json
 import queue
 import select
 import socket
+import ssl
 import threading
 import time
 
@@ -44,11 +45,13 @@ class Stream(object):
 
 
 class FakeMaster(object):
-    def __init__(self):
+    def __init__(self, tls=None):
+        """``tls``: (certificate file, key file) to serve HTTPS."""
         self.calls = []             # (call, headers) of every request, SUBSCRIBE included
         self.streams = []
         self._changed = threading.Condition()
         self.on_subscribe = lambda call, headers: ("stream", self.new_stream(call))
+        self.on_call = lambda call, headers: ("status", 202)
         master = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -61,10 +64,8 @@ class FakeMaster(object):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 call = json.loads(body.decode("utf-8"))
                 master._record(call, self.headers)
-                if call.get("type") != "SUBSCRIBE":
-                    self._reply(202)
-                    return
-                kind, value = master.on_subscribe(call, self.headers)
+                handler = master.on_subscribe if call.get("type") == "SUBSCRIBE" else master.on_call
+                kind, value = handler(call, self.headers)
                 if kind == "redirect":
                     self._reply(307, {"Location": value})
                 elif kind == "status":
@@ -78,6 +79,8 @@ class FakeMaster(object):
                     return False
                 try:
                     return self.connection.recv(1, socket.MSG_PEEK) == b""
+                except ValueError:
+                    return False  # TLS: no peeking; such a stream ends when the master closes it
                 except OSError:
                     return True
 
@@ -115,6 +118,10 @@ class FakeMaster(object):
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self.address = "127.0.0.1:%d" % self.port
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

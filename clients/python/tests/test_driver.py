@@ -3,8 +3,12 @@
 import _paths  # noqa: F401  (clients/python on sys.path)
 import base64
 import logging
+import os
 import random
+import shutil
 import socket
+import subprocess
+import tempfile
 import unittest
 
 from mesos.interface import mesos_pb2
@@ -72,6 +76,39 @@ class SubscriptionTests(DriverTestCase):
         self.assertEqual([{"value": "o-1"}], call["decline"]["offer_ids"])
         self.assertEqual("stream-1", headers["Mesos-Stream-Id"])
         self.assertEqual([], follower.calls_of("DECLINE"))
+
+    def test_calls_follow_a_307_to_the_new_leader(self):
+        old, new = self.master(), self.master()
+        old.on_call = lambda call, headers: ("redirect", "http://%s/api/v1/scheduler" % new.address)
+        scheduler = RecordingScheduler()
+        driver = self.driver(scheduler, old.address)
+        driver.start()
+        scheduler.wait_for_callback("registered")
+        driver.reviveOffers()
+        call, headers = new.wait_for_calls("REVIVE")[0]
+        self.assertEqual("stream-1", headers["Mesos-Stream-Id"])
+        self.assertEqual(1, len(old.calls_of("REVIVE")))
+
+    @unittest.skipUnless(shutil.which("openssl"), "needs openssl to make a certificate")
+    def test_https_with_the_authority_from_libprocess_ssl_ca_file(self):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory, True)
+        cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True, timeout=30)
+        master = FakeMaster(tls=(cert, key))
+        self.masters.append(master)
+        previous = os.environ.get("LIBPROCESS_SSL_CA_FILE")
+        os.environ["LIBPROCESS_SSL_CA_FILE"] = cert
+        self.addCleanup(lambda: os.environ.pop("LIBPROCESS_SSL_CA_FILE") if previous is None
+                        else os.environ.__setitem__("LIBPROCESS_SSL_CA_FILE", previous))
+        scheduler = RecordingScheduler()
+        driver = self.driver(scheduler, "https://localhost:%d" % master.port)
+        driver.start()
+        scheduler.wait_for_callback("registered")
+        driver.reviveOffers()
+        master.wait_for_calls("REVIVE")
 
     def test_503_while_no_leader_is_retried_until_a_leader_answers(self):
         master = self.master()
