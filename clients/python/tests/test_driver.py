@@ -15,6 +15,7 @@ from mesos.interface import mesos_pb2
 from mesos.native import MesosSchedulerDriver
 
 from fake_master import FakeMaster, RecordingScheduler
+from mesos.native._recordio import encode
 
 # Races between a test's end and the driver's last calls are expected: keep the output to errors.
 logging.getLogger("mesos.native").setLevel(logging.CRITICAL)
@@ -165,6 +166,15 @@ class SubscriptionTests(DriverTestCase):
         self.assertEqual(1, len(scheduler.of("registered")))
         self.assertIn("disconnected", scheduler.names())
 
+    def test_a_malformed_event_drops_the_stream_and_resubscribes(self):
+        master = self.master()
+        scheduler = RecordingScheduler()
+        self.driver(scheduler, master.address).start()
+        scheduler.wait_for_callback("registered")
+        master.stream(0).send_raw(encode("[not json"))
+        scheduler.wait_for_callback("reregistered")
+        self.assertIn("disconnected", scheduler.names())
+
     def test_a_refused_subscription_aborts_and_calls_error(self):
         master = self.master()
         master.on_subscribe = lambda call, headers: ("status", 403)
@@ -304,6 +314,21 @@ class CallTests(DriverTestCase):
         self.assertEqual(mesos_pb2.DRIVER_STOPPED, driver.join())
         self.assertEqual(mesos_pb2.DRIVER_STOPPED, driver.declineOffer(mesos_pb2.OfferID(value="o")))
         self.assertTrue(master.stream(0).closed.wait(10), "the stream was not closed")
+
+    def test_stop_while_the_master_closes_the_stream_before_answering_teardown_calls_nothing_back(self):
+        master = self.master()
+
+        def teardown(call, headers):
+            master.stream(0).close()
+            master.stream(0).closed.wait(10)
+            return ("status", 202)
+        master.on_call = teardown
+        driver, scheduler = self.registered(master)
+        self.assertEqual(mesos_pb2.DRIVER_STOPPED, driver.stop())
+        driver._thread.join(10)
+        self.assertFalse(driver._thread.is_alive())
+        self.assertEqual(["registered"], scheduler.names())
+        self.assertEqual(1, len(master.calls_of("SUBSCRIBE")))
 
     def test_stop_with_failover_leaves_the_framework_registered(self):
         master = self.master()

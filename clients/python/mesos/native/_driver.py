@@ -60,12 +60,14 @@ class MesosSchedulerDriver(SchedulerDriver):
         self._random = random if random is not None else _random.Random()
         self._lock = threading.Condition()
         self._status = DRIVER_NOT_STARTED
+        self._stopping = False         # stop() under way: no more callbacks, no re-subscription
         self._wake = threading.Event()
         self._thread = None
         self._stream = None            # the connection the stream thread reads, to close it from stop/abort
         self._stream_id = None
         self._leader = None            # the endpoint that answered SUBSCRIBE
         self._registered_once = False
+        self._got_subscribed = False   # the stream thread's: the current attempt got SUBSCRIBED
         self._tasks = {}               # task id -> agent id (or None): non-terminal tasks seen
 
     # Life cycle ---------------------------------------------------------------------------
@@ -85,6 +87,8 @@ class MesosSchedulerDriver(SchedulerDriver):
                 return self._status
             aborted = self._status == DRIVER_ABORTED
             connected = self._stream_id is not None
+            # Set before TEARDOWN goes out: the master may close the stream before it answers.
+            self._stopping = True
         if not failover and not aborted and connected:
             self._send({"type": "TEARDOWN"})
         with self._lock:
@@ -237,23 +241,27 @@ class MesosSchedulerDriver(SchedulerDriver):
 
     def _running(self):
         with self._lock:
-            return self._status == DRIVER_RUNNING
+            return self._status == DRIVER_RUNNING and not self._stopping
 
     def _run(self):
         backoff = Backoff(self._random)
         index = 0
         while self._running():
             endpoint = self._masters[index % len(self._masters)]
+            self._got_subscribed = False
             try:
-                subscribed = self._subscribe_once(endpoint)
+                self._subscribe_once(endpoint)
             except _http.Refused as e:
                 self._fail("SUBSCRIBE refused by %s: %s" % (endpoint, e))
                 return
             except (_http.NoLeader, OSError, RecordIOError, ValueError) as e:
                 log.info("subscription through %s failed: %s", endpoint, e)
-                subscribed = False
             except _CallbackFailed:
                 return
+            except Exception:
+                # A malformed event, or a bug here: the stream is dropped and another one opened, never silently ended.
+                log.exception("the stream from %s failed", endpoint)
+            subscribed = self._got_subscribed
             with self._lock:
                 self._stream = None
                 self._stream_id = None
@@ -269,14 +277,13 @@ class MesosSchedulerDriver(SchedulerDriver):
                 self._wake.wait(delay)
 
     def _subscribe_once(self, endpoint):
-        """One subscription: True when it got SUBSCRIBED (then the stream has ended), False otherwise."""
+        """One subscription, until its stream ends; ``_got_subscribed`` says whether it got SUBSCRIBED."""
         with self._lock:
             body = {"type": "SUBSCRIBE", "subscribe": {"framework_info": self._framework.to_json()}}
             if self._framework.id.value:
                 body["framework_id"] = self._framework.id.to_json()
         connection, response, leader = _http.post(endpoint, json.dumps(body).encode("utf-8"), self._headers(),
                                                   self.attempt_timeout_s, self._register_stream)
-        subscribed = False
         try:
             stream_id = response.getheader("Mesos-Stream-Id")
             reader = RecordIOReader()
@@ -285,27 +292,27 @@ class MesosSchedulerDriver(SchedulerDriver):
                     chunk = response.read1(65536)
                 except socket.timeout:
                     log.warning("no event from %s in time: the stream is dead", leader)
-                    return subscribed
+                    return
                 except (OSError, ValueError, AttributeError, http.client.HTTPException):
-                    return subscribed  # closed under us by stop/abort, or by the master
+                    return  # closed under us by stop/abort, or by the master
                 if not chunk:
-                    return subscribed
+                    return
                 for record in reader.feed(chunk):
                     event = json.loads(record.decode("utf-8"))
                     if event.get("type") == "SUBSCRIBED":
-                        subscribed = True
+                        self._got_subscribed = True
                         self._on_subscribed(event.get("subscribed") or {}, stream_id, leader, connection)
                     elif not self._dispatch(event):
                         raise _CallbackFailed()
                     if not self._running():
-                        return subscribed
+                        return
         finally:
             _http.shutdown(connection)
 
     def _register_stream(self, connection):
         with self._lock:
             self._stream = connection
-            if self._status != DRIVER_RUNNING:
+            if self._status != DRIVER_RUNNING or self._stopping:
                 _http.shutdown(connection)
 
     def _on_subscribed(self, subscribed, stream_id, leader, connection):
