@@ -13,11 +13,10 @@ import json
 import logging
 import random as _random
 import socket
-import struct
 import threading
 
 from mesos.interface import SchedulerDriver, mesos_pb2
-from mesos.native import _http
+from mesos.native import _events, _http
 from mesos.native._endpoints import Backoff, parse_masters
 from mesos.native._recordio import RecordIOError, RecordIOReader
 
@@ -135,15 +134,15 @@ class MesosSchedulerDriver(SchedulerDriver):
         for operation in operations:
             for task in operation.launch.task_infos:
                 self._track(task.task_id.value, task.slave_id.value if task.HasField("slave_id") else None)
-        accept = {"offer_ids": _ids(offerIds), "operations": [o.to_json() for o in operations]}
+        accept = {"offer_ids": _events.offer_ids(offerIds), "operations": [o.to_json() for o in operations]}
         if filters is not None:
-            accept["filters"] = _filters(filters)
+            accept["filters"] = _events.filters_json(filters)
         return self._call({"type": "ACCEPT", "accept": accept})
 
     def declineOffer(self, offerId, filters=None):
-        decline = {"offer_ids": _ids(offerId)}
+        decline = {"offer_ids": _events.offer_ids(offerId)}
         if filters is not None:
-            decline["filters"] = _filters(filters)
+            decline["filters"] = _events.filters_json(filters)
         return self._call({"type": "DECLINE", "decline": decline})
 
     def killTask(self, taskId):
@@ -157,18 +156,10 @@ class MesosSchedulerDriver(SchedulerDriver):
     def acknowledgeStatusUpdate(self, status):
         if not status.uuid or not status.slave_id.value:
             return self.status
-        return self._call({"type": "ACKNOWLEDGE", "acknowledge": {
-            "agent_id": status.slave_id.to_json(), "task_id": status.task_id.to_json(),
-            "uuid": base64.b64encode(status.uuid).decode("ascii")}})
+        return self._call(_events.acknowledge(status))
 
     def reconcileTasks(self, tasks):
-        entries = []
-        for status in tasks:
-            entry = {"task_id": status.task_id.to_json()}
-            if status.slave_id.value:
-                entry["agent_id"] = status.slave_id.to_json()
-            entries.append(entry)
-        return self._call({"type": "RECONCILE", "reconcile": {"tasks": entries}})
+        return self._call(_events.reconcile([(s.task_id.value, s.slave_id.value) for s in tasks]))
 
     def reviveOffers(self):
         return self._call({"type": "REVIVE"})
@@ -329,7 +320,7 @@ class MesosSchedulerDriver(SchedulerDriver):
             self._stream_id = stream_id
             self._leader = leader
             known = sorted(self._tasks.items())
-        master_info = _master_info(subscribed, leader, connection)
+        master_info = _events.master_info(subscribed, leader, _peer_ip(connection))
         log.info("subscribed to %s as framework %s", leader, framework_id.value)
         if first:
             ok = self._callback("registered", self, _copy(framework_id), master_info)
@@ -340,37 +331,23 @@ class MesosSchedulerDriver(SchedulerDriver):
         if resubscribed and self._running():
             # Updates sent while the stream was down are lost: ask for the state of every task seen.
             if known:
-                self._send({"type": "RECONCILE", "reconcile": {"tasks": [
-                    dict({"task_id": {"value": t}}, **({"agent_id": {"value": a}} if a else {})) for t, a in known]}})
-            self._send({"type": "RECONCILE", "reconcile": {"tasks": []}})
+                self._send(_events.reconcile(known))
+            self._send(_events.reconcile([]))
 
     def _dispatch(self, event):
         """Calls the scheduler back for one event; False when the driver must stop reading."""
-        kind = event.get("type")
-        if kind == "OFFERS":
-            offers = [mesos_pb2.Offer.from_json(o) for o in (event.get("offers") or {}).get("offers") or []]
-            return self._callback("resourceOffers", self, offers)
-        if kind == "RESCIND":
-            return self._callback("offerRescinded", self, mesos_pb2.OfferID.from_json((event.get("rescind") or {}).get("offer_id") or {}))
-        if kind == "UPDATE":
-            return self._on_update(mesos_pb2.TaskStatus.from_json((event.get("update") or {}).get("status") or {}))
-        if kind == "MESSAGE":
-            message = event.get("message") or {}
-            return self._callback("frameworkMessage", self, mesos_pb2.ExecutorID.from_json(message.get("executor_id") or {}),
-                                  mesos_pb2.SlaveID.from_json(message.get("agent_id") or {}), base64.b64decode(message.get("data") or ""))
-        if kind == "FAILURE":
-            failure = event.get("failure") or {}
-            agent = mesos_pb2.SlaveID.from_json(failure.get("agent_id") or {})
-            if failure.get("executor_id"):
-                return self._callback("executorLost", self, mesos_pb2.ExecutorID.from_json(failure["executor_id"]), agent,
-                                      int(failure.get("status") or 0))
-            return self._callback("slaveLost", self, agent)
-        if kind == "ERROR":
-            self._fail((event.get("error") or {}).get("message") or "error")
+        decoded = _events.callback_for(event)
+        if decoded is None:
+            if event.get("type") != "HEARTBEAT":
+                log.debug("ignoring a %s event", event.get("type"))
+            return True
+        name, args = decoded
+        if name == "error":
+            self._fail(args[0])
             return False
-        if kind != "HEARTBEAT":
-            log.debug("ignoring a %s event", kind)
-        return True
+        if name == "statusUpdate":
+            return self._on_update(args[0])
+        return self._callback(name, self, *args)
 
     def _on_update(self, status):
         task_id = status.task_id.value
@@ -410,37 +387,14 @@ class _CallbackFailed(Exception):
     """A callback raised or the driver stopped while the stream was read."""
 
 
-def _ids(ids):
-    if isinstance(ids, mesos_pb2.OfferID):
-        ids = [ids]
-    return [i.to_json() for i in ids]
-
-
-def _filters(filters):
-    return {"refuse_seconds": filters.refuse_seconds}
-
-
 def _copy(message):
     copy = type(message)()
     copy.CopyFrom(message)
     return copy
 
 
-def _master_info(subscribed, leader, connection):
-    if subscribed.get("master_info"):
-        return mesos_pb2.MasterInfo.from_json(subscribed["master_info"])
-    info = mesos_pb2.MasterInfo()
-    info.hostname = leader.host
-    info.port = leader.port
-    ip = leader.host
+def _peer_ip(connection):
     try:
-        ip = _http.sock_of(connection).getpeername()[0]
-        info.ip = struct.unpack("!I", socket.inet_aton(ip))[0]
+        return _http.sock_of(connection).getpeername()[0]
     except (OSError, AttributeError):
-        pass
-    info.id = "%s:%d" % (leader.host, leader.port)
-    info.pid = "master@%s:%d" % (ip, leader.port)
-    info.address.hostname = leader.host
-    info.address.ip = ip
-    info.address.port = leader.port
-    return info
+        return None
