@@ -3,10 +3,12 @@
 N tasks have run, then it stops. Usage: test_framework.py <master> [--tasks N]
 
 <master> is host:port, several of them comma-separated, optionally with http:// or https://.
-Exit status 0 only when every task finished.
+Exit status 0 only when every task finished. With MESOS_AUTHENTICATE=1 it authenticates as
+DEFAULT_PRINCIPAL with DEFAULT_SECRET; for https masters LIBPROCESS_SSL_CA_FILE names the authority.
 """
 
 import argparse
+import os
 import sys
 
 from mesos.interface import mesos_pb2
@@ -108,8 +110,16 @@ def main(argv):
     framework.failover_timeout = 60.0
     framework.checkpoint = True
 
+    # As Mesos' examples did: MESOS_AUTHENTICATE=1 with DEFAULT_PRINCIPAL and DEFAULT_SECRET.
+    credential = None
+    if os.environ.get("MESOS_AUTHENTICATE"):
+        credential = mesos_pb2.Credential()
+        credential.principal = os.environ.get("DEFAULT_PRINCIPAL", "")
+        credential.secret = os.environ.get("DEFAULT_SECRET", "")
+        framework.principal = credential.principal
+
     scheduler = ExampleScheduler(args.tasks)
-    driver = mesos.native.MesosSchedulerDriver(scheduler, framework, args.master)
+    driver = mesos.native.MesosSchedulerDriver(scheduler, framework, args.master, credential=credential)
     status = driver.run()
     done = len(scheduler.finished)
     say("Driver %s: %d of %d tasks finished" % (mesos_pb2.Status.Name(status), done, args.tasks))

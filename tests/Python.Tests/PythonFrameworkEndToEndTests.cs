@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Mesos.HA.Cli.Local;
 using Mesos.HA.Protocol;
 using Mesos.HA.Tests.Support;
 using Xunit;
@@ -72,6 +73,37 @@ public sealed partial class PythonFrameworkEndToEndTests(ITestOutputHelper outpu
             Assert.NotEmpty(reregistered);
             Assert.All(reregistered, line => Assert.EndsWith($" as framework ID {id}", line, StringComparison.Ordinal));
             Assert.Single(python.Lines, line => line.StartsWith("Registered with framework ID ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            output.WriteLine(python.Output);
+        }
+    }
+
+    [PythonFact]
+    public async Task ExampleFramework_OverTlsWithItsCredential_RunsItsTasks_OnASecureCluster()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "python-secure-" + Guid.NewGuid().ToString("N")[..12]);
+        using var security = LocalSecurity.Create(root, DateTimeOffset.UtcNow);
+        await using var cluster = new ClusterHarness(new MasterGroup(3, root, ["--log-level", "Information"], security), output);
+        await cluster.LeaderAsync();
+        await cluster.StartAgentAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["LIBPROCESS_SSL_CA_FILE"] = security.Certificates.AuthorityFile,
+            ["MESOS_AUTHENTICATE"] = "1",
+            ["DEFAULT_PRINCIPAL"] = security.Framework.Principal,
+            ["DEFAULT_SECRET"] = security.Framework.Secret,
+        };
+        var masters = string.Join(",", cluster.MasterAddresses.Select(m => "https://" + m));
+        using var python = PythonProcess.Start(environment, Repository.ExampleFramework, masters, "--tasks", "2");
+        try
+        {
+            var exit = await python.WaitForExitAsync("the example runs 2 tasks over TLS", RunTimeout);
+            Assert.Equal(0, exit);
+            Assert.Contains("All tasks done", python.Lines);
+            Assert.Equal(2, FinishedTasks(python).Count);
+            Assert.DoesNotContain(python.Lines, line => line.Contains(security.Framework.Secret, StringComparison.Ordinal));
         }
         finally
         {

@@ -18,7 +18,10 @@ internal sealed class PythonProcess : IDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, "python3")).FirstOrDefault(File.Exists);
 
-    public static PythonProcess Start(params string[] arguments)
+    public static PythonProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts python3 with <paramref name="arguments"/>, with <paramref name="environment"/> added to its environment.</summary>
+    public static PythonProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(Interpreter() ?? throw new InvalidOperationException("no python3 on the PATH"))
         {
@@ -31,6 +34,7 @@ internal sealed class PythonProcess : IDisposable
         start.Environment["PYTHONPATH"] = Repository.ClientPath;
         start.Environment["PYTHONUNBUFFERED"] = "1";
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         var python = new PythonProcess(process);
         process.OutputDataReceived += (_, e) => python.Add(e.Data);

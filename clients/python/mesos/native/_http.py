@@ -26,8 +26,12 @@ class Refused(Exception):
 
 
 def ssl_context():
-    """Verifies masters with LIBPROCESS_SSL_CA_FILE when set (Mesos' variable), the system's authorities otherwise."""
+    """Mesos' variables: masters verified with LIBPROCESS_SSL_CA_FILE when set (the system's authorities
+    otherwise), a client certificate from LIBPROCESS_SSL_CERT_FILE and LIBPROCESS_SSL_KEY_FILE when set."""
     context = ssl.create_default_context(cafile=os.environ.get("LIBPROCESS_SSL_CA_FILE") or None)
+    certificate = os.environ.get("LIBPROCESS_SSL_CERT_FILE")
+    if certificate:
+        context.load_cert_chain(certificate, os.environ.get("LIBPROCESS_SSL_KEY_FILE") or None)
     if os.environ.get("LIBPROCESS_SSL_VERIFY_CERT", "").lower() in ("false", "0", "no"):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
