@@ -138,14 +138,18 @@ class SubscriptionTests(DriverTestCase):
 
     def test_heartbeat_timeout_resubscribes_with_the_framework_id_and_reconciles(self):
         master = self.master()
-        master.on_subscribe = lambda call, headers: ("stream", master.new_stream(call, heartbeat_s=0.1))
+
+        def subscribe(call, headers):
+            if master.streams:
+                return "stream", master.new_stream(call)
+            # The first stream: an update right after SUBSCRIBED, then silence for more than three heartbeats.
+            stream = master.new_stream(call, heartbeat_s=0.1)
+            stream.send(update("t1", "TASK_RUNNING"))
+            return "stream", stream
+        master.on_subscribe = subscribe
         scheduler = RecordingScheduler()
         driver = self.driver(scheduler, master.address)
         driver.start()
-        scheduler.wait_for_callback("registered")
-        master.stream(0).send(update("t1", "TASK_RUNNING"))
-        scheduler.wait_for_callback("statusUpdate")
-        # The master says nothing more: three missed heartbeats later the driver subscribes again.
         scheduler.wait_for_callback("reregistered")
         self.assertEqual(["registered", "statusUpdate", "disconnected", "reregistered"], scheduler.names()[:4])
         second = master.wait_for_calls("SUBSCRIBE", 2)[1][0]

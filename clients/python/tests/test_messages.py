@@ -1,6 +1,8 @@
 """mesos_pb2's message classes behave as generated protobuf classes do where frameworks touch them."""
 
 import _paths  # noqa: F401  (clients/python on sys.path)
+import copy
+import pickle
 import unittest
 
 import mesos.interface
@@ -91,6 +93,15 @@ class MessageTests(unittest.TestCase):
         self.assertTrue(holder.HasField("task_id"))
         with self.assertRaises(TypeError):
             holder.task_id.CopyFrom(mesos_pb2.SlaveID(value="x"))
+
+    def test_copy_deepcopy_and_pickle(self):
+        task = mesos_pb2.TaskInfo(name="t", data=b"\x00\x01")
+        task.task_id.value = "1"
+        task.resources.add(name="cpus", type=mesos_pb2.Value.SCALAR).scalar.value = 1
+        for copied in (copy.copy(task), copy.deepcopy(task), pickle.loads(pickle.dumps(task))):
+            self.assertEqual(task, copied)
+            self.assertIsNot(task.task_id, copied.task_id)
+        self.assertEqual(mesos_pb2.Value.Scalar(value=2), pickle.loads(pickle.dumps(mesos_pb2.Value.Scalar(value=2))))
 
     def test_str_is_protobuf_text(self):
         task = mesos_pb2.TaskInfo(name="t")

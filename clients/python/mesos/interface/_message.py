@@ -130,6 +130,18 @@ class Message(object):
                 setattr(self, field.name, value)
         self._modified()
 
+    def __copy__(self):
+        copy = type(self)()
+        copy.CopyFrom(self)
+        return copy
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
+    def __reduce__(self):
+        # Pickled as its JSON, which carries every field this client knows.
+        return _rebuild, (type(self), self.to_json())
+
     def IsInitialized(self):
         return True
 
@@ -201,6 +213,10 @@ class Message(object):
                 converted = _value_from_json(field, value)
                 if converted is not None:
                     setattr(self, field.name, converted)
+
+
+def _rebuild(cls, data):
+    return cls.from_json(data)
 
 
 def _json_fields(cls):
