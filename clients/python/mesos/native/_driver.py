@@ -213,7 +213,7 @@ class MesosSchedulerDriver(SchedulerDriver):
             finally:
                 connection.close()
             return True
-        except (_http.NoLeader, _http.Refused) as e:
+        except (_http.NoLeader, _http.Refused, OSError, http.client.HTTPException) as e:
             log.warning("%s was not accepted: %s", call["type"], e)
             return False
 
