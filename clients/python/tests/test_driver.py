@@ -2,6 +2,7 @@
 
 import _paths  # noqa: F401  (clients/python on sys.path)
 import base64
+import json
 import logging
 import os
 import random
@@ -178,6 +179,31 @@ class SubscriptionTests(DriverTestCase):
         master.stream(0).send_raw(encode("[not json"))
         scheduler.wait_for_callback("reregistered")
         self.assertIn("disconnected", scheduler.names())
+
+    def test_a_master_that_goes_away_is_replaced_by_the_next_in_the_list(self):
+        first, second = self.master(), self.master()
+        scheduler = RecordingScheduler()
+        self.driver(scheduler, [first.address, second.address]).start()
+        scheduler.wait_for_callback("registered")
+        first.close()  # its stream ends and it no longer accepts connections
+        scheduler.wait_for_callback("reregistered")
+        call = second.wait_for_calls("SUBSCRIBE")[0][0]
+        self.assertEqual({"value": "fw-1"}, call["framework_id"])
+        self.assertEqual({"value": "fw-1"}, call["subscribe"]["framework_info"]["id"])
+
+    def test_an_event_split_inside_a_multibyte_character_arrives_whole(self):
+        master = self.master()
+        scheduler = RecordingScheduler()
+        driver = self.driver(scheduler, master.address)
+        driver.start()
+        scheduler.wait_for_callback("registered")
+        text = "caf\u00e9 \u2603 \U0001F600"
+        record = encode(json.dumps({"type": "ERROR", "error": {"message": text}}, ensure_ascii=False))
+        cut = record.index("\u2603".encode("utf-8")) + 1
+        master.stream(0).send_raw(record[:cut])
+        master.stream(0).send_raw(record[cut:])
+        self.assertEqual(mesos_pb2.DRIVER_ABORTED, driver.join())
+        self.assertEqual([(text,)], scheduler.of("error"))
 
     def test_a_refused_subscription_aborts_and_calls_error(self):
         master = self.master()
