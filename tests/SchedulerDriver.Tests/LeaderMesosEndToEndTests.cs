@@ -15,11 +15,13 @@ namespace Mesos.HA.SchedulerDriver.Tests;
 /// </summary>
 public sealed class LeaderMesosFactAttribute : FactAttribute
 {
-    public LeaderMesosFactAttribute()
+    /// <param name="python">the test also needs python3 (the Python example framework).</param>
+    public LeaderMesosFactAttribute(bool python = false)
     {
         if (!Environment.IsPrivilegedProcess) Skip = $"needs root to bind DNS on port 53 and to make a mount namespace (running as {Environment.UserName})";
         else if (!File.Exists("/usr/bin/unshare")) Skip = "needs util-linux's unshare";
         else if (!File.Exists("/etc/resolv.conf")) Skip = "needs an /etc/resolv.conf to mount the test's over";
+        else if (python && !File.Exists("/usr/bin/python3")) Skip = "needs python3 for the Python example framework";
         else if (!CanBind(IPAddress.Parse($"127.0.0.{MasterAddressing.FirstDistinctHost}"), 53, out var why)) Skip = $"cannot bind 127.0.0.{MasterAddressing.FirstDistinctHost}:53: {why}";
     }
 
@@ -63,6 +65,19 @@ public sealed class LeaderMesosEndToEndTests(ITestOutputHelper output)
             ["dotnet", dll, "--masters", $"leader.mesos:{cluster.Group.Masters[0].HttpPort}", "--tasks", "10",
                 "--command", $"while [ ! -e {release} ]; do sleep 0.05; done"],
             registered: "Registered as framework", reregistered: "Re-registered with master", done: "All 10 tasks ended: 10 finished");
+    }
+
+    [LeaderMesosFact(python: true)]
+    public async Task ThePythonDriver_KnowingOnlyLeaderMesos_FinishesItsTasksAcrossALeaderKill()
+    {
+        await using var cluster = Cluster(out var root);
+        await cluster.LeaderAsync();
+        await cluster.StartAgentAsync("cpus:0.5;mem:1024;disk:1024;ports:[31000-31099]");
+        var repository = RepositoryRoot();
+        await RunThroughALeaderKillAsync(cluster, root, Path.Combine(root, "release"),
+            ["python3", Path.Combine(repository, "samples", "python", "test_framework.py"), $"leader.mesos:{cluster.Group.Masters[0].HttpPort}", "--tasks", "8"],
+            registered: "Registered with framework ID", reregistered: "Re-registered with master", done: "All tasks done",
+            new Dictionary<string, string> { ["PYTHONPATH"] = Path.Combine(repository, "clients", "python"), ["PYTHONUNBUFFERED"] = "1" });
     }
 
     internal static string RepositoryRoot()
