@@ -16,6 +16,7 @@ public class RegistrySeamTests
         ["src/Master/MasterHost.cs"] = "composition root: starts the Raft registry and hands it to the shell as IRegistryLeadership",
         ["src/Master/Operator/"] = "operator surface: membership changes, step-down, Raft metrics and state are Raft's own",
         ["src/Master/Bench/"] = "the replication benchmark measures the Raft registry itself",
+        ["src/Master/Dns/"] = "DNS answers from Raft's own view: who leads, the members and their announced HTTP addresses",
     };
 
     [Fact]

@@ -166,6 +166,8 @@ public sealed partial class OperatorApi(
             ["max_agent_ping_timeouts"] = leader.MaxAgentPingTimeouts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["offer_timeout"] = leader.OfferTimeout is { } offer ? MesosDuration.Format(offer) : "",
             ["heartbeat_interval"] = MesosDuration.Format(options.SchedulerApi.Heartbeat),
+            ["dns"] = options.Dns?.ToString() ?? "",
+            ["forward_to_leader"] = Flag(options.ForwardToLeader),
             // Which realms authenticate; the credentials themselves are never shown.
             ["authenticate_agents"] = Flag(options.Authentication.Agents),
             ["authenticate_http_frameworks"] = Flag(options.Authentication.Frameworks),
