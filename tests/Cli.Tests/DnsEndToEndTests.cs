@@ -166,6 +166,50 @@ public sealed class DnsEndToEndTests(ITestOutputHelper output)
             string.Join(", ", moved.OrderBy(m => m.Key).Select(m => $"master {m.Key} {m.Value.TotalMilliseconds:F0} ms")));
     }
 
+    [Fact]
+    public async Task Local_WithDistinctAddresses_PutsEachMasterOnItsOwnAddress_AndLeaderMesosNamesTheLeader()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "local-dns-" + Guid.NewGuid().ToString("N")[..12]);
+        using var local = new CliChild("local", "--masters", "3", "--agents", "0", "--distinct-addresses", "--dns-port", "0", "--data-dir", root);
+        try
+        {
+            var dns = await Poll.ForAsync("local prints where its DNS is", () =>
+                Task.FromResult(local.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"dns: dig @(\S+) -p (\d+) leader\.mesos"))
+                    .FirstOrDefault(m => m.Success)), Deadline, () => string.Join('\n', local.Lines) + local.Errors);
+            var port = int.Parse(dns.Groups[2].Value);
+            var leaderLine = await Poll.ForAsync("local prints the leader", () =>
+                Task.FromResult(local.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"leader: master \d \(term \d+\) http://([\d.]+):(\d+)"))
+                    .FirstOrDefault(m => m.Success)), Deadline, () => string.Join('\n', local.Lines) + local.Errors);
+            var leader = IPAddress.Parse(leaderLine.Groups[1].Value);
+            Assert.Equal(["127.0.0.11", "127.0.0.12", "127.0.0.13"], local.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^master \d: http://([\d.]+):"))
+                .Where(m => m.Success).Select(m => m.Groups[1].Value).Order());
+            foreach (var host in new[] { "127.0.0.11", "127.0.0.12", "127.0.0.13" })
+                await Poll.UntilAsync($"{host}: leader.mesos names {leader}", async () => leader.Equals(await LeaderOfAsync(host, port)), Deadline);
+        }
+        finally
+        {
+            local.Dispose();
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    [Fact]
+    public async Task BadDnsFlags_AreOneLine_AndExitTwo()
+    {
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["local", "--secure", "--distinct-addresses"], "--secure with --distinct-addresses is not supported"),
+            (["local", "--dns-port", "70000"], "--dns-port must be an integer between 0 and 65535"),
+            (["master", "--raft", "127.0.0.1:1", "--peers", "127.0.0.1:1", "--http", "127.0.0.1:2", "--data-dir", "/tmp/x", "--dns", "nowhere"], "--dns"),
+        })
+        {
+            var (exit, stdout, stderr) = await CliRunner.RunAsync(Deadline, args);
+            Assert.True(exit == 2, $"{string.Join(' ', args)}: exit {exit}\n{stdout}\n{stderr}");
+            Assert.Contains(expected, stderr);
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+    }
+
     private static async Task<IPAddress?> LeaderOfAsync(string host, int port)
     {
         try
