@@ -70,9 +70,13 @@ internal sealed partial class RegistryStateMachine : IStateMachine, IDisposable
     ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token) =>
         ValueTask.CompletedTask; // FASTER removes outdated checkpoints itself; snapshots are in-memory values.
 
+    /// <summary>Tests only: how long each entry waits before it is applied (an applier that lags the commit index).</summary>
+    internal TimeSpan ApplyDelayForTests { get; set; }
+
     async ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
     {
         if (entry.Index <= appliedIndex) return appliedIndex;
+        if (ApplyDelayForTests > TimeSpan.Zero) await Task.Delay(ApplyDelayForTests, TimeProvider.System, token).ConfigureAwait(false);
         if (entry.IsSnapshot)
         {
             await InstallSnapshotAsync(entry, token).ConfigureAwait(false);

@@ -100,6 +100,20 @@ public sealed partial class ReplicatedRegistry
                 await WaitAsync(Timeout.InfiniteTimeSpan, leadership, source.Stopping).ConfigureAwait(false);
                 continue;
             }
+            try
+            {
+                // Committed is not applied: the applier may still be behind the entries this leader
+                // inherited. Whoever reads the registry on BecameLeader (the leader shell builds its
+                // core from it) must see every entry committed before this term, or it would act as
+                // if a framework or agent registered in the previous term had never been.
+                using var applied = CancellationTokenSource.CreateLinkedTokenSource(leadership, source.Stopping);
+                await source.Node.Log.WaitForApplyAsync(source.Node.Log.LastCommittedEntryIndex, applied.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                if (source.Stopping.IsCancellationRequested) return;
+                continue; // leadership lost while catching up
+            }
             source.LeaderTerm = term;
             source.LeadershipToken = leadership;
             LogBecameLeader(logger, term, source.Node.StateMachine.AppliedIndex);

@@ -118,6 +118,12 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
     /// </summary>
     public bool IsLeader => incarnation?.IsLeader ?? false;
 
+    /// <summary>Tests only: this member's applier waits this long before each entry (it lags its commit index).</summary>
+    internal TimeSpan ApplyDelayForTests
+    {
+        set => (incarnation ?? throw new InvalidOperationException("the Raft member is not started")).Node.StateMachine.ApplyDelayForTests = value;
+    }
+
     /// <summary>This node's current Raft term (it may run ahead of the term it leads in, for an instant, when deposed).</summary>
     public long Term => incarnation?.Node.Cluster.Term ?? 0;
 

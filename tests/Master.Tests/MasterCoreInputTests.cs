@@ -57,4 +57,38 @@ public sealed class MasterCoreInputTests
         Assert.Single(core.Handle(new Tick(new Dictionary<string, double>(), new Dictionary<string, Allocation.RoleQuota>()), Now.AddSeconds(11))
             .OfType<ProposeRegistry>());
     }
+
+    [Fact]
+    public void AFrameworkConnectedWhenItsMasterFailed_IsKeptForTheWindow_EvenWithAZeroFailoverTimeout()
+    {
+        // Found by CI under load: a spurious leader change tore down a framework with Mesos' default failover
+        // timeout (0) at the new leader's first tick, before its driver could re-subscribe (403, driver aborted).
+        var tick = new Tick(new Dictionary<string, double>(), new Dictionary<string, Allocation.RoleQuota>());
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t2" });
+        var lost = new FrameworkId("lost-earlier");
+        core.Handle(new LeadershipStarted([], TimeSpan.FromSeconds(10),
+        [
+            new RecoveredFramework(F1, ["web"], PartitionAware: true, TimeSpan.Zero, DisconnectedAt: null),
+            new RecoveredFramework(lost, ["web"], PartitionAware: true, TimeSpan.Zero, DisconnectedAt: Now.AddSeconds(-1)),
+        ]), Now);
+        // One that had already disconnected from the old leader keeps its clock (and is past its timeout).
+        var first = core.Handle(tick, Now.AddSeconds(1));
+        Assert.Contains(first, e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework r } && r.Id == lost);
+        Assert.DoesNotContain(first, e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework r } && r.Id == F1);
+        // F1 re-subscribes within the window and is reconnected, not refused.
+        Assert.Contains(core.Handle(new SubscribeFramework(F1, new Protocol.Registry.FrameworkInfo("f", "u", ["web"], [], null, null, null), TimeSpan.Zero, Known: true), Now.AddSeconds(5)),
+            e => e is ProposeRegistry { Command: Protocol.Registry.UpdateFramework });
+        Assert.DoesNotContain(core.Handle(tick, Now.AddSeconds(30)), e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework });
+    }
+
+    [Fact]
+    public void AFrameworkConnectedWhenItsMasterFailed_ThatNeverComesBack_IsTornDownWhenTheWindowCloses()
+    {
+        var tick = new Tick(new Dictionary<string, double>(), new Dictionary<string, Allocation.RoleQuota>());
+        var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "t2" });
+        core.Handle(new LeadershipStarted([], TimeSpan.FromSeconds(10),
+            [new RecoveredFramework(F1, ["web"], PartitionAware: true, TimeSpan.Zero, DisconnectedAt: null)]), Now);
+        Assert.DoesNotContain(core.Handle(tick, Now.AddSeconds(9)), e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework });
+        Assert.Contains(core.Handle(tick, Now.AddSeconds(10)), e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework r } && r.Id == F1);
+    }
 }

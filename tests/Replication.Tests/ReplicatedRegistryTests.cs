@@ -106,6 +106,33 @@ public sealed class ReplicatedRegistryTests
     }
 
     [Fact]
+    public async Task ANewLeader_SeesEveryEntryCommittedBeforeItsTerm_WhenBecameLeaderIsRaised_EvenIfItsApplierLagged()
+    {
+        // The leader shell builds its core from the registry when BecameLeader is raised: every entry committed
+        // before the term must be applied by then, however far the member's applier lagged its log.
+        await using var group = await InProcessGroup.StartAsync(3);
+        var first = await group.LeaderAsync();
+        var followers = group.Members.Where(m => m != first).Select(m => m!).ToArray();
+        foreach (var f in followers) f.ApplyDelayForTests = TimeSpan.FromMilliseconds(400);
+        var seen = new TaskCompletionSource<(long Term, int Agents, long Applied, long Committed)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var f in followers)
+        {
+            var member = f;
+            member.BecameLeader += t => seen.TrySetResult((t.Term, member.LocalRegistry.Agents.Count, member.AppliedIndex, member.CommitIndex));
+        }
+        for (var i = 0; i < 4; i++)
+            Assert.Equal(CommandStatus.Applied, (await first.ProposeAsync(Admit($"before-{i}"))).Status);
+        // The followers have every entry (a majority acknowledged each) but apply one per 400 ms.
+        Assert.True(followers.All(f => f.AppliedIndex < first.AppliedIndex),
+            "the followers' appliers did not lag: " + string.Join(", ", followers.Select(f => $"applied {f.AppliedIndex} of {first.AppliedIndex}")));
+        await group.StopAsync(Array.IndexOf(group.Members, first));
+        var (term, agents, applied, committed) = await seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(term > 1);
+        Assert.True(agents == 4, $"the new leader's registry at BecameLeader held {agents} of 4 agents (applied {applied}, committed {committed})");
+        foreach (var f in followers) f.ApplyDelayForTests = TimeSpan.Zero;
+    }
+
+    [Fact]
     public void WalFaultDetector_RecognisesOnlyTheMissingPageFault()
     {
         var fault = CreateMissingPageException();

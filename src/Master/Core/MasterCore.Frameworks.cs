@@ -27,15 +27,19 @@ public sealed partial class MasterCore
     /// On becoming leader: a framework the registry holds. It is disconnected from this leader until
     /// it re-subscribes. Its failover timeout runs from when it was lost: the time the registry
     /// recorded if it had already disconnected (so a master failover does not restart the clock,
-    /// unlike Mesos, MESOS-4659), otherwise from now, which is then recorded too.
+    /// unlike Mesos, MESOS-4659), otherwise from now, which is then recorded too. One that was
+    /// connected lost its master, not its scheduler: it is kept for at least <paramref name="window"/>
+    /// (the agents' re-registration window), so a failover timeout shorter than a re-subscription
+    /// (Mesos' default is 0) does not tear it down before its driver finds the new leader.
     /// </summary>
     public IReadOnlyList<Effect> RecoverFramework(FrameworkId id, IReadOnlyList<string> roles, bool partitionAware,
-        TimeSpan failoverTimeout, DateTimeOffset? disconnectedAt, DateTimeOffset now)
+        TimeSpan failoverTimeout, DateTimeOffset? disconnectedAt, DateTimeOffset now, TimeSpan window = default)
     {
         AddFramework(id, roles, partitionAware, failoverTimeout);
         var framework = frameworks[id.Value];
         framework.Connected = false;
         framework.DisconnectedAt = disconnectedAt ?? now;
+        framework.KeptUntil = disconnectedAt is null ? now + window : null;
         return disconnectedAt is null
             ? [new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Disconnected, now.ToUnixTimeMilliseconds()))]
             : [];
@@ -47,6 +51,7 @@ public sealed partial class MasterCore
         if (!frameworks.TryGetValue(id.Value, out var framework)) return [];
         framework.Connected = true;
         framework.DisconnectedAt = null;
+        framework.KeptUntil = null;
         return [new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Connected, now.ToUnixTimeMilliseconds()))];
     }
 
@@ -58,7 +63,7 @@ public sealed partial class MasterCore
     {
         var effects = new List<Effect>();
         foreach (var framework in frameworks.Values
-                     .Where(f => f.DisconnectedAt is { } at && now - at >= f.FailoverTimeout).ToArray())
+                     .Where(f => f.DisconnectedAt is { } at && now - at >= f.FailoverTimeout && !(f.KeptUntil is { } kept && now < kept)).ToArray())
             effects.AddRange(Teardown(framework.Id));
         return effects;
     }

@@ -86,7 +86,7 @@ public sealed partial class MasterCore
         foreach (var id in started.UnreachableAgents) unreachableAgents.Add(id);
         var effects = new List<Effect>();
         foreach (var f in started.Frameworks.OrderBy(f => f.Id.Value, StringComparer.Ordinal))
-            effects.AddRange(RecoverFramework(f.Id, f.Roles, f.PartitionAware, f.FailoverTimeout, f.DisconnectedAt, now));
+            effects.AddRange(RecoverFramework(f.Id, f.Roles, f.PartitionAware, f.FailoverTimeout, f.DisconnectedAt, now, started.ReregistrationWindow));
         return effects;
     }
 

@@ -120,5 +120,8 @@ public sealed partial class MasterCore
         public bool PartitionAware { get; init; } = true;
         public TimeSpan FailoverTimeout { get; init; }
         public DateTimeOffset? DisconnectedAt { get; set; }
+
+        /// <summary>Not torn down before this (a framework that was connected when its master failed gets the re-registration window).</summary>
+        public DateTimeOffset? KeptUntil { get; set; }
     }
 }
