@@ -22,11 +22,12 @@ internal static class AgentsBench
         var seed = args.Int("seed", Environment.TickCount & 0xffff, 0);
         var keep = args.Flag("keep");
         var logLevel = args.Optional("log-level") ?? "Warning";
+        var masterArgs = args.Optional("master-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         args.EnsureAllUsed();
-        Console.WriteLine($"agents: {agentCount} agents for {seconds} s, seed {seed}, load average {ProcStats.LoadAverage()}");
+        Console.WriteLine($"agents: {agentCount} agents for {seconds} s, seed {seed}, load average {ProcStats.LoadAverage()}{(masterArgs.Length > 0 ? $", masters with {string.Join(' ', masterArgs)}" : "")}");
 
         var root = BenchRoot.Create("agents");
-        using var group = new MasterGroup(1, root, ["--log-level", logLevel]);
+        using var group = new MasterGroup(1, root, ["--log-level", logLevel, .. masterArgs]);
         try
         {
             group.StartAll();

@@ -26,13 +26,14 @@ internal static class FailoverScaleBench
         var seed = args.Int("seed", Environment.TickCount & 0xffff, 0);
         var keep = args.Flag("keep");
         var logLevel = args.Optional("log-level") ?? "Warning";
+        var masterArgs = args.Optional("master-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         args.EnsureAllUsed();
-        Console.WriteLine($"failover-scale: {agentCount} agents, {tasks} tasks, {rounds} rounds, seed {seed}, load average {ProcStats.LoadAverage()}");
+        Console.WriteLine($"failover-scale: {agentCount} agents, {tasks} tasks, {rounds} rounds, seed {seed}, load average {ProcStats.LoadAverage()}{(masterArgs.Length > 0 ? $", masters with {string.Join(' ', masterArgs)}" : "")}");
 
         // Bounds that grow with the scale: generous (a shared 2-core machine), but every wait has one.
         var phase = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(agentCount * 5 + tasks * 0.5);
         var root = BenchRoot.Create("failover-scale");
-        using var group = new MasterGroup(3, root, ["--log-level", logLevel]);
+        using var group = new MasterGroup(3, root, ["--log-level", logLevel, .. masterArgs]);
         var rows = new List<Row>();
         try
         {
