@@ -20,7 +20,7 @@ internal static class AgentsBench
         var agentCount = args.Int("agents", 10_000, 1, 200_000);
         var seconds = args.Int("seconds", 30, 1, 3600);
         var seed = args.Int("seed", Environment.TickCount & 0xffff, 0);
-        var keep = args.Flag("keep");
+        var keep = args.Flag("keep"); // also set when the run fails: the logs are the diagnosis
         var logLevel = args.Optional("log-level") ?? "Warning";
         var masterArgs = args.Optional("master-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         args.EnsureAllUsed();
@@ -63,6 +63,13 @@ internal static class AgentsBench
                 $"RESULT agents held={held} seconds={seconds} leader_cpu_pct={used / elapsed * 100:F1} leader_mb={rssKb / 1024.0:F0} kb_per_agent={(rssKb - baselineKb) / (double)agentCount:F1}"));
             Console.WriteLine($"load average {ProcStats.LoadAverage()}");
             return held == agentCount ? 0 : 1;
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            // A bounded wait gave up or the cluster broke the run: say which and where, no figure.
+            Console.WriteLine($"FAILED agents: {e.Message} (load average {ProcStats.LoadAverage()}; masters' logs in {root}{(keep ? "" : ", kept")})");
+            keep = true;
+            return 1;
         }
         finally
         {

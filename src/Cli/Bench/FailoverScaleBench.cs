@@ -24,7 +24,7 @@ internal static class FailoverScaleBench
         var tasks = args.Int("tasks", 10_000, 1, 1_000_000);
         var rounds = args.Int("rounds", 3, 1, 100);
         var seed = args.Int("seed", Environment.TickCount & 0xffff, 0);
-        var keep = args.Flag("keep");
+        var keep = args.Flag("keep"); // also set when the run fails: the logs are the diagnosis
         var logLevel = args.Optional("log-level") ?? "Warning";
         var masterArgs = args.Optional("master-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         args.EnsureAllUsed();
@@ -75,6 +75,13 @@ internal static class FailoverScaleBench
             Console.WriteLine(FormattableString.Invariant(
                 $"also (medians): tasks_known_ms={Median(rows, r => r.TasksKnownMs):F0} resubscribed_ms={Median(rows, r => r.ResubscribedMs):F0}; load average {ProcStats.LoadAverage()}"));
             return 0;
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            // A bounded wait gave up or the cluster broke the run: say which and where, no figure.
+            Console.WriteLine($"FAILED failover-scale: {e.Message} (load average {ProcStats.LoadAverage()}; masters' logs in {root}{(keep ? "" : ", kept")})");
+            keep = true;
+            return 1;
         }
         finally
         {
