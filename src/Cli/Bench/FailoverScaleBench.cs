@@ -91,10 +91,10 @@ internal static class FailoverScaleBench
     }
 
     private sealed record Row(double ElectedMs, double ReregisteredMs, double TasksKnownMs, double ResubscribedMs, double ReconciledMs, double FirstOfferMs,
-        double LeaderRssMb)
+        double LeaderRssMb, long ListenOverflows)
     {
         public string Line(int round, int killed) => FormattableString.Invariant(
-            $"round {round}: killed m{killed}; elected {ElectedMs:F0} ms, agents re-registered {ReregisteredMs:F0} ms, tasks known {TasksKnownMs:F0} ms, framework re-subscribed {ResubscribedMs:F0} ms, reconciled {ReconciledMs:F0} ms, first offer {FirstOfferMs:F0} ms; new leader RSS {LeaderRssMb:F0} MB");
+            $"round {round}: killed m{killed}; elected {ElectedMs:F0} ms, agents re-registered {ReregisteredMs:F0} ms, tasks known {TasksKnownMs:F0} ms, framework re-subscribed {ResubscribedMs:F0} ms, reconciled {ReconciledMs:F0} ms, first offer {FirstOfferMs:F0} ms; new leader RSS {LeaderRssMb:F0} MB; accept-queue overflows (whole machine) +{ListenOverflows}");
     }
 
     /// <summary>One kill of <paramref name="leader"/> (of <paramref name="term"/>) and the times until each part of the cluster is back.</summary>
@@ -116,6 +116,7 @@ internal static class FailoverScaleBench
         int agentCount, int tasks, TimeSpan phase, CancellationToken token)
     {
         framework.Arm(term);
+        var overflows = ProcStats.ListenOverflows();
         var killed = Stopwatch.GetTimestamp();
         leader.Kill();
         // Polled from the kill on: the first moment a survivor leads and knows every task (and the framework connected).
@@ -148,7 +149,7 @@ internal static class FailoverScaleBench
         Fail(framework, fleet);
         var (firstOffer, resubscribed, reconciled, _) = framework.Round;
         return new Row(elected, reregistered, tasksKnown, Ms(killed, resubscribed), Ms(killed, reconciled), Ms(killed, firstOffer),
-            Mb(ProcStats.ResidentKb(newLeader.Pid)));
+            Mb(ProcStats.ResidentKb(newLeader.Pid)), ProcStats.ListenOverflows() - overflows ?? -1);
     }
 
     private static void Fail(ScaleFramework framework, AgentFleet fleet)

@@ -42,6 +42,26 @@ internal static partial class ProcStats
         catch (IOException) { return null; }
     }
 
+    /// <summary>
+    /// TcpExt ListenOverflows of this network namespace (connections dropped because a listener's accept queue was
+    /// full; the client retries its SYN after 1 s): shared with whatever else runs here, so a delta is a hint, not proof.
+    /// </summary>
+    public static long? ListenOverflows()
+    {
+        try
+        {
+            var lines = File.ReadAllLines("/proc/net/netstat");
+            for (var i = 0; i + 1 < lines.Length; i += 2)
+            {
+                if (!lines[i].StartsWith("TcpExt:", StringComparison.Ordinal)) continue;
+                var index = Array.IndexOf(lines[i].Split(' '), "ListenOverflows");
+                return index < 0 ? null : long.Parse(lines[i + 1].Split(' ')[index], CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException) { }
+        return null;
+    }
+
     /// <summary>The 1-minute load average of the machine, for the record (the benches run on a shared machine).</summary>
     public static string LoadAverage()
     {
