@@ -65,7 +65,7 @@ public sealed partial class HelpTests(ITestOutputHelper output)
         const string line = "mesos-ha bench fail";
         var verbs = await CliRunner.RunAsync(Wait, $"[suggest:{line.Length}]", line);
         Assert.Equal(0, verbs.Exit);
-        Assert.Equal(["failover", "failover-e2e", "dns-failover"], verbs.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(["failover", "failover-e2e", "failover-scale", "dns-failover"], verbs.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         const string options = "mesos-ha agent --executor-re";
         var flags = await CliRunner.RunAsync(Wait, $"[suggest:{options.Length}]", options);
         Assert.Equal(["--executor-registration-timeout", "--executor-reregistration-timeout"],

@@ -38,6 +38,14 @@ internal static class BenchCommands
                  Declare.Value("slots", "n", "task slots per agent (default 100)"), Declare.Keep(), Declare.LogLevel("log-level", "Warning"),
                  .. SecurityModes.Flags()],
                 (_, args) => TasksBench.RunAsync(args, token)),
+            Declare.Verb("failover-scale", "Kill the leader of 3 masters holding A simulated agents and T running tasks; time each part's return.",
+                [Declare.Value("agents", "A", "simulated agents (default 1000)"), Tasks(10_000), Rounds(3), Seed(), Declare.Keep(),
+                 Declare.LogLevel("log-level", "Warning"), MasterArgs()],
+                (_, args) => FailoverScaleBench.RunAsync(args, token)),
+            Declare.Verb("agents", "One master holding A simulated agents (pings, no tasks): its CPU and memory.",
+                [Declare.Value("agents", "A", "simulated agents (default 10000)"), Seconds(30), Seed(), Declare.Keep(),
+                 Declare.LogLevel("log-level", "Warning"), MasterArgs()],
+                (_, args) => AgentsBench.RunAsync(args, token)),
             Declare.Verb("executor", "Tasks launched into running custom executors (one master, one agent).",
                 [Tasks(2000), Declare.Value("executors", "E", "custom executors (default 4)"), Concurrency(256), Declare.Keep(),
                  Declare.LogLevel("log-level", "Warning")],
@@ -57,7 +65,9 @@ internal static class BenchCommands
 
     private static Option<string> Masters(int fallback) => Declare.Value("masters", "n", $"masters in the group (default {fallback})");
 
-    private static Option<string> Rounds() => Declare.Value("rounds", "N", "faults, one after another (default 10)");
+    private static Option<string> Rounds(int fallback = 10) => Declare.Value("rounds", "N", $"faults, one after another (default {fallback})");
+
+    private static Option<string> Seed() => Declare.Value("seed", "S", "of the agents' backoff jitter (default: picked and printed)");
 
     private static Option<string> Seconds(int fallback) => Declare.Value("seconds", "S", $"how long to run (default {fallback})");
 
