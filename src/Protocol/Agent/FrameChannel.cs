@@ -63,31 +63,43 @@ public sealed class FrameChannel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes what is queued, frames gathered into writes of up to <see cref="CoalesceBytes"/>: one system call
-    /// (and, on TLS, one record) for a burst of small frames instead of one each.
+    /// Writes what is queued, a burst of frames gathered into writes of up to <see cref="CoalesceBytes"/>: one system
+    /// call (and, on TLS, one record) for many small frames instead of one each. The gathering buffer is rented for
+    /// the burst only (a lone frame is written as it is): an idle channel holds no buffer, which at tens of
+    /// thousands of agents is most of a master's memory.
     /// </summary>
     private async Task WriteLoopAsync()
     {
-        var batch = new ArrayBufferWriter<byte>(CoalesceBytes);
         try
         {
             var reader = outgoing.Reader;
             while (await reader.WaitToReadAsync(closed.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                byte[]? batch = null;
+                var used = 0;
+                try
                 {
-                    if (batch.WrittenCount > 0 && batch.WrittenCount + frame.Length > CoalesceBytes)
+                    while (reader.TryRead(out var frame))
                     {
-                        await stream.WriteAsync(batch.WrittenMemory, closed.Token).ConfigureAwait(false);
-                        batch.ResetWrittenCount();
+                        if (used > 0 && used + frame.Length > CoalesceBytes)
+                        {
+                            await stream.WriteAsync(batch.AsMemory(0, used), closed.Token).ConfigureAwait(false);
+                            used = 0;
+                        }
+                        if (frame.Length >= CoalesceBytes || (used == 0 && !reader.TryPeek(out _)))
+                        {
+                            await stream.WriteAsync(frame, closed.Token).ConfigureAwait(false);
+                            continue;
+                        }
+                        batch ??= ArrayPool<byte>.Shared.Rent(CoalesceBytes);
+                        frame.CopyTo(batch, used);
+                        used += frame.Length;
                     }
-                    if (frame.Length >= CoalesceBytes) await stream.WriteAsync(frame, closed.Token).ConfigureAwait(false);
-                    else batch.Write(frame);
+                    if (used > 0) await stream.WriteAsync(batch.AsMemory(0, used), closed.Token).ConfigureAwait(false);
                 }
-                if (batch.WrittenCount > 0)
+                finally
                 {
-                    await stream.WriteAsync(batch.WrittenMemory, closed.Token).ConfigureAwait(false);
-                    batch.ResetWrittenCount();
+                    if (batch is not null) ArrayPool<byte>.Shared.Return(batch);
                 }
                 await stream.FlushAsync(closed.Token).ConfigureAwait(false);
             }
