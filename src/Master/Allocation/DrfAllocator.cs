@@ -91,11 +91,15 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     {
         for (var a = 0; a < agents.Length; a++)
         {
+            if (!minimum.IsMet(remaining[a])) continue;
+            if (guaranteeStage && !cycle.AnyUnmetGuarantee()) return; // every guarantee is met: no pick of this stage can succeed
+            var keptOff = cycle.KeptOff(agents[a].Id);
+            if (keptOff.Count > 0 && cycle.AllKeptOff(keptOff)) continue; // no pick can succeed: the same answer, sooner
             while (minimum.IsMet(remaining[a]))
             {
                 var split = Split(remaining[a]);
-                if (!TryPick(cycle, agents[a].Id, split, guaranteeStage, out var framework, out var role, out var resources)) break;
-                offers.Add(new OfferDecision(framework.Id, agents[a].Id, role, resources));
+                if (!TryPick(cycle, keptOff, split, guaranteeStage, out var framework, out var role, out var resources)) break;
+                offers.Add(new OfferDecision(framework.Id, agents[a].Id, role.Name, resources));
                 cycle.Charge(framework, role, resources);
                 remaining[a] = ReferenceEquals(resources, remaining[a]) ? Resources.Empty : remaining[a].Subtract(resources);
             }
@@ -103,24 +107,24 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     }
 
     /// <summary>An agent's free resources as the part any role may use and the parts reserved for each role.</summary>
-    private readonly record struct AgentSplit(Resources Unreserved, Dictionary<string, Resources>? ReservedByRole);
+    private readonly record struct AgentSplit(Resources Unreserved, IReadOnlyDictionary<string, Resources>? ReservedByRole);
 
     private static AgentSplit Split(Resources remaining)
     {
         if (!remaining.HasReservations) return new AgentSplit(remaining, null);
-        var byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
-        foreach (var role in remaining.ReservedRoles) byRole[role] = remaining.Filter(k => k.Role == role);
-        return new AgentSplit(remaining.Filter(k => k.Role == ResourceKey.Unreserved), byRole);
+        var (unreserved, byRole) = remaining.ByReservation();
+        return new AgentSplit(unreserved, byRole);
     }
 
-    private bool TryPick(Cycle cycle, AgentId agent, AgentSplit split, bool guaranteeStage,
-        out Cycle.FrameworkState framework, out string role, out Resources resources)
+    private bool TryPick(Cycle cycle, FrameworksKeptOff keptOff, AgentSplit split, bool guaranteeStage,
+        out Cycle.FrameworkState framework, out Cycle.RoleState role, out Resources resources)
     {
-        var keptOff = cycle.KeptOff(agent);
-        foreach (var (_, candidateRole) in cycle.RoleOrder)
+        var roleOrder = cycle.RoleOrder;
+        for (var r = 0; r < roleOrder.Count; r++)
         {
+            var candidateRole = roleOrder[r];
             if (guaranteeStage && !cycle.HasUnmetGuarantee(candidateRole)) continue;
-            var reserved = split.ReservedByRole?.GetValueOrDefault(candidateRole);
+            var reserved = split.ReservedByRole?.GetValueOrDefault(candidateRole.Name);
             if (!minimum.IsMet(split.Unreserved, reserved)) continue;
             var usable = reserved is null ? split.Unreserved : split.Unreserved.Add(reserved);
             if (cycle.Caps(candidateRole, guaranteeStage) is { } caps)
@@ -128,10 +132,11 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
                 usable = usable.CapScalars(caps);
                 if (!minimum.IsMet(usable)) continue;
             }
-            foreach (var (_, frameworkId) in cycle.FrameworkOrder(candidateRole))
+            var frameworkOrder = candidateRole.Frameworks;
+            for (var f = 0; f < frameworkOrder.Count; f++)
             {
-                if (keptOff.Contains(frameworkId)) continue;
-                var candidate = cycle.Framework(frameworkId);
+                var candidate = frameworkOrder[f];
+                if (keptOff.Contains(candidate.Id.Value)) continue;
                 framework = candidate;
                 role = candidateRole;
                 resources = usable;
@@ -139,7 +144,7 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
             }
         }
         framework = null!;
-        role = "";
+        role = null!;
         resources = Resources.Empty;
         return false;
     }
