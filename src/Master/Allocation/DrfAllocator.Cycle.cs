@@ -139,12 +139,12 @@ internal sealed class Cycle
         var amounts = charged;
         for (var i = 0; i < names.Length; i++) amounts[i] = offered.Total(names[i]).Milli;
         var mine = framework.Allocated[role.Name];
-        role.Frameworks.Remove(Share(mine), framework.Id.Value);
+        var before = Share(mine);
         Accumulate(mine, amounts);
-        role.Frameworks.Add(Share(mine), framework.Id.Value, framework);
-        RoleOrder.Remove(RoleShare(role), role.Name);
+        role.Frameworks.Grow(before, Share(mine), framework.Id.Value, framework);
+        before = RoleShare(role);
         Accumulate(role.Allocated, amounts);
-        RoleOrder.Add(RoleShare(role), role.Name, role);
+        RoleOrder.Grow(before, RoleShare(role), role.Name, role);
         for (var i = 0; i < unallocated.Length; i++) unallocated[i] -= amounts[i];
     }
 

@@ -36,6 +36,35 @@ internal sealed class ShareOrder<T>
         return true;
     }
 
+    /// <summary>
+    /// The entry's share grew from <paramref name="oldShare"/> to <paramref name="newShare"/>: it moves right past the
+    /// entries it now follows (only those are shifted), as a removal and an add would place it.
+    /// </summary>
+    public void Grow(double oldShare, double newShare, string name, T item)
+    {
+        var at = Find(oldShare, name);
+        if (at < 0 || newShare < oldShare)
+        {
+            Remove(oldShare, name);
+            Add(newShare, name, item);
+            return;
+        }
+        var to = at;
+        while (to + 1 < Count && Before(entries[to + 1], newShare, name))
+        {
+            entries[to] = entries[to + 1];
+            to++;
+        }
+        entries[to] = (newShare, name, item);
+    }
+
+    /// <summary>Whether the entry comes before (share, name) in the order.</summary>
+    private static bool Before((double Share, string Name, T Item) entry, double share, string name)
+    {
+        var order = entry.Share.CompareTo(share);
+        return order < 0 || order == 0 && string.CompareOrdinal(entry.Name, name) < 0;
+    }
+
     /// <summary>The index of the entry, or the bitwise complement of where it would go.</summary>
     private int Find(double share, string name)
     {
