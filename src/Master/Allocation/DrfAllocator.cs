@@ -21,17 +21,38 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     private readonly MinimumAllocatable minimum = minimum ?? MinimumAllocatable.Default;
     private readonly FiltersInForce filtersInForce = new();
 
+    // The agents in id order and what is left on each, kept from cycle to cycle: at 10,000 agents and more each is
+    // a large-object allocation, and one per cycle brought the full collections that cost a large cluster most.
+    private AllocatorAgent[] agentsInOrder = [];
+    private Resources[] remainingOn = [];
+
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
         if (!AnythingToOffer(input, out var filtered)) return [];
         var cycle = new Cycle(input, filtered ?? filtersInForce.Of(input.Filters, input.Now));
-        var agents = InIdOrder(input.Agents);
-        var remaining = new Resources[agents.Length];
-        for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
+        var count = input.Agents.Count;
+        if (agentsInOrder.Length < count)
+        {
+            agentsInOrder = new AllocatorAgent[count];
+            remainingOn = new Resources[count];
+        }
+        var agents = new Span<AllocatorAgent>(agentsInOrder, 0, count);
+        var remaining = new Span<Resources>(remainingOn, 0, count);
+        InIdOrder(input.Agents, agents);
+        for (var a = 0; a < count; a++) remaining[a] = agents[a].Available;
         var offers = new List<OfferDecision>();
-        // Guarantees first, across all agents (as Mesos does), then fair shares.
-        if (cycle.HasQuotas) Pass(cycle, agents, remaining, offers, guaranteeStage: true);
-        Pass(cycle, agents, remaining, offers, guaranteeStage: false);
+        try
+        {
+            // Guarantees first, across all agents (as Mesos does), then fair shares.
+            if (cycle.HasQuotas) Pass(cycle, agents, remaining, offers, guaranteeStage: true);
+            Pass(cycle, agents, remaining, offers, guaranteeStage: false);
+        }
+        finally
+        {
+            // Nothing of this cycle is held on to until the next.
+            agents.Clear();
+            remaining.Clear();
+        }
         return offers;
     }
 
@@ -74,20 +95,21 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         return false;
     }
 
-    /// <summary>The agents in id order (ordinal); the master hands them over sorted already, so usually no sort.</summary>
-    private static AllocatorAgent[] InIdOrder(IReadOnlyList<AllocatorAgent> agents)
+    /// <summary>The agents in id order (ordinal) into <paramref name="sorted"/>; the master hands them over sorted already, so usually no sort.</summary>
+    private static void InIdOrder(IReadOnlyList<AllocatorAgent> agents, Span<AllocatorAgent> sorted)
     {
-        var sorted = new AllocatorAgent[agents.Count];
         var inOrder = true;
         for (var a = 0; a < sorted.Length; a++)
         {
             sorted[a] = agents[a];
             if (a > 0 && string.CompareOrdinal(sorted[a - 1].Id.Value, sorted[a].Id.Value) > 0) inOrder = false;
         }
-        return inOrder ? sorted : [.. agents.OrderBy(a => a.Id.Value, StringComparer.Ordinal)];
+        if (inOrder) return;
+        var a2 = 0;
+        foreach (var agent in agents.OrderBy(a => a.Id.Value, StringComparer.Ordinal)) sorted[a2++] = agent;
     }
 
-    private void Pass(Cycle cycle, AllocatorAgent[] agents, Resources[] remaining, List<OfferDecision> offers, bool guaranteeStage)
+    private void Pass(Cycle cycle, Span<AllocatorAgent> agents, Span<Resources> remaining, List<OfferDecision> offers, bool guaranteeStage)
     {
         for (var a = 0; a < agents.Length; a++)
         {
