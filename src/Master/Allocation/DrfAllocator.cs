@@ -21,17 +21,38 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     private readonly MinimumAllocatable minimum = minimum ?? MinimumAllocatable.Default;
     private readonly FiltersInForce filtersInForce = new();
 
+    // The agents in id order and what is left on each, kept from cycle to cycle: at 10,000 agents and more each is
+    // a large-object allocation, and one per cycle brought the full collections that cost a large cluster most.
+    private AllocatorAgent[] agentsInOrder = [];
+    private Resources[] remainingOn = [];
+
     public IReadOnlyList<OfferDecision> Allocate(AllocationInput input)
     {
         if (!AnythingToOffer(input, out var filtered)) return [];
         var cycle = new Cycle(input, filtered ?? filtersInForce.Of(input.Filters, input.Now));
-        var agents = InIdOrder(input.Agents);
-        var remaining = new Resources[agents.Length];
-        for (var a = 0; a < agents.Length; a++) remaining[a] = agents[a].Available;
+        var count = input.Agents.Count;
+        if (agentsInOrder.Length < count)
+        {
+            agentsInOrder = new AllocatorAgent[count];
+            remainingOn = new Resources[count];
+        }
+        var agents = new Span<AllocatorAgent>(agentsInOrder, 0, count);
+        var remaining = new Span<Resources>(remainingOn, 0, count);
+        InIdOrder(input.Agents, agents);
+        for (var a = 0; a < count; a++) remaining[a] = agents[a].Available;
         var offers = new List<OfferDecision>();
-        // Guarantees first, across all agents (as Mesos does), then fair shares.
-        if (cycle.HasQuotas) Pass(cycle, agents, remaining, offers, guaranteeStage: true);
-        Pass(cycle, agents, remaining, offers, guaranteeStage: false);
+        try
+        {
+            // Guarantees first, across all agents (as Mesos does), then fair shares.
+            if (cycle.HasQuotas) Pass(cycle, agents, remaining, offers, guaranteeStage: true);
+            Pass(cycle, agents, remaining, offers, guaranteeStage: false);
+        }
+        finally
+        {
+            // Nothing of this cycle is held on to until the next.
+            agents.Clear();
+            remaining.Clear();
+        }
         return offers;
     }
 
@@ -74,28 +95,33 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
         return false;
     }
 
-    /// <summary>The agents in id order (ordinal); the master hands them over sorted already, so usually no sort.</summary>
-    private static AllocatorAgent[] InIdOrder(IReadOnlyList<AllocatorAgent> agents)
+    /// <summary>The agents in id order (ordinal) into <paramref name="sorted"/>; the master hands them over sorted already, so usually no sort.</summary>
+    private static void InIdOrder(IReadOnlyList<AllocatorAgent> agents, Span<AllocatorAgent> sorted)
     {
-        var sorted = new AllocatorAgent[agents.Count];
         var inOrder = true;
         for (var a = 0; a < sorted.Length; a++)
         {
             sorted[a] = agents[a];
             if (a > 0 && string.CompareOrdinal(sorted[a - 1].Id.Value, sorted[a].Id.Value) > 0) inOrder = false;
         }
-        return inOrder ? sorted : [.. agents.OrderBy(a => a.Id.Value, StringComparer.Ordinal)];
+        if (inOrder) return;
+        var a2 = 0;
+        foreach (var agent in agents.OrderBy(a => a.Id.Value, StringComparer.Ordinal)) sorted[a2++] = agent;
     }
 
-    private void Pass(Cycle cycle, AllocatorAgent[] agents, Resources[] remaining, List<OfferDecision> offers, bool guaranteeStage)
+    private void Pass(Cycle cycle, Span<AllocatorAgent> agents, Span<Resources> remaining, List<OfferDecision> offers, bool guaranteeStage)
     {
         for (var a = 0; a < agents.Length; a++)
         {
+            if (!minimum.IsMet(remaining[a])) continue;
+            if (guaranteeStage && !cycle.AnyUnmetGuarantee()) return; // every guarantee is met: no pick of this stage can succeed
+            var keptOff = cycle.KeptOff(agents[a].Id);
+            if (keptOff.Count > 0 && cycle.AllKeptOff(keptOff)) continue; // no pick can succeed: the same answer, sooner
             while (minimum.IsMet(remaining[a]))
             {
                 var split = Split(remaining[a]);
-                if (!TryPick(cycle, agents[a].Id, split, guaranteeStage, out var framework, out var role, out var resources)) break;
-                offers.Add(new OfferDecision(framework.Id, agents[a].Id, role, resources));
+                if (!TryPick(cycle, keptOff, split, guaranteeStage, out var framework, out var role, out var resources)) break;
+                offers.Add(new OfferDecision(framework.Id, agents[a].Id, role.Name, resources));
                 cycle.Charge(framework, role, resources);
                 remaining[a] = ReferenceEquals(resources, remaining[a]) ? Resources.Empty : remaining[a].Subtract(resources);
             }
@@ -103,24 +129,24 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
     }
 
     /// <summary>An agent's free resources as the part any role may use and the parts reserved for each role.</summary>
-    private readonly record struct AgentSplit(Resources Unreserved, Dictionary<string, Resources>? ReservedByRole);
+    private readonly record struct AgentSplit(Resources Unreserved, IReadOnlyDictionary<string, Resources>? ReservedByRole);
 
     private static AgentSplit Split(Resources remaining)
     {
         if (!remaining.HasReservations) return new AgentSplit(remaining, null);
-        var byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
-        foreach (var role in remaining.ReservedRoles) byRole[role] = remaining.Filter(k => k.Role == role);
-        return new AgentSplit(remaining.Filter(k => k.Role == ResourceKey.Unreserved), byRole);
+        var (unreserved, byRole) = remaining.ByReservation();
+        return new AgentSplit(unreserved, byRole);
     }
 
-    private bool TryPick(Cycle cycle, AgentId agent, AgentSplit split, bool guaranteeStage,
-        out Cycle.FrameworkState framework, out string role, out Resources resources)
+    private bool TryPick(Cycle cycle, FrameworksKeptOff keptOff, AgentSplit split, bool guaranteeStage,
+        out Cycle.FrameworkState framework, out Cycle.RoleState role, out Resources resources)
     {
-        var keptOff = cycle.KeptOff(agent);
-        foreach (var (_, candidateRole) in cycle.RoleOrder)
+        var roleOrder = cycle.RoleOrder;
+        for (var r = 0; r < roleOrder.Count; r++)
         {
+            var candidateRole = roleOrder[r];
             if (guaranteeStage && !cycle.HasUnmetGuarantee(candidateRole)) continue;
-            var reserved = split.ReservedByRole?.GetValueOrDefault(candidateRole);
+            var reserved = split.ReservedByRole?.GetValueOrDefault(candidateRole.Name);
             if (!minimum.IsMet(split.Unreserved, reserved)) continue;
             var usable = reserved is null ? split.Unreserved : split.Unreserved.Add(reserved);
             if (cycle.Caps(candidateRole, guaranteeStage) is { } caps)
@@ -128,10 +154,11 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
                 usable = usable.CapScalars(caps);
                 if (!minimum.IsMet(usable)) continue;
             }
-            foreach (var (_, frameworkId) in cycle.FrameworkOrder(candidateRole))
+            var frameworkOrder = candidateRole.Frameworks;
+            for (var f = 0; f < frameworkOrder.Count; f++)
             {
-                if (keptOff.Contains(frameworkId)) continue;
-                var candidate = cycle.Framework(frameworkId);
+                var candidate = frameworkOrder[f];
+                if (keptOff.Contains(candidate.Id.Value)) continue;
                 framework = candidate;
                 role = candidateRole;
                 resources = usable;
@@ -139,7 +166,7 @@ public sealed class DrfAllocator(MinimumAllocatable? minimum = null)
             }
         }
         framework = null!;
-        role = "";
+        role = null!;
         resources = Resources.Empty;
         return false;
     }

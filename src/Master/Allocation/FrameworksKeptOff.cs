@@ -25,6 +25,17 @@ internal struct FrameworksKeptOff
         }
     }
 
+    /// <summary>How many of the frameworks kept off are in <paramref name="frameworks"/>.</summary>
+    public readonly int CountIn(HashSet<string> frameworks)
+    {
+        if (first is null) return 0;
+        var count = frameworks.Contains(first) ? 1 : 0;
+        if (more is not null)
+            foreach (var framework in more)
+                if (frameworks.Contains(framework)) count++;
+        return count;
+    }
+
     public readonly bool Contains(string framework) =>
         string.Equals(first, framework, StringComparison.Ordinal) || (more?.Contains(framework) ?? false);
 }

@@ -37,8 +37,12 @@ public sealed partial class MasterCore
     public IReadOnlyList<Effect> CheckAgents(DateTimeOffset now)
     {
         var silence = options.AgentPingTimeout * options.MaxAgentPingTimeouts;
+        List<AgentEntry>? silent = null; // rarely any: a pass over every agent allocates nothing then
+        foreach (var a in agents.Values)
+            if (now - a.LastSeen >= silence) (silent ??= []).Add(a);
+        if (silent is null) return [];
         var effects = new List<Effect>();
-        foreach (var agent in agents.Values.Where(a => now - a.LastSeen >= silence).ToArray())
+        foreach (var agent in silent)
         {
             effects.Add(new ProposeRegistry(new MarkAgentUnreachable(agent.Id, now.ToUnixTimeMilliseconds())));
             effects.AddRange(RemoveAgent(agent.Id));

@@ -15,7 +15,9 @@ public sealed partial class MasterCore
     /// </summary>
     private sealed class HeldResources
     {
-        private readonly Dictionary<AgentId, Resources> byAgent = new();
+        // Keyed by the id's string: a plain string key hashes without the randomized hash an id struct's
+        // default comparer takes, and every allocation pass asks once per agent.
+        private readonly Dictionary<string, Resources> byAgent = new(StringComparer.Ordinal);
         private readonly Dictionary<FrameworkId, Dictionary<string, Resources>> byFramework = new();
 
         public bool Stale { get; private set; }
@@ -23,7 +25,7 @@ public sealed partial class MasterCore
         public void Add(AgentId agent, FrameworkId framework, string role, Resources resources)
         {
             if (Stale) return;
-            byAgent[agent] = byAgent.TryGetValue(agent, out var taken) ? taken.Add(resources) : resources;
+            byAgent[agent.Value] = byAgent.TryGetValue(agent.Value, out var taken) ? taken.Add(resources) : resources;
             if (!byFramework.TryGetValue(framework, out var byRole))
                 byFramework[framework] = byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
             byRole[role] = byRole.TryGetValue(role, out var held) ? held.Add(resources) : resources;
@@ -37,7 +39,7 @@ public sealed partial class MasterCore
                 Stale = true;
                 return;
             }
-            byAgent[agent] = byAgent[agent].Subtract(resources);
+            byAgent[agent.Value] = byAgent[agent.Value].Subtract(resources);
             var byRole = byFramework[framework];
             byRole[role] = byRole[role].Subtract(resources);
         }
@@ -52,7 +54,7 @@ public sealed partial class MasterCore
         }
 
         /// <summary>What the agent has given out (a new instance whenever that changes).</summary>
-        public Resources OnAgent(AgentId agent) => byAgent.GetValueOrDefault(agent) ?? Resources.Empty;
+        public Resources OnAgent(AgentId agent) => byAgent.GetValueOrDefault(agent.Value) ?? Resources.Empty;
 
         /// <summary>What the framework holds per role (roles it no longer holds anything in may map to empty).</summary>
         public IReadOnlyDictionary<string, Resources>? OfFramework(FrameworkId framework) => byFramework.GetValueOrDefault(framework);

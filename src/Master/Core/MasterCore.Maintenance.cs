@@ -16,7 +16,7 @@ public sealed partial class MasterCore
     private readonly Dictionary<AgentId, Maintenance> maintenance = new();
 
     /// <summary>Whether the agent is kept out of offers.</summary>
-    private bool Deactivated(AgentId agent) => maintenance.ContainsKey(agent);
+    private bool Deactivated(AgentId agent) => maintenance.Count > 0 && maintenance.ContainsKey(agent);
 
     /// <summary>A new leader's starting point, from the registry.</summary>
     private void RecoverMaintenance(IReadOnlyList<AgentMaintenanceState> states)

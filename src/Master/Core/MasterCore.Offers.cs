@@ -15,7 +15,7 @@ public sealed partial class MasterCore
     public IReadOnlyList<Effect> Allocate(IReadOnlyDictionary<string, double> weights, IReadOnlyDictionary<string, RoleQuota> quotas,
         DateTimeOffset now)
     {
-        filters.RemoveAll(f => f.Until <= now);
+        filters.RemoveAll(f => f.Until <= now && Unfiltered(f));
         if (held.Stale) held.Recount(Holdings());
         var effects = new List<Effect>();
         var free = new List<AllocatorAgent>(agents.Count);
@@ -103,8 +103,16 @@ public sealed partial class MasterCore
     private void AddFilter(FrameworkId framework, AgentId agent, TimeSpan refuse, DateTimeOffset now)
     {
         if (refuse <= TimeSpan.Zero) return;
-        filters.RemoveAll(f => f.Framework == framework && f.Agent == agent);
+        // At most one filter per pair: one already there is replaced (at the end, as before).
+        if (!filteredPairs.Add((framework, agent))) filters.RemoveAll(f => f.Framework == framework && f.Agent == agent);
         filters.Add(new OfferFilter(framework, agent, now + refuse));
+    }
+
+    /// <summary>The filter leaves <see cref="filteredPairs"/>; true, so a removal predicate can end with it.</summary>
+    private bool Unfiltered(OfferFilter f)
+    {
+        filteredPairs.Remove((f.Framework, f.Agent));
+        return true;
     }
 
     /// <summary>Everything given out: outstanding offers, live tasks and running executors, with their agent, framework and role.</summary>

@@ -20,6 +20,8 @@ public sealed partial class MasterCore
     private readonly OfferTable offers;
     private readonly TaskTable tasks;
     private readonly List<OfferFilter> filters = new();
+    // The (framework, agent) pairs in filters, so a decline finds the filter it replaces without walking them all.
+    private readonly HashSet<(FrameworkId, AgentId)> filteredPairs = new();
     private readonly DrfAllocator allocator;
     private long offerCounter;
     private Resources? clusterTotal; // the sum of agents' totals; null when agents changed since
@@ -68,7 +70,7 @@ public sealed partial class MasterCore
     {
         if (!frameworks.TryGetValue(id.Value, out var framework)) return;
         framework.Suppressed.Remove(role);
-        filters.RemoveAll(f => f.Framework == id);
+        filters.RemoveAll(f => f.Framework == id && Unfiltered(f));
     }
 
     /// <summary>What an agent has free: its total less what tasks and executors use and what is offered.</summary>

@@ -150,6 +150,24 @@ public sealed class Resources : IEquatable<Resources>
         return cut is null ? this : new Resources([.. cut], Ranges, Sets);
     }
 
+    // One reference, so a reader on another thread sees the whole answer or none (this type is shared freely).
+    private Tuple<Resources, IReadOnlyDictionary<string, Resources>>? byReservation;
+
+    /// <summary>
+    /// These resources as the unreserved part and, per role in order, the part reserved for it. Derived once per
+    /// (immutable) instance: the allocator asks it of every agent with reservations on every pass, and an agent's
+    /// free resources stay the same instance while nothing on it changes.
+    /// </summary>
+    public (Resources Unreserved, IReadOnlyDictionary<string, Resources> ByRole) ByReservation()
+    {
+        if (byReservation is { } known) return (known.Item1, known.Item2);
+        var byRole = new Dictionary<string, Resources>(StringComparer.Ordinal);
+        foreach (var role in ReservedRoles) byRole[role] = Filter(k => k.Role == role);
+        var unreserved = Filter(k => k.Role == ResourceKey.Unreserved);
+        byReservation = Tuple.Create(unreserved, (IReadOnlyDictionary<string, Resources>)byRole);
+        return (unreserved, byRole);
+    }
+
     /// <summary>The roles some resource here is reserved for, in order.</summary>
     public IEnumerable<string> ReservedRoles =>
         scalars.Select(s => s.Key.Role).Concat(Ranges.Keys.Select(k => k.Role)).Concat(Sets.Keys.Select(k => k.Role))
