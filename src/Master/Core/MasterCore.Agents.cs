@@ -48,8 +48,8 @@ public sealed partial class MasterCore
             effects.AddRange(RemoveAgent(agent.Id));
             unreachableAgents.Add(agent.Id);
             effects.Add(new AgentLost(agent.Id));
-            foreach (var task in tasks.Values.Where(t => t.Agent == agent.Id && IsLive(t.State))
-                         .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
+            foreach (var task in tasks.OnAgent(agent.Id).Where(t => IsLive(t.State))
+                         .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ThenBy(t => t.Framework.Value, StringComparer.Ordinal).ToArray())
             {
                 var partitionAware = frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware;
                 var state = partitionAware ? TaskState.Unreachable : TaskState.Lost;
@@ -82,8 +82,8 @@ public sealed partial class MasterCore
         effects.Add(new AgentLost(id));
         unreachableAgents.Remove(id); // nothing comes back with it
         maintenance.Remove(id);
-        foreach (var task in tasks.Values.Where(t => t.Agent == id && (IsLive(t.State) || EndNotHeard(t)))
-                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
+        foreach (var task in tasks.OnAgent(id).Where(t => IsLive(t.State) || EndNotHeard(t))
+                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ThenBy(t => t.Framework.Value, StringComparer.Ordinal).ToArray())
         {
             var state = IsLive(task.State) ? end(frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware) : task.State;
             effects.Add(EndedByMaster(task, state, reason, message));

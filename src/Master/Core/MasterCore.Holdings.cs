@@ -64,12 +64,18 @@ public sealed partial class MasterCore
     private sealed class OfferTable(HeldResources held)
     {
         private readonly Dictionary<OfferId, Offer> offers = new();
+        // The offers on each agent: an agent's re-registration or loss touches its own, not every offer.
+        private readonly Dictionary<AgentId, HashSet<OfferId>> byAgent = new();
 
         public int Count => offers.Count;
 
         public Dictionary<OfferId, Offer>.ValueCollection Values => offers.Values;
 
         public bool TryGetValue(OfferId id, out Offer offer) => offers.TryGetValue(id, out offer!);
+
+        /// <summary>The outstanding offers of one agent (in no particular order).</summary>
+        public IEnumerable<Offer> OnAgent(AgentId agent) =>
+            byAgent.TryGetValue(agent, out var ids) ? ids.Select(id => offers[id]) : [];
 
         public Offer this[OfferId id]
         {
@@ -78,6 +84,7 @@ public sealed partial class MasterCore
             {
                 Remove(id);
                 offers[id] = value;
+                Index(byAgent, value.Agent).Add(id);
                 held.Add(value.Agent, value.Framework, value.Role, value.Resources);
             }
         }
@@ -85,17 +92,35 @@ public sealed partial class MasterCore
         public bool Remove(OfferId id)
         {
             if (!offers.Remove(id, out var gone)) return false;
+            Unindex(byAgent, gone.Agent, id);
             held.Remove(gone.Agent, gone.Framework, gone.Role, gone.Resources);
             return true;
         }
+    }
+
+    private static HashSet<T> Index<T>(Dictionary<AgentId, HashSet<T>> index, AgentId agent)
+    {
+        if (!index.TryGetValue(agent, out var set)) index[agent] = set = [];
+        return set;
+    }
+
+    private static void Unindex<T>(Dictionary<AgentId, HashSet<T>> index, AgentId agent, T key)
+    {
+        if (index.TryGetValue(agent, out var set) && set.Remove(key) && set.Count == 0) index.Remove(agent);
     }
 
     /// <summary>The tracked tasks by framework and id; every change to a live task reaches the <see cref="HeldResources"/>.</summary>
     private sealed class TaskTable(HeldResources held)
     {
         private readonly Dictionary<(FrameworkId Framework, TaskId Task), TrackedTask> tasks = new();
+        // The tasks on each agent: an agent's re-registration or loss touches its own, not every task.
+        private readonly Dictionary<AgentId, HashSet<(FrameworkId, TaskId)>> byAgent = new();
 
         public Dictionary<(FrameworkId Framework, TaskId Task), TrackedTask>.ValueCollection Values => tasks.Values;
+
+        /// <summary>The tasks tracked on one agent, whatever their state (in no particular order).</summary>
+        public IEnumerable<TrackedTask> OnAgent(AgentId agent) =>
+            byAgent.TryGetValue(agent, out var keys) ? keys.Select(k => tasks[k]) : [];
 
         public bool ContainsKey((FrameworkId, TaskId) key) => tasks.ContainsKey(key);
 
@@ -106,8 +131,13 @@ public sealed partial class MasterCore
             get => tasks[key];
             set
             {
-                if (tasks.TryGetValue(key, out var old) && IsLive(old.State)) held.Remove(old.Agent, old.Framework, old.Role, old.Resources);
+                if (tasks.TryGetValue(key, out var old))
+                {
+                    if (IsLive(old.State)) held.Remove(old.Agent, old.Framework, old.Role, old.Resources);
+                    if (old.Agent != value.Agent) Unindex(byAgent, old.Agent, key);
+                }
                 tasks[key] = value;
+                Index(byAgent, value.Agent).Add(key);
                 if (IsLive(value.State)) held.Add(value.Agent, value.Framework, value.Role, value.Resources);
             }
         }
@@ -115,6 +145,7 @@ public sealed partial class MasterCore
         public bool Remove((FrameworkId, TaskId) key, out TrackedTask task)
         {
             if (!tasks.Remove(key, out task!)) return false;
+            Unindex(byAgent, task.Agent, key);
             if (IsLive(task.State)) held.Remove(task.Agent, task.Framework, task.Role, task.Resources);
             return true;
         }

@@ -64,7 +64,7 @@ public sealed partial class MasterCore
                 continue;
             }
             if (before?.Unavailability == agent.Machine?.Unavailability) continue;
-            effects.AddRange(RescindWhere(o => o.Agent == agent.Id));
+            effects.AddRange(RescindOnAgent(agent.Id));
             effects.AddRange(RescindInverseWhere(i => i.Agent == agent.Id));
             inverseFilters.RemoveAll(f => f.Agent == agent.Id);
         }
@@ -85,8 +85,8 @@ public sealed partial class MasterCore
         unreachableAgents.Remove(id);
         maintenance.Remove(id);
         var effects = new List<Effect> { new AgentLost(id) };
-        foreach (var task in tasks.Values.Where(t => t.Agent == id && (IsLive(t.State) || t.State == TaskState.Unreachable || EndNotHeard(t)))
-                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ToArray())
+        foreach (var task in tasks.OnAgent(id).Where(t => IsLive(t.State) || t.State == TaskState.Unreachable || EndNotHeard(t))
+                     .OrderBy(t => t.Id.Value, StringComparer.Ordinal).ThenBy(t => t.Framework.Value, StringComparer.Ordinal).ToArray())
         {
             var state = EndNotHeard(task) ? task.State
                 : frameworks.TryGetValue(task.Framework.Value, out var f) && f.PartitionAware ? TaskState.Gone : TaskState.Lost;

@@ -30,7 +30,7 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> Deactivate(AgentId agent)
     {
         maintenance.TryAdd(agent, new Maintenance(Draining: false, MaxGrace: null, MarkGone: false, Drained: false));
-        return RescindWhere(o => o.Agent == agent);
+        return RescindOnAgent(agent);
     }
 
     /// <summary>DRAIN_AGENT (written to the registry first): deactivated, and every live task on it killed with at most the grace given.</summary>
@@ -38,7 +38,7 @@ public sealed partial class MasterCore
     {
         var drained = maintenance.TryGetValue(agent, out var before) && before.Drained;
         maintenance[agent] = new Maintenance(Draining: true, maxGrace, markGone, drained);
-        return [.. RescindWhere(o => o.Agent == agent), .. KillsForDrain(agent), .. CheckDrained(agent, now)];
+        return [.. RescindOnAgent(agent), .. KillsForDrain(agent), .. CheckDrained(agent, now)];
     }
 
     /// <summary>REACTIVATE_AGENT (written to the registry first): the agent offers again; a drain stops (tasks already killed stay killed).</summary>
@@ -47,7 +47,7 @@ public sealed partial class MasterCore
     private IEnumerable<Effect> KillsForDrain(AgentId agent)
     {
         if (!maintenance.TryGetValue(agent, out var m) || !m.Draining || m.Drained) return [];
-        return tasks.Values.Where(t => t.Agent == agent && IsLive(t.State))
+        return tasks.OnAgent(agent).Where(t => IsLive(t.State))
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal)
             .Select(t => new KillTask(agent, t.Framework, t.Id) { Grace = m.MaxGrace })
             .ToArray();
@@ -60,7 +60,7 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> CheckDrained(AgentId agent, DateTimeOffset now)
     {
         if (!maintenance.TryGetValue(agent, out var m) || !m.Draining || m.Drained) return [];
-        if (tasks.Values.Any(t => t.Agent == agent)) return [];
+        if (tasks.OnAgent(agent).Any()) return [];
         maintenance[agent] = m with { Drained = true };
         var effects = new List<Effect> { new ProposeRegistry(new MarkAgentDrained(agent)) };
         if (m.MarkGone) effects.AddRange(MarkAgentGone(agent, now));

@@ -93,9 +93,14 @@ public sealed partial class MasterCore
             ? [.. RescindWhere(o => now - o.CreatedAt >= timeout), .. RescindInverseWhere(i => now - i.CreatedAt >= timeout)]
             : [];
 
-    private IReadOnlyList<Effect> RescindWhere(Func<Offer, bool> predicate)
+    private IReadOnlyList<Effect> RescindWhere(Func<Offer, bool> predicate) => Rescind(offers.Values.Where(predicate));
+
+    /// <summary>Rescinds the agent's outstanding offers (through the per-agent index: not a scan of every offer).</summary>
+    private IReadOnlyList<Effect> RescindOnAgent(AgentId agent) => Rescind(offers.OnAgent(agent));
+
+    private IReadOnlyList<Effect> Rescind(IEnumerable<Offer> which)
     {
-        var gone = offers.Values.Where(predicate).OrderBy(o => o.Id.Value, StringComparer.Ordinal).ToArray();
+        var gone = which.OrderBy(o => o.Id.Value, StringComparer.Ordinal).ToArray();
         foreach (var offer in gone) offers.Remove(offer.Id);
         return [.. gone.Select(o => new RescindOffer(o.Framework, o.Id))];
     }

@@ -81,10 +81,10 @@ public sealed partial class MasterCore
         var reported = running.Select(t => (t.Framework, t.Id)).ToHashSet();
         // Unreachable ones too: the agent is back, and a task it does not report is not coming back with it
         // (left TASK_UNREACHABLE it would hold the framework's attention forever; the simulator found one, seed 100752).
-        var missing = tasks.Values.Where(t => t.Agent == info.Id && (IsLive(t.State) || t.State == TaskState.Unreachable)
+        var missing = tasks.OnAgent(info.Id).Where(t => (IsLive(t.State) || t.State == TaskState.Unreachable)
                 && !reported.Contains((t.Framework, t.Id)))
             .OrderBy(t => t.Framework.Value, StringComparer.Ordinal).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToArray();
-        var effects = new List<Effect>(RescindWhere(o => o.Agent == info.Id));
+        var effects = new List<Effect>(RescindOnAgent(info.Id));
         unreachableAgents.Remove(info.Id);
         var (kept, stops) = WithoutOrphans(info.Id, executorsRunning);
         ReregisterAgent(info.Id, ResourceText.Parse(info.Resources), running, now, kept);

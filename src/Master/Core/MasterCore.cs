@@ -49,7 +49,7 @@ public sealed partial class MasterCore
     /// <summary>The agent is gone (removed or unreachable): its outstanding offers are rescinded and its executors hold nothing.</summary>
     public IReadOnlyList<Effect> RemoveAgent(AgentId id)
     {
-        var effects = RescindWhere(o => o.Agent == id).Concat(RescindInverseWhere(i => i.Agent == id)).ToArray();
+        var effects = RescindOnAgent(id).Concat(RescindInverseWhere(i => i.Agent == id)).ToArray();
         ForgetExecutorsOn(id);
         agents.Remove(id.Value);
         clusterTotal = null;
