@@ -154,6 +154,21 @@ public sealed class DriverCoreTests
     }
 
     [Fact]
+    public void AnExplicitReconciliation_GoesInCallsOfAtMostTheChunk_AndItsRetryToo()
+    {
+        // One call naming 100,000 tasks would be over the master's 4 MB call limit.
+        var script = new DriverCoreScript(options: new DriverCoreOptions { MaxTasksPerReconcile = 2 });
+        script.Subscribe();
+        var sent = script.Step(new ReconcileCalled([("t1", "a1"), ("t2", "a1"), ("t3", "a2"), ("t4", "a2"), ("t5", "a3")], Track: true));
+        Assert.Equal(["send 1 RECONCILE [t1@a1,t2@a1]", "send 1 RECONCILE [t3@a2,t4@a2]", "send 1 RECONCILE [t5@a3]"],
+            sent.Where(s => s.Contains("RECONCILE")));
+        script.At(1000).Step(new EventReceived(1, HeartbeatEvent.Instance)); // keeps the stream alive
+        script.At(2000).Step(new EventReceived(1, HeartbeatEvent.Instance));
+        Assert.Equal(["send 1 RECONCILE [t1@a1,t2@a1]", "send 1 RECONCILE [t3@a2,t4@a2]", "send 1 RECONCILE [t5@a3]"],
+            script.TickAt(2000).Where(s => s.Contains("RECONCILE")));
+    }
+
+    [Fact]
     public void ReconcileByIds_NamesTheKnownAgents_AndDoesNotTrackUnknownTasks()
     {
         var script = new DriverCoreScript();

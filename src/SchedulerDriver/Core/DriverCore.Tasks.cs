@@ -72,7 +72,7 @@ public sealed partial class DriverCore
             return;
         }
         foreach (var (task, _) in tasks) unanswered.Add(task);
-        Send(new ReconcileCall(tasks));
+        SendReconcile(tasks);
         if (phase == Phase.Subscribed && Status == DriverStatus.Running)
             questions.Add(new Question(tasks, 0, now + Backoff(options.ReconcileRetryFirstDelay, options.ReconcileRetryMaxDelay, 0)));
     }
@@ -96,10 +96,16 @@ public sealed partial class DriverCore
                 questions.Remove(question);
                 continue;
             }
-            Send(new ReconcileCall(left));
+            SendReconcile(left);
             question.Retry++;
             question.At = now + Backoff(options.ReconcileRetryFirstDelay, options.ReconcileRetryMaxDelay, question.Retry);
         }
+    }
+
+    /// <summary>An explicit reconciliation, in calls of at most <see cref="DriverCoreOptions.MaxTasksPerReconcile"/> tasks.</summary>
+    private void SendReconcile((string TaskId, string? AgentId)[] tasks)
+    {
+        foreach (var chunk in tasks.Chunk(Math.Max(1, options.MaxTasksPerReconcile))) Send(new ReconcileCall(chunk));
     }
 
     private DateTimeOffset? NextQuestion() => questions.Count == 0 ? null : questions.Min(q => q.At);

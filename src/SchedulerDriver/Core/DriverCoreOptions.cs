@@ -11,6 +11,12 @@ public sealed record DriverCoreOptions
     public TimeSpan ReconcileRetryFirstDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan ReconcileRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Tasks named in one RECONCILE call at most; more go in several calls. 10,000 task and agent ids
+    /// are ~1 MB of JSON, well under the master's 4 MB call limit (one call for 100,000 would be refused).
+    /// </summary>
+    public int MaxTasksPerReconcile { get; init; } = 10_000;
+
     /// <summary>307s followed by one attempt before it counts as failed.</summary>
     public int MaxRedirects { get; init; } = 4;
 
