@@ -22,8 +22,8 @@ public sealed partial class PythonFrameworkEndToEndTests(ITestOutputHelper outpu
         return cluster;
     }
 
-    private static PythonProcess StartExample(ClusterHarness cluster, int tasks) =>
-        PythonProcess.Start(Repository.ExampleFramework, string.Join(",", cluster.MasterAddresses), "--tasks", tasks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    private static OutputProcess StartExample(ClusterHarness cluster, int tasks) =>
+        PythonProcess.Start(Repository.PythonExample, string.Join(",", cluster.MasterAddresses), "--tasks", tasks.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     [PythonFact]
     public async Task ExampleFramework_RunsItsTasksToFinished_AndExitsZero()
@@ -96,7 +96,7 @@ public sealed partial class PythonFrameworkEndToEndTests(ITestOutputHelper outpu
             ["DEFAULT_SECRET"] = security.Framework.Secret,
         };
         var masters = string.Join(",", cluster.MasterAddresses.Select(m => "https://" + m));
-        using var python = PythonProcess.Start(environment, Repository.ExampleFramework, masters, "--tasks", "2");
+        using var python = PythonProcess.Start(environment, Repository.PythonExample, masters, "--tasks", "2");
         try
         {
             var exit = await python.WaitForExitAsync("the example runs 2 tasks over TLS", RunTimeout);
@@ -111,10 +111,10 @@ public sealed partial class PythonFrameworkEndToEndTests(ITestOutputHelper outpu
         }
     }
 
-    private static string? RegisteredId(PythonProcess python) =>
+    private static string? RegisteredId(OutputProcess python) =>
         python.Lines.Select(line => RegisteredLine().Match(line)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
 
-    private static HashSet<string> FinishedTasks(PythonProcess python) =>
+    private static HashSet<string> FinishedTasks(OutputProcess python) =>
         [.. python.Lines.Select(line => FinishedLine().Match(line)).Where(m => m.Success).Select(m => m.Groups[1].Value)];
 
     [GeneratedRegex("^Registered with framework ID (\\S+)$")]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Mesos.HA.Cli.Local;
@@ -60,7 +59,7 @@ public sealed class LeaderMesosEndToEndTests(ITestOutputHelper output)
         await cluster.StartAgentAsync("cpus:0.5;mem:1024;disk:1024;ports:[31000-31099]");
         var release = Path.Combine(root, "release");
         // The sample as built in its own directory (its deps file there names every assembly it loads).
-        var dll = Path.Combine(RepositoryRoot(), "samples", "ExampleFramework", "bin", "Release", "net10.0", "example-framework.dll");
+        var dll = Path.Combine(Repository.Root.Value, "samples", "ExampleFramework", "bin", "Release", "net10.0", "example-framework.dll");
         await RunThroughALeaderKillAsync(cluster, root, release,
             ["dotnet", dll, "--masters", $"leader.mesos:{cluster.Group.Masters[0].HttpPort}", "--tasks", "10",
                 "--command", $"while [ ! -e {release} ]; do sleep 0.05; done"],
@@ -73,18 +72,10 @@ public sealed class LeaderMesosEndToEndTests(ITestOutputHelper output)
         await using var cluster = Cluster(out var root);
         await cluster.LeaderAsync();
         await cluster.StartAgentAsync("cpus:0.5;mem:1024;disk:1024;ports:[31000-31099]");
-        var repository = RepositoryRoot();
         await RunThroughALeaderKillAsync(cluster, root, Path.Combine(root, "release"),
-            ["python3", Path.Combine(repository, "samples", "python", "test_framework.py"), $"leader.mesos:{cluster.Group.Masters[0].HttpPort}", "--tasks", "8"],
+            ["python3", Repository.PythonExample, $"leader.mesos:{cluster.Group.Masters[0].HttpPort}", "--tasks", "8"],
             registered: "Registered with framework ID", reregistered: "Re-registered with master", done: "All tasks done",
-            new Dictionary<string, string> { ["PYTHONPATH"] = Path.Combine(repository, "clients", "python"), ["PYTHONUNBUFFERED"] = "1" });
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Mesos.HA.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Mesos.HA.sln above {AppContext.BaseDirectory}");
+            new Dictionary<string, string> { ["PYTHONPATH"] = Repository.PythonClient, ["PYTHONUNBUFFERED"] = "1" });
     }
 
     private ClusterHarness Cluster(out string root)
@@ -107,19 +98,19 @@ public sealed class LeaderMesosEndToEndTests(ITestOutputHelper output)
         await File.WriteAllTextAsync(nsswitch, "hosts: files dns\n");
         // The mounts are the framework's alone (a private mount namespace), gone when it exits.
         var script = $"mount --bind {resolv} /etc/resolv.conf && mount --bind {nsswitch} /etc/nsswitch.conf && exec \"$@\"";
-        using var framework = new FrameworkProcess(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", .. command], environment);
+        using var framework = OutputProcess.Start("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, "sh", .. command], environment);
         try
         {
-            await Poll.UntilAsync("the framework registers through leader.mesos", () => framework.Saw(registered) || framework.HasExited, Wait, framework.Tail);
-            await Poll.UntilAsync("its first tasks run", () => framework.Saw("TASK_RUNNING") || framework.HasExited, Wait, framework.Tail);
+            await Poll.UntilAsync("the framework registers through leader.mesos", () => framework.Saw(registered) || framework.HasExited, Wait, () => framework.Tail());
+            await Poll.UntilAsync("its first tasks run", () => framework.Saw("TASK_RUNNING") || framework.HasExited, Wait, () => framework.Tail());
             Assert.False(framework.HasExited, $"the framework exited before the leader was killed:\n{framework.Tail()}");
             var leader = await cluster.LeaderAsync();
             leader.Kill();
             var next = await cluster.Group.WaitForLeaderOtherThanAsync(leader, Wait);
             output.WriteLine($"killed master {leader.Id} ({leader.Host}); master {next.Id} ({next.Host}) leads");
-            await Poll.UntilAsync("the framework re-registers through leader.mesos", () => framework.Saw(reregistered) || framework.HasExited, Wait, framework.Tail);
+            await Poll.UntilAsync("the framework re-registers through leader.mesos", () => framework.Saw(reregistered) || framework.HasExited, Wait, () => framework.Tail());
             await File.WriteAllTextAsync(release, "");
-            await Poll.UntilAsync("the framework ends", () => framework.HasExited, Wait, framework.Tail);
+            await Poll.UntilAsync("the framework ends", () => framework.HasExited, Wait, () => framework.Tail());
             output.WriteLine(framework.Tail());
             Assert.True(framework.Saw(done), $"the framework did not report every task finished:\n{framework.Tail()}");
             Assert.Equal(0, framework.ExitCode);
@@ -127,50 +118,6 @@ public sealed class LeaderMesosEndToEndTests(ITestOutputHelper output)
         finally
         {
             output.WriteLine("--- framework output\n" + framework.Tail());
-        }
-    }
-
-    /// <summary>A framework child process whose output is kept; killed with its children on dispose.</summary>
-    private sealed class FrameworkProcess : IDisposable
-    {
-        private readonly Process process;
-        private readonly List<string> lines = [];
-
-        public FrameworkProcess(string[] command, IReadOnlyDictionary<string, string>? environment)
-        {
-            var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
-            foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-            process = new Process { StartInfo = start };
-            process.OutputDataReceived += (_, e) => { if (e.Data is { } line) lock (lines) lines.Add(line); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (lines) lines.Add("stderr: " + line); };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public bool HasExited => process.HasExited;
-        public int ExitCode => process.ExitCode;
-
-        public bool Saw(string text)
-        {
-            lock (lines) return lines.Any(l => l.Contains(text, StringComparison.Ordinal));
-        }
-
-        public string Tail()
-        {
-            lock (lines) return string.Join('\n', lines.TakeLast(60));
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!process.HasExited) process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException) { }
-            process.Dispose();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using ARSoft.Tools.Net.Dns;
 
 namespace Mesos.HA.Master.Dns;
@@ -50,17 +49,6 @@ internal sealed class DnsServerTransport(IServerTransport inner, int maxConnecti
             return null;
         }
     }
-
-    /// <summary>ARSoft encodes messages internally only; its server path uses the same method.</summary>
-    private static readonly MethodInfo? Encode = typeof(DnsMessageBase).GetMethod("Encode", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes);
-
-    /// <summary>Whether the FORMERR answer to unparseable queries is available (the library's internal encoder was found).</summary>
-    public static bool CanAnswerMalformed => Encode?.ReturnType == typeof(DnsRawPackage);
-
-    /// <summary>The FORMERR answer to a query with this transaction id, encoded by the library.</summary>
-    internal static DnsRawPackage? FormatError(ushort transactionId) => CanAnswerMalformed
-        ? (DnsRawPackage?)Encode!.Invoke(new DnsMessage { TransactionID = transactionId, IsQuery = false, ReturnCode = ReturnCode.FormatError }, null)
-        : null;
 
     private sealed class Connection(IServerConnection inner, DnsServerTransport owner) : IServerConnection
     {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using ARSoft.Tools.Net.Dns;
 
 namespace Mesos.HA.Master.Dns;
@@ -49,7 +50,8 @@ internal sealed class DnsUdpTransport(IPEndPoint endpoint, Action<string> onErro
         // The library's packages start with the two-byte length that frames DNS over TCP.
         var exact = buffer.AsSpan(0, DnsRawPackage.LENGTH_HEADER_LENGTH + received.ReceivedBytes).ToArray();
         BinaryPrimitives.WriteUInt16BigEndian(exact, (ushort)received.ReceivedBytes);
-        if (Parses(exact.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH).ToArray()))
+        var message = new ArraySegment<byte>(exact, DnsRawPackage.LENGTH_HEADER_LENGTH, received.ReceivedBytes);
+        if (Parses(message))
         {
             try
             {
@@ -57,18 +59,29 @@ internal sealed class DnsUdpTransport(IPEndPoint endpoint, Action<string> onErro
             }
             catch (Exception) { } // what the library cannot take apart, it cannot answer: FORMERR below
         }
-        await AnswerFormatErrorAsync(exact.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH).ToArray(), remote, token).ConfigureAwait(false);
+        await AnswerFormatErrorAsync(message, remote, token).ConfigureAwait(false);
         return null;
     }
 
-    private async Task AnswerFormatErrorAsync(byte[] query, IPEndPoint remote, CancellationToken token)
+    /// <summary>ARSoft encodes messages internally only; its server path uses the same method.</summary>
+    private static readonly MethodInfo? Encode = typeof(DnsMessageBase).GetMethod("Encode", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes);
+
+    /// <summary>Whether the FORMERR answer to unparseable queries is available (the library's internal encoder was found).</summary>
+    public static bool CanAnswerMalformed => Encode?.ReturnType == typeof(DnsRawPackage);
+
+    /// <summary>The FORMERR answer to a query with this transaction id, encoded by the library.</summary>
+    internal static DnsRawPackage? FormatError(ushort transactionId) => CanAnswerMalformed
+        ? (DnsRawPackage?)Encode!.Invoke(new DnsMessage { TransactionID = transactionId, IsQuery = false, ReturnCode = ReturnCode.FormatError }, null)
+        : null;
+
+    private async Task AnswerFormatErrorAsync(ArraySegment<byte> query, IPEndPoint remote, CancellationToken token)
     {
         // Without the two bytes of an id there is nothing to answer to.
-        if (query.Length < 2 || DnsServerTransport.FormatError(BinaryPrimitives.ReadUInt16BigEndian(query)) is not { } answer) return;
+        if (query.Count < 2 || FormatError(BinaryPrimitives.ReadUInt16BigEndian(query.AsSpan())) is not { } answer) return;
         await SendAsync(answer, remote, token).ConfigureAwait(false);
     }
 
-    private static bool Parses(byte[] message)
+    private static bool Parses(ArraySegment<byte> message)
     {
         try
         {

@@ -46,7 +46,7 @@ public sealed partial class MasterDnsServer : IDisposable
     {
         var dns = new MasterDnsServer(endpoint, view, time, logger);
         dns.server.Start();
-        LogListening(logger, endpoint.ToString(), DnsServerTransport.CanAnswerMalformed);
+        LogListening(logger, endpoint.ToString(), DnsUdpTransport.CanAnswerMalformed);
         return dns;
     }
 

@@ -1,7 +1,7 @@
-namespace Mesos.HA.Python.Tests;
+namespace Mesos.HA.Tests.Support;
 
 /// <summary>Paths in the repository, found by walking up from the test assembly to Mesos.HA.sln.</summary>
-internal static class Repository
+public static class Repository
 {
     public static readonly Lazy<string> Root = new(() =>
     {
@@ -12,7 +12,9 @@ internal static class Repository
         throw new InvalidOperationException($"no Mesos.HA.sln above {AppContext.BaseDirectory}");
     });
 
-    public static string ClientPath => Path.Combine(Root.Value, "clients", "python");
+    /// <summary>The Python client's package root (what goes on PYTHONPATH).</summary>
+    public static string PythonClient => Path.Combine(Root.Value, "clients", "python");
 
-    public static string ExampleFramework => Path.Combine(Root.Value, "samples", "python", "test_framework.py");
+    /// <summary>The Python example framework.</summary>
+    public static string PythonExample => Path.Combine(Root.Value, "samples", "python", "test_framework.py");
 }
