@@ -58,7 +58,7 @@ public static partial class MasterHost
         router.Agents = agents;
         router.Frameworks = frameworks;
         var scheduler = new SchedulerEndpoint(frameworks, shell, registry, time, loggerFactory.CreateLogger("Mesos.HA.Master.Scheduler"), options.Acls);
-        await using var leaders = new Operator.LeaderWatch(registry, time);
+        await using var leaders = new Operator.LeaderWatch(registry);
         new Operator.OperatorEndpoints(options, registry, shell, time).Map(app);
         using var metrics = new Operator.MasterMetrics(registry, shell, agents, frameworks, leaders, time);
         metrics.Map(app);
