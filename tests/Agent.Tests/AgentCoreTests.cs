@@ -228,6 +228,18 @@ public partial class AgentCoreTests
     }
 
     [Fact]
+    public void EveryFirstRegistrationAttempt_CarriesOneToken_UntilAMasterNamesTheAgent()
+    {
+        var first = Assert.IsType<RegisterAgent>(core.Registration());
+        var retried = Assert.IsType<RegisterAgent>(core.Registration());
+        Assert.NotNull(first.Token);
+        Assert.Equal(first.Token, retried.Token); // a retry names the same agent to the master
+        Assert.Equal(64, first.Token!.Length);
+        Handle(new LinkRegistered(A));
+        Assert.Equal(A, Assert.IsType<ReregisterAgent>(core.Registration()).Info.Id);
+    }
+
+    [Fact]
     public void AShutdown_KillsEveryLiveTask_AndEndsWhenTheirEndsAreRecorded_OrAtTheDeadline()
     {
         Handle(new LinkRegistered(A));

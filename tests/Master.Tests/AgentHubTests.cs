@@ -77,6 +77,65 @@ public sealed class AgentHubTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ARegistrationRetriedOnANewConnection_AfterTheFirstAnswerWasLost_IsTheSameAgent_NotASecondOne()
+    {
+        var router = new EffectRouter();
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, router, NullLogger.Instance);
+        using var hub = new AgentHub(registry, shell, time, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        router.Agents = hub;
+        await Until("the shell leads", () => shell.Term is not null);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var serving = new List<Task>();
+        async Task<(TcpClient Client, FrameChannel Channel)> ConnectAsync(int port)
+        {
+            var client = new TcpClient();
+            await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+            var server = await listener.AcceptTcpClientAsync();
+            serving.Add(hub.ServeAsync(server.GetStream(), $"127.0.0.1:{port}", stop.Token).ContinueWith(_ => server.Dispose(), TaskScheduler.Default));
+            return (client, new FrameChannel(client.GetStream(), TimeProvider.System));
+        }
+        const string token = "4f1c0b7e9a2d4c55b0e3a9d17f6e2c48-retried-registration";
+        var registration = new RegisterAgent("host-a", "cpus:2;mem:512", new Dictionary<string, string>(), 5051, token);
+        try
+        {
+            // The first attempt's answer is lost: the agent sends and hangs up without reading.
+            var (firstClient, first) = await ConnectAsync(40001);
+            first.TrySend(0, registration);
+            await Until("the first attempt's admission is written", () => registry.LocalRegistry.Agents.Count == 1);
+            await first.DisposeAsync();
+            firstClient.Dispose();
+
+            // The agent retries with the same token: the registry already holds it, so it is the same agent.
+            var (secondClient, second) = await ConnectAsync(40002);
+            using var _ = secondClient;
+            await using var __ = second;
+            second.TrySend(0, registration);
+            var registered = await ReadUntilAsync<AgentRegistered>(second, "the retried registration");
+            Assert.Equal(RegistrationPlan.IdOf(token), registered.Agent);
+            var only = Assert.Single(registry.LocalRegistry.Agents.Values);
+            Assert.Equal(registered.Agent, only.Info.Id);
+            Assert.Equal(AgentStatus.Active, only.Status);
+            await Until("the retried agent holds the only session", () => hub.Connected == 1);
+
+            // A token that breaks the rules is refused with a reason, and adds no agent.
+            var (thirdClient, third) = await ConnectAsync(40003);
+            using var ___ = thirdClient;
+            await using var ____ = third;
+            third.TrySend(0, registration with { Token = "short" });
+            Assert.Contains("bad registration token", (await ReadUntilAsync<ProtocolError>(third, "the malformed token")).Message);
+            Assert.Single(registry.LocalRegistry.Agents);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(serving).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            listener.Stop();
+        }
+    }
+
     private static async Task<T> ReadUntilAsync<T>(FrameChannel channel, string phase) where T : AgentMessage
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));

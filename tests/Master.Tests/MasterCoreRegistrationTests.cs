@@ -28,12 +28,14 @@ public class MasterCoreRegistrationTests
         core.AddFramework(new FrameworkId("f1"), ["web"]);
         var admit = Assert.IsType<AdmitAgent>(Assert.Single(core.RegisterAgent(Agent("a1"), T0)).As<ProposeRegistry>().Command);
         Assert.Equal("a1", admit.Info.Id.Value);
-        Assert.Empty(core.RegisterAgent(Agent("a1"), T0)); // a repeated registration changes nothing
+        // Repeated while written (the agent's first attempt timed out): told to retry, nothing proposed twice.
+        Assert.Equal(new AgentRegistrationRefused(new AgentId("a1"), MasterCore.RegistrationInProgress), Assert.Single(core.RegisterAgent(Agent("a1"), T0)));
         Assert.Empty(OffersOf(core.Allocate(NoWeights, NoQuotas, T0))); // planned, not committed: nothing to offer
 
         Assert.Contains(AllocationWanted.Instance, core.Handle(new RegistryWriteCommitted(admit), T0));
         Assert.Equal(ResourceText.Parse("cpus:2;mem:512"), core.AvailableOn(new AgentId("a1")));
         Assert.Equal("a1", Assert.Single(OffersOf(core.Allocate(NoWeights, NoQuotas, T0))).Agent.Value);
+        Assert.Empty(core.RegisterAgent(Agent("a1"), T0)); // repeated once admitted: already counted, nothing to write
     }
 
     [Fact]

@@ -466,35 +466,20 @@ public sealed class SimMaster : SimNode
     {
         if (!Leading(connection, new NotLeader(Member.Leader?.HttpAddress))) return;
         var leadership = current!;
-        MasterInput input;
-        AgentInfo info;
-        switch (registration)
+        var plan = RegistrationPlan.Of(registration, _ => EndpointOf(connection), Member.LocalRegistry, () => new AgentId($"{loop.NextHex(16)}-S0"));
+        switch (plan)
         {
-            case RegisterAgent fresh:
-                info = new AgentInfo(new AgentId($"{loop.NextHex(16)}-S0"), fresh.Hostname, EndpointOf(connection), fresh.Resources, fresh.Attributes);
-                input = new AgentRegistering(info);
-                break;
-            case ReregisterAgent back:
-                info = back.Info with { Endpoint = EndpointOf(connection) };
-                var known = Member.LocalRegistry.Agents.GetValueOrDefault(info.Id);
-                if (known?.Status == AgentStatus.Gone)
-                {
-                    network.Send(connection, this, new ShutdownAgent($"agent {info.Id} was declared gone"));
-                    network.Close(connection, this);
-                    return;
-                }
-                input = AgentWire.Reregistering(info, back, inRegistry: known is not null, wasUnreachable: known?.Status == AgentStatus.Unreachable);
-                break;
-            default:
+            case RegistrationPlan.Refuse refusal:
+                network.Send(connection, this, new ProtocolError(refusal.Reason));
+                network.Close(connection, this);
+                return;
+            case RegistrationPlan.ShutDown shutDown:
+                // As the agent hub: declared gone, or on a machine that is DOWN for maintenance (it may come back once UP).
+                network.Send(connection, this, new ShutdownAgent(shutDown.Reason));
+                network.Close(connection, this);
                 return;
         }
-        if (Member.LocalRegistry.MachineOf(info) is { Mode: MachineMode.Down } down)
-        {
-            // As the agent hub: an agent on a machine in maintenance is told to shut down; it may come back once the machine is UP.
-            network.Send(connection, this, new ShutdownAgent($"machine {down.Id} is DOWN for maintenance"));
-            network.Close(connection, this);
-            return;
-        }
+        var (info, input, _) = (RegistrationPlan.Proceed)plan;
         Maintenance?.Agent(info.Id.Value, info.Hostname, MachineId.IpOf(info.Endpoint));
         Decide(leadership, input, effects =>
         {

@@ -36,11 +36,18 @@ public sealed partial class AgentCore(AgentOptions options, Func<Guid> newId)
     public IReadOnlyList<RunView> Runs() =>
         [.. runs.Values.Select(r => new RunView(r.Key, r.Checkpoint.Task, r.State, r.Updates.PendingCount, r.Process))];
 
+    // Drawn at the first registration attempt and sent with every attempt until a master names this agent:
+    // the id derives from it, so a retried registration is not a second agent.
+    private string? registrationToken;
+
     /// <summary>What the link sends when it connects: a first registration, or a re-registration with our tasks.</summary>
     public AgentMessage Registration()
     {
         if (info is null)
-            return new RegisterAgent(options.Hostname, options.Resources.ToString(), options.Attributes, options.HttpPort);
+        {
+            registrationToken ??= $"{newId():N}{newId():N}";
+            return new RegisterAgent(options.Hostname, options.Resources.ToString(), options.Attributes, options.HttpPort, registrationToken);
+        }
         var tasks = runs.Values.Where(r => !r.Updates.Completed)
             .OrderBy(r => r.Key.Framework.Value, StringComparer.Ordinal).ThenBy(r => r.Key.Task.Value, StringComparer.Ordinal)
             .Select(r => new RunningTask(r.Key.Framework, r.Key.Task, r.Checkpoint.Task.Role, r.Checkpoint.Task.Resources, r.State, r.Updates.Head?.State))

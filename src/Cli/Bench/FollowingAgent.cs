@@ -153,7 +153,10 @@ internal sealed class FollowingAgent(int index, string resources, AgentFleet fle
 
     private AgentMessage Registration() => id is { } known
         ? new ReregisterAgent(new AgentInfo(known, $"sim-{index}", "127.0.0.1:0", resources, Empty), [.. tasks.Select(t => t.Acknowledged ? t.Report : t.Report with { Unacknowledged = TaskState.Running })])
-        : new RegisterAgent($"sim-{index}", resources, Empty, 0);
+        : new RegisterAgent($"sim-{index}", resources, Empty, 0, token);
+
+    // As a real agent: one token for every first-registration attempt, so a retried one is not a second agent.
+    private readonly string token = $"{Guid.NewGuid():N}{Guid.NewGuid():N}";
 
     private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 

@@ -170,45 +170,19 @@ public sealed partial class AgentHub : IDisposable
             channel.TrySend(registry.Term, new NotLeader(leader?.HttpAddress));
             return null;
         }
-        AgentInfo info;
-        MasterInput input;
-        switch (registration)
+        var plan = RegistrationPlan.Of(registration, port => Endpoint(remote, port), registry.LocalRegistry,
+            () => new AgentId($"{Guid.NewGuid():N}-S0"));
+        switch (plan)
         {
-            case RegisterAgent fresh:
-                if (!ResourceText.TryParse(fresh.Resources, out _, out var error))
-                {
-                    Refuse(channel, remote, $"bad resources: {error}");
-                    return null;
-                }
-                info = new AgentInfo(new AgentId($"{Guid.NewGuid():N}-S0"), fresh.Hostname, Endpoint(remote, fresh.HttpPort), fresh.Resources, fresh.Attributes);
-                input = new AgentRegistering(info);
-                break;
-            case ReregisterAgent back:
-                if (AgentWire.BadResources(back) is { } bad)
-                {
-                    Refuse(channel, remote, $"bad resources: {bad}");
-                    return null;
-                }
-                info = back.Info with { Endpoint = Endpoint(remote, PortOf(back.Info.Endpoint)) };
-                var known = registry.LocalRegistry.Agents.GetValueOrDefault(info.Id);
-                if (known?.Status == AgentStatus.Gone)
-                {
-                    LogGone(logger, info.Id.Value);
-                    channel.TrySend(term.Value, new ShutdownAgent($"agent {info.Id} was declared gone"));
-                    return null;
-                }
-                input = AgentWire.Reregistering(info, back, inRegistry: known is not null, wasUnreachable: known?.Status == AgentStatus.Unreachable);
-                break;
-            default:
+            case RegistrationPlan.Refuse refusal:
+                Refuse(channel, remote, refusal.Reason);
+                return null;
+            case RegistrationPlan.ShutDown shutDown:
+                LogToldToShutDown(logger, shutDown.Agent?.Value ?? remote, shutDown.Reason);
+                channel.TrySend(term.Value, new ShutdownAgent(shutDown.Reason));
                 return null;
         }
-        if (registry.LocalRegistry.MachineOf(info) is { Mode: MachineMode.Down } down)
-        {
-            // As Mesos: an agent on a machine in maintenance is told to shut down; it may come back once the machine is UP.
-            LogMachineDown(logger, info.Id.Value, down.Id.ToString());
-            channel.TrySend(term.Value, new ShutdownAgent($"machine {down.Id} is DOWN for maintenance"));
-            return null;
-        }
+        var (info, input, again) = (RegistrationPlan.Proceed)plan;
         var effects = await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false);
         if (effects is null)
         {
@@ -217,15 +191,17 @@ public sealed partial class AgentHub : IDisposable
         }
         if (effects.OfType<AgentRegistrationRefused>().FirstOrDefault(r => r.Agent == info.Id) is { } refused)
         {
-            // Not registered: the agent retries, and its next attempt meets the registry's view (gone, full...).
-            Refuse(channel, remote, $"the registry refused agent {info.Id}: {refused.Reason}");
+            // Not registered: the agent retries, and its next attempt meets the registry's view (gone, full, admitted...).
+            Refuse(channel, remote, $"agent {info.Id} is not registered: {refused.Reason}");
             return null;
         }
+        // The agent gave up on this attempt while its admission was written: it is retrying on another connection.
+        if (channel.Closed.IsCancellationRequested) return null;
         var session = new AgentSession(info.Id, term.Value, channel, remote);
         if (sessions.TryGetValue(info.Id, out var previous)) _ = previous.Channel.CloseAsync(TimeSpan.Zero);
         sessions[info.Id] = session;
         session.TrySend(new AgentRegistered(info.Id));
-        LogRegistered(logger, info.Id.Value, remote, registration is ReregisterAgent, term.Value);
+        LogRegistered(logger, info.Id.Value, remote, again, term.Value);
         return session;
     }
 
@@ -235,9 +211,6 @@ public sealed partial class AgentHub : IDisposable
         var ip = System.Net.IPEndPoint.TryParse(remote, out var endpoint) ? endpoint.Address.ToString() : remote;
         return $"{ip}:{port}";
     }
-
-    private static int PortOf(string endpoint) =>
-        int.TryParse(endpoint[(endpoint.LastIndexOf(':') + 1)..], out var port) ? port : 0;
 
     private async Task ServeSessionAsync(AgentSession session, CancellationToken token)
     {
@@ -336,11 +309,8 @@ public sealed partial class AgentHub : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} missed its pings and was marked unreachable; ended its session so that it re-registers")]
     private static partial void LogEndedUnreachable(ILogger logger, string agent);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} is gone; told it to shut down")]
-    private static partial void LogGone(ILogger logger, string agent);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing agent {Agent}: its machine {Machine} is DOWN for maintenance")]
-    private static partial void LogMachineDown(ILogger logger, string agent, string machine);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Told agent {Agent} to shut down: {Reason}")]
+    private static partial void LogToldToShutDown(ILogger logger, string agent, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Status update for unknown framework {Framework} (task {Task}, agent {Agent}): acknowledged on its behalf")]
     private static partial void LogUnknownFramework(ILogger logger, string framework, string task, string agent);

@@ -29,14 +29,20 @@ public sealed partial class MasterCore
 
     /// <summary>
     /// An agent registers for the first time: its admission is proposed to the registry; it counts
-    /// (and its resources become offerable) once the admission commits.
+    /// (and its resources become offerable) once the admission commits. The same agent asking again while
+    /// its admission is being written (its first attempt timed out) is told to retry: it is answered
+    /// once the admission has committed, by its next attempt, not twice.
     /// </summary>
     public IReadOnlyList<Effect> RegisterAgent(AgentInfo info, DateTimeOffset now)
     {
-        if (agents.ContainsKey(info.Id.Value) || pendingAgents.ContainsKey(info.Id)) return [];
+        if (pendingAgents.ContainsKey(info.Id)) return [new AgentRegistrationRefused(info.Id, RegistrationInProgress)];
+        if (agents.ContainsKey(info.Id.Value)) return [];
         pendingAgents[info.Id] = new PendingAgent(info, Running: null, WasUnreachable: false);
         return [new ProposeRegistry(new AdmitAgent(info, now.ToUnixTimeMilliseconds()))];
     }
+
+    /// <summary>Why a registration repeated while the first is written is refused: the agent retries.</summary>
+    public const string RegistrationInProgress = "its admission is being written; try again";
 
     /// <summary>
     /// On becoming leader: every agent the registry holds as active gets <paramref name="window"/>

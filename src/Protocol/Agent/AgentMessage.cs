@@ -25,13 +25,18 @@ namespace Mesos.HA.Protocol.Agent;
 [Union(42, typeof(ProtocolError))]
 public abstract record AgentMessage;
 
-/// <summary>A new agent asks to join: the master answers <see cref="AgentRegistered"/> with the id it chose.</summary>
+/// <summary>
+/// A new agent asks to join: the master answers <see cref="AgentRegistered"/> with its id. <see cref="Token"/>
+/// is a secret the agent draws once and sends with every attempt until it learns its id: the master derives
+/// the id from it, so a retried registration names the same agent instead of adding a second one.
+/// </summary>
 [MessagePackObject]
 public sealed record RegisterAgent(
     [property: Key(0)] string Hostname,
     [property: Key(1)] string Resources,
     [property: Key(2)] IReadOnlyDictionary<string, string> Attributes,
-    [property: Key(3)] int HttpPort) : AgentMessage;
+    [property: Key(3)] int HttpPort,
+    [property: Key(4)] string? Token = null) : AgentMessage;
 
 /// <summary>An agent that has an id comes back (its restart, a master failover, a partition) with what it runs.</summary>
 [MessagePackObject]
