@@ -205,7 +205,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
             var decided = Handle(leadership, input, time.GetUtcNow());
             // A heartbeat decides nothing to send (each agent's, every ping interval: 10,000 a second at 10,000
             // agents): with no effects there is nothing for the sender to order, so its caller need not wait for it.
-            if (decided.Count == 0 && input is AgentHeartbeat) return decided;
+            if (decided.Count == 0 && input is AgentHeartbeat or AgentsSeen) return decided;
             sent = new TaskCompletionSource<IReadOnlyList<Effect>?>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!leadership.Outbox.Writer.TryWrite(new DecisionInFlight(decided, sent)))
                 return null; // the sender has stopped: this leadership ended

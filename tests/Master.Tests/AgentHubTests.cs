@@ -78,6 +78,49 @@ public sealed class AgentHubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAgentThatKeepsTalking_StaysReachable_PastManyPingTimeouts_AndIsMarkedUnreachableOnceSilent()
+    {
+        var router = new EffectRouter();
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, router, NullLogger.Instance);
+        using var hub = new AgentHub(registry, shell, time, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        router.Agents = hub;
+        await Until("the shell leads", () => shell.Term is not null);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        using var client = new TcpClient();
+        await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        using var server = await listener.AcceptTcpClientAsync();
+        var serving = hub.ServeAsync(server.GetStream(), "127.0.0.1:40010", stop.Token);
+        await using var agent = new FrameChannel(client.GetStream(), TimeProvider.System);
+        try
+        {
+            agent.TrySend(0, new RegisterAgent("host-b", "cpus:2;mem:512", new Dictionary<string, string>(), 5051));
+            var id = (await ReadUntilAsync<AgentRegistered>(agent, "registration")).Agent;
+            // Twelve ping periods (more than twice the five a silent agent is allowed): each period the agent
+            // pings and hears the pong (so the hub has read it), the clock moves on, and the core's check runs.
+            for (var period = 1; period <= 12; period++)
+            {
+                agent.TrySend(0, new Ping(period));
+                while ((await ReadUntilAsync<AgentMessage>(agent, $"period {period}")) is not Pong { Sequence: var answered } || answered != period) { }
+                var checks = shell.Metrics.AllocationRuns.Count;
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Until($"period {period}: the leader's periodic check ran", () => shell.Metrics.AllocationRuns.Count > checks);
+                Assert.Equal(AgentStatus.Active, registry.LocalRegistry.Agents[id].Status);
+            }
+            // Silent from now on: marked unreachable once five periods pass without a frame.
+            await Until("the silent agent is marked unreachable", () => registry.LocalRegistry.Agents[id].Status == AgentStatus.Unreachable,
+                () => time.Advance(TimeSpan.FromMilliseconds(500)));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task ARegistrationRetriedOnANewConnection_AfterTheFirstAnswerWasLost_IsTheSameAgent_NotASecondOne()
     {
         var router = new EffectRouter();

@@ -38,11 +38,12 @@ public sealed partial class MasterCore
         AgentReregistering r => WantingAllocation([
             .. r.InRegistry
                 ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now, r.Executors)
-                : [.. RegisterAgent(r.Info, now), .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now, r.Executors)],
+                : RegisterUnknownAgent(r, now),
             // A drain a previous leader started goes on: the tasks it reports are killed (again), or it is drained already.
             .. KillsForDrain(r.Agent), .. CheckDrained(r.Agent, now),
         ]),
         AgentHeartbeat h => Seen(h.Agent, now),
+        AgentsSeen seen => Seen(seen.Agents, now),
         MarkAgentGoneCall g => WantingAllocation(AgentGone(g.Agent)), // the operator's call wrote the registry first
         DeactivateAgentCall d => Deactivate(d.Agent),
         DrainAgentCall d => Drain(d.Agent, d.MaxGrace, d.MarkGone, now),
@@ -93,6 +94,12 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> Seen(AgentId agent, DateTimeOffset now)
     {
         AgentSeen(agent, now);
+        return [];
+    }
+
+    private IReadOnlyList<Effect> Seen(IReadOnlyList<AgentId> seen, DateTimeOffset now)
+    {
+        foreach (var agent in seen) AgentSeen(agent, now);
         return [];
     }
 

@@ -41,6 +41,17 @@ public sealed partial class MasterCore
         return [new ProposeRegistry(new AdmitAgent(info, now.ToUnixTimeMilliseconds()))];
     }
 
+    /// <summary>
+    /// An agent with an id re-registers, but the registry does not hold it (it registered with a
+    /// leader whose write was lost): admitted afresh with the tasks it reports. Repeated while that is written, told to retry.
+    /// </summary>
+    private IReadOnlyList<Effect> RegisterUnknownAgent(AgentReregistering r, DateTimeOffset now)
+    {
+        var admission = RegisterAgent(r.Info, now);
+        if (admission.OfType<AgentRegistrationRefused>().Any()) return admission;
+        return [.. admission, .. ReregisterAgent(r.Info, r.Running, wasUnreachable: false, now, r.Executors)];
+    }
+
     /// <summary>Why a registration repeated while the first is written is refused: the agent retries.</summary>
     public const string RegistrationInProgress = "its admission is being written; try again";
 

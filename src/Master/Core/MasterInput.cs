@@ -91,6 +91,12 @@ public sealed record AgentReregistering(AgentInfo Info, IReadOnlyList<ReportedTa
 /// <summary>A ping or pong from the agent: it is alive.</summary>
 public sealed record AgentHeartbeat(AgentId Agent) : AgentInput(Agent);
 
+/// <summary>
+/// The agents whose channels carried any frame since the last such report (the hub sends one per ping
+/// interval for all of them): they are alive. One decision a second instead of one per ping per agent.
+/// </summary>
+public sealed record AgentsSeen(IReadOnlyList<AgentId> Agents) : MasterInput;
+
 public sealed record AgentStatusUpdate(AgentId Agent, FrameworkId Framework, TaskId Task, TaskState State, Guid Uuid, string Message)
     : AgentInput(Agent)
 {

@@ -23,6 +23,7 @@ public static class Describe
         SuppressOffers s => $"SuppressOffers({s.Framework}, {string.Join(",", s.Roles)})",
         ReconcileTasks r => $"ReconcileTasks({r.Framework}, [{string.Join(" ", r.Queries.Select(q => $"{q.Task}@{q.Agent}"))}])",
         AgentHeartbeat h => "Heartbeat " + h.Agent.Value,
+        AgentsSeen seen => $"AgentsSeen({string.Join(",", seen.Agents)})",
         AgentStatusUpdate u => $"AgentStatusUpdate {u.Agent} {u.Framework}/{u.Task} {u.State} {u.Uuid}",
         UpdateAcknowledged a => $"UpdateAcknowledged {a.Agent} {a.Framework}/{a.Task} {a.Uuid}",
         KillTaskCall k => $"KillTaskCall {k.Framework}/{k.Task}@{k.Agent}",
