@@ -249,10 +249,10 @@ public sealed partial class AgentHub : IDisposable
     }
 
     /// <summary>
-    /// Liveness for every session from one loop: each ping interval the leader pings every agent of its term
-    /// and tells its core, in one input, which agents sent anything since the last interval. Per agent that is
-    /// a frame a second and no decision (a timer and two core decisions each, before: 20,000 decisions a
-    /// second at 10,000 agents).
+    /// Liveness for every session from one loop: each ping interval the leader tells its core, in one input,
+    /// which agents of its term sent anything since the last interval, and pings those that did not. An agent
+    /// pings on its own, so per agent that is its ping and our pong, and no decision (before: pings both ways,
+    /// a timer per session and two core decisions per agent each second, 20,000 a second at 10,000 agents).
     /// </summary>
     private async Task KeepAliveAsync(CancellationToken token)
     {
@@ -268,8 +268,9 @@ public sealed partial class AgentHub : IDisposable
                 foreach (var session in sessions.Values)
                 {
                     if (session.Term != term) continue;
-                    session.TrySend(ping);
+                    // An agent pings on its own (and hears our pong): only one that fell silent is asked.
                     if (session.TakeSeen()) (seen ??= []).Add(session.Agent);
+                    else session.TrySend(ping);
                 }
                 if (seen is null) continue;
                 try
