@@ -79,6 +79,9 @@ public interface ISchedulerDriver : IAsyncDisposable
 
     DriverStatus DeclineOffer(string offerId, Filters? filters = null);
 
+    /// <summary>DECLINE of many offers in one call (the filter applies to each): what a framework holding many unwanted offers sends.</summary>
+    DriverStatus DeclineOffers(IReadOnlyList<string> offerIds, Filters? filters = null);
+
     /// <summary>
     /// ACCEPT_INVERSE_OFFERS: the framework agrees to give back the inverse offers' resources by the start
     /// of their unavailability (the master records it in its maintenance status). <paramref name="filters"/>

@@ -137,7 +137,10 @@ public sealed partial class MesosSchedulerDriver : ISchedulerDriver
     public DriverStatus AcceptOffers(IReadOnlyList<string> offerIds, IReadOnlyList<TaskInfo> launches, Filters? filters = null) =>
         Decide(new AcceptOffersCalled(offerIds, launches, filters));
 
-    public DriverStatus DeclineOffer(string offerId, Filters? filters = null) => Decide(new DeclineOfferCalled(offerId, filters));
+    public DriverStatus DeclineOffer(string offerId, Filters? filters = null) => Decide(new DeclineOffersCalled([offerId], filters));
+
+    public DriverStatus DeclineOffers(IReadOnlyList<string> offerIds, Filters? filters = null) =>
+        offerIds.Count == 0 ? Status : Decide(new DeclineOffersCalled(offerIds, filters));
 
     public DriverStatus AcceptInverseOffers(IReadOnlyList<string> inverseOfferIds, Filters? filters = null) =>
         Decide(new AcceptInverseOffersCalled(inverseOfferIds, filters));

@@ -72,10 +72,10 @@ internal static partial class SchedulerJson
         Tcp = h.Kind == HealthCheckKind.Tcp ? new() { Port = h.Port } : null,
     };
 
-    public static V1.Call Decline(string offerId, Filters? filters) => new()
+    public static V1.Call Decline(IReadOnlyList<string> offerIds, Filters? filters) => new()
     {
         Type = V1.Call.DeclineType,
-        Decline = new() { OfferIds = [V1.Id.Of(offerId)], Filters = Filter(filters) },
+        Decline = new() { OfferIds = [.. offerIds.Select(V1.Id.Of)], Filters = Filter(filters) },
     };
 
     public static V1.Call Revive(IReadOnlyList<string>? roles) => new()
@@ -108,7 +108,7 @@ internal static partial class SchedulerJson
     public static V1.Call Call(DriverCall call) => call switch
     {
         AcceptCall a => Accept(a.OfferIds, a.Tasks, a.Filters),
-        DeclineCall d => Decline(d.OfferId, d.Filters),
+        DeclineCall d => Decline(d.OfferIds, d.Filters),
         AcceptInverseOffersCall a => AcceptInverseOffers(a.InverseOfferIds, a.Filters),
         DeclineInverseOffersCall d => DeclineInverseOffers(d.InverseOfferIds, d.Filters),
         ReviveCall r => Revive(r.Roles),

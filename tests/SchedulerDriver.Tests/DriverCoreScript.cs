@@ -80,7 +80,7 @@ public sealed class DriverCoreScript
     public static string Render(DriverCall call) => call switch
     {
         AcceptCall a => $"ACCEPT {string.Join(",", a.OfferIds)} launch {string.Join(",", a.Tasks.Select(t => t.TaskId))}",
-        DeclineCall d => $"DECLINE {d.OfferId}",
+        DeclineCall d => $"DECLINE {string.Join(",", d.OfferIds)}",
         AcceptInverseOffersCall a => $"ACCEPT_INVERSE_OFFERS {string.Join(",", a.InverseOfferIds)}{Render(a.Filters)}",
         DeclineInverseOffersCall d => $"DECLINE_INVERSE_OFFERS {string.Join(",", d.InverseOfferIds)}{Render(d.Filters)}",
         KillCall k => $"KILL {k.TaskId}@{k.AgentId ?? "?"}",

@@ -187,7 +187,7 @@ public sealed class DriverCoreTests
         script.At(100).Step(new StreamClosed(1));
         Assert.Equal(["drop ACCEPT o1 launch t1"], script.Step(new AcceptOffersCalled(["o1"], [DriverCoreScript.Task("t1", "a1")], null)));
         Assert.Equal(["drop KILL t1@a1"], script.Step(new KillTaskCalled("t1")));
-        Assert.Equal(["drop DECLINE o2"], script.Step(new DeclineOfferCalled("o2", null)));
+        Assert.Equal(["drop DECLINE o2"], script.Step(new DeclineOffersCalled(["o2"], null)));
         Assert.Equal(["drop RECONCILE [t1@a1]"], script.Step(new ReconcileCalled([("t1", null)], Track: false)));
         Assert.Equal(["reregistered m2", "send 2 RECONCILE [t1@a1]", "send 2 RECONCILE []", "wake at 2200"],
             script.At(200).Step(new SubscribeAnswered(2, "fw", TimeSpan.FromSeconds(1))));

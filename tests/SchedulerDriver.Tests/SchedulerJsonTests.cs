@@ -42,6 +42,10 @@ public sealed class SchedulerJsonTests
         {"type":"DECLINE","decline":{"offer_ids":[{"value":"o-1"}],"filters":{"refuse_seconds":0.5}},"framework_id":{"value":"f-1"}}
         """;
 
+    private const string DeclineMany = """
+        {"type":"DECLINE","decline":{"offer_ids":[{"value":"o-1"},{"value":"o-2"},{"value":"o-3"}],"filters":{"refuse_seconds":60}},"framework_id":{"value":"f-1"}}
+        """;
+
     private const string Decline = """
         {"type":"DECLINE","decline":{"offer_ids":[{"value":"o-1"}]},"framework_id":{"value":"f-1"}}
         """;
@@ -109,8 +113,9 @@ public sealed class SchedulerJsonTests
         { Sent(SchedulerJson.Accept(["o-1", "o-2"], [Task], new Filters(TimeSpan.FromSeconds(5)))), AcceptLaunch },
         { Sent(SchedulerJson.Accept(["o-1"], [TaskWithExecutor], null)), AcceptWithExecutor },
         { Sent(SchedulerJson.Accept(["o-1"], [], null)), AcceptNothing },
-        { Sent(SchedulerJson.Decline("o-1", new Filters(TimeSpan.FromSeconds(0.5)))), DeclineFiltered },
-        { Sent(SchedulerJson.Decline("o-1", null)), Decline },
+        { Sent(SchedulerJson.Decline(["o-1"], new Filters(TimeSpan.FromSeconds(0.5)))), DeclineFiltered },
+        { Sent(SchedulerJson.Decline(["o-1"], null)), Decline },
+        { Sent(SchedulerJson.Decline(["o-1", "o-2", "o-3"], new Filters(TimeSpan.FromSeconds(60)))), DeclineMany },
         { Sent(SchedulerJson.Revive(null)), ReviveAll },
         { Sent(SchedulerJson.Suppress(["a", "b"])), SuppressRoles },
         { Sent(SchedulerJson.Kill("t-1", "a-1")), KillOnAgent },

@@ -253,7 +253,7 @@ public sealed class SimFramework : SimNode
     {
         AcceptCall a => new AcceptOffers(framework, [.. a.OfferIds.Select(o => new OfferId(o))],
             [.. a.Tasks.Select(t => new TaskLaunch(new TaskId(t.TaskId), t.Name, t.Resources, t.Command))], a.Filters?.RefuseFor),
-        DeclineCall d => new DeclineOffers(framework, [new OfferId(d.OfferId)], d.Filters?.RefuseFor),
+        DeclineCall d => new DeclineOffers(framework, [.. d.OfferIds.Select(id => new OfferId(id))], d.Filters?.RefuseFor),
         ReviveCall r => new ReviveOffers(framework, r.Roles ?? []),
         SuppressCall s => new SuppressOffers(framework, s.Roles ?? []),
         KillCall k => new KillTaskCall(framework, new TaskId(k.TaskId), k.AgentId is { } agent ? new AgentId(agent) : null),
@@ -282,7 +282,7 @@ public sealed class SimFramework : SimNode
                 left = left.Subtract(PerTask);
             }
             if (launches.Count > 0) Decide(new AcceptOffersCalled([offer.Id], launches, new Driver.Filters(TimeSpan.Zero)));
-            else Decide(new DeclineOfferCalled(offer.Id, new Driver.Filters(TimeSpan.FromSeconds(Launching ? 2 : 5))));
+            else Decide(new DeclineOffersCalled([offer.Id], new Driver.Filters(TimeSpan.FromSeconds(Launching ? 2 : 5))));
         }
     }
 

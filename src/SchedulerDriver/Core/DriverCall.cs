@@ -12,7 +12,7 @@ public sealed record AcceptCall(IReadOnlyList<string> OfferIds, IReadOnlyList<Ta
     public override string Type => "ACCEPT";
 }
 
-public sealed record DeclineCall(string OfferId, Filters? Filters) : DriverCall
+public sealed record DeclineCall(IReadOnlyList<string> OfferIds, Filters? Filters) : DriverCall
 {
     public override string Type => "DECLINE";
 }

@@ -37,7 +37,7 @@ public sealed partial class DriverCore
                 foreach (var task in a.Tasks) liveTasks[task.TaskId] = task.AgentId;
                 Send(new AcceptCall(a.OfferIds, a.Tasks, a.Filters));
                 break;
-            case DeclineOfferCalled d: Send(new DeclineCall(d.OfferId, d.Filters)); break;
+            case DeclineOffersCalled d: Send(new DeclineCall(d.OfferIds, d.Filters)); break;
             case AcceptInverseOffersCalled a: Send(new AcceptInverseOffersCall(a.InverseOfferIds, a.Filters)); break;
             case DeclineInverseOffersCalled d: Send(new DeclineInverseOffersCall(d.InverseOfferIds, d.Filters)); break;
             case ReviveOffersCalled r: Send(new ReviveCall(r.Roles)); break;

@@ -44,7 +44,8 @@ public sealed record AbortDriver : DriverInput;
 /// <summary>ACCEPT with LAUNCH operations: the tasks are live (reconciled after every subscription) until a terminal update.</summary>
 public sealed record AcceptOffersCalled(IReadOnlyList<string> OfferIds, IReadOnlyList<TaskInfo> Tasks, Filters? Filters) : DriverInput;
 
-public sealed record DeclineOfferCalled(string OfferId, Filters? Filters) : DriverInput;
+/// <summary>DECLINE of one offer or many in one call (the filter applies to each).</summary>
+public sealed record DeclineOffersCalled(IReadOnlyList<string> OfferIds, Filters? Filters) : DriverInput;
 
 /// <summary>ACCEPT_INVERSE_OFFERS: the framework will give the resources back for the maintenance.</summary>
 public sealed record AcceptInverseOffersCalled(IReadOnlyList<string> InverseOfferIds, Filters? Filters) : DriverInput;
