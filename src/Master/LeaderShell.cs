@@ -48,10 +48,14 @@ public sealed partial class LeaderShell : IAsyncDisposable
         this.time = time;
         this.sink = sink;
         this.logger = logger;
+        LeaderSignal = new LeaderSignal(registry, time);
         registry.BecameLeader += OnBecameLeader;
         registry.LostLeadership += OnLostLeadership;
         if (registry.IsLeader) OnBecameLeader(new LeadershipTerm(registry.Term, CancellationToken.None));
     }
+
+    /// <summary>Wakes requests held for a leader (<see cref="LeaderWait"/>) when this master starts or stops leading, or learns who leads.</summary>
+    internal LeaderSignal LeaderSignal { get; }
 
     /// <summary>How many times this master started leading (each start builds a fresh core).</summary>
     public int LeadershipsStarted => Volatile.Read(ref leaderships);
@@ -139,6 +143,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         leadership.Outbox.Writer.TryWrite(new DecisionInFlight(Handle(leadership, started, leadership.ElectedAt), null));
         Interlocked.Exchange(ref current, leadership)?.Stop();
         Interlocked.Increment(ref leaderships);
+        LeaderSignal.Raise();
         LogLeading(logger, term.Term, active.Length);
         leadership.Loop = Task.WhenAll(Task.Run(() => SendLoopAsync(leadership)), Task.Run(() => PeriodicWorkAsync(leadership)));
     }
@@ -151,6 +156,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
         if (registry.InjectedBugs.HasFlag(InjectedBugs.DeposedLeaderKeepsOffering)) return; // injected bug: keeps leading
         Interlocked.CompareExchange(ref current, null, leadership);
         leadership.Stop();
+        LeaderSignal.Raise();
         LogStopped(logger, term);
     }
 
@@ -377,6 +383,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
             leadership.Stop();
             if (leadership.Loop is { } loop) await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        await LeaderSignal.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>One decision of the core (the caller holds the decision lock, or no one else can reach the core yet), journaled when asked.</summary>

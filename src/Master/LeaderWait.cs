@@ -5,12 +5,12 @@ namespace Mesos.HA.Master;
 /// <summary>
 /// During an election nobody leads for a few hundred milliseconds. Rather than answer "no leader"
 /// (and send agents and frameworks into their backoff), a master holds such a request until it
-/// leads itself or learns who does, up to a bound.
+/// leads itself or learns who does, up to a bound. Held requests sleep until the shell's
+/// <see cref="LeaderSignal"/> says something changed.
 /// </summary>
 public static class LeaderWait
 {
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>True when this master leads now; otherwise the leader it learned of (null if none within the bound).</summary>
     public static async Task<(bool Leading, LeaderInfo? Leader)> ResolveAsync(IRegistryLeadership registry, LeaderShell shell, TimeProvider time,
@@ -19,10 +19,16 @@ public static class LeaderWait
         var deadline = time.GetUtcNow() + Bound;
         while (true)
         {
+            var changed = shell.LeaderSignal.Changed;
             if (shell.Term is not null) return (true, null);
             if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader) return (false, leader);
-            if (time.GetUtcNow() >= deadline) return (false, null);
-            await Task.Delay(Interval, time, token).ConfigureAwait(false);
+            var left = deadline - time.GetUtcNow();
+            if (left <= TimeSpan.Zero) return (false, null);
+            try
+            {
+                await changed.WaitAsync(left, time, token).ConfigureAwait(false);
+            }
+            catch (TimeoutException) { /* the bound: looked at once more above */ }
         }
     }
 }
