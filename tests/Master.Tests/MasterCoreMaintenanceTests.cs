@@ -102,9 +102,9 @@ public class MasterCoreMaintenanceTests
         var core = NewLeaderWithADrain();
         var reregistered = core.Handle(new AgentReregistering(A1Info, [T1Running], InRegistry: true, WasUnreachable: false), T0.AddSeconds(1));
         Assert.Empty(reregistered.OfType<KillTask>());
-        var kill = Assert.Single(core.Handle(new AgentHeartbeat(A1), T0.AddSeconds(2)).OfType<KillTask>());
+        var kill = Assert.Single(core.Handle(new AgentsSeen([A2, A1]), T0.AddSeconds(2)).OfType<KillTask>());
         Assert.Equal((T1, TimeSpan.FromSeconds(3)), (kill.Task, kill.Grace));
-        Assert.Empty(core.Handle(new AgentHeartbeat(A1), T0.AddSeconds(3))); // once per re-registration
+        Assert.Empty(core.Handle(new AgentsSeen([A1]), T0.AddSeconds(3))); // once per re-registration
         Assert.Empty(Allocate(core, T0.AddSeconds(4)).OfType<SendOffers>()); // still out of offers
     }
 
