@@ -6,10 +6,33 @@ namespace Mesos.HA.Replication;
 /// <summary>Following leadership: who leads, when this master may serve as leader, and when it must stop.</summary>
 public sealed partial class ReplicatedRegistry
 {
-    private void OnLeaderChanged(Incarnation source, RaftClusterMember? member)
+    private readonly Lock leaderChangeLock = new();
+
+    /// <summary>
+    /// Follows the Raft member's leader. Called for each DotNext <c>LeaderChanged</c> event and once when the
+    /// incarnation starts (an event raised before it was the current incarnation was ignored). Those two used to
+    /// race on a restarted member, whose first heartbeat arrives at once: the start read "no leader", the event
+    /// set the leader, then the start's "no leader" overwrote it; DotNext raises no further event while that
+    /// leader lasts, so the master knew no leader for good (a restarted chaos-test follower, for 60 s, while the
+    /// two others agreed on one). Now each call re-reads the member's current leader, one call at a time: the
+    /// last to run sees the last change, whatever order the callers come in.
+    /// </summary>
+    private void OnLeaderChanged(Incarnation source)
     {
-        if (source != incarnation) return;
-        var term = source.Node.Cluster.Term;
+        lock (leaderChangeLock)
+        {
+            if (source != incarnation) return;
+            var member = source.Node.Cluster.Leader;
+            var term = source.Node.Cluster.Term;
+            if (ReferenceEquals(member, source.LeaderSeen) && term == source.LeaderSeenTerm) return; // a late event of a change already followed
+            source.LeaderSeen = member;
+            source.LeaderSeenTerm = term;
+            Follow(source, member, term);
+        }
+    }
+
+    private void Follow(Incarnation source, RaftClusterMember? member, long term)
+    {
         if (member is null)
         {
             leader = null;

@@ -282,10 +282,10 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
         }
         var node = await RaftNode.StartAsync(options, raftLoggers, logger, token).ConfigureAwait(false);
         var next = new Incarnation(node);
-        node.Cluster.LeaderChanged += (_, member) => OnLeaderChanged(next, member);
+        node.Cluster.LeaderChanged += (_, _) => OnLeaderChanged(next);
         node.Log.ConflictDetected += conflict => OnCommittedEntryConflict(next, conflict);
         incarnation = next;
-        OnLeaderChanged(next, node.Cluster.Leader);
+        OnLeaderChanged(next);
         next.LeadershipLoop = Task.Run(() => FollowLeadershipAsync(next));
         next.SuspicionLoop = Task.Run(() => WatchLeaderHeartbeatsAsync(next));
     }
@@ -321,6 +321,10 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
 
         /// <summary>The last leader this member followed (null while it leads itself).</summary>
         public volatile System.Net.EndPoint? LastRemoteLeader;
+
+        /// <summary>The Raft leader (and term) this incarnation last followed; only under the leader-change lock.</summary>
+        public RaftClusterMember? LeaderSeen { get; set; }
+        public long LeaderSeenTerm { get; set; } = -1;
         public CancellationToken LeadershipToken { get; set; } = new(canceled: true);
         public long LeaderTerm { get; set; }
 

@@ -279,6 +279,21 @@ public class MasterCoreMachineTests
             e => e is StopAgent or AgentLost or SendUpdate);
     }
 
+    /// <summary>
+    /// A reconciliation reaching the master after the DOWN is answered from what it holds then, as Mesos answers it:
+    /// TASK_LOST with REASON_RECONCILIATION, after the TASK_LOST with REASON_AGENT_REMOVED. The driver reconciles on
+    /// re-subscribing after a failover, and that RECONCILE can cross the DOWN (DriverMaintenanceEndToEndTests accepts it).
+    /// </summary>
+    [Fact]
+    public void AReconciliationAfterAMachineWentDown_AnswersItsTaskLost_ForReconciliation()
+    {
+        var c = Draining(f2PartitionAware: false);
+        var down = c.Schedule(T0.AddSeconds(2), Machine(H1, MachineMode.Down, Soon));
+        Assert.Contains(down.OfType<SendUpdate>(), u => (u.Task.Value, u.State, u.Reason) == ("t3", TaskState.Lost, "REASON_AGENT_REMOVED"));
+        var answer = Assert.Single(c.Core.Handle(new ReconcileTasks(F2, [(new TaskId("t3"), A1)]), T0.AddSeconds(3)).OfType<SendUpdate>());
+        Assert.Equal(("t3", TaskState.Lost, "REASON_RECONCILIATION"), (answer.Task.Value, answer.State, answer.Reason));
+    }
+
     [Fact]
     public void AMachineGoingDown_TasksOfAPartitionAwareFramework_AreGone()
     {

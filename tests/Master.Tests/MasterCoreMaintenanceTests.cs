@@ -75,19 +75,63 @@ public class MasterCoreMaintenanceTests
         Assert.Null(Assert.Single(busy.Handle(new DrainAgentCall(A1, null, false), T0).OfType<KillTask>()).Grace);
     }
 
-    [Fact]
-    public void ANewLeader_GoesOnWithADrain_KillingWhatTheAgentReportsWhenItReregisters()
+    /// <summary>A new leader that recovered a drain of a1 from the registry (f1 holds tasks there).</summary>
+    private static MasterCore NewLeaderWithADrain(params AgentId[] unreachable)
     {
         var core = new MasterCore(new MasterCoreOptions { OfferIdPrefix = "n" });
-        core.Handle(new LeadershipStarted([A1], TimeSpan.FromMinutes(1), [new RecoveredFramework(F1, ["web"], true, TimeSpan.FromHours(1), null)])
+        core.Handle(new LeadershipStarted(unreachable.Length > 0 ? [] : [A1], TimeSpan.FromMinutes(1),
+            [new RecoveredFramework(F1, ["web"], true, TimeSpan.FromHours(1), null)])
         {
+            UnreachableAgents = unreachable,
             Maintenance = [new AgentMaintenanceState(A1, new AgentMaintenance(Draining: true, MaxGraceMs: 3_000, MarkGone: false, Drained: false))],
         }, T0);
-        var info = new AgentInfo(A1, "h", "h:5051", "cpus:4;mem:1024", new Dictionary<string, string>());
-        var effects = core.Handle(new AgentReregistering(info, [new ReportedTask(T1, F1, "web", R("cpus:1;mem:128"), TaskState.Running)],
-            InRegistry: true, WasUnreachable: false), T0.AddSeconds(1));
-        var kill = Assert.Single(effects.OfType<KillTask>());
+        return core;
+    }
+
+    private static readonly AgentInfo A1Info = new(A1, "h", "h:5051", "cpus:4;mem:1024", new Dictionary<string, string>());
+    private static readonly ReportedTask T1Running = new(T1, F1, "web", R("cpus:1;mem:128"), TaskState.Running);
+
+    /// <summary>
+    /// The kill goes out when the agent is first heard from on its session, not in the re-registration's own
+    /// decision: the hub opens the session only after carrying that decision out, and a kill in it reached no one
+    /// (a drain whose first kills died with the leader that started it never ended; OperatorApiTests in CI).
+    /// </summary>
+    [Fact]
+    public void ANewLeader_GoesOnWithADrain_KillingWhatTheAgentReports_OnceItIsHeardFromOnItsSession()
+    {
+        var core = NewLeaderWithADrain();
+        var reregistered = core.Handle(new AgentReregistering(A1Info, [T1Running], InRegistry: true, WasUnreachable: false), T0.AddSeconds(1));
+        Assert.Empty(reregistered.OfType<KillTask>());
+        var kill = Assert.Single(core.Handle(new AgentsSeen([A2, A1]), T0.AddSeconds(2)).OfType<KillTask>());
         Assert.Equal((T1, TimeSpan.FromSeconds(3)), (kill.Task, kill.Grace));
-        Assert.Empty(Allocate(core, T0.AddSeconds(2)).OfType<SendOffers>()); // still out of offers
+        Assert.Empty(core.Handle(new AgentsSeen([A1]), T0.AddSeconds(3))); // once per re-registration
+        Assert.Empty(Allocate(core, T0.AddSeconds(4)).OfType<SendOffers>()); // still out of offers
+    }
+
+    /// <summary>
+    /// An agent the registry held as unreachable counts again only once its readmission commits: its drain's kills
+    /// follow that, and it is not taken for drained before its tasks count (it was, at once, with its tasks running).
+    /// </summary>
+    [Fact]
+    public void ADrainingAgentBackFromUnreachable_IsKilledOnceReadmitted_AndHeardFrom()
+    {
+        var core = NewLeaderWithADrain(unreachable: A1);
+        var reregistered = core.Handle(new AgentReregistering(A1Info, [T1Running], InRegistry: true, WasUnreachable: true), T0.AddSeconds(1));
+        var readmit = Assert.IsType<ReadmitAgent>(Assert.Single(reregistered.OfType<ProposeRegistry>()).Command);
+        Assert.Empty(core.Handle(new AgentHeartbeat(A1), T0.AddSeconds(2)).OfType<KillTask>()); // its tasks are not known yet
+        Assert.Empty(core.Handle(new RegistryWriteCommitted(readmit), T0.AddSeconds(3)).OfType<KillTask>());
+        var kill = Assert.Single(core.Handle(new AgentHeartbeat(A1), T0.AddSeconds(4)).OfType<KillTask>());
+        Assert.Equal((A1, T1, TimeSpan.FromSeconds(3)), (kill.Agent, kill.Task, kill.Grace));
+        Assert.DoesNotContain(core.Handle(new AgentHeartbeat(A1), T0.AddSeconds(5)).OfType<ProposeRegistry>(), p => p.Command is MarkAgentDrained);
+    }
+
+    [Fact]
+    public void ADrainingAgentBackFromUnreachable_WithoutTasks_IsDrainedOnceReadmitted()
+    {
+        var core = NewLeaderWithADrain(unreachable: A1);
+        var reregistered = core.Handle(new AgentReregistering(A1Info, [], InRegistry: true, WasUnreachable: true), T0.AddSeconds(1));
+        var readmit = Assert.IsType<ReadmitAgent>(Assert.Single(reregistered.OfType<ProposeRegistry>()).Command);
+        var committed = core.Handle(new RegistryWriteCommitted(readmit), T0.AddSeconds(2));
+        Assert.Contains(committed.OfType<ProposeRegistry>(), p => p.Command is MarkAgentDrained { AgentId.Value: "a1" });
     }
 }

@@ -39,8 +39,9 @@ public sealed partial class MasterCore
             .. r.InRegistry
                 ? ReregisterAgent(r.Info, r.Running, r.WasUnreachable, now, r.Executors)
                 : RegisterUnknownAgent(r, now),
-            // A drain a previous leader started goes on: the tasks it reports are killed (again), or it is drained already.
-            .. KillsForDrain(r.Agent), .. CheckDrained(r.Agent, now),
+            // A drain a previous leader started goes on: the tasks it reports are killed (again) once it is heard
+            // from on its session, or it is drained already.
+            .. OweDrainKillsAndCheckDrained(r.Agent, now),
         ]),
         AgentHeartbeat h => Seen(h.Agent, now),
         AgentsSeen seen => Seen(seen.Agents, now),
@@ -61,7 +62,8 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> Committed(RegistryCommand command, DateTimeOffset now) => command switch
     {
         AdmitAgent a when pendingAgents.ContainsKey(a.Info.Id) => [.. AgentAdmitted(a.Info.Id, now), AllocationWanted.Instance],
-        ReadmitAgent r when pendingAgents.ContainsKey(r.Info.Id) => [.. AgentAdmitted(r.Info.Id, now), AllocationWanted.Instance],
+        // A draining agent back from unreachable: drained already if it came back without tasks.
+        ReadmitAgent r when pendingAgents.ContainsKey(r.Info.Id) => [.. AgentAdmitted(r.Info.Id, now), .. CheckDrained(r.Info.Id, now), AllocationWanted.Instance],
         AddFramework f when pendingFrameworks.ContainsKey(f.Id) => [.. FrameworkAdded(f.Id), AllocationWanted.Instance],
         _ => [], // the other writes record what the core already did (removals, marks, connection changes)
     };
@@ -94,13 +96,20 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> Seen(AgentId agent, DateTimeOffset now)
     {
         AgentSeen(agent, now);
-        return [];
+        return DrainKillsDue(agent);
+    }
+
+    private IReadOnlyList<Effect> OweDrainKillsAndCheckDrained(AgentId agent, DateTimeOffset now)
+    {
+        OweDrainKills(agent);
+        return CheckDrained(agent, now);
     }
 
     private IReadOnlyList<Effect> Seen(IReadOnlyList<AgentId> seen, DateTimeOffset now)
     {
         foreach (var agent in seen) AgentSeen(agent, now);
-        return [];
+        if (drainKillsOwed.Count == 0) return [];
+        return [.. seen.OrderBy(a => a.Value, StringComparer.Ordinal).SelectMany(DrainKillsDue)];
     }
 
     private IReadOnlyList<Effect> StatusUpdateFromAgent(AgentStatusUpdate u, DateTimeOffset now)

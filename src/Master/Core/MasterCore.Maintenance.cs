@@ -44,6 +44,31 @@ public sealed partial class MasterCore
     /// <summary>REACTIVATE_AGENT (written to the registry first): the agent offers again; a drain stops (tasks already killed stay killed).</summary>
     private IReadOnlyList<Effect> Reactivate(AgentId agent) => maintenance.Remove(agent) ? [AllocationWanted.Instance] : [];
 
+    // Draining agents that re-registered with this leader and have not been heard from on their new session yet.
+    private readonly HashSet<AgentId> drainKillsOwed = new();
+
+    /// <summary>
+    /// A draining agent re-registers (with a leader that took over the drain, or after a lost connection): its
+    /// tasks are killed once it is heard from on its new session. Not in the re-registration's own decision: the
+    /// agent hub opens the session only after that decision was carried out, so a kill in it reached no one, and
+    /// a drain whose first kills died with the leader that started it never ended (OperatorApiTests, CI). The
+    /// agent pings within a ping interval (an <see cref="AgentsSeen"/> or <see cref="AgentHeartbeat"/>); a readmitted
+    /// agent's tasks are known by then or at a later one.
+    /// </summary>
+    private void OweDrainKills(AgentId agent)
+    {
+        if (maintenance.TryGetValue(agent, out var m) && m.Draining && !m.Drained) drainKillsOwed.Add(agent);
+    }
+
+    /// <summary>The agent was heard from on its session: the drain's kills it is owed go out, once it counts here.</summary>
+    private IReadOnlyList<Effect> DrainKillsDue(AgentId agent)
+    {
+        if (drainKillsOwed.Count == 0 || !drainKillsOwed.Contains(agent) || !agents.ContainsKey(agent.Value) || pendingAgents.ContainsKey(agent))
+            return [];
+        drainKillsOwed.Remove(agent);
+        return [.. KillsForDrain(agent)];
+    }
+
     private IEnumerable<Effect> KillsForDrain(AgentId agent)
     {
         if (!maintenance.TryGetValue(agent, out var m) || !m.Draining || m.Drained) return [];
@@ -60,6 +85,8 @@ public sealed partial class MasterCore
     private IReadOnlyList<Effect> CheckDrained(AgentId agent, DateTimeOffset now)
     {
         if (!maintenance.TryGetValue(agent, out var m) || !m.Draining || m.Drained) return [];
+        // Its (re)admission is being written: the tasks it reported count only once that commits, and are checked then.
+        if (pendingAgents.ContainsKey(agent)) return [];
         if (tasks.OnAgent(agent).Any()) return [];
         maintenance[agent] = m with { Drained = true };
         var effects = new List<Effect> { new ProposeRegistry(new MarkAgentDrained(agent)) };
