@@ -94,6 +94,7 @@ internal static class HistoryEncoding
                 w.Byte(14);
                 w.Text(r.Hostname);
                 w.Text(r.Resources);
+                w.Text(r.Token);
                 break;
             case ReregisterAgent r:
                 w.Byte(15);
@@ -198,6 +199,11 @@ internal static class HistoryEncoding
             case AgentHeartbeat h:
                 w.Byte(43);
                 w.Text(h.Agent.Value);
+                break;
+            case AgentsSeen seen:
+                w.Byte(49);
+                w.Int(seen.Agents.Count);
+                foreach (var agent in seen.Agents) w.Text(agent.Value);
                 break;
             case AgentStatusUpdate u:
                 w.Byte(44);

@@ -423,11 +423,21 @@ public sealed class SimMaster : SimNode
         else stream.Waiting.Add(effect);
     }
 
+    /// <summary>As the agent hub: the agents heard from since the last round go to the core in one input; the silent ones are pinged.</summary>
     private void PingAgents(Leadership leadership)
     {
-        foreach (var (_, session) in sessions.Where(s => s.Value.Term == leadership.Term).OrderBy(s => s.Key.Value, StringComparer.Ordinal))
-            network.Send(session.Connection, this, new Ping(loop.NowMs));
+        List<AgentId>? heard = null;
+        foreach (var (agent, session) in sessions.Where(s => s.Value.Term == leadership.Term).OrderBy(s => s.Key.Value, StringComparer.Ordinal))
+        {
+            if (seen.Contains(agent)) (heard ??= []).Add(agent);
+            else network.Send(session.Connection, this, new Ping(loop.NowMs));
+        }
+        seen.Clear();
+        if (heard is not null) Decide(leadership, new AgentsSeen(heard), null);
     }
+
+    // Agents that sent anything since the last ping round.
+    private readonly HashSet<AgentId> seen = [];
 
     private void HeartbeatFrameworks(Leadership leadership)
     {
@@ -507,14 +517,13 @@ public sealed class SimMaster : SimNode
         if (current is not { } leadership) return;
         var found = sessions.Where(s => s.Value.Connection == connection && s.Value.Term == leadership.Term).Select(s => (AgentId?)s.Key).FirstOrDefault();
         if (found is not { } agent) return;
+        seen.Add(agent);
         switch (message)
         {
             case Ping ping:
                 network.Send(connection, this, new Pong(ping.Sequence));
-                Decide(leadership, new AgentHeartbeat(agent), null);
                 break;
             case Pong:
-                Decide(leadership, new AgentHeartbeat(agent), null);
                 break;
             case StatusUpdate or ExecutorToFramework or ExecutorExited:
                 Decide(leadership, AgentWire.InputOf(agent, message)!, null);
