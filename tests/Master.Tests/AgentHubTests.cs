@@ -121,6 +121,54 @@ public sealed class AgentHubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhatTheReregistrationDecisionSendsTheAgent_FollowsItsAgentRegistered_InsteadOfBeingLost()
+    {
+        var router = new EffectRouter();
+        await using var shell = new LeaderShell(registry, new LeaderShellOptions(), time, router, NullLogger.Instance);
+        using var hub = new AgentHub(registry, shell, time, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        router.Agents = hub;
+        await Until("the shell leads", () => shell.Term is not null);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var serving = new List<Task>();
+        async Task<(TcpClient Client, FrameChannel Channel)> ConnectAsync(int port)
+        {
+            var client = new TcpClient();
+            await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+            var server = await listener.AcceptTcpClientAsync();
+            serving.Add(hub.ServeAsync(server.GetStream(), $"127.0.0.1:{port}", stop.Token).ContinueWith(_ => server.Dispose(), TaskScheduler.Default));
+            return (client, new FrameChannel(client.GetStream(), TimeProvider.System));
+        }
+        try
+        {
+            var (firstClient, first) = await ConnectAsync(40021);
+            first.TrySend(0, new RegisterAgent("host-c", "cpus:2;mem:512", new Dictionary<string, string>(), 5051));
+            var id = (await ReadUntilAsync<AgentRegistered>(first, "registration")).Agent;
+            await first.DisposeAsync();
+            firstClient.Dispose();
+
+            // It comes back running an executor of a framework nobody knows: the decision tells it to shut that executor down.
+            var (secondClient, second) = await ConnectAsync(40022);
+            using var _ = secondClient;
+            await using var __ = second;
+            var orphan = new RunningExecutor(new FrameworkId("ghost"), "*", new ExecutorSpec("e1", "e1", "sleep 60", "cpus:0.1;mem:32"));
+            second.TrySend(0, new ReregisterAgent(registry.LocalRegistry.Agents[id].Info, [], [orphan]));
+            var messages = new List<AgentMessage>();
+            while (messages.LastOrDefault() is not ShutdownExecutor)
+                messages.Add(await ReadUntilAsync<AgentMessage>(second, $"the orphan's shutdown (seen: {string.Join(", ", messages.Select(m => m.GetType().Name))})"));
+            Assert.IsType<AgentRegistered>(messages.First(m => m is not Ping));
+            Assert.Equal(new ShutdownExecutor(new FrameworkId("ghost"), "e1"), messages.Last());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(serving).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task ARegistrationRetriedOnANewConnection_AfterTheFirstAnswerWasLost_IsTheSameAgent_NotASecondOne()
     {
         var router = new EffectRouter();

@@ -187,26 +187,40 @@ public sealed partial class AgentHub : IDisposable
                 return null;
         }
         var (info, input, again) = (RegistrationPlan.Proceed)plan;
-        var effects = await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false);
-        if (effects is null)
-        {
-            channel.TrySend(term.Value, new NotLeader(null));
-            return null;
-        }
-        if (effects.OfType<AgentRegistrationRefused>().FirstOrDefault(r => r.Agent == info.Id) is { } refused)
-        {
-            // Not registered: the agent retries, and its next attempt meets the registry's view (gone, full, admitted...).
-            Refuse(channel, remote, $"agent {info.Id} is not registered: {refused.Reason}");
-            return null;
-        }
-        // The agent gave up on this attempt while its admission was written: it is retrying on another connection.
-        if (channel.Closed.IsCancellationRequested) return null;
+        // The session stands before the decision runs, holding what the decision sends the agent until it opens.
         var session = new AgentSession(info.Id, term.Value, channel, remote);
-        if (sessions.TryGetValue(info.Id, out var previous)) _ = previous.Channel.CloseAsync(TimeSpan.Zero);
+        var previous = sessions.GetValueOrDefault(info.Id);
         sessions[info.Id] = session;
-        session.TrySend(new AgentRegistered(info.Id));
-        LogRegistered(logger, info.Id.Value, remote, again, term.Value);
-        return session;
+        var opened = false;
+        try
+        {
+            var effects = await shell.RunInTermAsync(term.Value, input, token).ConfigureAwait(false);
+            if (effects is null)
+            {
+                channel.TrySend(term.Value, new NotLeader(null));
+                return null;
+            }
+            if (effects.OfType<AgentRegistrationRefused>().FirstOrDefault(r => r.Agent == info.Id) is { } refused)
+            {
+                // Not registered: the agent retries, and its next attempt meets the registry's view (gone, full, admitted...).
+                Refuse(channel, remote, $"agent {info.Id} is not registered: {refused.Reason}");
+                return null;
+            }
+            // The agent gave up on this attempt while its admission was written: it is retrying on another connection.
+            if (channel.Closed.IsCancellationRequested) return null;
+            if (previous is not null) _ = previous.Channel.CloseAsync(TimeSpan.Zero);
+            sessions[info.Id] = session; // a repeated attempt may have stood in meanwhile (and been refused)
+            session.Open(new AgentRegistered(info.Id));
+            opened = true;
+            LogRegistered(logger, info.Id.Value, remote, again, term.Value);
+            return session;
+        }
+        finally
+        {
+            // Not registered by this attempt: the session it stood up goes, and the one it displaced (still open) comes back.
+            if (!opened && sessions.TryRemove(KeyValuePair.Create(info.Id, session)) && previous is { Channel.Closed.IsCancellationRequested: false })
+                sessions.TryAdd(info.Id, previous);
+        }
     }
 
     /// <summary>The agent's address for offers: the IP it connected from, and the HTTP port it advertises.</summary>
