@@ -50,6 +50,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     private readonly FileAgentDisk disk;
     private readonly AgentRunner runner;
     private readonly HealthCheckHost healthChecks;
+    private readonly BackgroundLauncher launcher;
     private readonly List<Task> loops = new();
     private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? shutdownDeadline;
@@ -66,7 +67,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         disk = new FileAgentDisk(paths, logger);
         users = UserSwitch.ForThisProcess(options.SwitchUser);
         var tokens = ExecutorTokens.LoadOrCreate(paths.ExecutorSecretKeyFile);
-        var launcher = new ProcessLauncher(paths, cgroups, users, time, Post, stopping.Token);
+        launcher = new BackgroundLauncher(new ProcessLauncher(paths, cgroups, users, time, Post, stopping.Token), Post, stopping.Token);
         var executors = new ExecutorHost(options, paths, cgroups, users, tokens, time, Post, stopping.Token);
         healthChecks = new HealthCheckHost(paths, users, time, Post);
         runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors, healthChecks);
@@ -284,6 +285,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     {
         await stopping.CancelAsync().ConfigureAwait(false);
         foreach (var loop in loops) await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await launcher.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await link.DisposeAsync().ConfigureAwait(false);
         lock (gate)
         {

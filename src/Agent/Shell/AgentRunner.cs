@@ -12,9 +12,6 @@ namespace Mesos.HA.Agent.Shell;
 public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges, IExecutorSeams? executors = null,
     IHealthChecks? healthChecks = null)
 {
-    /// <summary>Processes started side by side at most, when a batch starts several.</summary>
-    private const int StartsAtOnce = 4;
-
     public AgentCore Core => core;
 
     private IExecutorSeams Executors => ExecutorSeamsMissing.Check(executors);
@@ -65,32 +62,13 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
                 if (IsCheckpoint(effect)) Execute(effect);
                 else rest.Add(effect);
         Execute(new CommitCheckpoints());
-        for (var i = 0; i < rest.Count; i++)
-        {
-            if (rest[i] is StartProcess && i + 1 < rest.Count && rest[i + 1] is StartProcess)
-            {
-                var starts = 1;
-                while (i + starts < rest.Count && rest[i + starts] is StartProcess) starts++;
-                foreach (var answer in StartAll(rest.GetRange(i, starts).Cast<StartProcess>().ToArray())) answers.Enqueue(answer);
-                i += starts - 1;
-                continue;
-            }
-            if (Execute(rest[i]) is { } next) answers.Enqueue(next);
-        }
+        foreach (var effect in rest)
+            if (Execute(effect) is { } next) answers.Enqueue(next);
     }
 
     /// <summary>Writes the core keeps on disk: carried out first in a round, durable once the round commits.</summary>
     private static bool IsCheckpoint(AgentEffect effect) =>
         effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted or CreateExecutorRun;
-
-    /// <summary>Independent launches (each its own run, checkpointed already) started side by side; the answers in the launches' order.</summary>
-    private AgentInput[] StartAll(StartProcess[] starts)
-    {
-        var answers = new AgentInput[starts.Length];
-        Parallel.For(0, starts.Length, new ParallelOptions { MaxDegreeOfParallelism = StartsAtOnce },
-            i => answers[i] = launcher.Start(starts[i].Agent, starts[i].Run, starts[i].Task, starts[i].Resources));
-        return answers;
-    }
 
     private AgentInput? Execute(AgentEffect effect)
     {

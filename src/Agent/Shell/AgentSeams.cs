@@ -48,8 +48,12 @@ public interface IAgentDisk
 /// <summary>The agent's task processes: real process groups, or simulated tasks.</summary>
 public interface ITaskLauncher
 {
-    /// <summary>Starts the run; the answer (<see cref="ProcessStarted"/> or <see cref="LaunchFailed"/>) is returned, its end fed later as <see cref="ProcessExited"/>.</summary>
-    AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources);
+    /// <summary>
+    /// Starts the run; the answer (<see cref="ProcessStarted"/> or <see cref="LaunchFailed"/>) is returned, or
+    /// null when it is fed later (a launcher starting processes in the background); either way the run's end
+    /// comes after it, as <see cref="ProcessExited"/>.
+    /// </summary>
+    AgentInput? Start(AgentId agent, RunKey run, RunTask task, Resources resources);
 
     /// <summary>
     /// Watches a recovered run's process: <see cref="ProcessExited"/> is returned at once when it is
