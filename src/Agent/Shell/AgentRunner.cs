@@ -3,11 +3,11 @@ using Mesos.HA.Agent.Core;
 namespace Mesos.HA.Agent.Shell;
 
 /// <summary>
-/// Runs inputs through the <see cref="AgentCore"/> and carries out its effects against the seams: the
-/// checkpoints first, made durable by one commit, then the rest in the order the core gave them, so that
-/// nothing is started or sent before what it relies on is on disk. Answers that come back at once (a
-/// process started) are fed before the call returns. The caller runs one <see cref="Handle"/> or
-/// <see cref="HandleBatch"/> at a time.
+/// Runs inputs through the <see cref="AgentCore"/> and carries out its effects against the seams, so that
+/// nothing is started or sent before the checkpoints it relies on are committed: one input at a time in
+/// the core's order (<see cref="Handle"/>, the simulator's), or a batch's checkpoints first under one
+/// commit and then the rest in the core's order (<see cref="HandleBatch"/>, the agent's). Answers that
+/// come back at once (a process started) are fed before the call returns. The caller runs one call at a time.
 /// </summary>
 public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges, IExecutorSeams? executors = null,
     IHealthChecks? healthChecks = null)
@@ -20,7 +20,8 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         healthChecks ?? throw new InvalidOperationException("this agent runs no health checks (no health check seam was given)");
 
     /// <summary>
-    /// One input and the answers it brings, each decision's effects carried out before the next decision.
+    /// One input and the answers it brings, each decision's effects carried out in order, every checkpoint
+    /// committed as it is written (the simulator's crash points fall between any two effects), before the next decision.
     /// Throws <see cref="CheckpointFailedException"/> when a checkpoint could not be written: the core
     /// has moved on and the disk has not, so the agent must stop and recover from what the disk holds
     /// (as Mesos' agent aborts on a failed checkpoint); nothing more may be fed to this runner.
@@ -30,7 +31,11 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         var pending = new Queue<AgentInput>();
         pending.Enqueue(input);
         while (pending.TryDequeue(out var next))
-            Round([next], pending, now);
+            foreach (var effect in core.Handle(next, now))
+            {
+                if (Execute(effect) is { } answer) pending.Enqueue(answer);
+                if (IsCheckpoint(effect)) Execute(new CommitCheckpoints());
+            }
     }
 
     /// <summary>
