@@ -6,19 +6,37 @@ using Mesos.HA.Agent.Tasks;
 using Mesos.HA.Agent.Transport;
 using Mesos.HA.Protocol;
 using Mesos.HA.Protocol.Agent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace Mesos.HA.Agent;
 
 /// <summary>
-/// One agent process: the shell around <see cref="AgentCore"/>. It feeds the core, one input at a
-/// time under one lock, with what arrives from the leading master (<see cref="MasterLink"/>), the
-/// ends of task processes and a 100 ms tick, and carries out the effects in order: checkpoints on
-/// disk (<see cref="FileAgentDisk"/>), process groups (<see cref="ProcessLauncher"/>), frames to the master.
+/// One agent process: the shell around <see cref="AgentCore"/>. What arrives from the leading master
+/// (<see cref="MasterLink"/>), the ends of task processes, executors' calls and a 100 ms tick queue up in
+/// one bounded inbox; one decision loop takes what has queued as a batch, feeds it to the core in order
+/// and carries out the effects (<see cref="AgentRunner.HandleBatch"/>): checkpoints on disk
+/// (<see cref="FileAgentDisk"/>) in one group commit, then process groups (<see cref="ProcessLauncher"/>)
+/// and frames to the master. The link's read loop only queues, so it never waits for a launch.
 /// </summary>
 public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
 {
     private static readonly TimeSpan UpdateTick = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Inputs queued at most; a full inbox makes the link (and every other feeder) wait.</summary>
+    private const int InboxCapacity = 4096;
+
+    /// <summary>Inputs decided in one batch at most (one group commit).</summary>
+    private const int BatchMax = 256;
+
+    [ThreadStatic]
+    private static bool deciding;
+
+    private readonly Channel<Fed> inbox = Channel.CreateBounded<Fed>(new BoundedChannelOptions(InboxCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
 
     private readonly AgentOptions options;
     private readonly AgentPaths paths;
@@ -32,10 +50,11 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     private readonly FileAgentDisk disk;
     private readonly AgentRunner runner;
     private readonly HealthCheckHost healthChecks;
+    private readonly BackgroundLauncher launcher;
     private readonly List<Task> loops = new();
     private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? shutdownDeadline;
-    private bool stopped; // disposed, or failed: no input is fed any more
+    private volatile bool stopped; // disposed, or failed: no input is fed any more
 
     public AgentService(AgentOptions options, ILoggerFactory loggers, TimeProvider time)
     {
@@ -48,9 +67,9 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         disk = new FileAgentDisk(paths, logger);
         users = UserSwitch.ForThisProcess(options.SwitchUser);
         var tokens = ExecutorTokens.LoadOrCreate(paths.ExecutorSecretKeyFile);
-        var launcher = new ProcessLauncher(paths, cgroups, users, time, Feed, stopping.Token);
-        var executors = new ExecutorHost(options, paths, cgroups, users, tokens, time, Feed, stopping.Token);
-        healthChecks = new HealthCheckHost(paths, users, time, Feed);
+        launcher = new BackgroundLauncher(new ProcessLauncher(paths, cgroups, users, time, Post, stopping.Token), Post, stopping.Token);
+        var executors = new ExecutorHost(options, paths, cgroups, users, tokens, time, Post, stopping.Token);
+        healthChecks = new HealthCheckHost(paths, users, time, Post);
         runner = new AgentRunner(new AgentCore(options, Guid.NewGuid), disk, launcher, this, executors, healthChecks);
         ExecutorApi = new ExecutorEndpoint(executors, () => Id is not null, Feed, time)
         {
@@ -88,7 +107,9 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     {
         LogCgroups(logger, cgroups.Reason);
         LogUsers(logger, users.Describe());
-        Feed(disk.Recover());
+        lock (gate) Decide([disk.Recover()]);
+        StopIfFailed();
+        loops.Add(Task.Run(() => DecideAsync(stopping.Token)));
         loops.Add(Task.Run(() => link.RunAsync(stopping.Token)));
         loops.Add(Task.Run(() => TickAsync(stopping.Token)));
         loops.Add(Task.Run(() => CollectGarbageAsync(stopping.Token)));
@@ -112,47 +133,122 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
         lock (gate) return runner.Core.Executors();
     }
 
-    /// <summary>One input through the core, its effects carried out before the next input is taken.</summary>
-    private void Feed(AgentInput input)
+    /// <summary>An input queued for the core (null: a barrier that only says when everything before it is decided).</summary>
+    private readonly record struct Fed(AgentInput? Input, TaskCompletionSource? Decided);
+
+    /// <summary>
+    /// Queues an input and waits until it is decided and its effects carried out (as executors' calls need,
+    /// which take their answer right after). Never called from the decision loop itself.
+    /// </summary>
+    private void Feed(AgentInput input) => Queue(input, wait: true);
+
+    /// <summary>Queues an input without waiting for it (waiting only while the inbox is full).</summary>
+    private void Post(AgentInput input) => Queue(input, wait: false);
+
+    private void Queue(AgentInput? input, bool wait)
     {
-        lock (gate)
+        if (deciding) throw new InvalidOperationException("the decision loop fed itself: it would wait for itself");
+        if (stopped) return;
+        var decided = wait ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        var fed = new Fed(input, decided);
+        if (!inbox.Writer.TryWrite(fed))
         {
-            if (stopped) return;
             try
             {
-                runner.Handle(input, time.GetUtcNow());
-                return;
+                inbox.Writer.WriteAsync(fed, stopping.Token).AsTask().GetAwaiter().GetResult();
             }
-            catch (CheckpointFailedException e)
+            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
             {
-                // Memory is ahead of the disk: stop here, and let a restart recover from what the disk holds.
-                stopped = true;
-                Failure = e.Message;
-                LogCheckpointFailed(logger, e);
+                return; // stopping: the input is dropped, as every input after a stop is
             }
         }
+        decided?.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The decision loop: whatever has queued, up to a batch, decided together.</summary>
+    private async Task DecideAsync(CancellationToken token)
+    {
+        var batch = new List<Fed>(BatchMax);
+        var inputs = new List<AgentInput>(BatchMax);
+        try
+        {
+            while (await inbox.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (batch.Count < BatchMax && inbox.Reader.TryRead(out var fed))
+                {
+                    batch.Add(fed);
+                    if (fed.Input is { } input) inputs.Add(input);
+                }
+                lock (gate) Decide(inputs);
+                StopIfFailed();
+                foreach (var fed in batch) fed.Decided?.TrySetResult();
+                batch.Clear();
+                inputs.Clear();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        finally
+        {
+            inbox.Writer.TryComplete();
+            foreach (var fed in batch) fed.Decided?.TrySetResult();
+            while (inbox.Reader.TryRead(out var left)) left.Decided?.TrySetResult();
+        }
+    }
+
+    /// <summary>A batch through the core, under the lock; a checkpoint that cannot be written stops the agent.</summary>
+    private void Decide(IReadOnlyList<AgentInput> inputs)
+    {
+        if (stopped || inputs.Count == 0) return;
+        deciding = true;
+        try
+        {
+            runner.HandleBatch(inputs, time.GetUtcNow());
+            return;
+        }
+        catch (CheckpointFailedException e)
+        {
+            // Memory is ahead of the disk: stop here, and let a restart recover from what the disk holds.
+            stopped = true;
+            Failure = e.Message;
+            LogCheckpointFailed(logger, e);
+        }
+        finally
+        {
+            deciding = false;
+        }
+    }
+
+    /// <summary>After a batch, outside the lock: a failed checkpoint stops every loop and ends <see cref="Completion"/>.</summary>
+    private void StopIfFailed()
+    {
+        if (Failure is null) return;
         stopping.Cancel();
         shutdown.TrySetResult();
     }
 
+    /// <summary>What the link sends when it connects, once every input queued before is decided (a launch queued is a task it reports).</summary>
     internal AgentMessage RegistrationMessage()
     {
+        Queue(null, wait: true);
         lock (gate) return runner.Core.Registration();
     }
 
-    internal void OnRegistered(AgentId id) => Feed(new LinkRegistered(id));
+    internal void OnRegistered(AgentId id) => Post(new LinkRegistered(id));
 
-    internal void OnLinkLost() => Feed(new LinkLost());
+    internal void OnLinkLost() => Post(new LinkLost());
 
-    /// <summary>A message from the leading master (the link has already checked its term).</summary>
-    internal void OnMessage(AgentMessage message) => Feed(new FromMaster(message));
+    /// <summary>A message from the leading master (the link has already checked its term): queued, the link reads on.</summary>
+    internal void OnMessage(AgentMessage message) => Post(new FromMaster(message));
 
     private async Task TickAsync(CancellationToken token)
     {
         using var ticks = new PeriodicTimer(UpdateTick, time);
         try
         {
-            while (await ticks.WaitForNextTickAsync(token).ConfigureAwait(false)) Feed(new UpdatesDue());
+            while (await ticks.WaitForNextTickAsync(token).ConfigureAwait(false)) Post(new UpdatesDue());
         }
         catch (OperationCanceledException)
         {
@@ -163,7 +259,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     bool IAgentEdges.Send(AgentMessage message) => link.TrySend(message);
 
     void IAgentEdges.ShutdownStarted(TimeSpan deadline) =>
-        shutdownDeadline = time.CreateTimer(_ => Feed(new ShutdownDeadlinePassed()), null, deadline, Timeout.InfiniteTimeSpan);
+        shutdownDeadline = time.CreateTimer(_ => Post(new ShutdownDeadlinePassed()), null, deadline, Timeout.InfiniteTimeSpan);
 
     void IAgentEdges.ShutDown() => shutdown.TrySetResult();
 
@@ -189,6 +285,7 @@ public sealed partial class AgentService : IAsyncDisposable, IAgentEdges
     {
         await stopping.CancelAsync().ConfigureAwait(false);
         foreach (var loop in loops) await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await launcher.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await link.DisposeAsync().ConfigureAwait(false);
         lock (gate)
         {

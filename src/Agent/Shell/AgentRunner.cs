@@ -3,9 +3,11 @@ using Mesos.HA.Agent.Core;
 namespace Mesos.HA.Agent.Shell;
 
 /// <summary>
-/// Runs inputs through the <see cref="AgentCore"/> and carries out its effects in order against the
-/// seams; answers that come back at once (a process started) are fed before the call returns. The
-/// caller runs one <see cref="Handle"/> at a time.
+/// Runs inputs through the <see cref="AgentCore"/> and carries out its effects against the seams, so that
+/// nothing is started or sent before the checkpoints it relies on are committed: one input at a time in
+/// the core's order (<see cref="Handle"/>, the simulator's), or a batch's checkpoints first under one
+/// commit and then the rest in the core's order (<see cref="HandleBatch"/>, the agent's). Answers that
+/// come back at once (a process started) are fed before the call returns. The caller runs one call at a time.
 /// </summary>
 public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher launcher, IAgentEdges edges, IExecutorSeams? executors = null,
     IHealthChecks? healthChecks = null)
@@ -18,6 +20,8 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         healthChecks ?? throw new InvalidOperationException("this agent runs no health checks (no health check seam was given)");
 
     /// <summary>
+    /// One input and the answers it brings, each decision's effects carried out in order, every checkpoint
+    /// committed as it is written (the simulator's crash points fall between any two effects), before the next decision.
     /// Throws <see cref="CheckpointFailedException"/> when a checkpoint could not be written: the core
     /// has moved on and the disk has not, so the agent must stop and recover from what the disk holds
     /// (as Mesos' agent aborts on a failed checkpoint); nothing more may be fed to this runner.
@@ -28,8 +32,48 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         pending.Enqueue(input);
         while (pending.TryDequeue(out var next))
             foreach (var effect in core.Handle(next, now))
+            {
                 if (Execute(effect) is { } answer) pending.Enqueue(answer);
+                if (IsCheckpoint(effect)) Execute(new CommitCheckpoints());
+            }
     }
+
+    /// <summary>
+    /// Several inputs at once (group commit): every decision of the batch is taken, their checkpoints
+    /// written and committed together, then their other effects carried out in the order the decisions
+    /// gave them; the answers those bring (processes started) form the next round, before the call returns.
+    /// The core sees the inputs in order, as one at a time; what differs is that a decision's effects are
+    /// carried out after the later decisions of its round are taken, which the core allows (a kill of a
+    /// task whose process has not started yet, say). Throws as <see cref="Handle"/> does.
+    /// </summary>
+    public void HandleBatch(IReadOnlyList<AgentInput> inputs, DateTimeOffset now)
+    {
+        var pending = new Queue<AgentInput>();
+        var round = inputs;
+        while (round.Count > 0)
+        {
+            Round(round, pending, now);
+            round = [.. pending];
+            pending.Clear();
+        }
+    }
+
+    /// <summary>The inputs' decisions: checkpoints written, committed, then the rest carried out; answers go to <paramref name="answers"/>.</summary>
+    private void Round(IReadOnlyList<AgentInput> inputs, Queue<AgentInput> answers, DateTimeOffset now)
+    {
+        var rest = new List<AgentEffect>();
+        foreach (var input in inputs)
+            foreach (var effect in core.Handle(input, now))
+                if (IsCheckpoint(effect)) Execute(effect);
+                else rest.Add(effect);
+        Execute(new CommitCheckpoints());
+        foreach (var effect in rest)
+            if (Execute(effect) is { } next) answers.Enqueue(next);
+    }
+
+    /// <summary>Writes the core keeps on disk: carried out first in a round, durable once the round commits.</summary>
+    private static bool IsCheckpoint(AgentEffect effect) =>
+        effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted or CreateExecutorRun;
 
     private AgentInput? Execute(AgentEffect effect)
     {
@@ -37,8 +81,7 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
         {
             return Carry(effect);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException
-                                  && effect is SaveAgentInfo or CreateRun or AppendToLog or MarkKilled or MarkCompleted or CreateExecutorRun)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && (IsCheckpoint(effect) || effect is CommitCheckpoints))
         {
             throw new CheckpointFailedException(effect, e);
         }
@@ -48,6 +91,7 @@ public sealed class AgentRunner(AgentCore core, IAgentDisk disk, ITaskLauncher l
     {
         switch (effect)
         {
+            case CommitCheckpoints: disk.Commit(); break;
             case SaveAgentInfo save: disk.SaveAgentInfo(save.Info); break;
             case CreateRun create: disk.CreateRun(create.Agent, create.Run, create.Checkpoint); break;
             case AppendToLog append: disk.Append(append.Run, append.Record, append.Durable); break;
@@ -85,6 +129,9 @@ internal static class ExecutorSeamsMissing
     public static IExecutorSeams Check(IExecutorSeams? seams) =>
         seams ?? throw new InvalidOperationException("this agent runs no custom executors (no executor seams were given)");
 }
+
+/// <summary>The shell's own step between a round's checkpoints and the rest of its effects (never decided by the core).</summary>
+internal sealed record CommitCheckpoints : AgentEffect;
 
 /// <summary>A checkpoint write failed: the agent's memory is ahead of its disk, and it must stop.</summary>
 public sealed class CheckpointFailedException(AgentEffect effect, Exception inner)

@@ -10,9 +10,10 @@ namespace Mesos.HA.Agent.Shell;
 
 /// <summary>
 /// The agent's checkpoints: files under the work directory for the real agent, memory that can lose
-/// unflushed writes in the simulator. Every write but the completion hint is durable when the call
-/// returns (the identity, a run's launch, the kill marker, update log records flushed when asked);
-/// a write that fails throws, and the agent stops (<see cref="CheckpointFailedException"/>).
+/// unflushed writes in the simulator. Every write but the completion hint is durable at the latest when
+/// the next <see cref="Commit"/> returns (the identity, a run's launch, the kill marker, update log records
+/// flushed when asked); a disk may make them durable sooner. A write or commit that fails throws, and
+/// the agent stops (<see cref="CheckpointFailedException"/>).
 /// </summary>
 public interface IAgentDisk
 {
@@ -34,13 +35,25 @@ public interface IAgentDisk
     /// registers as a new agent when started again, as Mesos' agent removes its <c>latest</c> checkpoint.
     /// </summary>
     void ForgetAgent();
+
+    /// <summary>
+    /// Makes every write since the last commit durable (one group commit); <see cref="AgentRunner"/> calls it
+    /// before anything is done on the strength of those writes. Nothing to do for a disk whose writes are durable at once.
+    /// </summary>
+    void Commit()
+    {
+    }
 }
 
 /// <summary>The agent's task processes: real process groups, or simulated tasks.</summary>
 public interface ITaskLauncher
 {
-    /// <summary>Starts the run; the answer (<see cref="ProcessStarted"/> or <see cref="LaunchFailed"/>) is returned, its end fed later as <see cref="ProcessExited"/>.</summary>
-    AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources);
+    /// <summary>
+    /// Starts the run; the answer (<see cref="ProcessStarted"/> or <see cref="LaunchFailed"/>) is returned, or
+    /// null when it is fed later (a launcher starting processes in the background); either way the run's end
+    /// comes after it, as <see cref="ProcessExited"/>.
+    /// </summary>
+    AgentInput? Start(AgentId agent, RunKey run, RunTask task, Resources resources);
 
     /// <summary>
     /// Watches a recovered run's process: <see cref="ProcessExited"/> is returned at once when it is

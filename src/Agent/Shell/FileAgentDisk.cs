@@ -10,8 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace Mesos.HA.Agent.Shell;
 
 /// <summary>
-/// The agent's checkpoints as files, laid out by <see cref="AgentPaths"/>: the identity and each
-/// run's launch are replaced atomically and flushed; each run's updates go to its <see cref="UpdateLog"/>.
+/// The agent's checkpoints as files, laid out by <see cref="AgentPaths"/>: the identity is replaced
+/// atomically and flushed; each run's launch is a new file in a new directory, its updates go to its
+/// <see cref="UpdateLog"/>. A run's writes reach the operating system at once and the disk at the next
+/// <see cref="Commit"/> (one group commit for every write of a batch of decisions).
 /// Not thread-safe: the agent calls it from one decision at a time.
 /// </summary>
 public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IAgentDisk, IDisposable
@@ -20,6 +22,7 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
     private readonly Dictionary<RunKey, (string Meta, UpdateLog Log)> open = [];
+    private readonly GroupCommit pending = new();
 
     public Recovered Recover()
     {
@@ -66,7 +69,8 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
 
     private RecoveredRun? RecoverRun(string meta)
     {
-        if (AtomicFile.TryRead(Path.Combine(meta, RunFiles.TaskFile)) is not { } bytes) return null; // crashed before the launch was checkpointed
+        // No file, or an empty one: the agent stopped before the launch's checkpoint was committed (nothing ran).
+        if (AtomicFile.TryRead(Path.Combine(meta, RunFiles.TaskFile)) is not { Length: > 0 } bytes) return null;
         TaskCheckpoint checkpoint;
         try
         {
@@ -90,15 +94,31 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
     public void CreateRun(AgentId agent, RunKey run, TaskCheckpoint checkpoint)
     {
         var meta = paths.Meta(agent, run.Framework, run.Task.Value, run.RunId);
-        // The log is created first, so the directory flush of the checkpoint makes both names durable.
         var log = UpdateLog.Open(Path.Combine(meta, RunFiles.UpdatesFile), out _);
-        AtomicFile.Write(Path.Combine(meta, RunFiles.TaskFile), MessagePackSerializer.Serialize(checkpoint, CheckpointOptions));
         open[run] = (meta, log);
+        // A new directory, so no old content to keep: written in place (recovery skips it empty or torn), and
+        // flushed with the directory, whose flush makes both names durable, at the commit before the process starts.
+        var file = new FileStream(Path.Combine(meta, RunFiles.TaskFile), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        pending.File(file);
+        file.Write(MessagePackSerializer.Serialize(checkpoint, CheckpointOptions));
+        file.Flush(flushToDisk: false);
+        pending.Directory(meta);
     }
 
-    public void Append(RunKey run, UpdateLogRecord record, bool durable) => Files(run).Log.Append(record, durable);
+    public void Append(RunKey run, UpdateLogRecord record, bool durable)
+    {
+        var log = Files(run).Log;
+        log.Write(record);
+        if (durable) pending.Log(log);
+    }
 
-    public void MarkKilled(RunKey run) => AtomicFile.Write(Path.Combine(Files(run).Meta, RunFiles.KilledFile), []);
+    public void MarkKilled(RunKey run)
+    {
+        // Its name is all it says: durable with the directory's flush.
+        var meta = Files(run).Meta;
+        using (new FileStream(Path.Combine(meta, RunFiles.KilledFile), FileMode.Create, FileAccess.Write)) { }
+        pending.Directory(meta);
+    }
 
     public void MarkCompleted(RunKey run)
     {
@@ -106,8 +126,10 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
         open.Remove(run);
         // A hint for recovery and garbage collection; the log itself says the run is complete.
         File.WriteAllBytes(Path.Combine(files.Meta, RunFiles.CompletedFile), []);
-        files.Log.Dispose();
+        pending.Close(files.Log); // after the commit has flushed its last records
     }
+
+    public void Commit() => pending.Commit();
 
     /// <summary>The run's files; a run never created or recovered here is a broken invariant, reported as a failed write.</summary>
     private (string Meta, UpdateLog Log) Files(RunKey run) =>
@@ -115,6 +137,14 @@ public sealed partial class FileAgentDisk(AgentPaths paths, ILogger logger) : IA
 
     public void Dispose()
     {
+        try
+        {
+            pending.Commit();
+        }
+        catch (IOException)
+        {
+            // Stopping: what was not committed was not relied on.
+        }
         foreach (var (_, log) in open.Values) log.Dispose();
         open.Clear();
     }

@@ -18,7 +18,13 @@ public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, UserSwitc
 {
     private static readonly TimeSpan RecoveredPoll = TimeSpan.FromMilliseconds(100);
 
-    public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources)
+    public AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources) => Start(agent, run, task, resources, Task.CompletedTask);
+
+    /// <summary>
+    /// Starts the run; its end is fed only once <paramref name="answered"/> completes, so that a caller feeding
+    /// the answer itself (<see cref="BackgroundLauncher"/>) has the agent hear of the start before the end.
+    /// </summary>
+    internal AgentInput Start(AgentId agent, RunKey run, RunTask task, Resources resources, Task answered)
     {
         var sandbox = paths.Sandbox(agent, run.Framework, run.Task.Value, run.RunId);
         var meta = paths.Meta(agent, run.Framework, run.Task.Value, run.RunId);
@@ -34,6 +40,7 @@ public sealed class ProcessLauncher(AgentPaths paths, Cgroups cgroups, UserSwitc
             {
                 await child.WaitForExitAsync().ConfigureAwait(false);
                 child.Dispose();
+                await answered.ConfigureAwait(false);
                 feed(new ProcessExited(run, CommandLauncher.RecordedExitCode(meta)));
             });
             // The pid is made durable with the TASK_STARTING record; this file is for people and tools (and a

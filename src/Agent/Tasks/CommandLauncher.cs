@@ -36,7 +36,7 @@ public static class CommandLauncher
         unset MESOS_HA_COMMAND MESOS_HA_META MESOS_HA_CGROUP MESOS_HA_SETPRIV MESOS_HA_UID MESOS_HA_GID
         "$@" /bin/sh -c "$command"
         code=$?
-        echo $code > "$meta/exit.tmp" && mv "$meta/exit.tmp" "$meta/exit"
+        echo $code > "$meta/exit"
         exit $code
         """;
 
@@ -95,7 +95,12 @@ public static class CommandLauncher
         }
     }
 
-    /// <summary>The exit code the wrapper recorded, or null when the command did not end by itself (killed, or never ran).</summary>
+    /// <summary>
+    /// The exit code the wrapper recorded, or null when the command did not end by itself (killed, or never ran).
+    /// The wrapper writes the file in place with one write, read only once the wrapper is gone: an empty or torn
+    /// file (the machine went down as it wrote) reads as no exit code, as a missing one does, so a rename (one
+    /// more process per task) would add nothing.
+    /// </summary>
     public static int? RecordedExitCode(string meta)
     {
         var path = Path.Combine(meta, ExitFile);

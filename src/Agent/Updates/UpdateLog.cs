@@ -46,13 +46,26 @@ public sealed class UpdateLog : IDisposable
     /// </summary>
     public void Append(UpdateLogRecord record, bool durable = true)
     {
+        Write(record);
+        if (durable) Sync();
+    }
+
+    /// <summary>
+    /// Appends a record as far as the operating system (a crash of the agent's process loses nothing, a
+    /// machine going down may): <see cref="Sync"/> makes it durable, together with every record before it.
+    /// </summary>
+    public void Write(UpdateLogRecord record)
+    {
         var body = MessagePackSerializer.Serialize(record, Options);
         Span<byte> header = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(header, body.Length);
         file.Write(header);
         file.Write(body);
-        file.Flush(flushToDisk: durable);
+        file.Flush(flushToDisk: false);
     }
+
+    /// <summary>Flushes every record written so far to disk. May run on another thread than the writes, never beside one.</summary>
+    public void Sync() => file.Flush(flushToDisk: true);
 
     /// <summary>Every whole record of the log at <paramref name="path"/>, in order.</summary>
     public static IReadOnlyList<UpdateLogRecord> ReadAll(string path) => ReadAll(path, out _);
