@@ -4,7 +4,7 @@ namespace Mesos.HA.Master;
 
 /// <summary>
 /// Wakes whoever waits for a leader (<see cref="LeaderWait"/>) when what this master knows of leadership
-/// changes: it starts or stops leading, or learns who leads and where. Waiters sleep on one task instead of
+/// changes: it starts or stops leading, learns who leads and where, or stops (or starts again) hearing from the leader. Waiters sleep on one task instead of
 /// each polling: in a failover every agent and framework of the cluster may be waiting at once.
 /// </summary>
 internal sealed class LeaderSignal : IAsyncDisposable
@@ -18,7 +18,7 @@ internal sealed class LeaderSignal : IAsyncDisposable
 
     public LeaderSignal(IRegistryLeadership registry, TimeProvider time)
     {
-        var last = registry.Leader; // taken now, before any waiter looks: every later change is seen
+        var last = (registry.Leader, registry.LeaderQuiet); // taken now, before any waiter looks: every later change is seen
         watcher = Task.Run(async () =>
         {
             try
@@ -26,7 +26,7 @@ internal sealed class LeaderSignal : IAsyncDisposable
                 while (true)
                 {
                     await Task.Delay(Interval, time, stop.Token).ConfigureAwait(false);
-                    var now = registry.Leader;
+                    var now = (registry.Leader, registry.LeaderQuiet);
                     if (Equals(now, last)) continue;
                     last = now;
                     Raise();

@@ -21,7 +21,8 @@ public static class LeaderWait
         {
             var changed = shell.LeaderSignal.Changed;
             if (shell.Term is not null) return (true, null);
-            if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader) return (false, leader);
+            // A leader this master has not heard from lately may be the one that just died: not named until heard again or replaced.
+            if (registry.Leader is { IsLocal: false, HttpAddress.Length: > 0 } leader && !registry.LeaderQuiet) return (false, leader);
             var left = deadline - time.GetUtcNow();
             if (left <= TimeSpan.Zero) return (false, null);
             try

@@ -25,6 +25,12 @@ public interface IRegistryLeadership
     /// <summary>The leader as this master knows it, if any.</summary>
     LeaderInfo? Leader { get; }
 
+    /// <summary>
+    /// This master follows a leader it has not heard from for half the lower election timeout: the leader
+    /// may be gone, and an election may be under way, so requests are held rather than sent its way.
+    /// </summary>
+    bool LeaderQuiet => false;
+
     /// <summary>This master's copy of the registry (what it has applied).</summary>
     Registry.Registry LocalRegistry { get; }
 

@@ -133,6 +133,10 @@ public sealed partial class ReplicatedRegistry : IRegistryLeadership, IAsyncDisp
     /// <summary>Who leads as far as this master knows; null when no leader is known.</summary>
     public LeaderInfo? Leader => incarnation is null ? null : leader;
 
+    /// <inheritdoc/>
+    public bool LeaderQuiet => incarnation is { LastRemoteLeader: not null } && activity.SinceHeartbeat is var quiet
+        && quiet >= options.LowerElectionTimeout / 2 && quiet != TimeSpan.MaxValue;
+
     /// <summary>This master's applied copy of the registry (may trail the leader).</summary>
     public Registry.Registry LocalRegistry => incarnation?.Node.StateMachine.Current ?? Registry.Registry.Empty;
 

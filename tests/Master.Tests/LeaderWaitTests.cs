@@ -24,6 +24,7 @@ public sealed class LeaderWaitTests
         public bool IsLeader { get; private set; }
         public long Term => 7;
         public LeaderInfo? Leader { get; set; }
+        public bool LeaderQuiet { get; set; }
         public Registry LocalRegistry => Registry.Empty;
         public InjectedBugs InjectedBugs => InjectedBugs.None;
         public Task<CommandResult> ProposeAsync(RegistryCommand command, CancellationToken token = default) => Task.FromResult(CommandResult.Applied());
@@ -72,6 +73,30 @@ public sealed class LeaderWaitTests
             await Task.WhenAny(held, Task.Delay(5));
         }
         Assert.Equal((false, learnt), await held.WaitAsync(Bounded));
+    }
+
+    [Fact]
+    public async Task ALeaderThisMasterHasNotHeardFromLately_IsNotNamed_TheRequestWaitsForItsSuccessor()
+    {
+        var (registry, time, shell) = Start();
+        await using var _ = shell;
+        registry.Leader = new LeaderInfo("127.0.0.1:9", "127.0.0.1:10", IsLocal: false);
+        registry.LeaderQuiet = true; // killed a moment ago, as far as this master can tell
+        var held = LeaderWait.ResolveAsync(registry, shell, time, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await Task.Delay(50);
+        Assert.False(held.IsCompleted); // not sent to the master that may be dead
+        var successor = new LeaderInfo("127.0.0.1:11", "127.0.0.1:12", IsLocal: false);
+        registry.Leader = successor;
+        registry.LeaderQuiet = false;
+        var moved = TimeSpan.Zero;
+        while (!held.IsCompleted && moved < TimeSpan.FromSeconds(1))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            moved += TimeSpan.FromMilliseconds(10);
+            await Task.WhenAny(held, Task.Delay(5));
+        }
+        Assert.Equal((false, successor), await held.WaitAsync(Bounded));
     }
 
     [Fact]
