@@ -24,6 +24,9 @@ namespace Mesos.HA.Master;
 /// </summary>
 public static partial class MasterHost
 {
+    /// <summary>The HTTP port's listen backlog (the kernel caps it at net.core.somaxconn, 4096 by default).</summary>
+    private const int HttpBacklog = 4096;
+
     public static async Task<int> RunAsync(MasterOptions options, Action<ILoggingBuilder> configureLogging, CancellationToken token)
     {
         // The host's defaults would take the working directory as content root and watch it, recursively,
@@ -37,6 +40,9 @@ public static partial class MasterHost
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         builder.WebHost.ConfigureKestrel(k => k.Listen(ParseAddress(options.HttpHost), options.HttpPort, l => Http.TlsListener.Use(l, options.Tls)));
+        // A failover sends every agent and framework to the new leader at once: with the default queue of 512
+        // the kernel dropped thousands of connection attempts, each retried a second or more later.
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = HttpBacklog);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MasterJsonContext.Default));
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
