@@ -39,6 +39,23 @@ public class MasterCoreRegistrationTests
     }
 
     [Fact]
+    public void AFrameworkResubscribing_BeforeItsOldStreamWasSeenToEnd_HasTheOldInstancesOffersRescinded_AndOfferedAgain()
+    {
+        var core = Core();
+        var f1 = new FrameworkId("f1");
+        core.AddFramework(f1, ["web"]);
+        var admit = Assert.Single(core.RegisterAgent(Agent("a1"), T0)).As<ProposeRegistry>().Command;
+        core.Handle(new RegistryWriteCommitted(admit), T0);
+        var held = Assert.Single(OffersOf(core.Allocate(NoWeights, NoQuotas, T0)));
+
+        // The scheduler was killed and a new instance subscribes with the same id; the old stream's end was never seen.
+        var effects = core.Subscribe(f1, Info(), TimeSpan.FromMinutes(1), known: true, T0.AddSeconds(1));
+        Assert.Contains(effects, e => e is RescindOffer r && r.Offer == held.Id && r.Framework == f1);
+        // The resources are free again: the new instance is offered them.
+        Assert.Equal("a1", Assert.Single(OffersOf(core.Allocate(NoWeights, NoQuotas, T0.AddSeconds(1)))).Agent.Value);
+    }
+
+    [Fact]
     public void RefusedAdmission_LeavesTheAgentOut_AndSaysSo_ANewAttemptProposesAgain()
     {
         var core = Core();

@@ -45,14 +45,24 @@ public sealed partial class MasterCore
             : [];
     }
 
-    /// <summary>The framework re-subscribed with its id within its failover timeout: it keeps its tasks.</summary>
+    /// <summary>
+    /// The framework re-subscribed with its id within its failover timeout: it keeps its tasks. The offers
+    /// (and inverse offers) its previous connection held are rescinded, as Mesos does on a framework
+    /// failover: a scheduler that was killed before this master saw its stream end left them with an
+    /// instance that will never answer, and without an offer timeout they would be held for good.
+    /// </summary>
     public IReadOnlyList<Effect> ReconnectFramework(FrameworkId id, DateTimeOffset now)
     {
         if (!frameworks.TryGetValue(id.Value, out var framework)) return [];
         framework.Connected = true;
         framework.DisconnectedAt = null;
         framework.KeptUntil = null;
-        return [new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Connected, now.ToUnixTimeMilliseconds()))];
+        return
+        [
+            new ProposeRegistry(new UpdateFramework(id, null, null, FrameworkConnectionChange.Connected, now.ToUnixTimeMilliseconds())),
+            .. RescindWhere(o => o.Framework == id),
+            .. RescindInverseWhere(i => i.Framework == id),
+        ];
     }
 
     /// <summary>
