@@ -91,10 +91,10 @@ internal static class FailoverScaleBench
     }
 
     private sealed record Row(double ElectedMs, double ReregisteredMs, double TasksKnownMs, double ResubscribedMs, double ReconciledMs, double FirstOfferMs,
-        double LeaderRssMb, long ListenOverflows)
+        double LeaderRssMb, long ListenOverflows, long TermsPassed)
     {
         public string Line(int round, int killed) => FormattableString.Invariant(
-            $"round {round}: killed m{killed}; elected {ElectedMs:F0} ms, agents re-registered {ReregisteredMs:F0} ms, tasks known {TasksKnownMs:F0} ms, framework re-subscribed {ResubscribedMs:F0} ms, reconciled {ReconciledMs:F0} ms, first offer {FirstOfferMs:F0} ms; new leader RSS {LeaderRssMb:F0} MB; accept-queue overflows (whole machine) +{ListenOverflows}");
+            $"round {round}: killed m{killed}; elected {ElectedMs:F0} ms, agents re-registered {ReregisteredMs:F0} ms, tasks known {TasksKnownMs:F0} ms, framework re-subscribed {ResubscribedMs:F0} ms, reconciled {ReconciledMs:F0} ms, first offer {FirstOfferMs:F0} ms; new leader RSS {LeaderRssMb:F0} MB; accept-queue overflows (whole machine) +{ListenOverflows}; terms passed {TermsPassed}{(TermsPassed > 1 ? " (the leadership changed again during the round)" : "")}");
     }
 
     /// <summary>One kill of <paramref name="leader"/> (of <paramref name="term"/>) and the times until each part of the cluster is back.</summary>
@@ -148,8 +148,9 @@ internal static class FailoverScaleBench
             TimeSpan.FromMilliseconds(10), token: token);
         Fail(framework, fleet);
         var (firstOffer, resubscribed, reconciled, _) = framework.Round;
+        var termNow = (await newLeader.TryStatusAsync(token))?.Term ?? term;
         return new Row(elected, reregistered, tasksKnown, Ms(killed, resubscribed), Ms(killed, reconciled), Ms(killed, firstOffer),
-            Mb(ProcStats.ResidentKb(newLeader.Pid)), ProcStats.ListenOverflows() - overflows ?? -1);
+            Mb(ProcStats.ResidentKb(newLeader.Pid)), ProcStats.ListenOverflows() - overflows ?? -1, termNow - term);
     }
 
     private static void Fail(ScaleFramework framework, AgentFleet fleet)

@@ -67,6 +67,7 @@ internal sealed class FollowingAgent(int index, string resources, AgentFleet fle
             if (attempt.Channel is { } registered)
             {
                 failures = 0;
+                ResendUnacknowledged(registered);
                 await ServeAsync(registered, token).ConfigureAwait(false);
                 // Start over with the master after the one lost: it is likely dead, and any other names the new leader.
                 var lost = IndexOf(attempt.Address);
@@ -225,6 +226,18 @@ internal sealed class FollowingAgent(int index, string resources, AgentFleet fle
         }
     }
 
+    /// <summary>
+    /// As the real agent's update manager: the updates the framework has not acknowledged are sent again to the
+    /// master just registered with (a leader lost before the acknowledgement reached this agent, even one the
+    /// bench did not kill, would otherwise leave them unacknowledged for good).
+    /// </summary>
+    private void ResendUnacknowledged(FrameChannel frames)
+    {
+        foreach (var t in tasks)
+            if (!t.Acknowledged)
+                frames.TrySend(0, new StatusUpdate(t.Report.Framework, t.Report.Task, t.Report.State, t.Uuid, "", "", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+    }
+
     private int IndexOf(string address)
     {
         for (var i = 0; i < fleet.Masters.Count; i++)
@@ -234,8 +247,7 @@ internal sealed class FollowingAgent(int index, string resources, AgentFleet fle
 
     /// <summary>
     /// A task the agent runs: what its re-registration reports, and the update the framework must acknowledge
-    /// (an update not acknowledged yet is reported as such; the benches wait for every acknowledgement before
-    /// they fault the leader, and this agent does not resend updates).
+    /// (an update not acknowledged yet is reported as such, and sent again to each master it registers with).
     /// </summary>
     private sealed record HeldTask(RunningTask Report, Guid Uuid, bool Acknowledged = false);
 }

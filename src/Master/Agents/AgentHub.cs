@@ -122,7 +122,15 @@ public sealed partial class AgentHub : IDisposable
             return;
         }
         if (!TryRegistrationOf(read, channel, remote, out var registration)) return;
-        var session = await RegisterAsync(registration, channel, remote, linked.Token).ConfigureAwait(false);
+        AgentSession? session;
+        try
+        {
+            session = await RegisterAsync(registration, channel, remote, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (linked.Token.IsCancellationRequested)
+        {
+            return; // the agent gave up on this attempt (or the master stops) before its decision went out: it retries
+        }
         if (session is null) return;
         try
         {

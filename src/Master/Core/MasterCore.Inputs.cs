@@ -9,8 +9,15 @@ public sealed partial class MasterCore
     /// The core's one entry point: handles one input at <paramref name="now"/> and returns the effects to
     /// carry out, in order. Inputs that may free or unblock resources end with <see cref="AllocationWanted"/>:
     /// whether an allocation is worth running before the next tick is the core's decision, not the transports'.
+    /// Reconciliation queries held for an agent are answered once the input settled it.
     /// </summary>
-    public IReadOnlyList<Effect> Handle(MasterInput input, DateTimeOffset now) => input switch
+    public IReadOnlyList<Effect> Handle(MasterInput input, DateTimeOffset now)
+    {
+        var effects = Decide(input, now);
+        return heldCount == 0 ? effects : [.. effects, .. AnswerSettled(input)];
+    }
+
+    private IReadOnlyList<Effect> Decide(MasterInput input, DateTimeOffset now) => input switch
     {
         LeadershipStarted started => StartLeading(started, now),
         Tick tick =>
@@ -31,7 +38,7 @@ public sealed partial class MasterCore
         SuppressOffers s => ForEachRole(s.Roles, role => Suppress(s.Framework, role)),
         KillTaskCall k => Kill(k.Framework, k.Task, k.Agent),
         UpdateAcknowledged a => Acknowledge(a.Framework, a.Agent, a.Task, a.Uuid, now),
-        ReconcileTasks r => Reconcile(r.Framework, r.Queries),
+        ReconcileTasks r => Reconcile(r.Framework, r.Queries, hold: true),
         FrameworkMessage m => Message(m.Framework, m.Agent, m.Executor, m.Data),
         ShutdownExecutorCall s => ShutdownExecutor(s.Framework, s.Executor, s.Agent),
         AgentRegistering r => WantingAllocation(RegisterAgent(r.Info, now)),

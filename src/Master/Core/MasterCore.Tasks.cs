@@ -179,8 +179,10 @@ public sealed partial class MasterCore
     /// not know is not answered while its agent (or, when no agent is named, any agent) may still
     /// re-register after a failover or is being readmitted: it may well be running there (Mesos does
     /// the same). On an agent the registry holds as unreachable it is TASK_UNREACHABLE (or TASK_LOST).
+    /// With <paramref name="hold"/>, a query left unanswered is asked again as soon as that agent settles
+    /// (Mesos leaves it to the framework's retry).
     /// </summary>
-    public IReadOnlyList<Effect> Reconcile(FrameworkId framework, IReadOnlyList<(TaskId Task, AgentId? Agent)> queries)
+    public IReadOnlyList<Effect> Reconcile(FrameworkId framework, IReadOnlyList<(TaskId Task, AgentId? Agent)> queries, bool hold = false)
     {
         if (queries.Count == 0)
             return [.. tasks.Values.Where(t => t.Framework == framework && IsLive(t.State))
@@ -193,13 +195,19 @@ public sealed partial class MasterCore
             {
                 // Its agent's readmission is being written: the commit decides the task's state (back, or dropped),
                 // and an answer from before it would reach the framework after that newer state (seed 112924).
-                if (pendingAgents.ContainsKey(t.Agent)) continue;
+                if (pendingAgents.ContainsKey(t.Agent))
+                {
+                    if (hold) Hold(framework, id, agent, t.Agent);
+                    continue;
+                }
                 effects.Add(new SendUpdate(framework, id, HeardNext(t), "REASON_RECONCILIATION", "explicit reconciliation"));
             }
             else if (agent is { } a && unreachableAgents.Contains(a))
                 effects.Add(new SendUpdate(framework, id, UnreachableTaskState(framework), "REASON_RECONCILIATION", $"agent {a} is unreachable"));
             else if (agent is { } b ? MayHoldUnknownTasks(b) : AnyAgentMayHoldUnknownTasks)
-                continue; // its agent may yet come back with it
+            {
+                if (hold) Hold(framework, id, agent, agent); // its agent may yet come back with it
+            }
             else
                 effects.Add(new SendUpdate(framework, id, UnknownTaskState(framework), "REASON_RECONCILIATION", "unknown task"));
         }

@@ -28,7 +28,7 @@ public sealed partial class MasterMetrics
     /// <summary>Mesos-style metric keys; the leader adds what only it knows (tasks, offers, allocation).</summary>
     public async Task<SortedDictionary<string, double>> SnapshotAsync(CancellationToken token)
     {
-        var core = await shell.ReadAsync(c => c.View(), token);
+        var core = await shell.ReadAsync(c => c.Counts(), token);
         var snapshot = registry.LocalRegistry;
         var elections = registry.Elections;
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
@@ -60,8 +60,7 @@ public sealed partial class MasterMetrics
         if (core is not null)
         {
             foreach (var state in Enum.GetValues<TaskState>())
-                metrics[$"master/tasks_{state.ToString().ToLowerInvariant()}"] =
-                    core.Tasks.Count(t => t.State == state) + core.CompletedTasks.Count(t => t.State == state);
+                metrics[$"master/tasks_{state.ToString().ToLowerInvariant()}"] = core.Tasks(state);
             metrics["master/outstanding_offers"] = core.OutstandingOffers;
             Window(metrics, "allocator/allocation_run_ms", shell.Metrics.AllocationRuns);
             Window(metrics, "registrar/state_store_ms", shell.Metrics.RegistryWrites);

@@ -47,7 +47,7 @@ public sealed partial class MasterMetrics : IDisposable
     private readonly FailoverClock failoverClock;
     private readonly Lock failoverLock = new();
     // The leader's core as read before the observable instruments of the current scrape (null: not leading).
-    private CoreView? leaderView;
+    private CoreCounts? leaderCounts;
 
     public MasterMetrics(ReplicatedRegistry registry, LeaderShell shell, AgentHub agents,
         FrameworkHub frameworks, LeaderWatch leaders, TimeProvider time)
@@ -88,11 +88,11 @@ public sealed partial class MasterMetrics : IDisposable
     }
 
     private async Task ReadLeaderViewAsync(CancellationToken token) =>
-        leaderView = await shell.ReadAsync(c => c.View(), token).ConfigureAwait(false);
+        leaderCounts = await shell.ReadAsync(c => c.Counts(), token).ConfigureAwait(false);
 
     private void CreateLevels()
     {
-        meter.CreateObservableGauge("master.elected", () => leaderView is null ? 0 : 1, "{bool}", "1 while this master leads, else 0.");
+        meter.CreateObservableGauge("master.elected", () => leaderCounts is null ? 0 : 1, "{bool}", "1 while this master leads, else 0.");
         meter.CreateObservableGauge("master.term", () => registry.Term, "{term}", "This master's Raft term.");
         meter.CreateObservableGauge("master.uptime", () => (time.GetUtcNow() - startedAt).TotalSeconds, "s", "Time since this master started.");
         meter.CreateObservableGauge("master.agents", AgentsByStatus, "{agent}", "Agents in this master's copy of the registry, by status.");
@@ -104,7 +104,7 @@ public sealed partial class MasterMetrics : IDisposable
         meter.CreateObservableGauge("registrar.applied_index", () => registry.AppliedIndex, "{entry}", "Index of the last Raft entry applied here.");
         meter.CreateObservableGauge("registrar.commit_index", () => registry.CommitIndex, "{entry}", "Index of the last Raft entry known committed here.");
         meter.CreateObservableGauge("master.tasks", TasksByState, "{task}", "Tasks the leader tracks, by state (recently completed ones included); the leader only.");
-        meter.CreateObservableGauge("master.outstanding_offers", () => leaderView is { } view ? [new Measurement<int>(view.OutstandingOffers)] : Array.Empty<Measurement<int>>(),
+        meter.CreateObservableGauge("master.outstanding_offers", () => leaderCounts is { } counts ? [new Measurement<int>(counts.OutstandingOffers)] : Array.Empty<Measurement<int>>(),
             "{offer}", "Offers sent and not yet answered or rescinded; the leader only.");
     }
 
@@ -143,10 +143,8 @@ public sealed partial class MasterMetrics : IDisposable
 
     private IEnumerable<Measurement<int>> TasksByState()
     {
-        if (leaderView is not { } view) return [];
-        var counts = new int[Enum.GetValues<TaskState>().Length];
-        foreach (var task in view.Tasks.Concat(view.CompletedTasks)) counts[(int)task.State]++;
-        return [.. Enum.GetValues<TaskState>().Select(s => Tagged(counts[(int)s], "state", s.ToString().ToLowerInvariant()))];
+        if (leaderCounts is not { } counts) return [];
+        return [.. Enum.GetValues<TaskState>().Select(s => Tagged(counts.Tasks(s), "state", s.ToString().ToLowerInvariant()))];
     }
 
     private IEnumerable<Measurement<long>> ElectionsByCause()
