@@ -375,6 +375,7 @@ public sealed partial class LeaderShell : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
         registry.BecameLeader -= OnBecameLeader;
         registry.LostLeadership -= OnLostLeadership;
         var leadership = Interlocked.Exchange(ref current, null);
@@ -385,6 +386,8 @@ public sealed partial class LeaderShell : IAsyncDisposable
         }
         await LeaderSignal.DisposeAsync().ConfigureAwait(false);
     }
+
+    private int disposed;
 
     /// <summary>One decision of the core (the caller holds the decision lock, or no one else can reach the core yet), journaled when asked.</summary>
     private IReadOnlyList<Effect> Handle(Leadership leadership, MasterInput input, DateTimeOffset now)

@@ -57,6 +57,24 @@ public sealed class AgentHubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASessionOfATermThisMasterNoLongerLeads_IsEndedAtTheNextPingInterval_EvenWhenTheLossWasNotHeard()
+    {
+        await using var rig = await HubRig.StartAsync(registry, time);
+        await using var agent = await rig.ConnectAsync(40030);
+        agent.TrySend(0, new RegisterAgent("host-d", "cpus:2;mem:512", new Dictionary<string, string>(), 5051));
+        await ReadUntilAsync<AgentRegistered>(agent, "registration");
+
+        // The shell stops leading and the hub hears nothing of it: as when a registration decided just before the
+        // loss stands its session up again after the hub ended the term's sessions (10,000 agents, leadership
+        // changing under load: thousands of agents held by a follower, never sent to the leader).
+        await rig.Shell.DisposeAsync();
+        Assert.Equal(1, rig.Hub.Connected);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await ReadUntilAsync<NotLeader>(agent, "the next ping interval");
+        await Until("the stale session is gone", () => rig.Hub.Connected == 0);
+    }
+
+    [Fact]
     public async Task AnAgentThatKeepsTalking_StaysReachable_PastManyPingTimeouts_AndIsMarkedUnreachableOnceSilent()
     {
         await using var rig = await HubRig.StartAsync(registry, time);

@@ -78,6 +78,5 @@ internal abstract record RegistrationPlan
     private static bool IsWellFormed(string token) =>
         token.Length is >= 32 and <= 128 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    private static int PortOf(string endpoint) =>
-        int.TryParse(endpoint[(endpoint.LastIndexOf(':') + 1)..], out var port) ? port : 0;
+    private static int PortOf(string endpoint) => HostPort.Parse(endpoint).Port;
 }

@@ -38,7 +38,7 @@ public static class StateJson
             if (core is not null && electedAt is { } elected) json.WriteNumber("elected_time", elected.ToUnixTimeMilliseconds() / 1000.0);
             if (leader is { HttpAddress.Length: > 0 })
             {
-                var (host, port) = Split(leader.HttpAddress);
+                var (host, port) = HostPort.Parse(leader.HttpAddress);
                 json.WriteString("leader", $"master@{leader.HttpAddress}");
                 json.WriteStartObject("leader_info");
                 json.WriteString("hostname", host);
@@ -175,11 +175,5 @@ public static class StateJson
         if (member.IsLocal) return $"{options.HttpHost}:{options.HttpPort}";
         if (leader is { HttpAddress.Length: > 0 } && leader.RaftEndPoint == member.RaftEndPoint) return leader.HttpAddress;
         return memberHttp?.GetValueOrDefault(member.RaftEndPoint);
-    }
-
-    private static (string Host, int Port) Split(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        return colon > 0 && int.TryParse(address[(colon + 1)..], out var port) ? (address[..colon], port) : (address, 0);
     }
 }

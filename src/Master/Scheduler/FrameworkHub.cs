@@ -87,10 +87,8 @@ public sealed partial class FrameworkHub : IDisposable
     private AgentAddress AddressOf(AgentId agent)
     {
         if (!registry.LocalRegistry.Agents.TryGetValue(agent, out var record)) return new AgentAddress("", "", 0);
-        var endpoint = record.Info.Endpoint;
-        var colon = endpoint.LastIndexOf(':');
-        var port = colon >= 0 && int.TryParse(endpoint[(colon + 1)..], out var p) ? p : 0;
-        return new AgentAddress(record.Info.Hostname, colon >= 0 ? endpoint[..colon] : endpoint, port);
+        var (host, port) = HostPort.Parse(record.Info.Endpoint);
+        return new AgentAddress(record.Info.Hostname, host, port);
     }
 
     private void OnLostLeadership(long term)

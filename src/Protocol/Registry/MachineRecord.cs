@@ -22,12 +22,7 @@ public sealed record MachineId([property: Key(0)] string Hostname, [property: Ke
     public bool Holds(AgentInfo agent) => Holds(agent.Hostname, IpOf(agent.Endpoint));
 
     /// <summary>The IP part of an agent's endpoint (<c>ip:port</c>).</summary>
-    public static string IpOf(string endpoint)
-    {
-        var colon = endpoint.LastIndexOf(':');
-        var ip = colon >= 0 ? endpoint[..colon] : endpoint;
-        return ip.StartsWith('[') && ip.EndsWith(']') ? ip[1..^1] : ip;
-    }
+    public static string IpOf(string endpoint) => HostPort.Parse(endpoint).Ip;
 
     /// <summary>The machine's key in the registry's store: <c>hostname/ip</c>.</summary>
     [IgnoreMember]

@@ -86,8 +86,7 @@ public static class OperatorJson
         json.WriteStartObject();
         WriteId(json, "id", info.Id.Value);
         json.WriteString("hostname", info.Hostname);
-        var colon = info.Endpoint.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(info.Endpoint[(colon + 1)..], out var port)) json.WriteNumber("port", port);
+        if (HostPort.Parse(info.Endpoint).Port is var port and > 0) json.WriteNumber("port", port);
         WriteResources(json, "resources", ResourceText.TryParse(info.Resources, out var resources, out _) ? resources : Resources.Empty);
         json.WriteStartArray("attributes");
         foreach (var (name, value) in info.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
