@@ -99,6 +99,29 @@ public class MaintenanceCheckerTests
         Assert.False(history.NoOfferFromADownMachine().Holds);
     }
 
+    /// <summary>
+    /// A deposed leader cut off from the others cannot know a schedule its successor wrote (simulator seed 1072:
+    /// the leader of term 2, partitioned, offered a17 after term 3 scheduled its machine): judged by what it could
+    /// know. The successor, and any later leader, is judged by the schedule.
+    /// </summary>
+    [Fact]
+    public void ADecision_IsJudgedByTheSchedulesOfItsTermAndEarlierOnes()
+    {
+        var history = new MaintenanceHistory();
+        history.Agent("s1", "a01", "10.0.0.1");
+        history.Committed([new ScheduledMachine("a01", "", Down: true, Start, null)], term: 3);
+        var after = history.Now();
+        history.Offered(after, "deposed", "s1", null, null, term: 2);
+        history.Launched(after, "t-deposed", "s1", term: 2);
+        Assert.True(history.NoOfferFromADownMachine().Holds);
+        Assert.True(history.NoLaunchOnADownMachine().Holds);
+        history.Offered(after, "successor", "s1", null, null, term: 3);
+        history.Launched(after, "t-later", "s1", term: 4);
+        Assert.Contains("successor", history.NoOfferFromADownMachine().Details);
+        Assert.DoesNotContain("deposed", history.NoOfferFromADownMachine().Details);
+        Assert.Contains("t-later", history.NoLaunchOnADownMachine().Details);
+    }
+
     /// <summary>A task ended by its agent's removal counts as delivered only by TASK_GONE or TASK_UNKNOWN, never by TASK_UNREACHABLE.</summary>
     [Fact]
     public void ATaskRemovedWithItsAgent_CountsAsDeliveredByGoneOrUnknownOnly()

@@ -217,14 +217,16 @@ public sealed class SimMaster : SimNode
         switch (effect)
         {
             case SendOffers o:
-                foreach (var offer in o.Offers) history.Offered(at, offer.Id.Value, offer.Agent.Value, offer.Unavailability?.StartNs, offer.Unavailability?.DurationNs);
+                foreach (var offer in o.Offers)
+                    history.Offered(at, offer.Id.Value, offer.Agent.Value, offer.Unavailability?.StartNs, offer.Unavailability?.DurationNs, leadership.Term);
                 break;
             case SendInverseOffers i:
                 foreach (var inverse in i.InverseOffers)
-                    history.InverseOffered(at, inverse.Framework.Value, inverse.Agent.Value, inverse.Unavailability.StartNs, inverse.Unavailability.DurationNs);
+                    history.InverseOffered(at, inverse.Framework.Value, inverse.Agent.Value, inverse.Unavailability.StartNs, inverse.Unavailability.DurationNs,
+                        leadership.Term);
                 break;
             case LaunchTask l:
-                history.Launched(at, l.Task.Id.Value, l.Agent.Value);
+                history.Launched(at, l.Task.Id.Value, l.Agent.Value, leadership.Term);
                 break;
         }
     }

@@ -46,8 +46,8 @@ public sealed class SimRaft
 
     public InjectedBugs Bugs { get; init; }
 
-    /// <summary>Hears each committed change of the maintenance schedule, with the schedule now.</summary>
-    public Action<IReadOnlyList<MachineRecord>>? ScheduleCommitted { get; init; }
+    /// <summary>Hears each committed change of the maintenance schedule, with the schedule now and the term of the leader that wrote it.</summary>
+    public Action<IReadOnlyList<MachineRecord>, long>? ScheduleCommitted { get; init; }
 
     public SimRaftMember Add(SimNode node)
     {
@@ -153,7 +153,7 @@ public sealed class SimRaft
             if (loop.Chance(0.5))
             {
                 loop.Record($"raft term {term} keeps an uncommitted {p.Command.GetType().Name} of term {p.Term}");
-                Apply(p.Command);
+                Apply(p.Command, term); // committed with the new term's first entry
             }
             else loop.Record($"raft term {term} loses an uncommitted {p.Command.GetType().Name} of term {p.Term}");
         }
@@ -194,20 +194,20 @@ public sealed class SimRaft
         foreach (var p in batch)
         {
             if (p.Term != l.Term) continue; // an older term's entry that was not kept (cannot happen: elections settle them)
-            var result = Apply(p.Command);
+            var result = Apply(p.Command, p.Term);
             l.Local = Committed;
             p.Done.TrySetResult(result);
         }
     }
 
-    private CommandResult Apply(RegistryCommand command)
+    private CommandResult Apply(RegistryCommand command, long term)
     {
         var outcome = Committed.Apply(command);
         Committed = outcome.Next;
         CommitIndex++;
         loop.Record($"raft commit {CommitIndex} {command.GetType().Name}: {outcome.Result.Status}");
         if (command is UpdateMaintenanceSchedule or StartMaintenance or StopMaintenance && outcome.Result.Succeeded)
-            ScheduleCommitted?.Invoke(Committed.ScheduledMachines());
+            ScheduleCommitted?.Invoke(Committed.ScheduledMachines(), term);
         return outcome.Result;
     }
 

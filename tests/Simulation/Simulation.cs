@@ -37,7 +37,7 @@ public sealed class Simulation
         this.options = options;
         loop = new SimLoop(options.Seed, options.KeepTrace);
         network = new SimNetwork(loop) { DuplicateChance = 0.02 };
-        raft = new SimRaft(loop, network) { Bugs = options.Bugs, ScheduleCommitted = machines => maintenance.Committed(Scheduled(machines)) };
+        raft = new SimRaft(loop, network) { Bugs = options.Bugs, ScheduleCommitted = (machines, term) => maintenance.Committed(Scheduled(machines), term) };
         for (var i = 1; i <= options.Masters; i++)
             masters.Add(new SimMaster($"m{i}", loop, network, raft, new SimMasterOptions { RecordJournals = options.RecordJournals }) { Maintenance = maintenance });
         // Each agent on a host of its own: its name is its hostname, and it has an IP (maintenance names machines by either or both).

@@ -12,7 +12,7 @@ namespace Mesos.HA.Cli.Bench;
 /// (an offer held is not re-offered, so the old leader's offers never come back and the new leader's
 /// first offer is easy to tell). Each round is armed with the term of the leader about to be killed;
 /// from then it notes the first offer of a later term and the updates (reconciliation answers) that
-/// name every task. Callbacks run one at a time on the driver's loop; the bench reads under the lock.
+/// name every task once it re-subscribed. Callbacks run one at a time on the driver's loop; the bench reads under the lock.
 /// </summary>
 internal sealed class ScaleFramework(int total, int agentCount) : IScheduler
 {
@@ -88,7 +88,9 @@ internal sealed class ScaleFramework(int total, int agentCount) : IScheduler
                 return;
             }
             if (!running[n]) { running[n] = true; runningCount++; }
-            if (armedTerm == long.MaxValue || answered[n]) return;
+            // An answer counts once the framework re-subscribed after the kill: one from before (a retry answered by
+            // a leader of the previous round, late under load) says nothing of the new leader.
+            if (armedTerm == long.MaxValue || reregisteredAt == 0 || answered[n]) return;
             answered[n] = true;
             if (++answeredCount == total) reconciledAt = Stopwatch.GetTimestamp();
         }

@@ -17,6 +17,17 @@ public sealed partial class DriverCore
     // Tasks named in an explicit reconciliation on this subscription that no update has answered yet.
     private readonly HashSet<string> unanswered = new(StringComparer.Ordinal);
     private readonly List<Question> questions = [];
+    // Chunks of an explicit reconciliation not asked yet. They go out a few at a time, the next once one before is
+    // answered or due to be asked again: a framework with 100,000 tasks must not have every answer queued for it at
+    // once (the master closes a stream with 65,536 events waiting, and the framework then reconciles all over again).
+    private readonly Queue<(string TaskId, string? AgentId)[]> toAsk = new();
+    // The question each unanswered task was last asked in, so that an answer tells its question at once.
+    private readonly Dictionary<string, Question> askedIn = new(StringComparer.Ordinal);
+    // The implicit reconciliation of a subscription: after its explicit one, which it would only repeat.
+    private bool implicitOwed;
+
+    /// <summary>Questions asked for the first time and not all answered yet: at most this many at once.</summary>
+    private const int FirstAsksInFlight = 2;
 
     /// <summary>An explicit reconciliation on the current subscription, to ask again at <see cref="At"/> for its unanswered tasks.</summary>
     private sealed class Question((string TaskId, string? AgentId)[] tasks, int retry, DateTimeOffset at)
@@ -24,6 +35,9 @@ public sealed partial class DriverCore
         public (string TaskId, string? AgentId)[] Tasks { get; } = tasks;
         public int Retry { get; set; } = retry;
         public DateTimeOffset At { get; set; } = at;
+
+        /// <summary>Its tasks not answered yet (those asked again in a later question count there).</summary>
+        public int Waiting { get; set; } = tasks.Length;
     }
 
     /// <summary>The tasks the driver takes for live, with the agent each was last heard on (ordered by id).</summary>
@@ -72,17 +86,51 @@ public sealed partial class DriverCore
             return;
         }
         foreach (var (task, _) in tasks) unanswered.Add(task);
-        SendReconcile(tasks);
-        if (phase == Phase.Subscribed && Status == DriverStatus.Running)
-            questions.Add(new Question(tasks, 0, now + Backoff(options.ReconcileRetryFirstDelay, options.ReconcileRetryMaxDelay, 0)));
+        if (phase != Phase.Subscribed || Status != DriverStatus.Running)
+        {
+            SendReconcile(tasks); // goes nowhere: the next subscription asks about every live task
+            return;
+        }
+        foreach (var chunk in tasks.DistinctBy(t => t.TaskId).Chunk(Math.Max(1, options.MaxTasksPerReconcile))) toAsk.Enqueue(chunk);
+        AskNext();
     }
 
-    /// <summary>After each subscription: every live task, and whatever the master knows that the driver does not.</summary>
+    /// <summary>After each subscription: every live task, then (once they are answered) whatever the master knows that the driver does not.</summary>
     private void ReconcileLiveTasks()
     {
         var known = LiveTasks.ToArray();
-        if (known.Length > 0) ReconcileUntilAnswered(known);
-        Send(new ReconcileCall([]));
+        if (known.Length == 0)
+        {
+            Send(new ReconcileCall([]));
+            return;
+        }
+        implicitOwed = true;
+        ReconcileUntilAnswered(known);
+    }
+
+    /// <summary>Asks the next chunks while fewer than <see cref="FirstAsksInFlight"/> first asks wait; then the implicit reconciliation owed, once none does.</summary>
+    private void AskNext()
+    {
+        while (questions.Count(q => q.Retry == 0) < FirstAsksInFlight && toAsk.TryDequeue(out var chunk))
+        {
+            var question = new Question(chunk, 0, now + Backoff(options.ReconcileRetryFirstDelay, options.ReconcileRetryMaxDelay, 0));
+            foreach (var (task, _) in chunk) askedIn[task] = question;
+            questions.Add(question);
+            Send(new ReconcileCall(chunk));
+        }
+        if (implicitOwed && toAsk.Count == 0 && !questions.Any(q => q.Retry == 0))
+        {
+            implicitOwed = false;
+            Send(new ReconcileCall([]));
+        }
+    }
+
+    /// <summary>An update answered <paramref name="task"/>: its question is done once every task of it is answered.</summary>
+    private void Answered(string task)
+    {
+        if (!askedIn.Remove(task, out var question) || --question.Waiting > 0) return;
+        questions.Remove(question);
+        AskNext();
     }
 
     private void AskAgain()
@@ -97,9 +145,10 @@ public sealed partial class DriverCore
                 continue;
             }
             SendReconcile(left);
-            question.Retry++;
+            question.Retry++; // no longer holds the next chunks back: an answer the master owes may take long
             question.At = now + Backoff(options.ReconcileRetryFirstDelay, options.ReconcileRetryMaxDelay, question.Retry);
         }
+        AskNext();
     }
 
     /// <summary>An explicit reconciliation, in calls of at most <see cref="DriverCoreOptions.MaxTasksPerReconcile"/> tasks.</summary>
@@ -115,13 +164,16 @@ public sealed partial class DriverCore
     {
         questions.Clear();
         unanswered.Clear();
+        toAsk.Clear();
+        askedIn.Clear();
+        implicitOwed = false;
     }
 
     private void Update(TaskUpdate update)
     {
         if (update.State.IsTerminal()) liveTasks.Remove(update.TaskId);
         else liveTasks[update.TaskId] = update.AgentId ?? liveTasks.GetValueOrDefault(update.TaskId);
-        unanswered.Remove(update.TaskId); // any update about a task answers its reconciliation
+        if (unanswered.Remove(update.TaskId)) Answered(update.TaskId); // any update about a task answers its reconciliation
         effects.Add(new NotifyUpdate(update));
         if (options.ImplicitAcknowledgements && update is { Uuid: { } uuid, AgentId: { } agent })
             Send(new AcknowledgeCall(agent, update.TaskId, uuid));
