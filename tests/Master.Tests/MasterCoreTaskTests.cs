@@ -140,6 +140,29 @@ public class MasterCoreTaskTests
         Assert.Equal((new TaskId("t2"), TaskState.Dropped), (dropped.Task, dropped.State));
     }
 
+    /// <summary>
+    /// A task dropped (or refused) at launch never ran, but the framework was told how it ended: a KILL sent before it
+    /// heard, or a RECONCILE, is answered with that end, not TASK_UNKNOWN after it (the simulator's seed 201433:
+    /// TASK_DROPPED, then TASK_UNKNOWN three times).
+    /// </summary>
+    [Fact]
+    public void ATaskDroppedOrRefusedAtLaunch_IsAnsweredWithThatEnd_WhenKilledOrReconciled()
+    {
+        var core = WithRunningTask();
+        var dropped = new TaskId("dropped");
+        Assert.Equal(TaskState.Dropped, Assert.IsType<SendUpdate>(Assert.Single(core.Accept(F1, [new OfferId("t1-O999")],
+            [new TaskLaunch(dropped, "d", R("cpus:1;mem:64"), "true")], TimeSpan.Zero, T0))).State);
+        var offer = core.Allocate(new Dictionary<string, double>(), new Dictionary<string, RoleQuota>(), T0).OfType<SendOffers>().Single().Offers.Single();
+        var refused = new TaskId("refused");
+        Assert.Equal(TaskState.Error, Assert.IsType<SendUpdate>(Assert.Single(core.Accept(F1, [offer.Id],
+            [new TaskLaunch(refused, "r", R("cpus:100;mem:64"), "true")], TimeSpan.Zero, T0))).State);
+
+        Assert.Equal(TaskState.Dropped, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, dropped, A1))).State);
+        Assert.Equal(TaskState.Error, Assert.IsType<SendUpdate>(Assert.Single(core.Kill(F1, refused))).State);
+        Assert.Equal([TaskState.Dropped, TaskState.Error],
+            core.Reconcile(F1, [dropped, refused]).OfType<SendUpdate>().Select(u => u.State));
+    }
+
     [Fact]
     public void FailoverTimeout_KillsTheTasksOfAFrameworkThatDidNotComeBack()
     {

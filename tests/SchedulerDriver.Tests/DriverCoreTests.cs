@@ -177,6 +177,16 @@ public sealed class DriverCoreTests
     }
 
     [Fact]
+    public void ATaskTheMasterCallsUnknown_IsNoLongerLive_SoNoLaterSubscriptionAsksAboutIt()
+    {
+        var script = new DriverCoreScript();
+        script.Subscribe();
+        script.Step(new AcceptOffersCalled(["o1"], [DriverCoreScript.Task("t1", "a1"), DriverCoreScript.Task("t2", "a1")], null));
+        script.Step(new EventReceived(1, new UpdateEvent(DriverCoreScript.Update("t1", TaskState.Unknown, uuid: null))));
+        Assert.Equal([("t2", "a1")], script.Core.LiveTasks);
+    }
+
+    [Fact]
     public void AChunkTheMasterLeavesUnanswered_HoldsTheNextOnlyUntilItIsAskedAgain()
     {
         var script = new DriverCoreScript(options: new DriverCoreOptions { MaxTasksPerReconcile = 1 });

@@ -26,8 +26,11 @@ public sealed partial class MasterCore
             foreach (var offer in accepted.OfType<Offer>()) offers.Remove(offer.Id);
             // A task id this master already knows is not dropped: the call repeats one that launched it (a
             // retried or duplicated request), and TASK_DROPPED would tell the framework a running task is gone.
-            return [.. launches.Where(t => !tasks.ContainsKey((framework, t.Id)) && !completed.ContainsKey((framework, t.Id)))
-                .Select(t => new SendUpdate(framework, t.Id, TaskState.Dropped, "REASON_INVALID_OFFERS", invalid))];
+            var dropped = launches.Where(t => !tasks.ContainsKey((framework, t.Id))
+                && !(completed.TryGetValue((framework, t.Id), out var ended) && ended.State != TaskState.Dropped)).ToArray();
+            var on = accepted.OfType<Offer>().FirstOrDefault();
+            foreach (var t in dropped) RememberEnded(new TrackedTask(t.Id, framework, on?.Agent ?? NoAgent, on?.Role ?? "", t.Resources, TaskState.Dropped));
+            return [.. dropped.Select(t => new SendUpdate(framework, t.Id, TaskState.Dropped, "REASON_INVALID_OFFERS", invalid))];
         }
 
         var agent = accepted[0]!.Agent;
@@ -44,6 +47,8 @@ public sealed partial class MasterCore
             var problem = TaskProblem(framework, launch, needed, left, seen) ?? executorProblem;
             if (problem is not null)
             {
+                if (!tasks.ContainsKey((framework, launch.Id)) && !completed.ContainsKey((framework, launch.Id)))
+                    RememberEnded(new TrackedTask(launch.Id, framework, agent, role, launch.Resources, TaskState.Error));
                 effects.Add(new SendUpdate(framework, launch.Id, TaskState.Error, "REASON_TASK_INVALID", problem));
                 continue;
             }

@@ -100,7 +100,20 @@ public sealed partial class MasterCore
     /// <summary>The task's terminal update was acknowledged: it moves to the bounded set of completed tasks.</summary>
     private void Complete((FrameworkId, TaskId) key)
     {
-        if (!tasks.Remove(key, out var task)) return;
+        if (tasks.Remove(key, out var task)) RememberEnded(task);
+    }
+
+    /// <summary>The agent of a task dropped before it was placed on one (its ACCEPT named no offer this master had).</summary>
+    private static readonly AgentId NoAgent = new("");
+
+    /// <summary>
+    /// A task that ended: kept in the bounded set of completed tasks, so that a KILL or RECONCILE of it is answered with
+    /// the end the framework was told. Also a task dropped or refused at launch, which never ran: without it a
+    /// KILL sent before the framework heard TASK_DROPPED was answered TASK_UNKNOWN after it (the simulator's seed 201433).
+    /// </summary>
+    private void RememberEnded(TrackedTask task)
+    {
+        var key = (task.Framework, task.Id);
         completed[key] = task;
         completedOrder.Enqueue(key);
         while (completedOrder.Count > MaxCompletedTasks)

@@ -171,7 +171,8 @@ public sealed partial class DriverCore
 
     private void Update(TaskUpdate update)
     {
-        if (update.State.IsTerminal()) liveTasks.Remove(update.TaskId);
+        // TASK_UNKNOWN: no master knows it and no agent may bring it back; tracked on, every subscription would ask again.
+        if (update.State.IsTerminal() || update.State == TaskState.Unknown) liveTasks.Remove(update.TaskId);
         else liveTasks[update.TaskId] = update.AgentId ?? liveTasks.GetValueOrDefault(update.TaskId);
         if (unanswered.Remove(update.TaskId)) Answered(update.TaskId); // any update about a task answers its reconciliation
         effects.Add(new NotifyUpdate(update));
