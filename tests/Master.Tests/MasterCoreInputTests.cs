@@ -91,4 +91,37 @@ public sealed class MasterCoreInputTests
         Assert.DoesNotContain(core.Handle(tick, Now.AddSeconds(9)), e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework });
         Assert.Contains(core.Handle(tick, Now.AddSeconds(10)), e => e is ProposeRegistry { Command: Protocol.Registry.RemoveFramework r } && r.Id == F1);
     }
+
+    /// <summary>
+    /// Where the shell reports liveness, an agent is marked unreachable only once it missed as many reports as pings
+    /// allowed, not merely once the clock moved on: a leader too busy to report (10,000 agents re-registering after a
+    /// failover, bench failover-scale) must not take its own delay for its agents' silence.
+    /// </summary>
+    [Fact]
+    public void AnAgentIsSilent_OnlyOnceItMissedTheReports_NotWhenTheLeaderReportedLate()
+    {
+        var tick = new Tick(new Dictionary<string, double>(), new Dictionary<string, Allocation.RoleQuota>());
+        var core = Core(); // a1, pings every second, five allowed
+        var a2 = new AgentId("a2");
+        core.AddAgent(a2, ResourceText.Parse("cpus:2;mem:512"), Now);
+        core.Handle(new AgentsSeen([A1, a2]), Now);
+        // The leader stalls for 20 s and reports once: a1 was heard meanwhile, a2 was not, but a2 missed one report only.
+        core.Handle(new AgentsSeen([A1]), Now.AddSeconds(20));
+        Assert.DoesNotContain(core.Handle(tick, Now.AddSeconds(20)), e => e is AgentLost);
+        // Four more reports without a2, a second apart: five missed, and silent for longer than five pings.
+        for (var s = 21; s <= 24; s++) core.Handle(new AgentsSeen([A1]), Now.AddSeconds(s));
+        var lost = Assert.Single(core.Handle(tick, Now.AddSeconds(24)).OfType<AgentLost>());
+        Assert.Equal(a2, lost.Agent);
+    }
+
+    [Fact]
+    public void AReportNamingNobody_CountsAsAPingMissedByEveryAgent()
+    {
+        var tick = new Tick(new Dictionary<string, double>(), new Dictionary<string, Allocation.RoleQuota>());
+        var core = Core();
+        for (var s = 1; s <= 4; s++) core.Handle(new AgentsSeen([]), Now.AddSeconds(s));
+        Assert.DoesNotContain(core.Handle(tick, Now.AddSeconds(5)), e => e is AgentLost);
+        core.Handle(new AgentsSeen([]), Now.AddSeconds(5));
+        Assert.Contains(core.Handle(tick, Now.AddSeconds(5)), e => e is AgentLost l && l.Agent == A1);
+    }
 }

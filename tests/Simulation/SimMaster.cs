@@ -435,7 +435,7 @@ public sealed class SimMaster : SimNode
             else network.Send(session.Connection, this, new Ping(loop.NowMs));
         }
         seen.Clear();
-        if (heard is not null) Decide(leadership, new AgentsSeen(heard), null);
+        Decide(leadership, new AgentsSeen(heard ?? []), null); // nobody heard is a report too: every agent missed a ping
     }
 
     // Agents that sent anything since the last ping round.

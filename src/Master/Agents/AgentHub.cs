@@ -295,10 +295,10 @@ public sealed partial class AgentHub : IDisposable
                     if (session.TakeSeen()) (seen ??= []).Add(session.Agent);
                     else session.TrySend(ping);
                 }
-                if (seen is null) continue;
                 try
                 {
-                    await shell.RunInTermAsync(term, new AgentsSeen(seen), token).ConfigureAwait(false);
+                    // Sent with nobody heard too: each report an agent is absent from counts as a ping it missed.
+                    await shell.RunInTermAsync(term, new AgentsSeen(seen ?? []), token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

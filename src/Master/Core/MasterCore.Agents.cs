@@ -26,20 +26,44 @@ public sealed partial class MasterCore
     /// <summary>The agent answered a ping (or sent anything): it is alive now.</summary>
     public void AgentSeen(AgentId id, DateTimeOffset now)
     {
-        if (agents.TryGetValue(id.Value, out var agent)) agent.LastSeen = now;
+        if (!agents.TryGetValue(id.Value, out var agent)) return;
+        agent.LastSeen = now;
+        agent.MissedReports = 0;
+    }
+
+    // Whether the shell reports liveness (AgentsSeen, each ping interval): silence is then counted in reports missed too.
+    private bool livenessReported;
+
+    /// <summary>A liveness report: the agents it names were heard; every other one missed one more ping.</summary>
+    private void AgentsHeard(IReadOnlyList<AgentId> heard, DateTimeOffset now)
+    {
+        livenessReported = true;
+        var named = heard.Count == 0 ? null : heard.Select(a => a.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (var agent in agents.Values)
+        {
+            if (named?.Contains(agent.Id.Value) == true)
+            {
+                agent.LastSeen = now;
+                agent.MissedReports = 0;
+            }
+            else agent.MissedReports++;
+        }
     }
 
     /// <summary>
     /// Agents silent for <c>MaxAgentPingTimeouts</c> ping periods are marked unreachable: the
     /// registry records it, their offers are rescinded, and their live tasks become
-    /// TASK_UNREACHABLE for partition-aware frameworks and TASK_LOST for the others.
+    /// TASK_UNREACHABLE for partition-aware frameworks and TASK_LOST for the others. Where the shell reports
+    /// liveness, silence is also that many reports missed: a leader too busy to hear its agents (10,000 of them
+    /// re-registering after a failover) sends fewer reports, and does not take its own delay for theirs.
     /// </summary>
     public IReadOnlyList<Effect> CheckAgents(DateTimeOffset now)
     {
         var silence = options.AgentPingTimeout * options.MaxAgentPingTimeouts;
         List<AgentEntry>? silent = null; // rarely any: a pass over every agent allocates nothing then
         foreach (var a in agents.Values)
-            if (now - a.LastSeen >= silence) (silent ??= []).Add(a);
+            if (now - a.LastSeen >= silence && (!livenessReported || a.MissedReports >= options.MaxAgentPingTimeouts))
+                (silent ??= []).Add(a);
         if (silent is null) return [];
         var effects = new List<Effect>();
         foreach (var agent in silent)

@@ -114,7 +114,7 @@ public sealed partial class MasterCore
 
     private IReadOnlyList<Effect> Seen(IReadOnlyList<AgentId> seen, DateTimeOffset now)
     {
-        foreach (var agent in seen) AgentSeen(agent, now);
+        AgentsHeard(seen, now);
         if (drainKillsOwed.Count == 0) return [];
         return [.. seen.OrderBy(a => a.Value, StringComparer.Ordinal).SelectMany(DrainKillsDue)];
     }

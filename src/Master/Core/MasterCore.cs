@@ -85,6 +85,10 @@ public sealed partial class MasterCore
         public AgentId Id { get; } = id;
         public Resources Total { get; } = total;
         public DateTimeOffset LastSeen { get; set; }
+
+        /// <summary>Liveness reports (<see cref="AgentsSeen"/>) in a row that did not name the agent.</summary>
+        public int MissedReports { get; set; }
+
         public bool OvercommitReported { get; set; }
 
         /// <summary>The hostname and IP the agent registered with, which place it on a machine.</summary>

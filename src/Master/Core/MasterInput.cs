@@ -93,7 +93,8 @@ public sealed record AgentHeartbeat(AgentId Agent) : AgentInput(Agent);
 
 /// <summary>
 /// The agents whose channels carried any frame since the last such report (the hub sends one per ping
-/// interval for all of them): they are alive. One decision a second instead of one per ping per agent.
+/// interval for all of them, none named or not, and pings those it did not hear): they are alive. One decision
+/// a second instead of one per ping per agent; an agent absent from several reports in a row missed that many pings.
 /// </summary>
 public sealed record AgentsSeen(IReadOnlyList<AgentId> Agents) : MasterInput;
 
