@@ -113,8 +113,12 @@ public sealed record SchedulerApiOptions
     /// <summary>HEARTBEAT period on event streams (Mesos: 15 s).</summary>
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Events waiting for a slow framework before its stream is closed.</summary>
-    public int EventQueueCapacity { get; init; } = 65_536;
+    /// <summary>
+    /// Events waiting for a slow framework before its stream is closed. Room for an implicit and an explicit
+    /// reconciliation of 100,000 tasks (one answer each) besides the other events: at 65,536 a framework of
+    /// that size lost its stream on every failover (bench failover-scale) and reconciled all over again.
+    /// </summary>
+    public int EventQueueCapacity { get; init; } = 262_144;
 
     /// <summary>Larger call bodies are refused.</summary>
     public int MaxCallBytes { get; init; } = 4 * 1024 * 1024;

@@ -19,7 +19,7 @@ public sealed partial class DriverCore
     private readonly List<Question> questions = [];
     // Chunks of an explicit reconciliation not asked yet. They go out a few at a time, the next once one before is
     // answered or due to be asked again: a framework with 100,000 tasks must not have every answer queued for it at
-    // once (the master closes a stream with 65,536 events waiting, and the framework then reconciles all over again).
+    // once (the master closes a stream with too many events waiting, and the framework then reconciles all over again).
     private readonly Queue<(string TaskId, string? AgentId)[]> toAsk = new();
     // The question each unanswered task was last asked in, so that an answer tells its question at once.
     private readonly Dictionary<string, Question> askedIn = new(StringComparer.Ordinal);
