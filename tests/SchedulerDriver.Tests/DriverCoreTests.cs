@@ -161,7 +161,7 @@ public sealed class DriverCoreTests
     {
         // One call naming 100,000 tasks would be over the master's 4 MB call limit, and 100,000 answers queued at
         // once over the 65,536 events a stream may hold unread: the next chunk goes once one before is answered.
-        var script = new DriverCoreScript(options: new DriverCoreOptions { MaxTasksPerReconcile = 2 });
+        var script = new DriverCoreScript(options: new DriverCoreOptions { MaxTasksPerReconcile = 2, MaxReconcilesInFlight = 2 });
         script.Subscribe();
         var sent = script.Step(new ReconcileCalled([("t1", "a1"), ("t2", "a1"), ("t3", "a2"), ("t4", "a2"), ("t5", "a3")], Track: true));
         Assert.Equal(["send 1 RECONCILE [t1@a1,t2@a1]", "send 1 RECONCILE [t3@a2,t4@a2]"], sent.Where(s => s.Contains("RECONCILE")));
@@ -189,7 +189,7 @@ public sealed class DriverCoreTests
     [Fact]
     public void AChunkTheMasterLeavesUnanswered_HoldsTheNextOnlyUntilItIsAskedAgain()
     {
-        var script = new DriverCoreScript(options: new DriverCoreOptions { MaxTasksPerReconcile = 1 });
+        var script = new DriverCoreScript(options: new DriverCoreOptions { MaxTasksPerReconcile = 1, MaxReconcilesInFlight = 2 });
         script.Subscribe();
         Assert.Equal(["send 1 RECONCILE [t1@a1]", "send 1 RECONCILE [t2@a1]"],
             script.Step(new ReconcileCalled([("t1", "a1"), ("t2", "a1"), ("t3", "a1")], Track: true)).Where(s => s.Contains("RECONCILE")));

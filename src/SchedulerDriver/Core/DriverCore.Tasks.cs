@@ -26,9 +26,6 @@ public sealed partial class DriverCore
     // The implicit reconciliation of a subscription: after its explicit one, which it would only repeat.
     private bool implicitOwed;
 
-    /// <summary>Questions asked for the first time and not all answered yet: at most this many at once.</summary>
-    private const int FirstAsksInFlight = 2;
-
     /// <summary>An explicit reconciliation on the current subscription, to ask again at <see cref="At"/> for its unanswered tasks.</summary>
     private sealed class Question((string TaskId, string? AgentId)[] tasks, int retry, DateTimeOffset at)
     {
@@ -108,10 +105,10 @@ public sealed partial class DriverCore
         ReconcileUntilAnswered(known);
     }
 
-    /// <summary>Asks the next chunks while fewer than <see cref="FirstAsksInFlight"/> first asks wait; then the implicit reconciliation owed, once none does.</summary>
+    /// <summary>Asks the next chunks while fewer than <see cref="DriverCoreOptions.MaxReconcilesInFlight"/> first asks wait; then the implicit reconciliation owed, once none does.</summary>
     private void AskNext()
     {
-        while (questions.Count(q => q.Retry == 0) < FirstAsksInFlight && toAsk.TryDequeue(out var chunk))
+        while (questions.Count(q => q.Retry == 0) < Math.Max(1, options.MaxReconcilesInFlight) && toAsk.TryDequeue(out var chunk))
         {
             var question = new Question(chunk, 0, now + Backoff(options.ReconcileRetryFirstDelay, options.ReconcileRetryMaxDelay, 0));
             foreach (var (task, _) in chunk) askedIn[task] = question;

@@ -17,6 +17,13 @@ public sealed record DriverCoreOptions
     /// </summary>
     public int MaxTasksPerReconcile { get; init; } = 10_000;
 
+    /// <summary>
+    /// RECONCILE calls asked for the first time and not all answered yet, at most; the next goes once one is
+    /// answered or asked again. 8 x 10,000 answers plus an implicit reconciliation of 100,000 tasks fit the
+    /// master's 262,144 events a stream may hold unread.
+    /// </summary>
+    public int MaxReconcilesInFlight { get; init; } = 8;
+
     /// <summary>307s followed by one attempt before it counts as failed.</summary>
     public int MaxRedirects { get; init; } = 4;
 
