@@ -30,6 +30,8 @@ internal static class MasterCommand
             Declare.Value("server-backlog", "n", "Raft listen backlog (default: other members - 1, at least 1)"),
             Declare.Value("snapshot-interval", "n", "registry entries between FASTER checkpoints (default 8192)"),
             Declare.Value("framework-heartbeat-ms", "n", "HEARTBEAT period on framework event streams (default 15000)"),
+            Declare.Value("agent-ping-timeout-ms", "n", "ping period of agents, and how long one may take to answer (default 1000; Mesos' agent_ping_timeout, 15 s there)"),
+            Declare.Value("max-agent-ping-timeouts", "n", "pings an agent may miss before it is marked unreachable (default 5, as Mesos)"),
             Declare.LogLevel("log-level", "Information"),
             Declare.Value("record-inputs", "dir", "journal each leadership's core inputs there, for mesos-ha replay"),
             Declare.Flag("no-warm-up", "skip the start-up warm-up of the replication path (a throw-away group)"),
@@ -71,7 +73,12 @@ internal static class MasterCommand
             ForwardToLeader = args.Flag("forward-to-leader"),
             Authentication = SecurityFlags.MasterOptions(args),
             Acls = SecurityFlags.Acls(args),
-            Leader = new LeaderShellOptions { RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null },
+            Leader = new LeaderShellOptions
+            {
+                RecordInputsDirectory = args.Optional("record-inputs") is { } record ? Path.GetFullPath(record) : null,
+                AgentPingInterval = TimeSpan.FromMilliseconds(args.Int("agent-ping-timeout-ms", 1000, 100, 600_000)),
+                MaxAgentPingTimeouts = args.Int("max-agent-ping-timeouts", 5, 1, 1000),
+            },
             SchedulerApi = new Master.Scheduler.SchedulerApiOptions
             {
                 Heartbeat = TimeSpan.FromMilliseconds(args.Int("framework-heartbeat-ms", 15_000, 100, 3_600_000)),

@@ -45,7 +45,7 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
     [Fact]
     public async Task EveryRead_AnswersInMesosShape_WithWhatTheLeaderHolds()
     {
-        await using var cluster = new ClusterHarness(1, output);
+        await using var cluster = new ClusterHarness(1, output, "--agent-ping-timeout-ms", "2000", "--max-agent-ping-timeouts", "7");
         var leader = await cluster.LeaderAsync();
         var agent = await cluster.StartAgentAsync();
         await using var framework = await cluster.StartFrameworkAsync();
@@ -57,6 +57,8 @@ public sealed class OperatorApiTests(ITestOutputHelper output)
         Assert.StartsWith("mesos-ha", (await ReadAsync(m, "GET_VERSION")).GetProperty("version_info").GetProperty("version").GetString());
         var flags = (await ReadAsync(m, "GET_FLAGS")).GetProperty("flags");
         Assert.Contains("allocation_interval", Values(flags, f => f.GetProperty("name").GetString()));
+        string Flag(string name) => flags.EnumerateArray().Single(f => f.GetProperty("name").GetString() == name).GetProperty("value").GetString()!;
+        Assert.Equal(("2secs", "7"), (Flag("agent_ping_timeout"), Flag("max_agent_ping_timeouts"))); // as given on the command line
         var metrics = (await ReadAsync(m, "GET_METRICS")).GetProperty("metrics");
         Assert.Equal(1, metrics.EnumerateArray().Single(x => x.GetProperty("name").GetString() == "master/elected").GetProperty("value").GetDouble());
         var master = await ReadAsync(m, "GET_MASTER");

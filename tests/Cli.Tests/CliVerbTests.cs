@@ -145,6 +145,8 @@ public sealed class CliVerbTests(ITestOutputHelper output)
     [InlineData("logs t1 --masters 127.0.0.1:1", "no leading master answered")]
     [InlineData("agent --masters 127.0.0.1:1 --work-dir /tmp/x --no-such-flag", "unknown option --no-such-flag")]
     [InlineData("master --raft", "--raft")]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --agent-ping-timeout-ms 5", "--agent-ping-timeout-ms")]
+    [InlineData("master --id 1 --raft 127.0.0.1:1 --peers 127.0.0.1:1 --http 127.0.0.1:2 --data-dir /tmp/x --max-agent-ping-timeouts 0", "--max-agent-ping-timeouts")]
     [InlineData("bench replication --bogus 1", "unknown option --bogus")]
     [InlineData("bench", "needs a command")]
     [InlineData("frob", "unknown command 'frob'")]
