@@ -53,9 +53,20 @@ public sealed class BackgroundLauncher : ITaskLauncher
             await foreach (var start in launches.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
             {
                 var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                AgentInput answer;
                 try
                 {
-                    feed(launcher.Start(start.Agent, start.Run, start.Task, start.Resources, answered.Task));
+                    answer = launcher.Start(start.Agent, start.Run, start.Task, start.Resources, answered.Task);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A starter that died here would leave every launch queued behind it in TASK_STAGING for good
+                    // (a chaos run ended with six such tasks on one agent): this one fails, the next ones start.
+                    answer = new LaunchFailed(start.Run, $"the launch failed: {e.GetType().Name}: {e.Message}");
+                }
+                try
+                {
+                    feed(answer);
                 }
                 finally
                 {
