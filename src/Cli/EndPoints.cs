@@ -1,3 +1,4 @@
+using Mesos.HA.Protocol;
 using System.Net;
 using System.Net.Sockets;
 
@@ -8,10 +9,9 @@ internal static class EndPoints
     /// <summary>Parses <c>host:port</c> where host is an IP address or <c>localhost</c> (Raft peers are addressed by IP).</summary>
     public static IPEndPoint Parse(string text, string what)
     {
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
-            throw new UsageException($"{what} '{text}' is not host:port");
-        var host = text[..colon].Trim('[', ']');
+        var endpoint = HostPort.Parse(text);
+        if (endpoint.Port is < 1 or > 65535) throw new UsageException($"{what} '{text}' is not host:port");
+        var (host, port) = (endpoint.Ip, endpoint.Port);
         if (host == "localhost") return new IPEndPoint(IPAddress.Loopback, port);
         if (IPAddress.TryParse(host, out var ip)) return new IPEndPoint(ip, port);
         try

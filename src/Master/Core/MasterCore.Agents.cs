@@ -38,10 +38,10 @@ public sealed partial class MasterCore
     private void AgentsHeard(IReadOnlyList<AgentId> heard, DateTimeOffset now)
     {
         livenessReported = true;
-        var named = heard.Count == 0 ? null : heard.Select(a => a.Value).ToHashSet(StringComparer.Ordinal);
+        var named = heard.ToHashSet();
         foreach (var agent in agents.Values)
         {
-            if (named?.Contains(agent.Id.Value) == true)
+            if (named.Contains(agent.Id))
             {
                 agent.LastSeen = now;
                 agent.MissedReports = 0;
