@@ -119,6 +119,8 @@ public sealed partial class MesosExecutorDriver
                 {
                     decided = core.Handle(e, settings.Time.GetUtcNow());
                     ending = core.Ending;
+                    // Under the lock, so they are queued before any update made after the stream came up.
+                    foreach (var late in core.TakeUpdatesMadeWhileSubscribing()) Post(late, subscription);
                 }
                 await QueueAsync(decided).ConfigureAwait(false);
                 if (ending) return true;

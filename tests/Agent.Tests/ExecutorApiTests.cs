@@ -276,6 +276,41 @@ public sealed partial class ExecutorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AfterAnAgentRestart_ATaskWhoseLaunchTheExecutorNeverRead_IsGivenToItAgain()
+    {
+        var connection = await RegisterAsync();
+        await connection.SendAsync(1, Launch("t1"));
+        await Poll.UntilAsync("the task is staged", () => agent.Tasks().Any(t => t.Task.Value == "t1"), Wait);
+        var (stream, next) = await SubscribeAsync();
+        using (stream)
+        {
+            Assert.Equal(ExecutorEvent.SubscribedType, (await next()).Type);
+            Assert.Equal("t1", (await next()).Launch?.Task?.TaskId?.Value);
+            // t2 is written to this stream; the executor here never reads it, as one whose agent died under it.
+            await connection.SendAsync(1, Launch("t2"));
+            await Poll.UntilAsync("t2 is staged", () => agent.Tasks().Any(t => t.Task.Value == "t2"), Wait);
+        }
+
+        await RestartAgentAsync();
+        var again = await master.NextConnectionAsync(Wait);
+        Assert.IsType<FrameRead.Ok>(await again.NextAsync(Wait));
+        await again.SendAsync(2, new AgentRegistered(new AgentId("a1")));
+        await Poll.UntilAsync("the agent registers again", () => agent.Registered, Wait);
+
+        // The executor names t1 (launched, no update sent yet) and not t2: t2 comes again, t1 does not.
+        var (resubscribed, events) = await SubscribeAsync(subscribe: "{\"unacknowledged_tasks\":[{\"name\":\"t1\",\"task_id\":{\"value\":\"t1\"},\"agent_id\":{\"value\":\"a1\"}}]}");
+        using (resubscribed)
+        {
+            Assert.Equal(ExecutorEvent.SubscribedType, (await events()).Type);
+            var launch = await events();
+            Assert.Equal((ExecutorEvent.LaunchType, "t2"), (launch.Type, launch.Launch?.Task?.TaskId?.Value ?? ""));
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Call("UPDATE", payload: Update("t2", "TASK_RUNNING")))).Status);
+            Assert.Equal(ExecutorEvent.AcknowledgedType, (await events()).Type); // nothing else came before it
+            Assert.Equal(TaskState.Running, (await NextAsync<StatusUpdate>(again, u => u.Task.Value == "t2")).State);
+        }
+    }
+
+    [Fact]
     public async Task AfterAnAgentRestart_AnExecutorThatDoesNotComeBack_IsKilled_AndItsTasksAreLost()
     {
         var connection = await RegisterAsync();

@@ -46,6 +46,29 @@ public class ExecutorDriverCoreTests
     }
 
     [Fact]
+    public void AnUpdateSentWhileTheSubscribeIsOnItsWay_IsPostedOnceSubscribed_AndOnlyOnce()
+    {
+        var core = Subscribed();
+        core.StreamBroken();
+        var before = core.SendStatusUpdate(DriverFixture.Running("t1"), Uuid, Now);
+        var subscribe = core.Subscribe();
+        var during = core.SendStatusUpdate(DriverFixture.Running("t2"), [.. Uuid.Reverse()], Now);
+        Assert.Equal([], core.TakeUpdatesMadeWhileSubscribing()); // not subscribed yet
+
+        core.Handle(new ExecutorEvent { Type = ExecutorEvent.SubscribedType, Subscribed = FakeAgent.SubscribedEvent }, Now);
+
+        Assert.Null(before.Post);
+        Assert.Null(during.Post);
+        Assert.Equal(["t1"], (subscribe.Subscribe?.UnacknowledgedUpdates ?? []).Select(u => u!.Status?.TaskId?.Value));
+        // Without this the update of t2 went nowhere until the stream broke again.
+        var late = Assert.Single(core.TakeUpdatesMadeWhileSubscribing());
+        Assert.Equal((ExecutorCall.UpdateType, "t2"), (late.Type, late.Update?.Status?.TaskId?.Value));
+        Assert.Equal([], core.TakeUpdatesMadeWhileSubscribing());
+        Assert.NotNull(core.SendStatusUpdate(DriverFixture.Running("t3"), [.. Uuid.Select(b => (byte)(b + 1))], Now).Post);
+        Assert.Equal([], core.TakeUpdatesMadeWhileSubscribing());
+    }
+
+    [Fact]
     public void SubscribedAgain_AfterBreak_IsReregistered()
     {
         var core = Subscribed();

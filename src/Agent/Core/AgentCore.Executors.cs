@@ -157,7 +157,8 @@ public sealed partial class AgentCore
         if (executor.Stream is { } old) Emit(new CloseExecutorStream(old));
         executor.Stream = call.CallId;
         executor.RegistrationDeadline = null;
-        var resubscribed = executor.Recovering;
+        var everSubscribed = executor.EverSubscribed || executor.Recovering;
+        executor.EverSubscribed = true;
         executor.Recovering = false;
         Answer(call, 200);
         Emit(new SendToExecutor(call.CallId, new SubscribedOut(executor.Checkpoint, info!)));
@@ -165,14 +166,36 @@ public sealed partial class AgentCore
         foreach (var update in subscribe.UnacknowledgedUpdates)
             if (runs.TryGetValue((executor.Key.Framework, update.Task), out var run) && Runs(executor, run))
                 RecordExecutorUpdate(executor, run, update, now);
+        if (everSubscribed) GiveUnknownTasksAgain(executor, call.CallId, subscribe.UnacknowledgedTasks, now);
         foreach (var task in executor.Queued)
             if (runs.TryGetValue((executor.Key.Framework, task), out var run))
                 Emit(new SendToExecutor(call.CallId, new LaunchOut(run.Checkpoint.Task, info!.Id)));
         executor.Queued.Clear();
-        // Kills asked for before the agent restarted go again: the executor may not have heard them.
-        if (resubscribed)
+        // Kills asked for while it was away (or before the agent restarted) go again: the executor may not have heard them.
+        if (everSubscribed)
             foreach (var run in TasksOf(executor).Where(r => r.KillRequested && !r.State.IsTerminal()))
                 Emit(new SendToExecutor(call.CallId, new KillOut(run.Key.Task, run.KillGrace)));
+    }
+
+    /// <summary>
+    /// A task given to the executor on an earlier stream that is still STAGING here and that the executor
+    /// does not name among its unacknowledged tasks never reached it (the stream broke, or the agent died,
+    /// with the LAUNCH unsent): it is given again, or, if a kill was asked for meanwhile, ends KILLED. Every
+    /// update the executor sent for a task it received moved the task out of STAGING here (those the
+    /// SUBSCRIBE carries are recorded first), so a task is never given twice. Mesos marks such a task
+    /// TASK_LOST, as it keeps no TaskInfo; the agent here checkpointed the task and can give it again.
+    /// </summary>
+    private void GiveUnknownTasksAgain(CoreExecutor executor, long stream, IReadOnlyList<TaskId> known, DateTimeOffset now)
+    {
+        var knownTasks = known.ToHashSet();
+        foreach (var run in TasksOf(executor).ToArray())
+        {
+            if (run.State != TaskState.Staging || knownTasks.Contains(run.Key.Task) || executor.Queued.Contains(run.Key.Task)) continue;
+            if (run.KillRequested)
+                Report(run, TaskState.Killed, "killed before the executor received it", "REASON_TASK_KILLED_DURING_LAUNCH", now);
+            else
+                Emit(new SendToExecutor(stream, new LaunchOut(run.Checkpoint.Task, info!.Id)));
+        }
     }
 
     private void ExecutorUpdate(CoreExecutor executor, ExecutorCallReceived call, StatusUpdate update, DateTimeOffset now)
@@ -283,6 +306,9 @@ public sealed partial class AgentCore
         public DateTimeOffset? RegistrationDeadline { get; set; }
         public bool ShuttingDown { get; set; }
         public bool TimedOut { get; set; }
+
+        /// <summary>Subscribed once to this run of the agent: tasks not queued were given to it on a stream.</summary>
+        public bool EverSubscribed { get; set; }
 
         /// <summary>Recovered after an agent restart and not yet subscribed again.</summary>
         public bool Recovering { get; set; }

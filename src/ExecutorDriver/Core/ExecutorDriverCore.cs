@@ -41,15 +41,35 @@ internal sealed class ExecutorDriverCore(string frameworkId, string executorId, 
     /// <summary>Updates sent and not yet ACKNOWLEDGED, oldest first.</summary>
     public IReadOnlyList<ExecutorUpdateCall> UnacknowledgedUpdates => [.. unacknowledgedUpdates];
 
+    /// <summary>The uuids of the updates the last SUBSCRIBE made carried; null once its stream is up and the rest taken.</summary>
+    private HashSet<string>? carried;
+
     /// <summary>The SUBSCRIBE to send now: carrying whatever is unacknowledged.</summary>
-    public ExecutorCall Subscribe() => Call(ExecutorCall.SubscribeType) with
+    public ExecutorCall Subscribe()
     {
-        Subscribe = new ExecutorSubscribeCall
+        carried = new HashSet<string>(unacknowledgedUpdates.Select(update => update.Status?.Uuid ?? ""), StringComparer.Ordinal);
+        return Call(ExecutorCall.SubscribeType) with
         {
-            UnacknowledgedTasks = [.. unacknowledgedTasks.Values],
-            UnacknowledgedUpdates = [.. unacknowledgedUpdates],
-        },
-    };
+            Subscribe = new ExecutorSubscribeCall
+            {
+                UnacknowledgedTasks = [.. unacknowledgedTasks.Values],
+                UnacknowledgedUpdates = [.. unacknowledgedUpdates],
+            },
+        };
+    }
+
+    /// <summary>
+    /// Once SUBSCRIBED: the UPDATE calls to post for updates sent while that SUBSCRIBE was on its way. They
+    /// were made after it was written, so it does not carry them, and before the stream was up, so they were
+    /// not posted either; without this they would wait for the next subscription, which may never come.
+    /// </summary>
+    public IReadOnlyList<ExecutorCall> TakeUpdatesMadeWhileSubscribing()
+    {
+        if (!Connected || carried is not { } subscribedWith) return [];
+        carried = null;
+        return [.. unacknowledgedUpdates.Where(update => !subscribedWith.Contains(update.Status?.Uuid ?? ""))
+            .Select(update => Call(ExecutorCall.UpdateType) with { Update = update })];
+    }
 
     /// <summary>An event of the stream; unknown and malformed events are dropped.</summary>
     public IReadOnlyList<ExecutorCallback> Handle(ExecutorEvent e, DateTimeOffset now) => Ended(Decide(e, now));
