@@ -167,6 +167,43 @@ public sealed class CheckerTests
         Assert.Contains("t1 launched 2x", history.NoTaskLaunchedTwice().Details);
     }
 
+    /// <summary>
+    /// A custom executor started twice on an agent (the first ended, the next task started it again) is
+    /// not a task run twice; a task's second run directory is (CI seed 11131064 counted the executor's).
+    /// </summary>
+    [Fact]
+    public void TaskRuns_AreTheTasksRunDirectories_NotACustomExecutorsRuns()
+    {
+        var work = Path.Combine(Path.GetTempPath(), "mesos-ha-tests", "runs-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            var executors = Path.Combine(work, "meta", "agents", "A-S0", "frameworks", "F", "executors");
+            void Run(string executor, string run, string file)
+            {
+                var dir = Path.Combine(executors, executor, "runs", run);
+                Directory.CreateDirectory(dir);
+                File.WriteAllBytes(Path.Combine(dir, file), [1]);
+            }
+            Run("chaos-worker-A-S0", "r1", Mesos.HA.Agent.Tasks.RunFiles.ExecutorFile);
+            Run("chaos-worker-A-S0", "r2", Mesos.HA.Agent.Tasks.RunFiles.ExecutorFile);
+            Run("t1", "r3", Mesos.HA.Agent.Tasks.RunFiles.TaskFile);
+            Run("t2", "r4", Mesos.HA.Agent.Tasks.RunFiles.TaskFile);
+            var history = new TaskHistory();
+            foreach (var (task, _) in ClusterChaosRun.TaskRuns(work)) history.RanOnAgent(task);
+            Assert.True(history.NoTaskLaunchedTwice().Holds, history.NoTaskLaunchedTwice().Details);
+            Assert.Equal(["t1", "t2"], ClusterChaosRun.TaskRuns(work).Select(r => r.Task).Order(StringComparer.Ordinal));
+
+            Run("t2", "r5", Mesos.HA.Agent.Tasks.RunFiles.TaskFile);
+            history = new TaskHistory();
+            foreach (var (task, _) in ClusterChaosRun.TaskRuns(work)) history.RanOnAgent(task);
+            Assert.Contains("t2 ran 2x on agents", history.NoTaskLaunchedTwice().Details);
+        }
+        finally
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+
     [Fact]
     public void StateAfterAFinalOne_IsCaught_RepeatsAndLostThenFinishedAreNot()
     {

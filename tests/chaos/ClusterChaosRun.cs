@@ -328,7 +328,7 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
     /// <summary>Each run directory an agent created for a task is one run of it.</summary>
     private static void RecordRuns(AgentProcess agent, TaskHistory tasks)
     {
-        foreach (var (task, log) in Runs(agent))
+        foreach (var (task, log) in TaskRuns(agent.WorkDirectory))
         {
             tasks.RanOnAgent(task);
             var ended = EndedOnAgent(log);
@@ -336,14 +336,20 @@ internal sealed class ClusterChaosRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Every run of a task on the agent: the task id and its update log.</summary>
-    public static IEnumerable<(string Task, string UpdateLog)> Runs(AgentProcess agent)
+    /// <summary>
+    /// Every run of a task under an agent's work directory: the task id and its update log. A custom
+    /// executor's runs sit beside them (<c>executors/&lt;executor&gt;/runs/&lt;run&gt;</c>, holding the
+    /// executor's checkpoint instead of a task's) and are not task runs: an executor that ended may be
+    /// started again by the next task given to it, under the same id.
+    /// </summary>
+    public static IEnumerable<(string Task, string UpdateLog)> TaskRuns(string agentWorkDirectory)
     {
-        var meta = Path.Combine(agent.WorkDirectory, "meta");
+        var meta = Path.Combine(agentWorkDirectory, "meta");
         if (!Directory.Exists(meta)) yield break;
         foreach (var runs in Directory.EnumerateDirectories(meta, "runs", SearchOption.AllDirectories))
             foreach (var run in Directory.EnumerateDirectories(runs))
-                yield return (Path.GetFileName(Path.GetDirectoryName(runs)!), Path.Combine(run, Mesos.HA.Agent.Tasks.RunFiles.UpdatesFile));
+                if (!File.Exists(Path.Combine(run, Mesos.HA.Agent.Tasks.RunFiles.ExecutorFile)))
+                    yield return (Path.GetFileName(Path.GetDirectoryName(runs)!), Path.Combine(run, Mesos.HA.Agent.Tasks.RunFiles.UpdatesFile));
     }
 
     /// <summary>The terminal state the run's own update log records, if it ended.</summary>

@@ -67,7 +67,7 @@ public sealed class InjectedBugTests(ITestOutputHelper output)
     public async Task DropTerminalUpdates_IsCaughtBy_TheFrameworkHearingHowTasksEnded()
     {
         var results = await RunAsync("drop-terminal-updates", tasks: true, async (_, run, _) =>
-            await UntilAsync(() => run.Agents.SelectMany(ClusterChaosRun.Runs).Count(r => ClusterChaosRun.EndedOnAgent(r.UpdateLog) is not null) >= 3, Bounded),
+            await UntilAsync(() => run.Agents.SelectMany(a => ClusterChaosRun.TaskRuns(a.WorkDirectory)).Count(r => ClusterChaosRun.EndedOnAgent(r.UpdateLog) is not null) >= 3, Bounded),
             settle: false);
         AssertCaught(results, "every launched task's final state reached its framework");
         AssertCaught(results, "the framework heard how each task ended on its agent");
@@ -78,7 +78,7 @@ public sealed class InjectedBugTests(ITestOutputHelper output)
     public async Task RetryLaunches_IsCaughtBy_NoTaskLaunchedTwice()
     {
         var results = await RunAsync("retry-launches", tasks: true, async (_, run, _) =>
-            await UntilAsync(() => run.Agents.SelectMany(ClusterChaosRun.Runs).GroupBy(r => r.Task).Any(g => g.Count() > 1), Bounded),
+            await UntilAsync(() => run.Agents.SelectMany(a => ClusterChaosRun.TaskRuns(a.WorkDirectory)).GroupBy(r => r.Task).Any(g => g.Count() > 1), Bounded),
             settle: false);
         AssertCaught(results, "no task launched twice");
     }
