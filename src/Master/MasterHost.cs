@@ -53,6 +53,7 @@ public static partial class MasterHost
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, app.Lifetime.ApplicationStopping);
         var exitCode = 0;
         registry.Faulted += _ => { exitCode = 3; stop.Cancel(); };
+        Http.AbandonedRequests.Use(app);
         Security.HttpAuthentication.Use(app, options.Authentication, options.Acls, loggerFactory.CreateLogger("Mesos.HA.Master.Authentication"));
         var router = new EffectRouter();
         // The composition root: the only place the master's shells get the real clock.
